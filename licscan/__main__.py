@@ -1,0 +1,3 @@
+from licscan.cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""The command line: a thin click layer with one error boundary.
+
+Exit codes: 0 every model passes; 1 a model at or above --fail-on, or a model that could not
+be scanned; 2 usage, config or input error; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from licscan import __version__
+from licscan.errors import LicscanError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _LazyGroup(click.Group):
+    """Commands are imported on use, so `licscan --help` and `licscan check` stay fast."""
+
+    _commands = {
+        "scan": ("licscan.cli.scan", "scan_command", "Scan models and report their licenses."),
+        "demo": ("licscan.cli.scan", "demo_command", "Scan the bundled examples offline."),
+        "identify": ("licscan.cli.identify", "identify_command",
+                     "Identify license texts in files."),
+        "rules": ("licscan.cli.rules", "rules_group", "Inspect and validate rule packs."),
+    }
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self._commands[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._commands)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self._commands.get(cmd_name)
+        if target is None:
+            return None
+        from importlib import import_module
+
+        command: click.Command = getattr(import_module(target[0]), target[1])
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="licscan")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(verbose: bool) -> None:
+    """License compliance for machine-learning models: what you may do with each model,
+    and what you owe, before you ship."""
+    if verbose:
+        os.environ["LICSCAN_VERBOSE"] = "1"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="licscan",
+                        standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        code = EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_USAGE if exc.exit_code != 0 else 0
+    except LicscanError as exc:
+        from licscan.redact import printable, redact
+
+        click.echo(f"licscan: error: {printable(redact(exc.diagnostics()))}", err=True)
+        code = EXIT_USAGE
+    except Exception as exc:  # the one boundary for bugs
+        from licscan.redact import redact
+
+        click.echo(f"licscan: internal error: {redact(f'{type(exc).__name__}: {exc}')}",
+                   err=True)
+        if os.environ.get("LICSCAN_VERBOSE"):
+            click.echo(redact(traceback.format_exc()), err=True)
+        else:
+            click.echo("hint: run again with -v to see the traceback", err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code if isinstance(code, int) else 0)

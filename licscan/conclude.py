@@ -1,0 +1,268 @@
+"""From claim and evidence to a conclusion: the license expression, its flags, the findings.
+
+Full license texts outweigh the card; references (a README sentence, a NOTICE line) confirm a
+claim or resolve `other`, but never overrule a text. When card and files disagree, both apply
+(`AND`) and the stricter terms win, with a `license-mismatch` finding naming both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from licscan import expression as spdx
+from licscan.declared import DeclaredLicense, normalize_declared
+from licscan.evidence import (
+    FileEvidence,
+    Identifier,
+    TextIdentifier,
+    card_evidence,
+    file_evidence,
+    readme_evidence,
+)
+from licscan.model import Declared, Evidence, Finding, Flags, LicenseConclusion, Snapshot
+from licscan.rulepack import Rule, RulePack
+
+TEXT_MATCHERS = ("exact", "fingerprint", "title")
+FAMILY_MEMBERS = {"openrail": ("responsible-ai",)}
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    declared: Declared
+    declared_license: DeclaredLicense
+    license: LicenseConclusion
+    flags: Flags
+    rules: tuple[Rule, ...]
+    findings: tuple[Finding, ...]
+    evidence: tuple[Evidence, ...]
+
+
+def related(a: Rule, b: Rule) -> bool:
+    """Same license, or versions of one license, or a family tag and one of its members."""
+    if a.id == b.id:
+        return True
+    fam_a, fam_b = a.family or a.id, b.family or b.id
+    if fam_a == fam_b or a.id == fam_b or b.id == fam_a:
+        return True
+    for tag, other in ((a, b), (b, a)):
+        if tag.kind == "family" and (
+                (other.family or "").startswith(tag.id)
+                or other.category in FAMILY_MEMBERS.get(tag.id, ())):
+            return True
+    return False
+
+
+def flags_for(expression: str | None, pack: RulePack) -> Flags:
+    if not expression:
+        return Flags()
+    parsed = spdx.parse(expression)
+    by_expr = pack.by_expression_id
+
+    def leaf(key: str, _exception: str | None) -> Flags:
+        rule = by_expr.get(key.lower())
+        if rule is None:
+            return Flags()
+        f = rule.flags
+        return Flags(f.commercial_use, f.modification, f.distribution, f.attribution,
+                     f.share_alike, f.acceptable_use_policy)
+
+    def combine(parts: list[Flags], pick: Any) -> Flags:
+        return Flags(
+            commercial_use=pick([p.commercial_use for p in parts]),
+            modification=pick([p.modification for p in parts]),
+            distribution=pick([p.distribution for p in parts]),
+            attribution=any(p.attribution for p in parts),
+            share_alike=any(p.share_alike for p in parts),
+            acceptable_use_policy=any(p.acceptable_use_policy for p in parts))
+
+    return spdx.fold(parsed, leaf, lambda ps: combine(ps, spdx.strictest),
+                     lambda ps: combine(ps, spdx.most_permissive))
+
+
+def _text_matches(items: Iterable[FileEvidence], strong: bool) -> list[tuple[Any, FileEvidence]]:
+    out = []
+    for item in items:
+        for match in getattr(item.identification, "matches", ()):
+            if (match.matcher in TEXT_MATCHERS) == strong:
+                out.append((match, item))
+    return out
+
+
+def _rules_of(matches: Sequence[tuple[Any, FileEvidence]], pack: RulePack) -> list[Rule]:
+    rules: list[Rule] = []
+    for match, _item in matches:
+        rule = pack.get(match.rule_id)
+        if rule is not None and rule not in rules:
+            rules.append(rule)
+    return rules
+
+
+def _file_findings(files: Sequence[FileEvidence]) -> list[Finding]:
+    findings = []
+    for item in files:
+        blob, ident = item.blob, item.identification
+        if blob.status == "gated":
+            continue  # reported once for the model
+        if blob.status != "ok":
+            findings.append(Finding("license-file-unreadable", "review",
+                                    f"{blob.path}: {blob.reason}", (item.evidence,)))
+        elif ident is not None and ident.status == "unknown" and item.evidence.kind != "notice-file":
+            why = ident.reason or "not a license text licscan knows"
+            findings.append(Finding("license-text-unidentified", "review",
+                                    f"{blob.path}: {why}", (item.evidence,)))
+        for match in getattr(ident, "matches", ()):
+            if match.status == "modified":
+                diffs = [d.reason or d.text for d in match.differences if d.guarded][:3]
+                findings.append(Finding(
+                    "license-text-modified", "review",
+                    f"{blob.path} is a modified {match.name}"
+                    + (f": {'; '.join(diffs)}" if diffs else ""), (item.evidence,)))
+    return findings
+
+
+def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
+             identify_text: TextIdentifier) -> Conclusion:
+    card = snapshot.card_data or {}
+    declared = Declared(license=card.get("license"), license_name=_str(card.get("license_name")),
+                        license_link=_str(card.get("license_link")))
+    dl = normalize_declared(declared.license, declared.license_name, declared.license_link, pack)
+    card_ev = card_evidence(snapshot)
+    files = file_evidence(snapshot, pack, identify)
+    readme = readme_evidence(snapshot, pack, identify_text)
+    findings = [Finding(n.code, n.severity, n.message, tuple(card_ev)) for n in dl.notes]
+    findings += _file_findings(files)
+    strong = _text_matches(files, strong=True)
+    weak = _text_matches([*files, *([readme] if readme else [])], strong=False)
+    text_rules = _rules_of(strong, pack)
+    licenses = [r for r in text_rules if r.kind == "license"]
+    policies = [r for r in text_rules if r.kind == "use-policy"]
+    declared_rules = [r for r in dl.rules if r.kind in ("license", "family", "marker")]
+    license, more = _decide(dl, declared_rules, licenses, policies, strong, weak, card_ev, pack)
+    findings += more
+    findings += _context_findings(snapshot, dl, files, card_ev)
+    flags = flags_for(license.expression, pack)
+    rules = tuple(r for rid in license.rule_ids if (r := pack.get(rid)) is not None)
+    evidence = tuple(card_ev) + tuple(f.evidence for f in files) + \
+        ((readme.evidence,) if readme else ())
+    return Conclusion(declared, dl, license, flags, rules, tuple(findings), evidence)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None if value is None else str(value)
+
+
+def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule],
+            policies: list[Rule], strong: list[tuple[Any, FileEvidence]],
+            weak: list[tuple[Any, FileEvidence]], card_ev: list[Evidence], pack: RulePack,
+            ) -> tuple[LicenseConclusion, list[Finding]]:
+    findings: list[Finding] = []
+    text_ev = tuple(dict.fromkeys(item.evidence for _m, item in strong))
+    weak_ev = tuple(dict.fromkeys(item.evidence for _m, item in weak))
+    policy_ids = [p.expression_id for p in policies]
+    modified = any(m.status == "modified" for m, _ in strong)
+    text_conf = min((m.confidence for m, _ in strong), default=0)
+    if licenses:
+        agrees = bool(declared_rules) and all(
+            any(related(t, d) for d in declared_rules) for t in licenses)
+        if dl.resolved and not agrees:
+            findings.append(Finding(
+                "license-mismatch", "review",
+                f"the card declares {dl.expression} but the license files show "
+                f"{', '.join(r.name for r in licenses)}; both are taken to apply",
+                (*card_ev, *text_ev)))
+            expr = spdx.combine_and([*(r.expression_id for r in licenses), dl.expression or "",
+                                     *policy_ids])
+            ids = tuple(r.id for r in [*licenses, *dl.rules, *policies])
+            return LicenseConclusion(expr, _names(licenses + list(dl.rules)), min(text_conf, 60),
+                                     "resolved", ids, (*card_ev, *text_ev),
+                                     "card and files disagree"), findings
+        if declared_rules and not agrees and not dl.resolved:
+            tags = [r for r in declared_rules if r.kind == "family"]
+            if tags:
+                findings.append(Finding(
+                    "license-mismatch", "review",
+                    f"the card's family tag {tags[0].id!r} does not cover "
+                    f"{', '.join(r.name for r in licenses)}", (*card_ev, *text_ev)))
+        expr = spdx.combine_and([*(r.expression_id for r in licenses), *policy_ids])
+        confidence = min(text_conf, 60) if modified else text_conf if agrees else \
+            min(text_conf, 90)
+        why = "license text identified" + (" and agrees with the card" if agrees else "")
+        return LicenseConclusion(expr, _names(licenses), confidence, "resolved",
+                                 tuple(r.id for r in [*licenses, *policies]),
+                                 (*text_ev, *card_ev), why), findings
+    weak_rules = [r for r in _rules_of(weak, pack) if r.kind == "license"]
+    if dl.resolved:
+        agrees = bool(weak_rules) and all(any(related(w, d) for d in dl.rules) for w in weak_rules)
+        confidence = 85 if agrees else 70
+        why = "declared on the card" + (", confirmed by a reference" if agrees else
+                                        ", no license text to confirm it")
+        if weak_rules and not agrees:
+            findings.append(Finding(
+                "license-mismatch", "review",
+                f"the card declares {dl.expression} but a README or NOTICE names "
+                f"{', '.join(r.name for r in weak_rules)}", (*card_ev, *weak_ev)))
+        precise = [w for w in weak_rules if any(related(w, d) for d in dl.rules)]
+        expr = dl.expression if not precise or len(dl.rules) != 1 or dl.rules[0].version \
+            else spdx.combine_and([w.expression_id for w in precise])
+        ids = tuple(r.id for r in (precise if expr != dl.expression else dl.rules))
+        return LicenseConclusion(expr, _names(precise or list(dl.rules)), confidence,
+                                 "resolved", ids, (*card_ev, *weak_ev), why), findings
+    if weak_rules:
+        expr = spdx.combine_and([r.expression_id for r in weak_rules])
+        return LicenseConclusion(expr, _names(weak_rules), 75, "resolved",
+                                 tuple(r.id for r in weak_rules), (*weak_ev, *card_ev),
+                                 "named by a README or NOTICE reference; no license text"
+                                 ), findings
+    reason = _unresolved_reason(dl)
+    findings.append(Finding("license-unresolved", "review", reason, tuple(card_ev)))
+    return LicenseConclusion(None, None, 0, "unresolved", tuple(r.id for r in dl.rules),
+                             tuple(card_ev), reason), findings
+
+
+def _names(rules: Sequence[Rule]) -> str | None:
+    names = list(dict.fromkeys(r.name for r in rules))
+    return " AND ".join(names) if names else None
+
+
+def _unresolved_reason(dl: DeclaredLicense) -> str:
+    if dl.raw in (None, "", []):
+        return "the card declares no license and no license text was found"
+    families = [r.id for r in dl.rules if r.kind == "family"]
+    if families:
+        return (f"the card's license {families[0]!r} names a family of licenses; "
+                "no license text was found to tell which one")
+    return (f"the card's license ({', '.join(dl.unresolved)}) could not be resolved and no "
+            "license text was found")
+
+
+def _context_findings(snapshot: Snapshot, dl: DeclaredLicense, files: Sequence[FileEvidence],
+                      card_ev: list[Evidence]) -> list[Finding]:
+    findings = []
+    if snapshot.gated:
+        unread = [f.blob.path for f in files if f.blob.status == "gated"]
+        findings.append(Finding(
+            "gated-repo", "info",
+            f"the repository is gated ({snapshot.gated}); "
+            + (f"{', '.join(unread)} could not be read, so " if unread else "")
+            + "the license comes from the card metadata the Hub serves without access",
+            tuple(card_ev)))
+    if dl.raw in (None, "", []) and snapshot.card_data is not None:
+        findings.append(Finding("declared-license-missing", "review",
+                                "the model card has no 'license' field", ()))
+    if snapshot.card_problem:
+        findings.append(Finding("card-invalid", "review",
+                                f"README.md: {snapshot.card_problem}",
+                                (Evidence(kind="card-field", source=snapshot.source,
+                                          revision=snapshot.revision, path="README.md",
+                                          line=snapshot.card_problem_line),)))
+    elif snapshot.card_data is None:
+        findings.append(Finding("card-missing", "review",
+                                "no model card metadata (README.md front matter) was found",
+                                ()))
+    if not files and dl.raw not in (None, "", []):
+        findings.append(Finding("license-file-missing", "info",
+                                "the repository ships no LICENSE, NOTICE or use-policy file",
+                                ()))
+    return findings

@@ -1,0 +1,138 @@
+"""Normalise what a card declares (`license`, `license_name`, `license_link`) to rules.
+
+The declared license is a claim: this module says what the claim means, not whether it is
+true (that is `conclude`, with the files as evidence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from licscan import expression as spdx
+from licscan.errors import UsageError
+from licscan.rulepack import Rule, RulePack
+
+DEPRECATED_GNU = {"gpl-2.0", "gpl-3.0", "lgpl-2.1", "lgpl-3.0", "agpl-3.0"}
+NEEDS_TEXT_KINDS = ("family", "marker")
+
+
+@dataclass(frozen=True)
+class Note:
+    code: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DeclaredLicense:
+    """The claim, normalised. `expression` is None when the claim cannot stand on its own."""
+
+    raw: Any
+    expression: str | None
+    rules: tuple[Rule, ...]  # rules the claim names (incl. family tags and markers)
+    unresolved: tuple[str, ...] = ()  # ids or names that need the text or are unknown
+    notes: tuple[Note, ...] = field(default=())
+
+    @property
+    def resolved(self) -> bool:
+        return self.expression is not None and not self.unresolved
+
+
+def _match_url(link: str, pack: RulePack) -> Rule | None:
+    bare = link.split("://", 1)[-1].rstrip("/").lower()
+    bare = bare.removeprefix("www.")
+    for rule in pack.rules.values():
+        for url in rule.urls:
+            candidate = url.split("://", 1)[-1].rstrip("/").lower().removeprefix("www.")
+            if candidate and (bare == candidate or bare.startswith(candidate + "/")
+                              or bare.startswith(candidate + ".")):
+                return rule
+    return None
+
+
+def _resolve_other(name: Any, link: Any, pack: RulePack) -> tuple[Rule | None, list[Note]]:
+    notes: list[Note] = []
+    if isinstance(name, str) and name.strip():
+        key = name.strip().lower()
+        rule = pack.by_license_name.get(key) or pack.by_hub_id.get(key)
+        if rule is not None and rule.kind not in NEEDS_TEXT_KINDS:
+            return rule, notes
+        notes.append(Note("license-name-unknown", "review",
+                          f"license_name {name!r} is not in the rule pack"))
+    if isinstance(link, str) and "://" in link:
+        rule = _match_url(link, pack)
+        if rule is not None and rule.kind not in NEEDS_TEXT_KINDS:
+            notes.append(Note("license-from-link", "info",
+                              f"license resolved from license_link {link}"))
+            return rule, notes
+    return None, notes
+
+
+def _one(value: str, name: Any, link: Any, pack: RulePack,
+         ) -> tuple[str | None, list[Rule], list[str], list[Note]]:
+    key = value.strip()
+    lower = key.lower()
+    notes: list[Note] = []
+    if lower == "other":
+        rule, notes = _resolve_other(name, link, pack)
+        if rule is not None:
+            return rule.expression_id, [rule], [], notes
+        marker = pack.get("other")
+        return None, [marker] if marker else [], [f"other ({name or 'no license_name'})"], notes
+    rule = pack.by_hub_id.get(lower)
+    if rule is not None:
+        if rule.kind in NEEDS_TEXT_KINDS or rule.needs_text:
+            return None, [rule], [lower], notes
+        if lower in DEPRECATED_GNU:
+            notes.append(Note("gpl-version-ambiguous", "info",
+                              f"the Hub id {lower!r} does not say 'only' or 'or later'; "
+                              f"licscan reads it as {rule.expression_id}"))
+        return rule.expression_id, [rule], [], notes
+    # Not a Hub id: an SPDX id or expression, or a LicenseRef, or a license_name-like alias.
+    rule = pack.by_license_name.get(lower) or pack.by_expression_id.get(lower)
+    if rule is not None and rule.kind not in NEEDS_TEXT_KINDS:
+        return rule.expression_id, [rule], [], notes
+    try:
+        parsed = spdx.parse(key)
+    except UsageError:
+        return None, [], [key], [Note("unknown-license-id", "review",
+                                      f"declared license {key!r} is neither a Hub id nor an "
+                                      "SPDX expression")]
+    rules = [r for k in spdx.symbol_keys(parsed) if (r := pack.by_expression_id.get(k.lower()))]
+    unknown = [k for k in spdx.unknown_keys(parsed) if k.lower() not in pack.by_expression_id]
+    if unknown:
+        notes.append(Note("unknown-license-id", "review",
+                          f"declared license {key!r} names unknown id(s): {', '.join(unknown)}"))
+    return spdx.render(parsed), rules, [], notes
+
+
+def normalize_declared(license_value: Any, license_name: Any, license_link: Any,
+                       pack: RulePack) -> DeclaredLicense:
+    if license_value is None or license_value == "" or license_value == []:
+        return DeclaredLicense(raw=license_value, expression=None, rules=(),
+                               unresolved=("none",))
+    values = license_value if isinstance(license_value, list) else [license_value]
+    expressions: list[str] = []
+    rules: list[Rule] = []
+    unresolved: list[str] = []
+    notes: list[Note] = []
+    for value in values:
+        if not isinstance(value, str):
+            unresolved.append(repr(value)[:80])
+            notes.append(Note("card-invalid", "review",
+                              f"license value {value!r} is not a string"))
+            continue
+        expr, found, missing, more = _one(value, license_name, license_link, pack)
+        if expr:
+            expressions.append(expr)
+        rules.extend(found)
+        unresolved.extend(missing)
+        notes.extend(more)
+    if len(values) > 1:
+        notes.append(Note("license-list", "info",
+                          "the card lists several licenses; licscan treats them as all "
+                          "applying (AND)"))
+    expression = spdx.combine_and(expressions) if not unresolved else None
+    return DeclaredLicense(raw=license_value, expression=expression, rules=tuple(rules),
+                           unresolved=tuple(unresolved), notes=tuple(notes))

@@ -1,0 +1,98 @@
+"""The JSON report: a public contract, described by docs/schemas/report.schema.json."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from typing import Any
+
+from licscan.model import Evidence, Finding, ModelResult, ScanResult
+from licscan.verdict import worst
+
+SCHEMA_VERSION = 1
+
+
+def evidence_dict(ev: Evidence) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": ev.kind, "source": ev.source, "revision": ev.revision}
+    for key in ("field", "path", "line", "value", "sha256"):
+        value = getattr(ev, key)
+        if value is not None:
+            out[key] = value
+    if ev.detail:
+        out["detail"] = dict(ev.detail)
+    return out
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {"code": finding.code, "severity": finding.severity, "message": finding.message,
+            "evidence": [evidence_dict(e) for e in finding.evidence]}
+
+
+def model_dict(model: ModelResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": model.id,
+        "target": model.ref.target,
+        "revision": model.revision,
+        "requested_revision": model.ref.revision,
+        "source": model.source,
+        "status": model.status,
+    }
+    if model.ref.origin.file:
+        out["origin"] = {"file": model.ref.origin.file, "line": model.ref.origin.line}
+    if model.error is not None:
+        out["error"] = {"kind": model.error.kind, "message": model.error.message}
+    out["gated"] = model.gated
+    out["declared"] = asdict(model.declared)
+    if model.license is not None:
+        lic = model.license
+        out["license"] = {"expression": lic.expression, "name": lic.name,
+                          "confidence": lic.confidence, "status": lic.status,
+                          "reason": lic.reason, "rules": list(lic.rule_ids),
+                          "evidence": [evidence_dict(e) for e in lic.evidence]}
+    else:
+        out["license"] = None
+    out["flags"] = asdict(model.flags)
+    out["findings"] = [finding_dict(f) for f in model.findings]
+    out["verdict"] = model.verdict
+    out["verdict_reason"] = model.verdict_reason
+    out["decided_by"] = model.extra.get("decided_by")
+    for key in ("terms", "obligations", "lineage", "datasets", "waivers"):
+        if key in model.extra:
+            out[key] = model.extra[key]
+    notes = model.extra.get("notes")
+    if notes:
+        out["notes"] = list(notes)
+    return out
+
+
+def summary(result: ScanResult) -> dict[str, Any]:
+    verdicts = Counter(m.verdict for m in result.models)
+    statuses = Counter(m.status for m in result.models)
+    return {
+        "models": len(result.models),
+        "ok": statuses.get("ok", 0),
+        "error": statuses.get("error", 0),
+        "verdicts": {v: verdicts.get(v, 0) for v in ("allow", "review", "deny")},
+        "worst_verdict": worst([m.verdict for m in result.models]),
+    }
+
+
+def report_dict(result: ScanResult) -> dict[str, Any]:
+    from licscan import __version__
+
+    out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "licscan", "version": result.tool_version or __version__},
+        "rulepack": dict(result.rulepack),
+        "generated_at": result.generated_at,
+    }
+    if result.config_file:
+        out["config"] = result.config_file
+    out["models"] = [model_dict(m) for m in result.models]
+    out["summary"] = summary(result)
+    return out
+
+
+def render(result: ScanResult, **_options: object) -> str:
+    return json.dumps(report_dict(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,61 @@
+"""The terminal table. Every model-controlled string passes through `printable`."""
+
+from __future__ import annotations
+
+from licscan.model import ModelResult, ScanResult
+from licscan.redact import printable
+from licscan.report.json_report import summary
+
+_SHORT = {"allowed": "yes", "conditional": "cond.", "prohibited": "NO", "unknown": "?"}
+_COLUMNS = ("MODEL", "REV", "LICENSE", "COMMERCIAL", "MODIFY", "DISTRIB", "VERDICT")
+
+
+def _clip(text: str, width: int) -> str:
+    text = printable(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _row(model: ModelResult) -> tuple[str, ...]:
+    rev = (model.revision or "-")[:7]
+    if model.status == "error":
+        lic = f"ERROR ({model.error.kind})" if model.error else "ERROR"
+        flags = ("-", "-", "-")
+    else:
+        lic = (model.license.expression if model.license else None) or "unresolved"
+        flags = tuple(_SHORT.get(v, v) for v in (model.flags.commercial_use,
+                                                   model.flags.modification,
+                                                   model.flags.distribution))
+    return (_clip(model.id, 44), rev, _clip(lic, 48), *flags, model.verdict.upper())
+
+
+def _details(model: ModelResult) -> list[str]:
+    lines = []
+    if model.error is not None:
+        lines.append(f"error: {printable(model.error.message)}")
+    for finding in model.findings:
+        if finding.severity != "info":
+            lines.append(f"{finding.severity}: {finding.code}: {printable(finding.message)}")
+    extra = model.extra.get("text_lines")
+    if isinstance(extra, list):
+        lines.extend(printable(str(x)) for x in extra)
+    return lines
+
+
+def render(result: ScanResult, **_options: object) -> str:
+    rows = [_COLUMNS, *(_row(m) for m in result.models)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
+    out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+           for row in rows]
+    for model in result.models:
+        details = _details(model)
+        if details:
+            out.append("")
+            out.append(f"{printable(model.id)}: {model.verdict}"
+                       + (f" ({printable(model.verdict_reason)})" if model.verdict_reason else ""))
+            out.extend(f"  - {line}" for line in details)
+    s = summary(result)
+    out.append("")
+    out.append(f"{s['models']} model(s): {s['verdicts']['allow']} allow, "
+               f"{s['verdicts']['review']} review, {s['verdicts']['deny']} deny, "
+               f"{s['error']} error(s); rule pack {result.rulepack.get('version')}")
+    return "\n".join(out) + "\n"

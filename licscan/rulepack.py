@@ -1,0 +1,266 @@
+"""Load the rule pack: one YAML file per license, version, use policy, family tag or marker.
+
+The pack is data, versioned and hashed: every report carries `rulepack.version` and
+`rulepack.hash`, so a verdict can be traced to the exact facts it was computed from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from licscan import _resources
+from licscan.errors import RulePackError
+
+TRI_STATES = ("allowed", "conditional", "prohibited", "unknown")
+_LICENSE_GLOB = "licenses/*.yaml"
+_FINGERPRINTS = "fingerprints.json"
+
+
+@dataclass(frozen=True)
+class RuleFlags:
+    commercial_use: str = "unknown"
+    modification: str = "unknown"
+    distribution: str = "unknown"
+    attribution: bool = False
+    share_alike: bool = False
+    acceptable_use_policy: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    expression_id: str
+    kind: str
+    category: str
+    flags: RuleFlags
+    family: str | None = None
+    version: str | None = None
+    released: str | None = None
+    hub_ids: tuple[str, ...] = ()
+    license_names: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    version_lines: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    use_policy: str | None = None
+    supersedes: str | None = None
+    osi_approved: bool | None = None
+    spdx_listed: bool | None = None
+    needs_text: bool = False
+    terms: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    sources: tuple[Mapping[str, str], ...] = field(default=(), compare=False, hash=False)
+    notes: str = ""
+    origin: str = ""
+
+    @property
+    def is_license(self) -> bool:
+        return self.kind == "license"
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    version: str
+    hash: str
+    rules: Mapping[str, Rule]
+    fingerprints: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    origins: tuple[str, ...] = ()
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self.rules.get(rule_id)
+
+    @property
+    def by_hub_id(self) -> Mapping[str, Rule]:
+        return _index(self, "hub_ids")
+
+    @property
+    def by_license_name(self) -> Mapping[str, Rule]:
+        return _index(self, "license_names")
+
+    @property
+    def by_expression_id(self) -> Mapping[str, Rule]:
+        out: dict[str, Rule] = {}
+        for rule in self.rules.values():
+            # Versioned rules share an expression id with nothing; family rules come second.
+            out.setdefault(rule.expression_id.lower(), rule)
+        return out
+
+    def stamp(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "hash": self.hash}
+
+
+_INDEX_CACHE: dict[tuple[int, str], Mapping[str, Rule]] = {}
+
+
+def _index(pack: RulePack, attr: str) -> Mapping[str, Rule]:
+    key = (id(pack), attr)
+    cached = _INDEX_CACHE.get(key)
+    if cached is None:
+        out: dict[str, Rule] = {}
+        for rule in pack.rules.values():
+            for name in getattr(rule, attr):
+                out.setdefault(name.lower(), rule)
+        _INDEX_CACHE[key] = cached = out
+    return cached
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def rule_from_mapping(data: Mapping[str, Any], origin: str) -> Rule:
+    """Build a Rule from a parsed rule file. Structural validation is the schema's job."""
+    try:
+        flags = data["flags"]
+        return Rule(
+            id=str(data["id"]),
+            name=str(data["name"]),
+            expression_id=str(data["expression_id"]),
+            kind=str(data["kind"]),
+            category=str(data["category"]),
+            flags=RuleFlags(
+                commercial_use=str(flags["commercial_use"]),
+                modification=str(flags["modification"]),
+                distribution=str(flags["distribution"]),
+                attribution=bool(flags.get("attribution", False)),
+                share_alike=bool(flags.get("share_alike", False)),
+                acceptable_use_policy=bool(flags.get("acceptable_use_policy", False)),
+            ),
+            family=data.get("family"),
+            version=None if data.get("version") is None else str(data["version"]),
+            released=None if data.get("released") is None else str(data["released"]),
+            hub_ids=_tuple(data.get("hub_ids")),
+            license_names=_tuple(data.get("license_names")),
+            urls=_tuple(data.get("urls")),
+            titles=_tuple(data.get("titles")),
+            version_lines=_tuple(data.get("version_lines")),
+            references=_tuple(data.get("references")),
+            use_policy=data.get("use_policy"),
+            supersedes=data.get("supersedes"),
+            osi_approved=data.get("osi_approved"),
+            spdx_listed=data.get("spdx_listed"),
+            needs_text=bool(data.get("needs_text", False)),
+            terms=data.get("terms") or {},
+            sources=tuple(data.get("sources") or ()),
+            notes=str(data.get("notes") or ""),
+            origin=origin,
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise RulePackError(f"rule file is missing or mistypes a required field ({exc})",
+                            file=origin) from exc
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open("rb") as fh:
+            return yaml.load(fh, Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulePackError(f"cannot read rule file: {exc}", file=str(path)) from exc
+
+
+def content_hash(files: Iterable[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for name, data in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return "sha256:" + digest.hexdigest()
+
+
+def pack_files(root: Path) -> list[Path]:
+    files = sorted(root.glob(_LICENSE_GLOB))
+    fingerprints = root / _FINGERPRINTS
+    if fingerprints.is_file():
+        files.append(fingerprints)
+    return files
+
+
+def _load_dir(root: Path) -> tuple[dict[str, Rule], dict[str, Any], list[tuple[str, bytes]]]:
+    rules: dict[str, Rule] = {}
+    fingerprints: dict[str, Any] = {}
+    hashed: list[tuple[str, bytes]] = []
+    if not root.is_dir():
+        raise RulePackError("rule pack folder does not exist", file=str(root))
+    for path in pack_files(root):
+        raw = path.read_bytes()
+        hashed.append((path.relative_to(root).as_posix(), raw))
+        if path.name == _FINGERPRINTS:
+            try:
+                fingerprints = json.loads(raw)
+            except ValueError as exc:
+                raise RulePackError(f"invalid fingerprints: {exc}", file=str(path)) from exc
+            continue
+        data = _read_yaml(path)
+        if not isinstance(data, dict):
+            raise RulePackError("rule file is not a mapping", file=str(path))
+        rule = rule_from_mapping(data, str(path))
+        if rule.id != path.stem:
+            raise RulePackError(f"rule id {rule.id!r} differs from the file name", file=str(path))
+        rules[rule.id] = rule
+    return rules, fingerprints, hashed
+
+
+def read_pack_meta(root: Path) -> dict[str, str]:
+    meta_path = root / "pack.yaml"
+    meta = _read_yaml(meta_path) if meta_path.is_file() else {}
+    if not isinstance(meta, dict):
+        raise RulePackError("pack.yaml is not a mapping", file=str(meta_path))
+    return {"name": str(meta.get("name", root.name)), "version": str(meta.get("version", "0"))}
+
+
+def _merge_fingerprints(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+@cache
+def _load_cached(dirs: tuple[str, ...]) -> RulePack:
+    rules: dict[str, Rule] = {}
+    fingerprints: dict[str, Any] = {}
+    hashes: list[str] = []
+    meta = read_pack_meta(Path(dirs[0]))
+    for index, directory in enumerate(dirs):
+        root = Path(directory)
+        dir_rules, dir_fp, hashed = _load_dir(root)
+        rules.update(dir_rules)  # a user's rule with a built-in id overrides it
+        fingerprints = _merge_fingerprints(fingerprints, dir_fp)
+        hashes.append(content_hash(hashed))
+        if index:
+            user = read_pack_meta(root)
+            meta["name"] += f"+{user['name']}"
+            meta["version"] += f"+{user['version']}"
+    _check_references(rules)
+    pack_hash = hashes[0] if len(hashes) == 1 else content_hash(
+        (str(i), h.encode()) for i, h in enumerate(hashes))
+    return RulePack(name=meta["name"], version=meta["version"], hash=pack_hash,
+                    rules=dict(sorted(rules.items())), fingerprints=fingerprints, origins=dirs)
+
+
+def _check_references(rules: Mapping[str, Rule]) -> None:
+    for rule in rules.values():
+        for ref in (rule.use_policy, rule.supersedes):
+            if ref and ref not in rules:
+                raise RulePackError(f"rule {rule.id!r} refers to unknown rule {ref!r}",
+                                    file=rule.origin)
+
+
+def load_rulepack(extra_dirs: Sequence[str | Path] = ()) -> RulePack:
+    """The built-in pack, with user packs layered over it in order."""
+    dirs = (str(_resources.rules_dir()), *(str(Path(d).resolve()) for d in extra_dirs))
+    return _load_cached(dirs)

@@ -1,0 +1,100 @@
+"""YAML for untrusted input: model cards, manifests, configs.
+
+PyYAML's safe loader still expands aliases (a "billion laughs" bomb costs memory and time)
+and follows YAML 1.1 (dates become objects). This loader refuses anchors and aliases,
+bounds depth, node count and size, and keeps dates and other timestamps as strings,
+like the Hub's own JSON view of a card.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 64
+MAX_NODES = 50_000
+
+
+class YamlProblem(Exception):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """Safe loader that refuses aliases and runaway nesting."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlProblem("YAML aliases are not accepted", line)
+        if getattr(event, "anchor", None):
+            raise YamlProblem("YAML anchors are not accepted", line)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise YamlProblem(f"YAML has more than {MAX_NODES} nodes", line)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise YamlProblem(f"YAML is nested deeper than {MAX_DEPTH} levels", line)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
+# Timestamps stay strings (YAML 1.2 / JSON view); everything else as in the safe schema.
+_BoundedLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def compose(text: str) -> tuple[Any, Node | None]:
+    """Parse one document; return (data, node tree) so callers can report line numbers."""
+    if len(text) > MAX_BYTES:
+        raise YamlProblem(f"YAML is larger than {MAX_BYTES} bytes")
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line) from exc
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+        raise YamlProblem(f"invalid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def load(text: str) -> Any:
+    return compose(text)[0]
+
+
+def line_of(node: Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def mapping_value_node(node: Node | None, key: str) -> Node | None:
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key:
+                return value_node  # type: ignore[no-any-return]
+    return None
+
+
+def sequence_item_nodes(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []

@@ -1,0 +1,1 @@
+"""Where bytes come from: the Hugging Face Hub, local folders and the HF cache."""

@@ -1,0 +1,173 @@
+"""Turn what the user typed (ids, URLs, folders, manifests) into ModelRefs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from licscan import safeyaml
+from licscan.errors import ManifestError, UsageError
+from licscan.model import ModelRef, Origin
+
+_REPO_PART = re.compile(r"^[A-Za-z0-9_][\w.\-]{0,95}$")
+_REVISION = re.compile(r"^[\w.\-/]{1,256}$")
+_HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
+MAX_MANIFEST_BYTES = 4 << 20
+
+
+def validate_repo_id(repo_id: str) -> str:
+    parts = repo_id.split("/")
+    if len(parts) > 2 or not all(_REPO_PART.match(p) for p in parts):
+        raise UsageError(f"not a valid Hub repository id: {_printable(repo_id)!r}",
+                         hint="expected owner/name with letters, digits, '-', '_' or '.'")
+    if "--" in repo_id or ".." in repo_id or repo_id.endswith(".git"):
+        raise UsageError(f"not a valid Hub repository id: {_printable(repo_id)!r}",
+                         hint="'--', '..' and a '.git' suffix are not allowed in repo ids")
+    return repo_id
+
+
+def validate_revision(revision: str) -> str:
+    if not _REVISION.match(revision) or ".." in revision or revision.startswith("/"):
+        raise UsageError(f"not a valid revision: {_printable(revision)!r}",
+                         hint="a branch, tag or commit sha (letters, digits, '.', '-', '_', '/')")
+    return revision
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)[:200]
+
+
+def _from_url(url: str, origin: Origin) -> ModelRef:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.hostname not in _HUB_HOSTS:
+        raise UsageError(f"not a Hugging Face Hub URL: {_printable(url)!r}")
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    repo_type = "model"
+    if segments and segments[0] in ("datasets", "models"):
+        repo_type = "dataset" if segments[0] == "datasets" else "model"
+        segments = segments[1:]
+    if segments and segments[0] == "spaces":
+        raise UsageError("Spaces are not models; give a model repository URL")
+    if len(segments) < 2:
+        raise UsageError(f"Hub URL does not name owner/name: {_printable(url)!r}")
+    repo_id = validate_repo_id("/".join(segments[:2]))
+    revision = None
+    if len(segments) >= 4 and segments[2] in ("tree", "blob", "resolve"):
+        revision = validate_revision(segments[3])
+    return ModelRef(kind="hub", target=url, repo_id=repo_id, revision=revision, origin=origin,
+                    repo_type=repo_type)
+
+
+def parse_target(target: str, origin: Origin | None = None, base: Path | None = None) -> ModelRef:
+    """A Hub id (owner/name[@rev]), a Hub URL, or a local model folder."""
+    origin = origin or Origin()
+    text = target.strip()
+    if not text:
+        raise UsageError("empty target")
+    if any(not ch.isprintable() for ch in text):
+        raise UsageError(f"target contains control characters: {_printable(text)!r}")
+    if re.match(r"^[a-z]+://", text):
+        return _from_url(text, origin)
+    if text.startswith("hf:"):
+        text = text[3:]
+    elif _looks_local(text, base):
+        path = (base / text if base and not Path(text).is_absolute() else Path(text)).expanduser()
+        if not path.is_dir():
+            raise UsageError(f"local model folder does not exist: {text}")
+        return ModelRef(kind="local", target=target, path=str(path), origin=origin)
+    repo_id, at, revision = text.partition("@")
+    if at and not revision:
+        raise UsageError(f"empty revision after '@' in {_printable(text)!r}")
+    return ModelRef(kind="hub", target=target, repo_id=validate_repo_id(repo_id),
+                    revision=validate_revision(revision) if revision else None, origin=origin)
+
+
+def _looks_local(text: str, base: Path | None) -> bool:
+    if text.startswith(("/", "./", "../", "~", ".\\")) or text in (".", ".."):
+        return True
+    candidate = (base / text) if base else Path(text)
+    return candidate.is_dir()
+
+
+def load_manifest(path: str | Path) -> list[ModelRef]:
+    """Read a YAML manifest (`models:` list) or a text manifest (one target per line)."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ManifestError(f"cannot read manifest: {exc.strerror or exc}", file=file) from exc
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"manifest is larger than {MAX_MANIFEST_BYTES} bytes", file=file)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ManifestError("manifest is not UTF-8 text", file=file) from exc
+    base = Path(path).resolve().parent
+    if Path(path).suffix.lower() in (".yaml", ".yml") or re.match(r"\s*models\s*:", text):
+        return _yaml_manifest(text, file, base)
+    return _text_manifest(text, file, base)
+
+
+def _text_manifest(text: str, file: str, base: Path) -> list[ModelRef]:
+    refs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0].strip()
+        if not content:
+            continue
+        try:
+            refs.append(parse_target(content, Origin(file, number), base))
+        except UsageError as exc:
+            raise ManifestError(exc.message, file=file, line=number, hint=exc.hint) from exc
+    return refs
+
+
+def _yaml_manifest(text: str, file: str, base: Path) -> list[ModelRef]:
+    try:
+        data, node = safeyaml.compose(text)
+    except safeyaml.YamlProblem as exc:
+        raise ManifestError(exc.message, file=file, line=exc.line) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise ManifestError("expected a mapping with a 'models:' list", file=file,
+                            line=safeyaml.line_of(node), key="models")
+    item_nodes = safeyaml.sequence_item_nodes(safeyaml.mapping_value_node(node, "models"))
+    refs = []
+    for index, item in enumerate(data["models"]):
+        line = safeyaml.line_of(item_nodes[index]) if index < len(item_nodes) else None
+        try:
+            refs.append(_manifest_entry(item, Origin(file, line), base))
+        except UsageError as exc:
+            raise ManifestError(exc.message, file=file, line=line, key=f"models[{index}]",
+                                hint=exc.hint) from exc
+    return refs
+
+
+def _manifest_entry(item: object, origin: Origin, base: Path) -> ModelRef:
+    if isinstance(item, str):
+        return parse_target(item, origin, base)
+    if not isinstance(item, dict):
+        raise UsageError("each entry must be a string or a mapping with 'id' or 'path'")
+    unknown = set(item) - {"id", "revision", "path", "name", "notes"}
+    if unknown:
+        raise UsageError(f"unknown key(s) {sorted(map(str, unknown))}",
+                         hint="entries take id, revision, path (and optional name, notes)")
+    if ("id" in item) == ("path" in item):
+        raise UsageError("each entry needs exactly one of 'id' or 'path'")
+    if "path" in item:
+        if not isinstance(item["path"], str):
+            raise UsageError("'path' must be a string")
+        local = (base / item["path"]).expanduser()
+        if not local.is_dir():
+            raise UsageError(f"local model folder does not exist: {item['path']}")
+        return ModelRef(kind="local", target=item["path"], path=str(local), origin=origin)
+    repo_id, revision = item["id"], item.get("revision")
+    if not isinstance(repo_id, str) or (revision is not None and not isinstance(revision, str)):
+        raise UsageError("'id' and 'revision' must be strings")
+    if "@" in repo_id or "://" in repo_id:
+        ref = parse_target(repo_id, origin, base)
+        if revision:
+            ref = ModelRef(kind="hub", target=repo_id, repo_id=ref.repo_id,
+                           revision=validate_revision(revision), origin=origin)
+        return ref
+    return ModelRef(kind="hub", target=repo_id, repo_id=validate_repo_id(repo_id),
+                    revision=validate_revision(revision) if revision else None, origin=origin)
