@@ -55,8 +55,8 @@ def select_license_files(listing: Iterable[str], license_link: object = None) ->
     paths = set(listing)
     chosen = sorted((p for p in paths if is_license_file(p)), key=_rank)[:MAX_LICENSE_FILES]
     linked = license_link_path(license_link)
-    if linked and linked in paths and linked not in chosen and linked.lower() != "readme.md":
-        chosen.insert(0, linked)
+    if linked and linked in paths and linked.lower() != "readme.md":
+        chosen = [linked, *(p for p in chosen if p != linked)][:MAX_LICENSE_FILES]
     return chosen
 
 

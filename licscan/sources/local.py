@@ -59,7 +59,10 @@ def _walk(folder: Path) -> list[str]:
     return found
 
 
-def read_capped(root: Path, folder: Path, rel: str, limit: int = MAX_FILE_BYTES) -> FileBlob:
+def read_capped(root: Path, folder: Path, rel: str, limit: int = MAX_FILE_BYTES,
+                head: bool = False) -> FileBlob:
+    """Read a file inside `root`; over `limit` it is reported too large (or, with `head`,
+    cut to its first `limit` bytes)."""
     path = folder / rel
     try:
         resolved = path.resolve(strict=True)
@@ -72,10 +75,10 @@ def read_capped(root: Path, folder: Path, rel: str, limit: int = MAX_FILE_BYTES)
         info = os.stat(resolved)
         if not stat.S_ISREG(info.st_mode):
             return FileBlob(rel, 0, None, None, "unreadable", "not a regular file")
-        if info.st_size > limit:
+        if info.st_size > limit and not head:
             return too_large(rel, info.st_size, limit)
         with open(resolved, "rb") as fh:
-            data = fh.read(limit + 1)
+            data = fh.read(limit if head else limit + 1)
     except OSError as exc:
         return FileBlob(rel, 0, None, None, "unreadable", exc.strerror or str(exc))
     if len(data) > limit:
@@ -85,9 +88,9 @@ def read_capped(root: Path, folder: Path, rel: str, limit: int = MAX_FILE_BYTES)
 
 def _head_text(root: Path, folder: Path, rel: str, limit: int) -> str | None:
     """The first bytes of an over-size README, enough for its front matter."""
-    blob = read_capped(root, folder, rel, limit=1 << 40)
+    blob = read_capped(root, folder, rel, limit=limit, head=True)
     if blob.status == "ok" and blob.data is not None:
-        return decode_text(blob.data[:limit])
+        return decode_text(blob.data)
     return None
 
 

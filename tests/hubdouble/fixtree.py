@@ -22,9 +22,9 @@ def iter_fixture_repos(root: Path) -> Iterator[tuple[RepoType, RepoSpec]]:
     """Every repo below `root`, in a stable order."""
     for owner in _subdirs(root):
         if owner.name == "datasets":
-            for dataset_owner in _subdirs(owner):
-                for repo_dir in _subdirs(dataset_owner):
-                    yield "dataset", spec_from_dir(f"{dataset_owner.name}/{repo_dir.name}", repo_dir)
+            for ds_owner in _subdirs(owner):
+                for repo_dir in _subdirs(ds_owner):
+                    yield "dataset", spec_from_dir(f"{ds_owner.name}/{repo_dir.name}", repo_dir)
         else:
             for repo_dir in _subdirs(owner):
                 yield "model", spec_from_dir(f"{owner.name}/{repo_dir.name}", repo_dir)
@@ -34,7 +34,8 @@ def spec_from_dir(repo_id: str, repo_dir: Path) -> RepoSpec:
     files = {
         path.relative_to(repo_dir).as_posix(): path.read_bytes()
         for path in sorted(repo_dir.rglob("*"))
-        if path.is_file() and path.relative_to(repo_dir).as_posix() != SPEC_FILE
+        if path.is_file()
+        and path.relative_to(repo_dir).as_posix() != SPEC_FILE
         and ".git" not in path.relative_to(repo_dir).parts
     }
     options = _read_options(repo_dir / SPEC_FILE)

@@ -55,7 +55,7 @@ def dispatch(ctx: Context, route: Route, request: Request) -> Response:
 
 def _open_repo(ctx: Context, route: Route, request: Request) -> Repo | Response:
     """The repo, or the error the Hub gives: RepoNotFound (401/404), 307 if renamed, disabled."""
-    repo = ctx.state.get(route.repo_type, route.repo_id) if route.repo_type and route.repo_id else None
+    repo = _lookup(ctx, route)
     if repo is None or not repo.visible_to(request.token):
         if request.token is None:
             return error_response(401, "Invalid username or password.", code="RepoNotFound")
@@ -65,6 +65,12 @@ def _open_repo(ctx: Context, route: Route, request: Request) -> Repo | Response:
     if repo.spec.disabled:
         return error_response(403, _DISABLED)
     return repo
+
+
+def _lookup(ctx: Context, route: Route) -> Repo | None:
+    if route.repo_type is None or route.repo_id is None:
+        return None
+    return ctx.state.get(route.repo_type, route.repo_id)
 
 
 def _renamed_location(new_id: str, route: Route, request: Request) -> str:
@@ -270,7 +276,10 @@ def _whoami(ctx: Context, route: Route, request: Request) -> Response:
             "type": "user",
             "name": "hubdouble-user",
             "fullname": "Hub Double",
-            "auth": {"type": "access_token", "accessToken": {"displayName": "hubdouble", "role": "read"}},
+            "auth": {
+                "type": "access_token",
+                "accessToken": {"displayName": "hubdouble", "role": "read"},
+            },
         },
     )
 
@@ -330,7 +339,7 @@ def _linked_headers(blob: Blob) -> Iterable[tuple[str, str]]:
 
 def _cdn(ctx: Context, route: Route, request: Request) -> Response:
     """The LFS listener: content addressed by sha256, no auth (like a signed CDN URL)."""
-    repo = ctx.state.get(route.repo_type, route.repo_id) if route.repo_type and route.repo_id else None
+    repo = _lookup(ctx, route)
     blob = repo.lfs.get(route.path) if repo is not None else None
     if blob is None:
         return error_response(404, "Not Found")

@@ -12,7 +12,17 @@ from typing import Any
 from .carddata import JsonDict, derive_tags, parse_card_data
 from .specs import FileContent, RepoSpec, RepoType
 
-LFS_EXTENSIONS = (".safetensors", ".bin", ".gguf", ".pt", ".pth", ".onnx", ".ckpt", ".h5", ".msgpack")
+LFS_EXTENSIONS = (
+    ".safetensors",
+    ".bin",
+    ".gguf",
+    ".pt",
+    ".pth",
+    ".onnx",
+    ".ckpt",
+    ".h5",
+    ".msgpack",
+)
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
 _SHA_PREFIX = re.compile(r"[0-9a-f]{7,40}")
 _ID_PART = re.compile(r"[\w.\-]{1,96}")
@@ -60,7 +70,7 @@ class Blob:
     def tree_entry(self) -> JsonDict:
         entry: JsonDict = {"type": "file", "oid": self.oid, "size": self.size, "path": self.path}
         if self.lfs_sha256 is not None:
-            entry["lfs"] = {"oid": self.lfs_sha256, "size": self.size, "pointerSize": self.pointer_size}
+            entry["lfs"] = {"oid": self.lfs_sha256, **self._lfs_sizes()}
         return entry
 
     def sibling(self, with_blobs: bool) -> JsonDict:
@@ -68,8 +78,11 @@ class Blob:
             return {"rfilename": self.path}
         entry: JsonDict = {"rfilename": self.path, "blobId": self.oid, "size": self.size}
         if self.lfs_sha256 is not None:
-            entry["lfs"] = {"sha256": self.lfs_sha256, "size": self.size, "pointerSize": self.pointer_size}
+            entry["lfs"] = {"sha256": self.lfs_sha256, **self._lfs_sizes()}
         return entry
+
+    def _lfs_sizes(self) -> JsonDict:
+        return {"size": self.size, "pointerSize": self.pointer_size}
 
 
 def normalize_path(path: str) -> str:

@@ -79,7 +79,8 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.scope not in SELECTORS:
-            raise ValueError(f"unknown fault scope {self.scope!r}; expected one of {sorted(SELECTORS)}")
+            expected = ", ".join(sorted(SELECTORS))
+            raise ValueError(f"unknown fault scope {self.scope!r}; expected one of {expected}")
         if self.status is None and self.delay_s <= 0 and not self.drop_connection:
             raise ValueError("a Fault needs a status, a positive delay_s or drop_connection=True")
         if self.times is not None and self.times < 0:

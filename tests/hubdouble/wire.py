@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 Headers = list[tuple[str, str]]
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -78,7 +78,7 @@ def file_response(
     span = parse_range(request.header("range"), size)
     if span is None:
         return Response(200, common, memoryview(data))
-    if span == "unsatisfiable":
+    if isinstance(span, str):
         return Response(416, [*common, ("Content-Range", f"bytes */{size}")])
     start, end = span
     return Response(
@@ -88,7 +88,7 @@ def file_response(
     )
 
 
-def parse_range(value: str | None, size: int) -> tuple[int, int] | str | None:
+def parse_range(value: str | None, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
     """(start, end) inclusive, "unsatisfiable", or None (no/unsupported Range: serve it all)."""
     match = _RANGE.fullmatch(value.strip()) if value else None
     if match is None or match.group(1) == match.group(2) == "":

@@ -17,7 +17,9 @@ from yaml.events import AliasEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 _CORE = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = frozenset(_CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map"))
+_ALLOWED_TAGS = frozenset(
+    _CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
 
 
 class RejectedYaml(yaml.YAMLError):
@@ -27,10 +29,8 @@ class RejectedYaml(yaml.YAMLError):
 class Yaml12Loader(yaml.SafeLoader):
     """A SafeLoader with YAML 1.2 core-schema implicit typing and no anchors/aliases/custom tags."""
 
-    yaml_implicit_resolvers: dict[Any, Any] = {}
-
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, AliasEvent):
             raise RejectedYaml(f"aliases are not allowed ({event.start_mark})")
         if isinstance(event, NodeEvent) and event.anchor is not None:
@@ -70,6 +70,8 @@ def _construct_float(loader: Yaml12Loader, node: ScalarNode) -> float:
     return float(text)
 
 
+# Start from no implicit types at all (not SafeLoader's YAML 1.1 set), then add the core schema.
+Yaml12Loader.yaml_implicit_resolvers = {}
 Yaml12Loader.add_implicit_resolver(
     _CORE + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from licscan.rulecheck import validate_dir, validate_rule
+from licscan.rulepack import RulePack, load_rulepack
+
+REPO = Path(__file__).resolve().parent.parent
+RULES = REPO / "rules"
+
+
+def test_every_rule_file_validates() -> None:
+    assert validate_dir(RULES) == []
+
+
+def test_schema_catches_mistakes() -> None:
+    good = yaml.safe_load((RULES / "licenses" / "llama3.1.yaml").read_text())
+    assert validate_rule(good, "llama3.1") == []
+    bad = dict(good, flags=dict(good["flags"], commercial_use="sometimes"))
+    assert validate_rule(bad, "x")
+    drift = dict(good, flags=dict(good["flags"], commercial_use="allowed"))
+    assert any("differs from terms" in p for p in validate_rule(drift, "x"))
+    uncited = json.loads(json.dumps(good))
+    del uncited["terms"]["commercial_use"]["cite"]
+    assert validate_rule(uncited, "x")
+
+
+def test_pack_loads_with_version_and_hash(pack: RulePack) -> None:
+    assert pack.version and pack.hash.startswith("sha256:") and len(pack.hash) == 71
+    assert len(pack.rules) > 100
+    stamp = pack.stamp()
+    assert set(stamp) == {"name", "version", "hash"}
+
+
+def test_lock_matches_the_pack(pack: RulePack) -> None:
+    lock = json.loads((RULES / "rules.lock").read_text())
+    assert lock == {"version": pack.version, "hash": pack.hash}, \
+        "rule files changed: bump rules/pack.yaml version and run scripts/lock_rules.py"
+
+
+def test_scancode_refs_exist_in_license_expression_index(pack: RulePack) -> None:
+    import license_expression
+
+    known = {d["spdx_license_key"] for d in license_expression.get_license_index()}
+    for rule in pack.rules.values():
+        if rule.expression_id.startswith("LicenseRef-scancode-"):
+            assert rule.expression_id in known, rule.id
+
+
+def test_hub_ids_and_names_are_unique(pack: RulePack) -> None:
+    seen: dict[str, str] = {}
+    for rule in pack.rules.values():
+        for key in (*rule.hub_ids, *(f"name:{n}" for n in rule.license_names)):
+            assert key not in seen, f"{key} claimed by {seen.get(key)} and {rule.id}"
+            seen[key] = rule.id
+
+
+def test_user_pack_layers_over_builtin(tmp_path: Path) -> None:
+    (tmp_path / "licenses").mkdir()
+    (tmp_path / "pack.yaml").write_text("name: acme\nversion: '1'\n")
+    (tmp_path / "licenses" / "acme-negotiated.yaml").write_text(yaml.safe_dump({
+        "id": "acme-negotiated", "name": "Acme negotiated Llama license",
+        "expression_id": "LicenseRef-acme-negotiated", "kind": "license",
+        "category": "community", "license_names": ["acme-negotiated"],
+        "flags": {"commercial_use": "allowed", "modification": "allowed",
+                  "distribution": "prohibited", "attribution": False, "share_alike": False,
+                  "acceptable_use_policy": False},
+        "sources": [{"ref": "contract 2026-114", "confidence": "P"}]}))
+    layered = load_rulepack([tmp_path])
+    builtin = load_rulepack()
+    assert "acme-negotiated" in layered.rules and "acme-negotiated" not in builtin.rules
+    assert layered.hash != builtin.hash and layered.version.endswith("+1")
+    assert validate_dir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_wheel_contains_rules_and_templates(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path),
+                    str(REPO)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("licscan-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "licscan/_data/rules/licenses/llama3.1.yaml" in names
+    assert "licscan/_data/rules/pack.yaml" in names
+    assert "licscan/_data/examples/models.yaml" in names
+    assert "licscan/schemas/rule.schema.json" in names
+    assert any(n.startswith("licscan/_data/templates/") for n in names)
