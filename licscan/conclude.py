@@ -139,7 +139,8 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     licenses = [r for r in text_rules if r.kind == "license"]
     policies = [r for r in text_rules if r.kind == "use-policy"]
     declared_rules = [r for r in dl.rules if r.kind in ("license", "family", "marker")]
-    license, more = _decide(dl, declared_rules, licenses, policies, strong, weak, card_ev, pack)
+    license, more = _decide(dl, declared_rules, licenses, policies, strong, weak, card_ev, pack,
+                            snapshot.card_problem)
     findings += more
     findings += _context_findings(snapshot, dl, files, card_ev)
     flags = flags_for(license.expression, pack)
@@ -156,7 +157,7 @@ def _str(value: Any) -> str | None:
 def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule],
             policies: list[Rule], strong: list[tuple[Any, FileEvidence]],
             weak: list[tuple[Any, FileEvidence]], card_ev: list[Evidence], pack: RulePack,
-            ) -> tuple[LicenseConclusion, list[Finding]]:
+            card_problem: str | None = None) -> tuple[LicenseConclusion, list[Finding]]:
     findings: list[Finding] = []
     text_ev = tuple(dict.fromkeys(item.evidence for _m, item in strong))
     weak_ev = tuple(dict.fromkeys(item.evidence for _m, item in weak))
@@ -215,7 +216,8 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
                                  tuple(r.id for r in weak_rules), (*weak_ev, *card_ev),
                                  "named by a README or NOTICE reference; no license text"
                                  ), findings
-    reason = _unresolved_reason(dl)
+    reason = _unresolved_reason(dl) if not card_problem else \
+        "the model card could not be read and no license text was found"
     findings.append(Finding("license-unresolved", "review", reason, tuple(card_ev)))
     return LicenseConclusion(None, None, 0, "unresolved", tuple(r.id for r in dl.rules),
                              tuple(card_ev), reason), findings
@@ -240,14 +242,15 @@ def _unresolved_reason(dl: DeclaredLicense) -> str:
 def _context_findings(snapshot: Snapshot, dl: DeclaredLicense, files: Sequence[FileEvidence],
                       card_ev: list[Evidence]) -> list[Finding]:
     findings = []
-    if snapshot.gated:
-        unread = [f.blob.path for f in files if f.blob.status == "gated"]
+    unread = [f.blob.path for f in files if f.blob.status == "gated"]
+    if snapshot.readme is not None and snapshot.readme.status == "gated":
+        unread.insert(0, snapshot.readme.path)
+    if snapshot.gated and unread:
         findings.append(Finding(
             "gated-repo", "info",
-            f"the repository is gated ({snapshot.gated}); "
-            + (f"{', '.join(unread)} could not be read, so " if unread else "")
-            + "the license comes from the card metadata the Hub serves without access",
-            tuple(card_ev)))
+            f"the repository is gated ({snapshot.gated}); {', '.join(unread)} could not be "
+            "read without an approved token, so the license comes from the card metadata "
+            "the Hub serves without access", tuple(card_ev)))
     if dl.raw in (None, "", []) and snapshot.card_data is not None:
         findings.append(Finding("declared-license-missing", "review",
                                 "the model card has no 'license' field", ()))

@@ -37,7 +37,8 @@ class ModelRef:
 
     @property
     def display_id(self) -> str:
-        return self.repo_id or self.path or self.target
+        """The Hub id, or the local folder as the user named it."""
+        return self.repo_id or self.target or self.path or ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Snapshot:
     listing: tuple[str, ...] = ()  # every path in the repo (names only)
     gated: str | None = None  # None | "auto" | "manual"
     private: bool = False
+    tags: tuple[str, ...] = ()  # Hub-derived tags (base_model:..., license:...)
     notes: tuple[str, ...] = ()  # things worth reporting about the fetch itself
     card_problem: str | None = None  # why the README front matter could not be read
     card_problem_line: int | None = None
@@ -155,5 +157,6 @@ class ScanResult:
     tool_version: str
     rulepack: Mapping[str, str]
     generated_at: str | None = None  # ISO timestamp (SOURCE_DATE_EPOCH when set)
-    context: Mapping[str, Any] | None = None
+    context: Mapping[str, Any] | None = None  # the user's context (use, users, regions ...)
     config_file: str | None = None
+    stats: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)

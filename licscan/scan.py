@@ -1,12 +1,18 @@
-"""The only wiring of the pipeline: refs -> snapshots -> conclusions -> verdicts -> ScanResult."""
+"""The only wiring of the pipeline: refs -> snapshots -> conclusions -> verdicts -> ScanResult.
+
+Each repository is fetched at most once per scan (a memo of futures keyed by repo and
+revision), so a hundred fine-tunes of one base fetch the base once. Output order is the input
+order, whatever order the fetches complete in.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,6 +27,7 @@ from licscan.verdict import Decision, default_decision
 
 DEFAULT_JOBS = 8
 Policy = Callable[[ModelResult], Decision]
+Finalizer = Callable[[ModelResult], ModelResult]
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,10 @@ class ScanOptions:
     jobs: int = DEFAULT_JOBS
     hub: HubSettings = field(default_factory=HubSettings)
     rules_dirs: tuple[str, ...] = ()
+    lineage: bool = True
+    max_depth: int = 8
+    datasets: bool = True
+    offline: bool = False  # no Hub requests at all (local folders only)
 
 
 def timestamp() -> str:
@@ -38,23 +49,39 @@ def timestamp() -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def _key(ref: ModelRef) -> tuple[str, str, str | None]:
+    if ref.kind == "local":
+        return ("local", ref.path or ref.target, None)
+    return (ref.repo_type, ref.repo_id or ref.target, ref.revision)
+
+
 class Scanner:
     def __init__(self, options: ScanOptions, pack: RulePack | None = None,
-                 policy: Policy | None = None) -> None:
+                 policy: Policy | None = None, finalize: Finalizer | None = None) -> None:
         self.options = options
         self.pack = pack or load_rulepack(options.rules_dirs)
         self.counter = RequestCounter()
-        self._hub: HubSource | None = None
         self.policy = policy
+        self.finalize = finalize  # e.g. terms evaluation in the user's context
+        self._hub: HubSource | None = None
+        self._hub_lock = threading.Lock()
+        self._memo: dict[tuple[str, str, str | None], Future[ModelResult]] = {}
+        self._memo_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self.context_dict: dict[str, Any] | None = None
 
+    # -- fetching ------------------------------------------------------------------------
     def hub(self) -> HubSource:
-        if self._hub is None:
-            self._hub = HubSource(self.options.hub, counter=self.counter)
-        return self._hub
+        with self._hub_lock:
+            if self._hub is None:
+                self._hub = HubSource(self.options.hub, counter=self.counter)
+            return self._hub
 
     def fetch(self, ref: ModelRef) -> Snapshot:
         if ref.kind == "local":
             return fetch_local(ref, self.options.hub.max_file_bytes)
+        if self.options.offline:
+            raise SourceError("offline", f"{ref.repo_id} is a Hub model and the scan is offline")
         return self.hub().fetch(ref)
 
     def scan_one(self, ref: ModelRef) -> ModelResult:
@@ -65,53 +92,81 @@ class Scanner:
             return self._error(ref, source, exc.kind, exc.message)
         except Exception as exc:  # a bug or an unexpected client error: one model, not the scan
             return self._error(ref, source, "internal", f"{type(exc).__name__}: {exc}")
-        return self.evaluate(snapshot)
+        try:
+            return self.evaluate(snapshot)
+        except Exception as exc:
+            return self._error(ref, source, "internal", f"{type(exc).__name__}: {exc}")
 
+    def _submit(self, ref: ModelRef) -> Future[ModelResult]:
+        assert self._pool is not None
+        key = _key(ref)
+        with self._memo_lock:
+            future = self._memo.get(key)
+            if future is None:
+                future = self._memo[key] = self._pool.submit(self.scan_one, ref)
+        return future
+
+    # -- evaluation ----------------------------------------------------------------------
     def evaluate(self, snapshot: Snapshot) -> ModelResult:
         from licscan.identify import identify_bytes, identify_text
 
         result = conclude(snapshot, self.pack, identify_bytes, identify_text)
-        model = ModelResult(
+        card = snapshot.card_data or {}
+        return ModelResult(
             ref=snapshot.ref, status="ok", source=snapshot.source, revision=snapshot.revision,
             verdict="review", declared=result.declared, license=result.license,
             flags=result.flags, findings=result.findings, gated=snapshot.gated,
-            extra={"rules": [r.id for r in result.rules], "evidence": list(result.evidence),
-                   "notes": list(snapshot.notes)})
-        decision = (self.policy or _default_policy)(model)
-        return _with_decision(model, decision)
+            extra={"notes": list(snapshot.notes), "tags": list(snapshot.tags),
+                   "declared_rules": [r.id for r in result.declared_license.rules],
+                   "declared_expression": result.declared_license.expression,
+                   "card": {k: card[k] for k in ("base_model", "base_model_relation",
+                                                 "datasets", "pipeline_tag", "tags")
+                            if k in card}})
 
     def _error(self, ref: ModelRef, source: str, kind: str, message: str) -> ModelResult:
         from licscan.redact import redact
 
-        model = ModelResult(ref=ref, status="error", source=source, revision=None,
-                            verdict="review", error=ModelError(kind, redact(message)))
-        decision = (self.policy or _default_policy)(model)
-        return _with_decision(model, decision)
+        return ModelResult(ref=ref, status="error", source=source, revision=None,
+                           verdict="review", error=ModelError(kind, redact(message)))
 
+    def decide(self, model: ModelResult) -> ModelResult:
+        if self.finalize is not None and model.status == "ok":
+            model = self.finalize(model)
+        decision = (self.policy or default_policy)(model)
+        extra: dict[str, Any] = dict(model.extra)
+        extra["decided_by"] = decision.decided_by
+        return replace(model, verdict=decision.verdict, verdict_reason=decision.reason,
+                       extra=extra)
+
+    # -- the scan ------------------------------------------------------------------------
     def scan(self, refs: Sequence[ModelRef]) -> ScanResult:
+        from licscan.related import resolve_related
+
         started = time.monotonic()
-        jobs = max(1, min(self.options.jobs, len(refs) or 1))
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="licscan") as pool:
-            models = tuple(pool.map(self.scan_one, refs))  # map keeps the input order
+        with ThreadPoolExecutor(max_workers=max(1, self.options.jobs),
+                                thread_name_prefix="licscan") as pool:
+            self._pool = pool
+            top = [self._submit(ref).result() for ref in refs]
+            if not self.options.offline:
+                top = resolve_related(self, top)
+            models = tuple(self.decide(m) for m in top)
+        self._pool = None
         return ScanResult(models=models, tool_version=__version__, rulepack=self.pack.stamp(),
-                          generated_at=timestamp(),
-                          context={"requests": self.counter.count,
-                                   "seconds": round(time.monotonic() - started, 3)})
+                          generated_at=timestamp(), context=self.context_dict,
+                          stats={"requests": self.counter.count,
+                                 "seconds": round(time.monotonic() - started, 3)})
+
+    def fetch_all(self, refs: Sequence[ModelRef]) -> list[ModelResult]:
+        """Fetch (once each, concurrently) and return in order; used for parents and datasets."""
+        futures = [self._submit(ref) for ref in refs]
+        return [f.result() for f in futures]
 
 
-def _default_policy(model: ModelResult) -> Decision:
+def default_policy(model: ModelResult) -> Decision:
     if model.status == "error":
         reason = model.error.message if model.error else "could not be scanned"
         return Decision("review", f"not scanned: {reason}", "default-policy")
     return default_decision(model.license, model.flags, model.findings)
-
-
-def _with_decision(model: ModelResult, decision: Decision) -> ModelResult:
-    from dataclasses import replace
-
-    extra: dict[str, Any] = dict(model.extra)
-    extra["decided_by"] = decision.decided_by
-    return replace(model, verdict=decision.verdict, verdict_reason=decision.reason, extra=extra)
 
 
 def scan(refs: Sequence[ModelRef], options: ScanOptions | None = None) -> ScanResult:

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import click
 
 from licscan.cli.common import exit_code, write_output
 from licscan.errors import UsageError
-from licscan.model import ModelRef
+from licscan.model import ModelRef, ScanResult
 
-FORMAT_CHOICES = ["text", "json"]
+FORMAT_CHOICES = ["text", "json", "html", "markdown", "sarif", "spdx-json"]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    fmt: str = "text"
+    output: str | None = None
+    jobs: int = 8
+    timeout: float = 20.0
+    rules: tuple[str, ...] = ()
+    context_file: str | None = None
+    offline: bool = False
+    lineage: bool = True
+    datasets: bool = True
+    max_depth: int = 8
 
 
 def _refs(targets: tuple[str, ...], manifests: tuple[str, ...]) -> list[ModelRef]:
@@ -22,18 +39,27 @@ def _refs(targets: tuple[str, ...], manifests: tuple[str, ...]) -> list[ModelRef
     return refs
 
 
-def _run(refs: list[ModelRef], fmt: str, output: str | None, jobs: int, timeout: float,
-         rules: tuple[str, ...]) -> tuple[int, object]:
+def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
+    from licscan.assess import Assessor, context_decision
+    from licscan.context import load_context
     from licscan.report import render
+    from licscan.rulepack import load_rulepack
     from licscan.scan import ScanOptions, Scanner
     from licscan.sources.hub import HubSettings
 
-    options = ScanOptions(jobs=jobs, hub=HubSettings(timeout=timeout), rules_dirs=rules)
-    result = Scanner(options).scan(refs)
-    write_output(render(result, fmt), output)
-    if output not in (None, "-") and fmt != "text":
+    options = ScanOptions(jobs=settings.jobs, hub=HubSettings(timeout=settings.timeout),
+                          rules_dirs=settings.rules, offline=settings.offline,
+                          lineage=settings.lineage, datasets=settings.datasets,
+                          max_depth=settings.max_depth)
+    pack = load_rulepack(settings.rules)
+    context = load_context(settings.context_file) if settings.context_file else None
+    scanner = Scanner(options, pack, policy=context_decision, finalize=Assessor(pack, context))
+    scanner.context_dict = context.to_dict() if context else None
+    result = scanner.scan(refs)
+    write_output(render(result, settings.fmt), settings.output)
+    if settings.output not in (None, "-"):
         click.echo(render(result, "text"), nl=False)
-    return 0, result
+    return result
 
 
 @click.command("scan")
@@ -46,35 +72,55 @@ def _run(refs: list[ModelRef], fmt: str, output: str | None, jobs: int, timeout:
               help="Write the report here (the terminal still gets the table).")
 @click.option("--fail-on", type=click.Choice(["deny", "review"]), default="deny",
               show_default=True, help="Exit 1 when a model's verdict is at or above this.")
+@click.option("--context", "context_file", type=click.Path(dir_okay=False, exists=True),
+              help="Your situation (use, monthly_active_users, annual_revenue_usd, regions, "
+                   "distribution) to evaluate conditional terms against.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Models fetched at once.")
+              help="Repositories fetched at once.")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=20.0, show_default=True,
               help="Seconds to wait for each Hub request.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, exists=True),
               help="A rule pack folder of your own, layered over the built-in one.")
+@click.option("--lineage/--no-lineage", default=True, show_default=True,
+              help="Follow base_model to parents and apply the terms they pass down.")
+@click.option("--max-depth", type=click.IntRange(1, 32), default=8, show_default=True,
+              help="How many generations of base models to follow.")
+@click.option("--datasets/--no-datasets", default=True, show_default=True,
+              help="Read the licenses of the training datasets a card names.")
 def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
-                 output: str | None, fail_on: str, jobs: int, timeout: float,
-                 rules: tuple[str, ...]) -> int:
+                 output: str | None, fail_on: str, context_file: str | None, jobs: int,
+                 timeout: float, rules: tuple[str, ...], lineage: bool, max_depth: int,
+                 datasets: bool) -> int:
     """Scan models: Hub ids (owner/name[@rev]), Hub URLs or local model folders.
 
     Set HF_TOKEN to read gated or private repositories.
     """
     refs = _refs(targets, manifests)
-    _, result = _run(refs, fmt, output, jobs, timeout, rules)
-    return exit_code(result, fail_on)  # type: ignore[arg-type]
+    result = run_scan(refs, RunSettings(fmt=fmt, output=output, jobs=jobs, timeout=timeout,
+                                        rules=rules, context_file=context_file,
+                                        lineage=lineage, datasets=datasets,
+                                        max_depth=max_depth))
+    return exit_code(result, fail_on)
 
 
 @click.command("demo")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="licscan-demo.json",
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="licscan-demo.html",
               show_default=True, help="Where to write the demo report.")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="json",
-              show_default=True)
-def demo_command(output: str, fmt: str) -> int:
-    """Scan the bundled example models offline and write a report."""
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
+              help="Report format (default: from the output's extension, else html).")
+def demo_command(output: str, fmt: str | None) -> int:
+    """Scan the bundled example models offline and write a report.
+
+    The examples are model folders with cards and short NOTICE files; the demo evaluates them
+    for a commercial, hosted product with 2 million monthly users in the US and the EU.
+    """
     from licscan import _resources
 
     root = _resources.examples_dir()
+    chosen = fmt or {".json": "json", ".md": "markdown", ".sarif": "sarif",
+                     ".txt": "text"}.get(Path(output).suffix.lower(), "html")
     refs = _refs((), (str(root / "models.yaml"),))
-    _run(refs, fmt, output, 4, 5.0, ())
+    run_scan(refs, RunSettings(fmt=chosen, output=output, jobs=4, timeout=5.0, offline=True,
+                               context_file=str(root / "context.yaml")))
     click.echo(f"\nreport written to {output}")
     return 0

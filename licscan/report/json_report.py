@@ -57,7 +57,8 @@ def model_dict(model: ModelResult) -> dict[str, Any]:
     out["verdict"] = model.verdict
     out["verdict_reason"] = model.verdict_reason
     out["decided_by"] = model.extra.get("decided_by")
-    for key in ("terms", "obligations", "lineage", "datasets", "waivers"):
+    for key in ("conditions", "context_answers", "obligations", "terms", "lineage", "datasets",
+                "waivers"):
         if key in model.extra:
             out[key] = model.extra[key]
     notes = model.extra.get("notes")
@@ -89,6 +90,8 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
     }
     if result.config_file:
         out["config"] = result.config_file
+    if result.context:
+        out["context"] = dict(result.context)
     out["models"] = [model_dict(m) for m in result.models]
     out["summary"] = summary(result)
     return out

@@ -38,6 +38,16 @@ def _details(model: ModelResult) -> list[str]:
     extra = model.extra.get("text_lines")
     if isinstance(extra, list):
         lines.extend(printable(str(x)) for x in extra)
+    for condition in model.extra.get("conditions") or ():
+        lines.append(f"condition: {printable(str(condition))}")
+    for answer in model.extra.get("context_answers") or ():
+        if answer.get("answer") != "allowed":
+            lines.append(f"in your context: {answer.get('term')} {answer.get('answer')}: "
+                         f"{printable(str(answer.get('reason')))}")
+    for obligation in model.extra.get("obligations") or ():
+        lines.append(f"owe: {printable(str(obligation.get('text')))}"
+                     + (f" [{obligation.get('rule')} {obligation.get('clause')}]"
+                        if obligation.get("clause") else ""))
     return lines
 
 

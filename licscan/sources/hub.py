@@ -1,138 +1,299 @@
-"""Hugging Face Hub source, through the real `huggingface_hub` client.
+"""Hugging Face Hub source, through the `huggingface_hub` client's HTTP session.
 
-One `model_info` call (with file sizes) pins the commit sha and yields the card metadata,
-which the Hub serves even for gated repos; then each license-related file is read with one
-GET at that sha, streamed with a size cap. `hf_hub_download` is avoided on purpose: it makes
-two or three requests per file and, on a 5xx, retries for ~23 s with a hard-coded 60 s
-timeout (huggingface_hub 2.4.0). Every request here has a timeout and bounded retries.
+Per model: one model-info GET (with file sizes) pins the commit sha and yields the card
+metadata, which the Hub serves even for gated repos; then each license-related file (and the
+README) is read with one GET at that sha. Weights, code and configs are never requested.
+`HfApi.model_info` and `hf_hub_download` are avoided on purpose: the first cannot cap the size
+of its answer, the second makes two or three requests per file and, on a 5xx, retries for
+~23 s with a hard-coded 60 s timeout (huggingface_hub 2.4.0).
+
+Every request here has a connect and a read timeout, a cap on its body and a total deadline,
+and is retried a bounded number of times on 408/429/5xx and transport errors, honouring the
+Hub's `RateLimit` reset and `Retry-After`. A 429 pauses every request of the scan until the
+reset; a scan waits at most `max_retry_total` seconds for retries in all, and a wait that
+does not fit is not made: the model is reported `rate-limited` with the reset time. A request
+hook gives any other request the client makes (token refresh, ...) a timeout too.
+
+Snapshots are cached by repository and commit sha (`licscan.sources.cache`): a second scan
+makes only the model-info request that resolves the revision, none for a cached full sha,
+and `offline` scans read the cache alone.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 import os
 import random
+import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from licscan import __version__
 from licscan.card import decode_text, parse_card
-from licscan.errors import SourceError
+from licscan.errors import LicscanError, SourceError
 from licscan.model import FileBlob, ModelRef, Snapshot
+from licscan.sources.cache import (
+    DEFAULT_MAX_BYTES,
+    SHA40,
+    SnapshotCache,
+    cache_root,
+    is_full_sha,
+)
 from licscan.sources.files import MAX_FILE_BYTES, make_blob, select_license_files, too_large
 
 T = TypeVar("T")
-_RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+_RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+MAX_INFO_BYTES = 32 << 20  # a model info with ~150k files; anything bigger is refused
+MAX_ERROR_BYTES = 64 << 10
+MAX_PATH_CHARS = 1024
+_UNSAFE_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+log = logging.getLogger("licscan.hub")
+
 _hub_lock = threading.Lock()
 _hub_ready = False
-
-
-def _prepare_hub() -> None:
-    """Disable the client's telemetry request before its first use (2.4.0 reads env at import)."""
-    global _hub_ready
-    with _hub_lock:
-        if _hub_ready:
-            return
-        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from huggingface_hub import constants
-        from huggingface_hub.utils import logging as hf_logging
-
-        constants.HF_HUB_DISABLE_TELEMETRY = True
-        hf_logging.set_verbosity_error()
-        _hub_ready = True
+_fallback_timeout: dict[str, float | None] = {"connect": 10.0, "read": 20.0, "write": 20.0,
+                                              "pool": 20.0}
 
 
 @dataclass(frozen=True)
 class HubSettings:
     endpoint: str | None = None  # default: HF_ENDPOINT, else https://huggingface.co
     token: str | None = None  # default: HF_TOKEN / the client's stored token
-    timeout: float = 20.0
-    retries: int = 2
-    backoff: float = 0.5
-    max_retry_after: float = 30.0
+    timeout: float = 20.0  # read timeout: seconds without a byte from the Hub
+    connect_timeout: float = 10.0  # capped at `timeout`
+    retries: int = 2  # extra attempts per request on 408/429/5xx and transport errors
+    backoff: float = 0.5  # first backoff (doubling, with jitter) when the Hub gives no hint
+    max_retry_after: float = 30.0  # longest single wait honoured
+    max_retry_total: float = 60.0  # wall time one scan may spend waiting to retry
     max_file_bytes: int = MAX_FILE_BYTES
+    cache_dir: str | None = None  # default: LICSCAN_CACHE_DIR, else the platform cache dir
+    use_cache: bool = True
+    offline: bool = False  # cache only (also when HF_HUB_OFFLINE is set)
+    cache_max_bytes: int = DEFAULT_MAX_BYTES
 
 
 class RequestCounter:
-    """Counts HTTP requests per scan (for tests and benchmarks)."""
+    """Counts HTTP requests per scan, redirect hops included (for tests and benchmarks)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.count = 0
 
-    def add(self) -> None:
+    def add(self, n: int = 1) -> None:
         with self._lock:
-            self.count += 1
+            self.count += n
+
+
+def _prepare_hub(timeout: dict[str, float | None]) -> None:
+    """Before the client's first use: no telemetry request, quiet logs, and a timeout hook
+    on its shared session for every request that would otherwise have none (doc §6.3)."""
+    global _hub_ready
+    with _hub_lock:
+        _fallback_timeout.update(timeout)
+        if _hub_ready:
+            return
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from huggingface_hub import constants
+        from huggingface_hub.utils import _http
+        from huggingface_hub.utils import logging as hf_logging
+
+        constants.HF_HUB_DISABLE_TELEMETRY = True
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        previous = getattr(_http, "_GLOBAL_CLIENT_FACTORY", _http.default_client_factory)
+
+        def factory() -> Any:
+            client = previous()
+            client.event_hooks["request"].append(_default_timeout)
+            return client
+
+        _http.set_client_factory(factory)
+        _hub_ready = True
+
+
+def _default_timeout(request: Any) -> None:
+    current = request.extensions.get("timeout") or {}
+    if all(value is None for value in current.values()):
+        request.extensions["timeout"] = dict(_fallback_timeout)
+
+
+class _RateLimited(Exception):
+    def __init__(self, wait_s: float) -> None:
+        super().__init__(f"rate limited for {wait_s:.0f} s")
+        self.wait_s = wait_s
+
+
+class _Retries:
+    """The scan's retry budget (wall time) and the Hub-wide pause after a 429."""
+
+    def __init__(self, total_s: float) -> None:
+        self._lock = threading.Lock()
+        self._total = total_s
+        self._deadline: float | None = None
+        self._paused_until = 0.0
+
+    def allow(self, wait_s: float) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if self._deadline is None:
+                self._deadline = now + self._total
+            return now + wait_s <= self._deadline
+
+    def pause(self, wait_s: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + wait_s)
+
+    def paused_for(self) -> float:
+        with self._lock:
+            return max(0.0, self._paused_until - time.monotonic())
+
+
+@dataclass(frozen=True)
+class HubInfo:
+    """What licscan keeps of a model-info answer, validated."""
+
+    sha: str
+    sizes: dict[str, int | None]
+    unsafe_names: int
+    card_data: dict[str, Any] | None
+    gated: str | None
+    private: bool
+    tags: tuple[str, ...]
 
 
 class HubSource:
     def __init__(self, settings: HubSettings | None = None,
                  counter: RequestCounter | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        _prepare_hub()
-        from huggingface_hub import HfApi
-
         self.settings = settings or HubSettings()
         self.endpoint = (self.settings.endpoint or os.environ.get("HF_ENDPOINT")
                          or "https://huggingface.co").rstrip("/")
         self.counter = counter or RequestCounter()
+        self.offline = self.settings.offline or _env_offline()
+        self.cache = _open_cache(self.settings)
         self._sleep = sleep
-        self._api = HfApi(endpoint=self.endpoint, token=self.settings.token,
-                          library_name="licscan", library_version=__version__)
+        self._retries = _Retries(self.settings.max_retry_total)
+        self._headers: dict[str, str] | None = None
+        self._headers_lock = threading.Lock()
+        if not self.offline:
+            _prepare_hub(self._timeout())
 
-    # -- requests -------------------------------------------------------------------------
-    def _retrying(self, what: str, call: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            self.counter.add()
-            try:
-                return call()
-            except Exception as exc:  # classified below; anything unknown is re-raised
-                delay = self._retry_delay(exc, attempt)
-                if delay is None:
-                    raise
-                attempt += 1
-                self._sleep(delay)
+    def _timeout(self) -> dict[str, float | None]:
+        read = self.settings.timeout
+        return {"connect": min(self.settings.connect_timeout, read), "read": read,
+                "write": read, "pool": read}
 
-    def _retry_delay(self, exc: Exception, attempt: int) -> float | None:
-        import httpx2
-        from huggingface_hub.errors import HfHubHTTPError
+    # -- snapshot -------------------------------------------------------------------------
+    def fetch(self, ref: ModelRef) -> Snapshot:
+        _check_ref(ref)
+        limit = self.settings.max_file_bytes
+        if self.offline:
+            return self._fetch_offline(ref)
+        if self.cache is not None and is_full_sha(ref.revision):
+            assert ref.revision is not None
+            hit = self.cache.load(ref, ref.revision, limit)
+            if hit is not None:
+                return hit
+        try:
+            info = self._info(ref)
+        except SourceError:
+            raise
+        except Exception as exc:
+            kind, message = classify(exc, ref)
+            raise SourceError(kind, message) from None
+        if self.cache is not None:
+            hit = self.cache.load(ref, info.sha, limit)
+            if hit is not None:
+                self.cache.record_ref(ref, info.sha)
+                return replace(hit, gated=info.gated, private=info.private, tags=info.tags)
+        snapshot = self._snapshot(ref, info)
+        if self.cache is not None and self.cache.store(snapshot, limit):
+            self.cache.record_ref(ref, info.sha)
+        return snapshot
 
-        if attempt >= self.settings.retries:
-            return None
-        if isinstance(exc, HfHubHTTPError):
-            status = exc.response.status_code if exc.response is not None else None
-            if status not in _RETRY_STATUS:
-                return None
-            retry_after = _retry_after(exc.response)
-            if retry_after is not None:
-                if retry_after > self.settings.max_retry_after:
-                    return None
-                return retry_after
-        elif not isinstance(exc, httpx2.TransportError):
-            return None
-        base: float = self.settings.backoff * (2 ** attempt)
-        return float(base + random.uniform(0, base / 4))
+    def _fetch_offline(self, ref: ModelRef) -> Snapshot:
+        name = ref.repo_id or ref.target
+        if self.cache is None:
+            raise SourceError("not-cached", f"{name} cannot be scanned offline: the licscan "
+                              "cache is disabled or unusable")
+        note = None
+        if is_full_sha(ref.revision):
+            assert ref.revision is not None
+            sha = ref.revision
+        else:
+            found = self.cache.resolve(ref)
+            if found is None:
+                what = f"{name}@{ref.revision}" if ref.revision else name
+                raise SourceError("not-cached", f"{what} is not in the licscan cache and the "
+                                  "scan is offline; scan it once online first")
+            sha, recorded = found
+            what = f"revision {ref.revision!r}" if ref.revision else "the default branch"
+            note = f"offline: {what} resolved to {sha} as recorded by the online scan of " \
+                   f"{recorded}"
+        hit = self.cache.load(ref, sha, self.settings.max_file_bytes, allow_incomplete=True)
+        if hit is None:
+            raise SourceError("not-cached", f"{name} at {sha} is not in the licscan cache and "
+                              "the scan is offline; scan it once online first")
+        return replace(hit, notes=(*hit.notes, note)) if note else hit
 
-    def _model_info(self, ref: ModelRef) -> Any:
+    def _info(self, ref: ModelRef) -> HubInfo:
         assert ref.repo_id is not None
-        repo_id = ref.repo_id
-        if ref.repo_type == "dataset":
-            return self._retrying("dataset info", lambda: self._api.dataset_info(
-                repo_id, revision=ref.revision, timeout=self.settings.timeout,
-                files_metadata=True))
-        return self._retrying("model info", lambda: self._api.model_info(
-            repo_id, revision=ref.revision, timeout=self.settings.timeout, files_metadata=True))
+        url = f"{self.endpoint}/api/{ref.repo_type}s/{ref.repo_id}"
+        if ref.revision:
+            url += f"/revision/{quote(ref.revision, safe='')}"
+        body = self._retrying(lambda: self._get(url, MAX_INFO_BYTES, {"blobs": "true"}))
+        if body is None:
+            raise SourceError("hub-error", f"the Hub's model info for {ref.repo_id} is larger "
+                              f"than {MAX_INFO_BYTES} bytes")
+        try:
+            return parse_info(json.loads(body))
+        except (ValueError, RecursionError) as exc:
+            raise SourceError("hub-error", f"the Hub's model info for {ref.repo_id} is not "
+                              f"usable: {exc}") from None
+
+    def _snapshot(self, ref: ModelRef, info: HubInfo) -> Snapshot:
+        sizes, card_data = info.sizes, info.card_data
+        readme_path = next((p for p in sizes if p.lower() == "readme.md"), None)
+        readme = self._get_file(ref, info.sha, readme_path, sizes.get(readme_path)) \
+            if readme_path else None
+        card_origin = "model-info" if card_data is not None else "none"
+        problem: tuple[str | None, int | None] = (None, None)
+        if card_data is None and readme is not None:
+            text = decode_text(readme.data) if readme.data is not None else None
+            parsed = parse_card(text) if text is not None else None
+            if parsed is not None and parsed.data is not None:
+                card_data, card_origin = parsed.data, "README.md"
+            elif parsed is not None:
+                problem = (parsed.problem, parsed.problem_line)
+            elif readme.status != "ok":
+                problem = (f"README.md {readme.status}: {readme.reason}", None)
+        link = card_data.get("license_link") if card_data else None
+        files = tuple(self._get_file(ref, info.sha, p, sizes.get(p))
+                      for p in select_license_files(sizes, link))
+        notes = (f"{info.unsafe_names} file name(s) in the Hub listing were ignored: not safe "
+                 "relative paths",) if info.unsafe_names else ()
+        return Snapshot(ref=ref, source="hub", revision=info.sha, card_data=card_data,
+                        card_data_origin=card_origin, readme=readme, files=files,
+                        listing=tuple(sorted(sizes)), gated=info.gated, private=info.private,
+                        tags=info.tags, notes=notes, card_problem=problem[0],
+                        card_problem_line=problem[1])
 
     def _get_file(self, ref: ModelRef, sha: str, path: str, size: int | None) -> FileBlob:
         limit = self.settings.max_file_bytes
         if size is not None and size > limit:
             return too_large(path, size, limit)
+        assert ref.repo_id is not None
+        prefix = "datasets/" if ref.repo_type == "dataset" else ""
+        url = f"{self.endpoint}/{prefix}{ref.repo_id}/resolve/{sha}/{quote(path)}"
         try:
-            data = self._retrying("file", lambda: self._download(ref, sha, path, limit))
+            data = self._retrying(lambda: self._get(url, limit, identity=True))
         except Exception as exc:
             kind, message = classify(exc, ref)
             status = "gated" if kind == "gated" else "missing" if kind == "file-not-found" \
@@ -140,86 +301,215 @@ class HubSource:
             return FileBlob(path=path, size=size or 0, sha256=None, data=None, status=status,
                             reason=message)
         if data is None:
-            return too_large(path, size or limit + 1, limit)
+            return too_large(path, size if size and size > limit else limit + 1, limit)
         return make_blob(path, data)
 
-    def _download(self, ref: ModelRef, sha: str, path: str, limit: int) -> bytes | None:
-        from huggingface_hub import hf_hub_url
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+    # -- requests -------------------------------------------------------------------------
+    def _hf_headers(self) -> dict[str, str]:
+        with self._headers_lock:
+            if self._headers is None:
+                from huggingface_hub.utils._headers import build_hf_headers
 
-        assert ref.repo_id is not None
-        url = hf_hub_url(ref.repo_id, path, revision=sha, endpoint=self.endpoint,
-                         repo_type=ref.repo_type if ref.repo_type == "dataset" else None)
-        headers = build_hf_headers(token=self.settings.token, library_name="licscan",
-                                   library_version=__version__)
-        with get_session().stream("GET", url, headers=headers,
-                                  timeout=self.settings.timeout, follow_redirects=True) as resp:
-            hf_raise_for_status(resp)
-            chunks: list[bytes] = []
-            total = 0
-            for chunk in resp.iter_bytes():
-                chunks.append(chunk)
-                total += len(chunk)
-                if total > limit:
-                    return None
-        return b"".join(chunks)
+                self._headers = dict(build_hf_headers(
+                    token=self.settings.token, library_name="licscan",
+                    library_version=__version__))
+            return self._headers
 
-    # -- snapshot -------------------------------------------------------------------------
-    def fetch(self, ref: ModelRef) -> Snapshot:
-        try:
-            info = self._model_info(ref)
-        except SourceError:
-            raise
-        except Exception as exc:
-            kind, message = classify(exc, ref)
-            raise SourceError(kind, message) from None
-        sha = getattr(info, "sha", None)
-        if not sha:
-            raise SourceError("hub-error", "the Hub did not return a commit sha for this revision")
-        sizes = {s.rfilename: getattr(s, "size", None) for s in (info.siblings or [])}
-        card_data = _card_dict(getattr(info, "card_data", None))
-        gated = info.gated or None
-        readme_path = next((p for p in sizes if p.lower() == "readme.md"), None)
-        readme = self._get_file(ref, sha, readme_path, sizes.get(readme_path)) \
-            if readme_path else None
-        card_origin = "model-info" if card_data is not None else "none"
-        problem: tuple[str | None, int | None] = (None, None)
-        if card_data is None and readme is not None and readme.data is not None:
-            text = decode_text(readme.data)
-            parsed = parse_card(text) if text is not None else None
-            if parsed is not None and parsed.data is not None:
-                card_data, card_origin = parsed.data, "README.md"
-            elif parsed is not None:
-                problem = (parsed.problem, parsed.problem_line)
-        link = card_data.get("license_link") if card_data else None
-        files = tuple(self._get_file(ref, sha, p, sizes.get(p))
-                      for p in select_license_files(sizes, link))
-        return Snapshot(ref=ref, source="hub", revision=sha, card_data=card_data,
-                        card_data_origin=card_origin, readme=readme, files=files,
-                        listing=tuple(sorted(sizes)), gated=gated if gated else None,
-                        private=bool(getattr(info, "private", False)),
-                        card_problem=problem[0], card_problem_line=problem[1])
+    def _get(self, url: str, limit: int, params: Mapping[str, str] | None = None,
+             identity: bool = False) -> bytes | None:
+        """One GET (redirects followed), streamed: the body, or None when over `limit`."""
+        import httpx2
+        from huggingface_hub.utils._http import get_session
+
+        headers = dict(self._hf_headers())
+        if identity:  # license files are small: no decompression bomb possible
+            headers["Accept-Encoding"] = "identity"
+        deadline = time.monotonic() + 3 * self.settings.timeout
+        self.counter.add()
+        with get_session().stream("GET", url, params=params, headers=headers,
+                                  timeout=httpx2.Timeout(**self._timeout()),
+                                  follow_redirects=True) as resp:
+            self.counter.add(len(resp.history))
+            if resp.status_code >= 400:
+                _raise_for_status(resp, deadline)
+            return _read(resp, limit, deadline)
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        attempt = 0
+        while True:
+            paused = self._retries.paused_for()
+            if paused > 0:  # another request was told to back off: so is this one
+                if not self._retries.allow(paused):
+                    raise _RateLimited(paused)
+                self._sleep(paused)
+            try:
+                return call()
+            except Exception as exc:  # classified by the caller; this only decides on retrying
+                delay = self._retry_delay(exc, attempt)
+                if delay is None:
+                    raise
+                log.debug("retrying in %.2f s after %s", delay, type(exc).__name__)
+                attempt += 1
+                self._sleep(delay)
+
+    def _retry_delay(self, exc: Exception, attempt: int) -> float | None:
+        import httpx2
+        from huggingface_hub.errors import HfHubHTTPError
+
+        hint = None
+        if isinstance(exc, HfHubHTTPError):
+            status = exc.response.status_code if exc.response is not None else None
+            if status not in _RETRY_STATUS:
+                return None
+            hint = wait_hint(exc.response.headers)
+            if status == 429 and hint is not None:
+                self._retries.pause(hint)
+                if attempt < self.settings.retries and (
+                        hint > self.settings.max_retry_after or not self._retries.allow(hint)):
+                    raise _RateLimited(hint) from exc
+        elif not isinstance(exc, httpx2.TransportError):
+            return None
+        if attempt >= self.settings.retries:
+            return None
+        if hint is None:
+            base = self.settings.backoff * (2 ** attempt)
+            hint = base + random.uniform(0, base / 4)
+        if hint > self.settings.max_retry_after or not self._retries.allow(hint):
+            return None
+        return hint
 
 
-def _card_dict(card_data: Any) -> dict[str, Any] | None:
-    if card_data is None:
+def _read(resp: Any, limit: int, deadline: float) -> bytes | None:
+    import httpx2
+
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in resp.iter_bytes():
+        total += len(chunk)
+        if total > limit:
+            return None
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise httpx2.ReadTimeout("the answer took too long to arrive", request=resp.request)
+    return b"".join(chunks)
+
+
+def _raise_for_status(resp: Any, deadline: float) -> None:
+    """Raise the client's error class for `resp`, reading at most MAX_ERROR_BYTES of it."""
+    import httpx2
+    from huggingface_hub.utils._http import hf_raise_for_status
+
+    body = _read(resp, MAX_ERROR_BYTES, deadline) or b""
+    headers = [(k, v) for k, v in resp.headers.items()
+               if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    hf_raise_for_status(httpx2.Response(resp.status_code, headers=headers, content=body,
+                                        request=resp.request))
+    raise httpx2.HTTPStatusError(f"HTTP {resp.status_code}", request=resp.request,
+                                 response=resp)
+
+
+def _env_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+def _open_cache(settings: HubSettings) -> SnapshotCache | None:
+    if not settings.use_cache:
         return None
-    if isinstance(card_data, dict):
-        return card_data
-    to_dict = getattr(card_data, "to_dict", None)
-    return dict(to_dict()) if callable(to_dict) else None
-
-
-def _retry_after(response: Any) -> float | None:
-    if response is None:
+    cache = SnapshotCache(cache_root(settings.cache_dir), settings.cache_max_bytes)
+    if not cache.ensure_root():
         return None
-    value = response.headers.get("Retry-After")
-    if value is None:
+    if not settings.offline:
+        cache.maybe_prune()
+    return cache
+
+
+def _check_ref(ref: ModelRef) -> None:
+    from licscan.targets import validate_repo_id, validate_revision
+
+    if ref.repo_id is None:
+        raise SourceError("invalid", f"{ref.target}: not a Hub repository id")
+    try:
+        validate_repo_id(ref.repo_id)
+        if ref.revision is not None:
+            validate_revision(ref.revision)
+    except LicscanError as exc:
+        raise SourceError("invalid", exc.message) from None
+
+
+def safe_repo_path(name: str) -> bool:
+    """A relative POSIX path with no '..', '.', empty or absolute parts and no control chars."""
+    if not name or len(name) > MAX_PATH_CHARS or name.startswith("/") or _UNSAFE_CHAR.search(name):
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
+
+
+def parse_info(data: Any) -> HubInfo:
+    """Validate a model-info JSON answer; ValueError when it cannot be used."""
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    sha = data.get("sha")
+    if not isinstance(sha, str) or not SHA40.match(sha):
+        raise ValueError("no valid commit sha")
+    siblings = data.get("siblings") or []
+    if not isinstance(siblings, list):
+        raise ValueError("'siblings' is not a list")
+    sizes: dict[str, int | None] = {}
+    unsafe = 0
+    for sibling in siblings:
+        name = sibling.get("rfilename") if isinstance(sibling, dict) else None
+        if not isinstance(name, str) or not safe_repo_path(name):
+            unsafe += 1
+            continue
+        size = sibling.get("size")
+        ok = isinstance(size, int) and not isinstance(size, bool) and size >= 0
+        sizes[name] = size if ok else None
+    card = data.get("cardData")
+    card_data = {str(k): v for k, v in card.items() if v is not None} \
+        if isinstance(card, dict) else None
+    gated = data.get("gated")
+    tags = data.get("tags")
+    return HubInfo(sha=sha, sizes=sizes, unsafe_names=unsafe, card_data=card_data,
+                   gated=gated if gated in ("auto", "manual") else "manual" if gated is True
+                   else None,
+                   private=data.get("private") is True,
+                   tags=tuple(t for t in tags if isinstance(t, str))
+                   if isinstance(tags, list) else ())
+
+
+def wait_hint(headers: Any) -> float | None:
+    """Seconds the Hub asks to wait: the `RateLimit` reset when nothing remains (`r=0;t=N`),
+    else `Retry-After` (seconds or an HTTP date)."""
+    limit = headers.get("RateLimit") if headers is not None else None
+    if limit:
+        remaining = re.search(r";\s*r\s*=\s*(\d+)", limit)
+        reset = re.search(r";\s*t\s*=\s*(\d+)", limit)
+        if remaining and reset and int(remaining.group(1)) == 0:
+            return float(reset.group(1))
+    value = headers.get("Retry-After") if headers is not None else None
+    if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        return None
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+_CLIENT_ERRORS = (  # (error class in huggingface_hub.errors, kind, message); order matters
+    ("GatedRepoError", "gated", "{name} is gated: its files need an approved token "
+     "(set HF_TOKEN to a token that was granted access)"),
+    ("RepositoryNotFoundError", "not-found", "{name} was not found on the Hub, or it is private "
+     "and the token has no access"),
+    ("RevisionNotFoundError", "revision-not-found", "revision {revision!r} does not exist in "
+     "{name}"),
+    ("DisabledRepoError", "disabled", "{name} has been disabled on the Hub"),
+    ("RemoteEntryNotFoundError", "file-not-found", "file not found at this revision"),
+    ("OfflineModeIsEnabled", "offline", "offline mode is enabled (HF_HUB_OFFLINE)"),
+)
 
 
 def classify(exc: BaseException, ref: ModelRef) -> tuple[str, str]:
@@ -228,29 +518,25 @@ def classify(exc: BaseException, ref: ModelRef) -> tuple[str, str]:
     from huggingface_hub import errors
 
     name = ref.repo_id or ref.target
-    if isinstance(exc, errors.GatedRepoError):
-        return "gated", (f"{name} is gated: its files need an approved token "
-                         "(set HF_TOKEN to a token that was granted access)")
-    if isinstance(exc, errors.RepositoryNotFoundError):
-        return "not-found", (f"{name} was not found on the Hub, or it is private and the token "
-                             "has no access")
-    if isinstance(exc, errors.RevisionNotFoundError):
-        return "revision-not-found", f"revision {ref.revision!r} does not exist in {name}"
-    if isinstance(exc, errors.DisabledRepoError):
-        return "disabled", f"{name} has been disabled on the Hub"
-    if isinstance(exc, errors.RemoteEntryNotFoundError):
-        return "file-not-found", "file not found at this revision"
+    if isinstance(exc, _RateLimited):
+        return "rate-limited", (f"the Hub rate-limited requests for {name}; the limit resets in "
+                                f"{math.ceil(exc.wait_s)} s, longer than this scan waits")
+    for class_name, kind, message in _CLIENT_ERRORS:
+        if isinstance(exc, getattr(errors, class_name)):
+            return kind, message.format(name=name, revision=ref.revision)
     if isinstance(exc, errors.HfHubHTTPError):
         status = exc.response.status_code if exc.response is not None else "?"
         if status == 429:
-            return "rate-limited", f"the Hub kept answering 429 (rate limited) for {name}"
+            hint = wait_hint(exc.response.headers) if exc.response is not None else None
+            reset = f"; the limit resets in {math.ceil(hint)} s" if hint is not None else ""
+            return "rate-limited", f"the Hub kept answering 429 (rate limited) for {name}{reset}"
         return "hub-error", f"the Hub answered HTTP {status} for {name}"
     if isinstance(exc, httpx2.TimeoutException):
         return "timeout", f"the Hub did not answer in time for {name}"
     if isinstance(exc, (httpx2.TransportError, ConnectionError)):
         return "network", f"cannot reach the Hub for {name}: {type(exc).__name__}"
-    if isinstance(exc, errors.OfflineModeIsEnabled):
-        return "offline", "offline mode is enabled (HF_HUB_OFFLINE)"
+    if isinstance(exc, httpx2.HTTPError):
+        return "hub-error", f"the Hub's answer for {name} could not be read: {type(exc).__name__}"
     if isinstance(exc, ValueError):
         return "invalid", f"{name}: {exc}"
     raise exc

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .yaml12 import load_yaml12
+from .yaml12 import json_key, load_yaml12
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ def parse_card_data(readme: bytes, *, label: str = "README.md") -> JsonDict | No
         return None
     try:
         data = load_yaml12(yaml_text)
+        if data is None:  # empty front matter
+            return None
         if not isinstance(data, dict):
             raise ValueError(f"front matter is a {type(data).__name__}, not a mapping")
         result = to_json(data)
@@ -45,7 +47,7 @@ def parse_card_data(readme: bytes, *, label: str = "README.md") -> JsonDict | No
 def to_json(value: Any) -> Any:
     """Make parsed YAML JSON-compatible the way JSON.stringify would (str keys, NaN/inf -> null)."""
     if isinstance(value, Mapping):
-        return {_json_key(key): to_json(item) for key, item in value.items()}
+        return {json_key(key): to_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [to_json(item) for item in value]
     if isinstance(value, float) and not math.isfinite(value):
@@ -53,14 +55,6 @@ def to_json(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise ValueError(f"unsupported value of type {type(value).__name__}")
-
-
-def _json_key(key: Any) -> str:
-    if key is None:
-        return "null"
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
 
 
 def _as_strings(value: Any) -> list[str]:

@@ -45,22 +45,42 @@ def prepare_client_environment(hf_home: str | Path, endpoint: str | None = None)
 
 
 @contextmanager
-def client_env(hub: HubDouble | str, cache_dir: str | Path | None = None) -> Iterator[str]:
+def client_env(
+    hub: HubDouble | str,
+    cache_dir: str | Path | None = None,
+    *,
+    implicit_token: bool | None = None,
+) -> Iterator[str]:
     """Point an already-imported `huggingface_hub` at the double (research doc §3.2): patches
     `constants.ENDPOINT` and `HUGGINGFACE_CO_URL_TEMPLATE` (and `HF_HUB_CACHE` if given) and
-    restores them on exit. Needed for `ModelCard.load`, which has no `endpoint=`."""
+    restores them on exit. Needed for `ModelCard.load`, which has no `endpoint=`.
+
+    `implicit_token=True` lets `token=None` calls send `HF_TOKEN` again: the client binds
+    `HF_HUB_DISABLE_IMPLICIT_TOKEN` at import, so changing the env var later has no effect."""
     from huggingface_hub import constants
 
     url = hub if isinstance(hub, str) else hub.url
-    saved = (constants.ENDPOINT, constants.HUGGINGFACE_CO_URL_TEMPLATE, constants.HF_HUB_CACHE)
+    saved = (
+        constants.ENDPOINT,
+        constants.HUGGINGFACE_CO_URL_TEMPLATE,
+        constants.HF_HUB_CACHE,
+        constants.HF_HUB_DISABLE_IMPLICIT_TOKEN,
+    )
     constants.ENDPOINT = url
     constants.HUGGINGFACE_CO_URL_TEMPLATE = url + "/{repo_id}/resolve/{revision}/{filename}"
     if cache_dir is not None:
         constants.HF_HUB_CACHE = str(cache_dir)
+    if implicit_token is not None:
+        constants.HF_HUB_DISABLE_IMPLICIT_TOKEN = not implicit_token
     try:
         yield url
     finally:
-        constants.ENDPOINT, constants.HUGGINGFACE_CO_URL_TEMPLATE, constants.HF_HUB_CACHE = saved
+        (
+            constants.ENDPOINT,
+            constants.HUGGINGFACE_CO_URL_TEMPLATE,
+            constants.HF_HUB_CACHE,
+            constants.HF_HUB_DISABLE_IMPLICIT_TOKEN,
+        ) = saved
 
 
 @pytest.fixture

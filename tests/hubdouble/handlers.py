@@ -45,7 +45,9 @@ def dispatch(ctx: Context, route: Route, request: Request) -> Response:
         return error_response(404, "Sorry, we can't find the page you are looking for.")
     if request.method not in allowed:
         return error_response(
-            405, f"Method {request.method} not allowed", headers=[("Allow", ", ".join(allowed))]
+            405,
+            f"Method {request.method} not allowed",
+            headers=[("Allow", ", ".join(sorted(allowed)))],
         )
     return _HANDLERS[route.action](ctx, route, request)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -273,6 +274,11 @@ class Repo:
 def build_repo(repo_type: RepoType, spec: RepoSpec, previous: Repo | None, now: str) -> Repo:
     """Precompute a repo from its spec; `previous` keeps the older commits resolvable by sha."""
     validate_repo_id(spec.repo_id)
+    for name in ("card_data", "info_override"):
+        try:
+            json.dumps(getattr(spec, name), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"RepoSpec.{name} must be JSON-serializable: {exc}") from exc
     extra = dict(spec.branches or {})
     if "main" in extra:
         raise ValueError("RepoSpec.branches must not contain 'main' (use RepoSpec.files)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -51,6 +52,7 @@ class HubDouble:
         self._address = (host, port, cdn_port)
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
+        self._cdn_origin = ""  # kept after stop() so late handler threads still answer sanely
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -59,10 +61,11 @@ class HubDouble:
             return self
         host, port, cdn_port = self._address
         self._servers = [_Server((host, port), self, "hub"), _Server((host, cdn_port), self, "cdn")]
+        self._cdn_origin = self.cdn_url
         for server in self._servers:
             thread = threading.Thread(
                 target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.5},
                 name=f"hubdouble-{server.listener}",
                 daemon=True,
             )
@@ -74,9 +77,7 @@ class HubDouble:
         servers, threads = self._servers, self._threads
         self._servers, self._threads = [], []
         for server in servers:
-            server.shutdown()
-            server.close_connections()
-            server.server_close()
+            server.stop()
         for thread in threads:
             thread.join(timeout=5)
 
@@ -236,7 +237,7 @@ class HubDouble:
 
     def _dispatch(self, route: Route, request: Request) -> Response:
         try:
-            return dispatch(Context(self._state, self.settings, self.cdn_url), route, request)
+            return dispatch(Context(self._state, self.settings, self._cdn_origin), route, request)
         except Exception as exc:  # a bug in the double must still produce a well-formed answer
             logger.exception("hubdouble: failed to serve %s %s", request.method, request.raw_path)
             return error_response(500, f"hubdouble internal error: {type(exc).__name__}")
@@ -264,13 +265,27 @@ class _Server(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
-    def close_connections(self) -> None:
-        """End idle keep-alive connections so a stopped double really stops answering."""
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], OSError):
+            return  # a client hung up mid-request: not worth a traceback
+        super().handle_error(request, client_address)
+
+    def stop(self) -> None:
+        """Stop serving quickly: wake the accept loop instead of waiting for its poll timeout,
+        then end idle keep-alive connections so a stopped double really stops answering."""
+        stopper = threading.Thread(target=self.shutdown, daemon=True)
+        stopper.start()
+        address = cast(tuple[str, int], self.server_address)[:2]
+        while stopper.is_alive():
+            with contextlib.suppress(OSError), socket.create_connection(address, timeout=0.5):
+                pass
+            stopper.join(0.01)
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+        self.server_close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -367,7 +382,7 @@ def _write_response(handler: _Handler, response: Response, *, head_only: bool) -
         else:
             handler.wfile.write(head)
             handler.wfile.write(body)
-    except (BrokenPipeError, ConnectionResetError):
+    except OSError:  # the client went away (timed out, or the double is stopping)
         handler.close_connection = True
 
 

@@ -64,7 +64,7 @@ class Fault:
     delay_s: float = 0.0
     #: None: forever; N: only the first N matching requests.
     times: int | None = None
-    #: A kind, a group ("all", "api", "resolve") or "cdn" (the LFS listener).
+    #: A kind, a group ("all" = every kind but "agent", "api", "resolve") or "cdn" (LFS listener).
     scope: str = "all"
     #: For 429: value of `Retry-After` and of the `t=` reset in `RateLimit` (default 0).
     retry_after: int | None = None

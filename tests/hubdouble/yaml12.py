@@ -41,15 +41,27 @@ class Yaml12Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[Hashable] = set()
-        for key_node, _ in node.value:
+        """Keys become JSON object keys (strings), as in the Hub's JSON; duplicates are refused."""
+        seen: set[tuple[type, Hashable]] = set()  # typed, so that `1` and `true` differ
+        mapping: dict[Hashable, Any] = {}
+        for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, Hashable):
                 raise ConstructorError(None, None, "unhashable mapping key", key_node.start_mark)
-            if key in seen:
+            if (type(key), key) in seen:
                 raise RejectedYaml(f"duplicate mapping key {key!r} ({key_node.start_mark})")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+            seen.add((type(key), key))
+            mapping[json_key(key)] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def json_key(key: Any) -> str:
+    """The JSON object key a YAML scalar key becomes (as JSON.stringify would write it)."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def _construct_int(loader: Yaml12Loader, node: ScalarNode) -> int:

@@ -1,0 +1,128 @@
+"""How fast is `licscan check` (the pre-commit path) on a 100-model manifest and lockfile?
+
+    python bench/check_speed.py [--models 100] [--runs 15]
+
+Builds a temporary repository (licscan.yaml with a context, rules and a waiver; models.yaml;
+licscan.lock), then times `licscan check` against a bare interpreter start, wall clock, in
+fresh processes. The goal is under 0.3 s, close to the interpreter's own start-up. Also
+reports which heavy modules the check imported (it must import none of them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+HEAVY = ("huggingface_hub", "httpx2", "httpx", "spdx_tools", "license_expression", "jsonschema",
+         "jinja2")
+GOAL_S = 0.3
+LICENSES = [  # (key, rule, category, family, commercial_use)
+    ("MIT", "mit", "permissive", "mit", "allowed"),
+    ("Apache-2.0", "apache-2.0", "permissive", "apache", "allowed"),
+    ("CC-BY-NC-4.0", "cc-by-nc-4.0", "non-commercial", "cc-by-nc", "prohibited"),
+    ("LicenseRef-scancode-llama-3.1-license-2024", "llama3.1", "community", "llama",
+     "conditional"),
+    ("LicenseRef-licscan-gemma", "gemma", "responsible-ai", "gemma", "allowed"),
+]
+
+
+def _entry(index: int) -> dict[str, object]:
+    key, rule, category, family, use = LICENSES[index % len(LICENSES)]
+    flags = {"commercial_use": use, "modification": "allowed", "distribution": "allowed",
+             "attribution": True, "share_alike": False, "acceptable_use_policy": False}
+    return {
+        "id": f"org{index:03d}/model-{index:03d}", "source": "hub", "requested_revision": "main",
+        "revision": f"{index:040x}", "license": key, "rules": [rule], "flags": flags,
+        "findings": [{"code": "license-file-missing", "severity": "info",
+                      "message": "the repository ships no LICENSE, NOTICE or use-policy file"}],
+        "licenses": [{"key": key, "rule": rule, "name": key, "category": category,
+                      "family": family, "aliases": [rule], "flags": flags,
+                      "context": {"commercial_use": use, "reason": f"commercial use is {use}"}}],
+        "context": True, "evidence": {"card": "sha256:" + "0" * 64, "files": []},
+        "verdict": "allow", "decided_by": "default-policy"}
+
+
+def build(root: Path, count: int) -> None:
+    from licscan.config import load_config
+    from licscan.lockfile import dumps, lock_dict
+
+    (root / ".git").mkdir()
+    expires = (date.today() + timedelta(days=200)).isoformat()
+    (root / "licscan.yaml").write_text(
+        "manifest: models.yaml\ncontext:\n  use: commercial\n  monthly_active_users: 2000000\n"
+        "  regions: [US, EU]\n  distribution: hosted\npolicy:\n  fail_on: deny\n"
+        "  deny: [non-commercial, {flag: commercial_use, is: prohibited}]\n"
+        "  review: [unknown, {finding: license-mismatch}]\n  allow: [MIT, apache-2.0, "
+        "{family: llama}]\nwaivers:\n  - model: org002/model-002\n    reason: bought a license\n"
+        f"    approved_by: legal@example.com\n    expires: {expires}\n")
+    (root / "models.yaml").write_text("models:\n" + "".join(
+        f"  - id: org{i:03d}/model-{i:03d}\n    revision: main\n" for i in range(count)))
+    config = load_config(root / "licscan.yaml")
+    lock = lock_dict([_entry(i) for i in range(count)],
+                     rulepack={"name": "bench", "version": "0", "hash": "sha256:" + "0" * 64},
+                     manifest="models.yaml", context_digest=config.context_digest)
+    (root / "licscan.lock").write_text(dumps(lock))
+
+
+def _command() -> list[str]:
+    """`licscan check` when the command table has it; else the command object directly."""
+    from licscan.cli import _LazyGroup
+
+    if "check" in _LazyGroup._commands:
+        return [sys.executable, "-m", "licscan", "check"]
+    return [sys.executable, "-c", "import sys; from licscan.cli.check import check_command; "
+            "sys.exit(check_command.main(sys.argv[1:], standalone_mode=False))"]
+
+
+def _time(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[list[float], str]:
+    times, output = [], ""
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
+                              check=False)
+        times.append(time.perf_counter() - started)
+        output = done.stdout + done.stderr
+    return times, output
+
+
+def _imported(cwd: Path, env: dict[str, str]) -> list[str]:
+    probe = ("import sys\nfrom licscan.cli.check import check_command\n"
+             "try:\n    check_command.main([], standalone_mode=False)\nfinally:\n"
+             f"    print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=env, capture_output=True,
+                          text=True, check=False)
+    return list(json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"')))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_ENDPOINT="http://127.0.0.1:9")
+    with tempfile.TemporaryDirectory(prefix="licscan-bench-") as tmp:
+        root = Path(tmp)
+        build(root, args.models)
+        bare, _ = _time([sys.executable, "-c", "pass"], root, env, args.runs)
+        check, output = _time(_command(), root, env, args.runs)
+        heavy = _imported(root, env)
+    print(output.strip().splitlines()[-1])
+    print(f"bare interpreter start : median {statistics.median(bare):.3f} s, "
+          f"min {min(bare):.3f} s")
+    print(f"licscan check ({args.models} models): median {statistics.median(check):.3f} s, "
+          f"min {min(check):.3f} s  (goal < {GOAL_S} s)")
+    print(f"check minus interpreter: {statistics.median(check) - statistics.median(bare):.3f} s")
+    print(f"heavy modules imported : {', '.join(heavy) or 'none'}")
+    return 0 if statistics.median(check) < GOAL_S and not heavy else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+#!/usr/bin/env python3
+"""Accuracy of `licscan identify` over the reference corpus, formatting variants and edits.
+
+    python bench/identify_accuracy.py [--corpus DIR] [--scancode PATH] [--json OUT]
+
+Inputs: every corpus text (pristine), seven formatting variants of each (re-wrapped at 60
+and 100 columns, markdown, CRLF, HTML entities and markup, extra header and footer, UTF-16
+and UTF-8-with-BOM bytes), joined pairs of texts, and adversarial edits (version changed,
+threshold changed, non-commercial clause removed, negation removed, truncated).
+Figures: per-class precision, recall and abstention for the first two groups; for the edits,
+how many came out as the unmodified license (must be zero). With --scancode, the same files
+are also scanned by ScanCode (a separate installation) for a side-by-side count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from build_fingerprints import MANIFEST  # noqa: E402
+
+from licscan.identify import identify_bytes  # noqa: E402
+from licscan.rulepack import RulePack, load_rulepack  # noqa: E402
+
+# --- formatting variants: the same license, differently dressed ------------------------
+
+_URL = re.compile(r"(?<![(\[])https?://[^\s()\[\]<>]+[^\s()\[\]<>.,;]")
+
+
+def rewrap(text: str, width: int) -> str:
+    paragraphs = re.split(r"\n\s*\n", text)
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), width, break_long_words=False)
+                       for p in paragraphs if p.strip())
+
+
+def markdown(text: str) -> str:
+    lines = text.splitlines()
+    out = []
+    titled = False
+    for line in lines:
+        stripped = line.strip()
+        if stripped and not titled:
+            out.append("# " + stripped)
+            titled = True
+            continue
+        if re.match(r"^\d{1,2}\.\s+[A-Z][^.]{2,60}\.?$", stripped):
+            out.append("## " + stripped)
+            continue
+        if re.match(r"^([a-z]|[ivx]{1,4})\.\s", stripped):
+            line = "- " + stripped
+        line = re.sub(r"“([^”]{1,40})”", r"“**\1**”", line)
+        out.append(_URL.sub(lambda m: f"[{m.group(0)}]({m.group(0)})", line))
+    return "\n".join(out) + "\n"
+
+
+def crlf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+_ENTITIES = {"“": "&ldquo;", "”": "&rdquo;", "‘": "&lsquo;", "’": "&rsquo;", "—": "&mdash;",
+             "–": "&ndash;", "©": "&copy;", "\"": "&quot;"}
+
+
+def html_entities(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char, entity in _ENTITIES.items():
+        text = text.replace(char, entity)
+    text = "".join(f"&#{ord(c)};" if ord(c) > 127 else c for c in text)
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    body = "\n".join(f"<p>{p.strip()}</p>" for p in paragraphs[1:])
+    return (f"<!DOCTYPE html>\n<html><head><title>License</title></head><body>\n"
+            f"<h1>{paragraphs[0].strip() if paragraphs else ''}</h1>\n{body}\n</body></html>\n")
+
+
+def header_footer(text: str) -> str:
+    return ("LICENSE\n\nThe model weights in this repository are distributed under the "
+            "following terms.\n\n" + text +
+            "\n\n---\n\nPlease direct questions about this file to the maintainers.\n")
+
+
+VARIANTS: dict[str, Callable[[str], bytes]] = {
+    "pristine": lambda t: t.encode("utf-8"),
+    "rewrap-60": lambda t: rewrap(t, 60).encode("utf-8"),
+    "rewrap-100": lambda t: rewrap(t, 100).encode("utf-8"),
+    "markdown": lambda t: markdown(t).encode("utf-8"),
+    "crlf": lambda t: crlf(t).encode("utf-8"),
+    "html-entities": lambda t: html_entities(t).encode("utf-8"),
+    "header-footer": lambda t: header_footer(t).encode("utf-8"),
+    "utf-16": lambda t: t.encode("utf-16"),
+    "utf-8-bom": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+}
+
+# --- adversarial edits: each must not come out as the unmodified license ----------------
+
+
+def bump(number: str) -> str:
+    parts = re.split(r"(\d+)", number)
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index].isdigit():
+            parts[index] = str(int(parts[index]) + 7)
+            break
+    return "".join(parts)
+
+
+def edit_version(text: str, version: str | None) -> str | None:
+    """Change the version (as the license states it) everywhere, or the head's first number."""
+    candidates = [version] if version and re.search(rf"(?<![\w.]){re.escape(version)}(?![\w])",
+                                                      text) else []
+    if not candidates:
+        head = "\n".join(line for line in text.strip().splitlines()[:6]
+                         if "copyright" not in line.lower())
+        # a number in the title or version line, not a list marker ("1. Definitions")
+        found = re.search(r"(?<![\w.])v?\d+(?:\.\d+)*(?![\w.])|(?<![\w.])\d+(?:\.\d+)+", head)
+        if not found:
+            return None
+        candidates = [found.group(0)]
+    old = candidates[0]
+    return re.sub(rf"(?<![\w.]){re.escape(old)}(?![\w])", bump(old), text)
+
+
+def edit_threshold(text: str) -> str | None:
+    found = re.search(r"\b\d[\d,.]*(?=\s*(?:million|billion)\b)|(?<=\$)\s?\d[\d,]*", text)
+    if not found:
+        return None
+    return text[:found.start()] + bump(found.group(0).strip()) + text[found.end():]
+
+
+_NC = re.compile(r"non-?commercial|research purposes|research or evaluation", re.I)
+
+
+def edit_noncommercial(text: str) -> str | None:
+    """Remove the first sentence (after the title) that limits use to non-commercial/research."""
+    for found in _NC.finditer(text, 200):
+        start = max(text.rfind(". ", 0, found.start()), text.rfind("\n", 0, found.start())) + 1
+        end = text.find(". ", found.end())
+        end = len(text) if end < 0 else end + 1
+        return text[:start] + text[end:]
+    return None
+
+
+def edit_negation(text: str) -> str | None:
+    found = re.search(r"\b(may|shall|will|must|do|does) not\b", text[len(text) // 5:])
+    if not found:
+        return None
+    at = len(text) // 5 + found.start()
+    return text[:at] + found.group(1) + text[at + len(found.group(0)):]
+
+
+_NAME = re.compile(r"\b(?:Meta|Google|Alibaba Cloud|DeepSeek|Stability AI|Black Forest Labs|"
+                   r"Apple|NVIDIA|Mistral AI|Technology Innovation Institute|Licensor)\b")
+
+
+def edit_party(text: str) -> str | None:
+    """Another licensor: the DeepFloyd IF / LLaMA 1 trap (same skeleton, other names)."""
+    names = Counter(m.group(0) for m in _NAME.finditer(text))
+    if not names:
+        return None
+    return re.sub(rf"\b{re.escape(names.most_common(1)[0][0])}\b", "Acme Robotics", text)
+
+
+def edit_inserted(text: str) -> str | None:
+    """A clause of our own inserted at a paragraph break in the middle."""
+    at = text.find("\n\n", len(text) // 2)
+    if at < 0:
+        return None
+    return (text[:at] + "\n\nThe Licensee may not use the Model or its outputs in any product "
+            "offered to customers." + text[at:])
+
+
+def truncate(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:max(1, len(lines) * 6 // 10)])
+
+
+# --- the test set ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    group: str  # "pristine" | "format" | "joined" | "edit"
+    kind: str  # variant or edit name
+    data: bytes
+    expected: tuple[str, ...]  # rule ids; for edits, the original's
+
+
+def corpus_texts(corpus: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    out = []
+    for name, ids, _markers, _options in MANIFEST:
+        text = (corpus / name).read_text(encoding="utf-8")
+        out.append((name, text, tuple(i.strip() for i in ids.split(" AND "))))
+    return out
+
+
+def cases(corpus: Path, pack: RulePack) -> Iterator[Case]:
+    texts = corpus_texts(corpus)
+    for name, text, ids in texts:
+        for kind, make in VARIANTS.items():
+            yield Case(f"{name}:{kind}", "pristine" if kind == "pristine" else "format", kind,
+                       make(text), ids)
+    singles = [(n, t, i) for n, t, i in texts if len(i) == 1]
+    for number, (name, text, ids) in enumerate(singles):
+        other_name, other, other_ids = singles[(number * 7 + 3) % len(singles)]
+        if other_ids[0] in ids or _same_family(pack, ids[0], other_ids[0]):
+            continue
+        yield Case(f"{name}+{other_name}", "joined", "joined",
+                   (text.rstrip() + "\n\n\n" + other).encode("utf-8"), ids + other_ids)
+    for name, text, ids in texts:
+        rule = pack.get(ids[0])
+        edits = {"version": edit_version(text, rule.version if rule else None),
+                 "threshold": edit_threshold(text), "noncommercial": edit_noncommercial(text),
+                 "negation": edit_negation(text), "party": edit_party(text),
+                 "inserted": edit_inserted(text), "truncated": truncate(text)}
+        for kind, edited in edits.items():
+            if edited is not None and edited != text:
+                yield Case(f"{name}:{kind}", "edit", kind, edited.encode("utf-8"), ids)
+
+
+def _same_family(pack: RulePack, a: str, b: str) -> bool:
+    ra, rb = pack.get(a), pack.get(b)
+    return bool(ra and rb and ra.family and ra.family == rb.family)
+
+
+# --- scoring ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    status: str
+    got: tuple[str, ...]  # identified rule ids
+    correct: bool
+    seconds: float
+
+
+def judge(case: Case, status: str, matches: list[tuple[str, str]], seconds: float) -> Outcome:
+    """matches: (rule id, match status). Edits pass unless shown as the unmodified original."""
+    identified = tuple(r for r, s in matches if s == "identified")
+    if case.group == "edit":
+        correct = not (status == "identified" and case.expected[0] in identified)
+    else:
+        correct = status == "identified" and sorted(identified) == sorted(case.expected)
+    return Outcome(case, status, identified, correct, seconds)
+
+
+def run_licscan(all_cases: list[Case], pack: RulePack) -> list[Outcome]:
+    out = []
+    for case in all_cases:
+        start = time.perf_counter()
+        result = identify_bytes(case.data, pack, case.name)
+        elapsed = time.perf_counter() - start
+        out.append(judge(case, result.status, [(m.rule_id, m.status) for m in result.matches],
+                         elapsed))
+    return out
+
+
+def per_class(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    inputs: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    abstained: Counter[str] = Counter()
+    claimed: Counter[str] = Counter()
+    claimed_right: Counter[str] = Counter()
+    for o in outcomes:
+        for rule_id in o.case.expected:
+            inputs[rule_id] += 1
+            if o.correct:
+                right[rule_id] += 1
+            elif o.status != "identified":
+                abstained[rule_id] += 1
+        for rule_id in o.got:
+            claimed[rule_id] += 1
+            if rule_id in o.case.expected:
+                claimed_right[rule_id] += 1
+    return {r: {"inputs": inputs[r], "recall": right[r] / inputs[r],
+                "precision": claimed_right[r] / claimed[r] if claimed[r] else 1.0,
+                "abstention": abstained[r] / inputs[r]} for r in sorted(inputs)}
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, object]:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[o.case.group].append(o)
+    out: dict[str, object] = {}
+    for group, items in sorted(groups.items()):
+        kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for o in items:
+            kinds[o.case.kind][0] += 1
+            kinds[o.case.kind][1] += o.correct
+        out[group] = {"cases": len(items), "correct": sum(o.correct for o in items),
+                      "by_kind": {k: {"cases": v[0], "correct": v[1]} for k, v in kinds.items()}}
+    identification = [o for o in outcomes if o.case.group != "edit"]
+    claims = [o for o in identification if o.got]
+    out["micro"] = {
+        "precision": sum(o.correct for o in claims) / len(claims) if claims else 1.0,
+        "recall": sum(o.correct for o in identification) / len(identification),
+        "abstention": sum(o.status != "identified" for o in identification) / len(identification),
+        "edits_shown_as_original": sum(not o.correct for o in outcomes if o.case.group == "edit"),
+    }
+    return out
+
+
+# --- ScanCode, the benchmark peer ------------------------------------------------------
+
+
+def run_scancode(all_cases: list[Case], pack: RulePack, scancode: Path,
+                 processes: int) -> list[Outcome] | str:
+    """Scan all cases in one ScanCode run; a string explains why it could not run."""
+    if not scancode.is_file():
+        return f"ScanCode not installed at {scancode}"
+    by_expression = {r.expression_id.lower(): r.id for r in pack.rules.values()}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "cases"
+        root.mkdir()
+        names = {}
+        for number, case in enumerate(all_cases):
+            path = root / f"{number:05d}.txt"
+            path.write_bytes(case.data)
+            names[path.name] = case
+        output = Path(tmp) / "out.json"
+        start = time.perf_counter()
+        proc = subprocess.run([str(scancode), "--license", "-n", str(processes), "--json",
+                               str(output), "--quiet", str(root)], capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0 or not output.is_file():
+            return f"ScanCode failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
+        data = json.loads(output.read_text())
+    out = []
+    for item in data.get("files", []):
+        case = names.get(Path(item["path"]).name)
+        if case is None or item.get("type") != "file":
+            continue
+        expression = item.get("detected_license_expression_spdx") or ""
+        ids = []
+        for part in re.split(r"\s+(?:AND|OR|WITH)\s+|[()]", expression):
+            part = part.strip().lower()
+            if part:
+                ids.append(by_expression.get(part, part))
+        status = "identified" if ids else "unknown"
+        out.append(judge(case, status, [(i, "identified") for i in dict.fromkeys(ids)],
+                         elapsed / max(len(all_cases), 1)))
+    return out
+
+
+def report(title: str, outcomes: list[Outcome]) -> dict[str, object]:
+    figures = summary(outcomes)
+    print(f"\n== {title}")
+    for group in ("pristine", "format", "joined", "edit"):
+        item = figures.get(group)
+        if isinstance(item, dict):
+            kinds = ", ".join(f"{k} {v['correct']}/{v['cases']}"
+                              for k, v in item["by_kind"].items())
+            print(f"{group:9s} {item['correct']}/{item['cases']}  ({kinds})")
+    micro = figures["micro"]
+    assert isinstance(micro, dict)
+    print(f"micro precision {micro['precision']:.3f}  recall {micro['recall']:.3f}  "
+          f"abstention {micro['abstention']:.3f}  edits shown as the original: "
+          f"{micro['edits_shown_as_original']}")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--scancode", type=Path, nargs="?", const=Path(
+        "/tmp/scancode-venv/bin/scancode"), default=None, help="also run ScanCode")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="write all figures here")
+    parser.add_argument("--show", action="store_true", help="list every wrong outcome")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"corpus not found at {args.corpus}", file=sys.stderr)
+        return 2
+    pack = load_rulepack()
+    all_cases = list(cases(args.corpus, pack))
+    ours = run_licscan(all_cases, pack)
+    figures: dict[str, object] = {"licscan": report("licscan", ours),
+                                  "licscan_classes": per_class(
+                                      [o for o in ours if o.case.group != "edit"])}
+    worst = sorted(ours, key=lambda o: -o.seconds)[:3]
+    print("slowest: " + ", ".join(f"{o.case.name} {o.seconds * 1000:.1f} ms" for o in worst))
+    wrong = [o for o in ours if not o.correct]
+    for o in wrong if args.show else wrong[:20]:
+        print(f"  WRONG {o.case.name}: {o.status} {' AND '.join(o.got) or '-'} "
+              f"(expected {' AND '.join(o.case.expected)})")
+    _print_classes(figures["licscan_classes"])
+    if args.scancode is not None:
+        theirs = run_scancode(all_cases, pack, args.scancode, args.processes)
+        if isinstance(theirs, str):
+            print(f"\n== ScanCode: not run: {theirs}")
+            figures["scancode"] = {"error": theirs}
+        else:
+            figures["scancode"] = report("ScanCode", theirs)
+            figures["scancode_classes"] = per_class(
+                [o for o in theirs if o.case.group != "edit"])
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1, sort_keys=True) + "\n")
+    return 0 if not wrong else 1
+
+
+def _print_classes(classes: object) -> None:
+    assert isinstance(classes, dict)
+    weak = {k: v for k, v in classes.items() if v["recall"] < 1 or v["precision"] < 1}
+    print(f"classes: {len(classes)}, with precision or recall below 1: {len(weak)}")
+    for rule_id, v in sorted(weak.items()):
+        print(f"  {rule_id:32s} precision {v['precision']:.2f} recall {v['recall']:.2f} "
+              f"abstention {v['abstention']:.2f} ({v['inputs']} inputs)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

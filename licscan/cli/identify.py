@@ -1,0 +1,68 @@
+"""`licscan identify FILE...`: which license texts files hold, and whether they were edited.
+
+Exit 0 when every file is identified, 1 when any is modified or unknown, 2 on usage errors.
+Only the rule pack loader and the matcher are imported: this runs in pre-commit hooks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.command("identify")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, exists=True),
+              help="A rule pack folder of your own, layered over the built-in one.")
+@click.pass_context
+def identify_command(ctx: click.Context, files: tuple[Path, ...], fmt: str,
+                     rules: tuple[str, ...]) -> None:
+    """Identify the license texts in FILES (LICENSE, NOTICE, README ...): license, version,
+    and the passages that differ from the reference text."""
+    from licscan.errors import UsageError
+    from licscan.identify import identify_bytes
+    from licscan.rulepack import load_rulepack
+
+    pack = load_rulepack(rules)
+    results = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        results.append((path, identify_bytes(data, pack, path.name)))
+    if fmt == "json":
+        payload = {"rulepack": pack.stamp(),
+                   "files": [{"file": str(p), **r.to_dict()} for p, r in results]}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        for path, result in results:
+            click.echo(_text(str(path), result.to_dict()))
+    ctx.exit(0 if all(r.status == "identified" for _p, r in results) else 1)
+
+
+def _text(name: str, result: dict[str, Any]) -> str:
+    lines = []
+    if not result["matches"]:
+        lines.append(f"{name}: {result['status']}: {result['reason'] or 'no license text'}")
+    for match in result["matches"]:
+        version = f", version {match['version']}" if match["version"] else ""
+        where = f" (lines {match['lines'][0]}-{match['lines'][1]})" if match["lines"] else ""
+        lines.append(f"{name}: {match['status']} {match['rule_id']}: {match['name']}{version}"
+                     f" [{match['expression']}] {match['matcher']} {match['confidence']}"
+                     f"{where}")
+        for diff in match["differences"]:
+            mark = "!" if diff["guarded"] else " "
+            at = f"line {diff['line']}" if diff["line"] else "start"
+            lines.append(f"  {mark} {at}: {diff['kind']}: {diff['reason'] or ''}")
+            lines.append(f"      {diff['text']}")
+    if result["alternatives"]:
+        closest = ", ".join(f"{c['rule_id']} {c['score']:g}" for c in result["alternatives"])
+        lines.append(f"  closest: {closest}")
+    return "\n".join(lines)

@@ -1,0 +1,114 @@
+"""`licscan lock`: resolve every manifest entry and write licscan.lock; `--check`: drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from licscan.lockfile import LockEntry
+    from licscan.model import ModelRef, ScanResult
+
+
+@click.command("lock")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="licscan.yaml (default: found from here up to the git root).")
+@click.option("-m", "--manifest", type=click.Path(dir_okay=False),
+              help="The manifest (default: the config's `manifest`, else models.yaml).")
+@click.option("--lockfile", type=click.Path(dir_okay=False),
+              help="The lockfile (default: licscan.lock next to the config).")
+@click.option("--check", "check_drift", is_flag=True,
+              help="Resolve again and report drift from the lockfile; write nothing.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=20.0, show_default=True,
+              help="Seconds to wait for each Hub request.")
+def lock_command(config_path: str | None, manifest: str | None, lockfile: str | None,
+                 check_drift: bool, jobs: int, timeout: float) -> int:
+    """Resolve the manifest (revisions, licenses, evidence, verdicts) into licscan.lock."""
+    from licscan.config import display_path, resolve_config
+    from licscan.lockfile import entry_dict, lock_dict, write_lock
+    from licscan.policy import build_policy
+    from licscan.rulepack import load_rulepack
+    from licscan.scan import Scanner, ScanOptions
+    from licscan.sources.hub import HubSettings
+    from licscan.targets import load_manifest
+
+    config = resolve_config(config_path)
+    manifest_file = display_path(manifest or config.manifest)
+    lock_path = Path(lockfile or config.lockfile)
+    refs = load_manifest(manifest_file)
+    pack = load_rulepack(config.rules)
+    policy = build_policy(config, pack)
+    options = ScanOptions(jobs=jobs, hub=HubSettings(timeout=timeout), rules_dirs=config.rules)
+    result = Scanner(options, pack=pack, policy=policy).scan(refs)
+    if _report_errors(result, refs, manifest_file):
+        return 1
+    entries = list({(e["source"], e["id"], e["requested_revision"]): e for e in
+                    (entry_dict(m, policy.facts(m)) for m in result.models)}.values())
+    lock = lock_dict(entries, rulepack=result.rulepack, manifest=_relative(manifest_file,
+                                                                            lock_path),
+                     context_digest=config.context_digest)
+    if check_drift:
+        return _drift(lock, refs, lock_path, manifest_file)
+    write_lock(lock_path, lock)
+    verdicts = [e["verdict"] for e in entries]
+    click.echo(f"licscan lock: wrote {display_path(lock_path)}: {len(entries)} model(s) "
+               f"({verdicts.count('allow')} allow, {verdicts.count('review')} review, "
+               f"{verdicts.count('deny')} deny)")
+    return 0
+
+
+def _report_errors(result: ScanResult, refs: list[ModelRef], manifest_file: str) -> bool:
+    from licscan.redact import printable
+
+    failed = [(ref, m) for ref, m in zip(refs, result.models, strict=True) if m.status != "ok"]
+    for ref, model in failed:
+        line = f":{ref.origin.line}" if ref.origin.line else ""
+        why = model.error.message if model.error else "unknown error"
+        click.echo(printable(f"{manifest_file}{line}: {model.id}: could not be resolved: {why}"))
+    if failed:
+        click.echo(f"licscan lock: {len(failed)} model(s) could not be resolved; "
+                   "the lockfile was not written")
+    return bool(failed)
+
+
+def _relative(manifest_file: str, lock_path: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(Path(manifest_file).resolve(),
+                                lock_path.resolve().parent)).as_posix()
+
+
+def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
+           manifest_file: str) -> int:
+    from licscan.config import display_path
+    from licscan.lockfile import compare, drift, entry_from_dict, read_lock
+    from licscan.redact import printable
+
+    lock_file = display_path(lock_path)
+    old = read_lock(lock_path, lock_file)
+    pairs, problems = compare(refs, old, manifest_file)
+    fresh: dict[tuple[str, str, str | None], LockEntry] = {}
+    for item in lock["models"]:
+        entry = entry_from_dict(item, lock_file)
+        fresh[(*entry.key, entry.facts.requested_revision)] = entry
+    lines = [str(p) for p in problems]
+    drifted = 0
+    for ref, before in pairs:
+        after = fresh[(*before.key, before.facts.requested_revision)]
+        changes, is_drift = drift(before, after)
+        if not changes:
+            continue
+        drifted += is_drift
+        where = f"{manifest_file}:{ref.origin.line}" if ref.origin.line else manifest_file
+        what = "drift" if is_drift else "moved; license evidence unchanged"
+        lines.append(f"{where}: {before.facts.id}: {what}: {'; '.join(changes)}")
+    for line in lines:
+        click.echo(printable(line))
+    failed = bool(problems) or drifted > 0
+    click.echo(f"licscan lock --check: {len(pairs)} model(s), {drifted} drifted, "
+               f"{len(problems)} lockfile problem(s): {'FAILED' if failed else 'passed'}"
+               + (" (run licscan lock to accept the changes)" if failed else ""))
+    return 1 if failed else 0

@@ -1,0 +1,135 @@
+"""`licscan report SCAN.json`: render a saved JSON report in another format, without scanning.
+
+html and spdx-json render the dict directly; json writes it back as it was read; text rebuilds
+the few fields the terminal table shows (`result_from_dict`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from licscan.cli.common import write_output
+from licscan.errors import ReportError
+from licscan.model import (
+    Declared,
+    Evidence,
+    Finding,
+    Flags,
+    LicenseConclusion,
+    ModelError,
+    ModelRef,
+    ModelResult,
+    ScanResult,
+)
+
+FORMAT_CHOICES = ["html", "json", "text", "spdx-json"]
+
+
+def load_report(path: str) -> dict[str, Any]:
+    """Read a JSON report written by `licscan scan --format json`; ReportError if it is not."""
+    try:
+        if path == "-":
+            raw = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                raw = handle.read()
+        data = json.loads(raw)
+    except OSError as exc:
+        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{path} is not JSON: {exc}",
+                          hint="give a report written by `licscan scan --format json`") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise ReportError(f"{path} is not a licscan JSON report (no `models` list)",
+                          hint="give a report written by `licscan scan --format json`")
+    if data.get("schema_version") != 1:
+        raise ReportError(f"{path} has report schema_version {data.get('schema_version')!r}; "
+                          "this licscan reads version 1")
+    return data
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _finding(item: Any) -> Finding:
+    f = item if isinstance(item, dict) else {}
+    return Finding(code=str(f.get("code", "")), severity=str(f.get("severity", "info")),
+                   message=str(f.get("message", "")))
+
+
+def _model(m: dict[str, Any]) -> ModelResult:
+    source = "local" if m.get("source") == "local" else "hub"
+    mid = str(m.get("id", ""))
+    ref = ModelRef(kind=source, target=str(m.get("target") or mid),
+                   repo_id=mid if source == "hub" else None,
+                   path=mid if source == "local" else None)
+    lic, flags, err = _dict(m.get("license")), _dict(m.get("flags")), _dict(m.get("error"))
+    return ModelResult(
+        ref=ref, status="error" if m.get("status") == "error" else "ok", source=source,
+        revision=_str(m.get("revision")), verdict=str(m.get("verdict", "review")),
+        declared=Declared(),
+        flags=Flags(commercial_use=str(flags.get("commercial_use", "unknown")),
+                    modification=str(flags.get("modification", "unknown")),
+                    distribution=str(flags.get("distribution", "unknown"))),
+        license=None if not lic else LicenseConclusion(
+            expression=_str(lic.get("expression")), name=_str(lic.get("name")),
+            confidence=_int(lic.get("confidence")), status=str(lic.get("status", "")),
+            evidence=tuple[Evidence, ...]()),
+        findings=tuple(_finding(f) for f in m.get("findings") or []),
+        error=None if not err else ModelError(str(err.get("kind")), str(err.get("message"))),
+        verdict_reason=_str(m.get("verdict_reason")))
+
+
+def result_from_dict(report: dict[str, Any]) -> ScanResult:
+    """Enough of a ScanResult for the text table; not a full round trip of the JSON."""
+    tool, pack = _dict(report.get("tool")), _dict(report.get("rulepack"))
+    return ScanResult(models=tuple(_model(m) for m in report["models"] if isinstance(m, dict)),
+                      tool_version=str(tool.get("version", "")),
+                      rulepack={str(k): str(v) for k, v in pack.items()},
+                      generated_at=_str(report.get("generated_at")))
+
+
+def render_report(report: dict[str, Any], fmt: str) -> str:
+    if fmt == "html":
+        from licscan.report.html import render_dict
+
+        return render_dict(report)
+    if fmt == "spdx-json":
+        from licscan.report.spdx import render_dict as render_spdx
+
+        return render_spdx(report)
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    from licscan.report.text import render
+
+    return render(result_from_dict(report))
+
+
+@click.command("report")
+@click.argument("scan", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="html",
+              show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the report here instead of standard output.")
+def report_command(scan: str, fmt: str, output: str | None) -> int:
+    """Render a saved JSON report (from `licscan scan --format json`) without scanning again."""
+    from licscan.redact import redact
+
+    report = load_report(scan)
+    write_output(redact(render_report(report, fmt)), output)
+    if output not in (None, "-"):
+        click.echo(f"report written to {output}", err=True)
+    return 0

@@ -1,0 +1,114 @@
+"""Guards: the words and numbers whose change alters what a license permits.
+
+A difference that adds, removes or replaces one of them is never shown as the original
+license: the text is reported as modified. "Marks" are the guarded tokens of a sentence,
+stored per reference sentence in the fingerprints (as tokens, never the sentence itself).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+GUARD_WORDS = frozenset({
+    # field of use
+    "commercial", "commercially", "noncommercial", "research", "evaluation", "academic",
+    "scientific", "personal", "nonprofit", "production", "nonproduction", "internal",
+    # derivatives, share-alike, outputs
+    "derivative", "derivatives", "noderivatives", "sharealike", "adapted", "outputs", "output",
+    "distillation", "train", "training",
+    # geography
+    "eu", "european", "eea", "switzerland", "uk", "china", "territory", "domiciled",
+    # harmful uses
+    "military", "weapons", "surveillance", "biometric",
+    # obligations and their negation
+    "not", "no", "never", "nor", "neither", "without", "except", "unless", "only", "solely",
+    "exclusively", "must", "shall", "may", "cannot", "prohibited", "permitted", "allowed",
+    "required", "requires", "notwithstanding",
+    # grant, fees and termination
+    "irrevocable", "revocable", "perpetual", "terminate", "terminates", "termination",
+    "royalty", "royalties", "free", "fee", "fees", "paid", "charge", "patent", "copyright",
+    "trademark",
+    # thresholds
+    "million", "billion", "thousand", "users", "revenue", "monthly", "daily", "annual",
+    "annually",
+    # incorporated policies
+    "acceptable", "policy", "addendum", "attachment", "restriction", "restrictions",
+    # dates
+    "january", "february", "march", "april", "june", "july", "august", "september",
+    "october", "november", "december",
+})
+# Text around a license (a header or footer) is flagged when it says one of these.
+OUTSIDE_WORDS = frozenset({
+    "commercial", "noncommercial", "research", "prohibited", "addendum", "restriction",
+    "restrictions", "military", "noderivatives", "nonproduction",
+})
+CURRENCY = frozenset("$€£¥%")
+_SHOWN = {"noncommercial": "non-commercial", "noderivatives": "NoDerivatives", "eu": "EU",
+          "eea": "EEA", "uk": "UK", "sharealike": "ShareAlike", "nonproduction": "non-production"}
+_VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def is_number(token: str) -> bool:
+    return token in CURRENCY or any(ch.isdigit() for ch in token)
+
+
+def marks(tokens: Iterable[str]) -> list[str]:
+    """The guarded tokens of a passage, sorted, with repeats."""
+    return sorted(t for t in tokens if t in GUARD_WORDS or is_number(t))
+
+
+def shown(token: str) -> str:
+    return _SHOWN.get(token, token)
+
+
+def compare_marks(scanned: Sequence[str], reference: Sequence[str]) -> str | None:
+    """Why a changed passage is guarded, or None when its guarded tokens are unchanged."""
+    added = Counter(scanned) - Counter(reference)
+    removed = Counter(reference) - Counter(scanned)
+    if not added and not removed:
+        return None
+    new_numbers = sorted(t for t in added if is_number(t))
+    old_numbers = sorted(t for t in removed if is_number(t))
+    reasons = []
+    if new_numbers or old_numbers:
+        kind = _number_kind([*new_numbers, *old_numbers], [*scanned, *reference])
+        reasons.append(f"{kind} differs: {' '.join(new_numbers) or '(none)'} vs "
+                       f"{' '.join(old_numbers) or '(none)'}")
+    words_in = sorted(t for t in added if not is_number(t))
+    words_out = sorted(t for t in removed if not is_number(t))
+    if words_in:
+        reasons.append("guard word added: " + ", ".join(map(shown, words_in)))
+    if words_out:
+        reasons.append("guard word removed: " + ", ".join(map(shown, words_out)))
+    return "; ".join(reasons)
+
+
+def _number_kind(numbers: Sequence[str], context: Sequence[str]) -> str:
+    if any(_VERSION.match(n) for n in numbers):
+        return "version"
+    if any(_YEAR.match(n) for n in numbers) or any(t in _MONTHS for t in context):
+        return "date"
+    return "number"
+
+
+_MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august",
+                     "september", "october", "november", "december"})
+
+
+def describe(tokens: Sequence[str]) -> str:
+    """Guarded tokens of a passage for a description, e.g. 'non-commercial, 700'."""
+    seen = dict.fromkeys(shown(t) for t in marks(tokens))
+    return ", ".join(list(seen)[:8])
+
+
+def outside_flag(tokens: Sequence[str]) -> str | None:
+    """Why text around a license changes its meaning, or None for a harmless header/footer."""
+    strong = sorted({t for t in tokens if t in OUTSIDE_WORDS})
+    if strong:
+        return "text next to the license mentions " + ", ".join(map(shown, strong))
+    if len(tokens) >= 40 and any(t in GUARD_WORDS for t in tokens):
+        return "long passage next to the license adds terms"
+    return None

@@ -1,0 +1,330 @@
+"""Canonical form of a license text, after the SPDX matching guidelines.
+
+Equivalent texts get the same token stream: whitespace, case, punctuation and quote style,
+bullets and list numbering, markdown and HTML markup (entities included), copyright
+statements, hyphenation and varietal spellings (licence/license ...) do not matter.
+Tokens keep the 1-based line they came from, so differences can be shown in the scanned file.
+
+Bump NORMALIZER_VERSION whenever the token stream of some text changes: the hashes in
+rules/fingerprints.json are only comparable with texts normalized the same way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+import zlib
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
+from hashlib import blake2b, sha256
+
+NORMALIZER_VERSION = 1
+SHINGLE = 5
+
+_MAGIC = ((b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"),
+          (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+          (b"\x7fELF", "executable"), (b"\xd0\xcf\x11\xe0", "Office document"))
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """(text, None), or (None, reason) for data that is not text."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return None, f"binary file ({kind})"
+    if data.startswith(codecs.BOM_UTF8):
+        text = data[3:].decode("utf-8", errors="replace")
+    elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        text = data.decode("utf-32", errors="replace")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    elif b"\0" in data[:8192]:
+        encoding = _bomless_utf16(data[:4096])
+        if encoding is None:
+            return None, "binary file"
+        text = data.decode(encoding, errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    text = text.lstrip("\ufeff")
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v\x1b")
+    if sample and controls > len(sample) // 20:
+        return None, "binary file"
+    return text, None
+
+
+def _bomless_utf16(head: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: ASCII-range text has a zero in every other byte."""
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 8:
+        return None
+    if odd.count(0) > len(odd) * 0.4 and even.count(0) < len(even) * 0.05:
+        return "utf-16-le"
+    if even.count(0) > len(even) * 0.4 and odd.count(0) < len(odd) * 0.05:
+        return "utf-16-be"
+    return None
+
+
+# --- cleaning: markup that carries no words --------------------------------------------
+
+_HTML_HINT = re.compile(r"</?(?:p|br|div|span|h[1-6]|li|ul|ol|a|b|i|em|strong|pre|code|html|body"
+                        r"|table|tr|td|blockquote|hr)\b[^<>]*>", re.I)
+_HTML_DROP = re.compile(r"<!--.*?-->|<![a-zA-Z][^<>]*>|<\?xml[^<>]*\?>"
+                        r"|<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
+_HTML_BLOCK = re.compile(r"</?(?:p|br|div|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|th|thead|tbody"
+                         r"|blockquote|pre|hr|section|article|header|footer|html|body)\b[^<>]*>",
+                         re.I)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
+# the target may be broken after a hyphen by a re-wrapping tool
+_MD_LINK = re.compile(r"!?\[([^\[\]]{0,300})\]\((?:[^()\s]|-\n[ \t]*|\([^()\s]*\))*"
+                      r"(?:\s+\"[^\"\n]*\")?\)")
+_MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def _newlines_only(match: re.Match[str]) -> str:
+    return "\n" * match.group(0).count("\n")
+
+
+def clean(text: str) -> str:
+    """Unicode, line ends, HTML and markdown markup; keeps the line count of plain text."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if "<" in text and _HTML_HINT.search(text):
+        text = _HTML_DROP.sub(_newlines_only, text)
+        text = _HTML_BLOCK.sub("\n", text)
+        text = _HTML_TAG.sub("", text)
+    if "&" in text:
+        from html import unescape  # its entity table is large: load it only when needed
+
+        text = unescape(text)
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _MD_AUTOLINK.sub(r"\1", text)
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    return text
+
+
+# --- list markers and copyright statements ---------------------------------------------
+
+# A list marker counts only where a new clause starts: at the start of the text or after
+# '.' or ';' (closing quotes and markup in between). That test does not look at line breaks,
+# so re-wrapping a paragraph or adding markdown never changes which markers are dropped,
+# and version numbers ("Llama 3.1", "Version: 2.1") are never taken for list numbering.
+_MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
+_MARKER = re.compile(
+    rf"(\A{_MARKUP}*|(?<=[.;])[\"'”’)\]*_]*\s{_MARKUP}*)"
+    r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
+    r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
+_COPYRIGHT_START = re.compile(r"^[\s#>*_|\-•]*(?:copyright\b|\(c\)\s*\d|all rights reserved)",
+                              re.I)
+# ... and a statement, not a sentence about copyright: it has a year, (c) or the formula.
+_COPYRIGHT_SIGN = re.compile(r"\(c\)|\b(?:19|20)\d\d\b|all rights reserved|<year>|\[yyyy\]",
+                             re.I)
+
+
+def _drop_markers(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        text = _MARKER.sub(lambda m: m.group(1) + " ", text)
+    return text
+
+
+def _drop_copyright(lines: list[str]) -> None:
+    """Blank copyright statements that start a paragraph or follow a full stop, in place."""
+    last = ""  # last non-blank character seen
+    blank_before = True
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        stripped = line.strip()
+        if not stripped:
+            blank_before = True
+            index += 1
+            continue
+        if ((blank_before or last in ".;:!?") and _COPYRIGHT_START.match(line)
+                and _COPYRIGHT_SIGN.search(line)):
+            end = index
+            while end + 1 < len(lines) and lines[end + 1].strip():
+                end += 1
+            paragraph = sum(len(lines[i]) for i in range(index, end + 1))
+            stop = end if paragraph <= 300 else index
+            for i in range(index, stop + 1):
+                lines[i] = ""
+            index = stop + 1
+            last = "."
+            blank_before = False
+            continue
+        last = stripped[-1]
+        blank_before = False
+        index += 1
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# Words, numbers ("3.1", "1,000,000"), currency signs, and single CJK characters. ASCII text
+# gets the same tokens from a pattern that is much cheaper to compile (pre-commit start-up).
+# A trailing "+" is kept: "RAIL++-M" is not "RAIL-M", "GPL-2.0+" is not "GPL-2.0".
+_ASCII_TOKEN = re.compile(r"[$%&]|[A-Za-z0-9]+(?:[.,'`][A-Za-z0-9]+)*\+*")
+
+
+@cache
+def _unicode_token() -> re.Pattern[str]:
+    return re.compile(rf"[{_CJK}]|[$€£¥%&©]|[^\W_{_CJK}]+(?:[.,'’‘`][^\W_{_CJK}]+)*\+*")
+
+
+_NEWLINE = re.compile(r"\n")
+_APOSTROPHES = str.maketrans("", "", "'’‘`")
+_BOUNDARY = re.compile(r"[.;:!?](?=[\"'”’)\]*_]*(?:\s|$))|[。；！？]|\n[ \t]*\n")
+
+# Varietal spellings (SPDX equivalent words): one canonical form each.
+_VARIANTS = {
+    "licence": "license", "licences": "licenses", "licenced": "licensed",
+    "licencing": "licensing", "acknowledgement": "acknowledgment",
+    "acknowledgements": "acknowledgments", "analyse": "analyze", "artefact": "artifact",
+    "artefacts": "artifacts", "authorisation": "authorization", "authorise": "authorize",
+    "authorised": "authorized", "behaviour": "behavior", "cancelled": "canceled",
+    "catalogue": "catalog", "centre": "center", "colour": "color", "defence": "defense",
+    "favour": "favor", "fulfil": "fulfill", "fulfilment": "fulfillment",
+    "judgement": "judgment", "labour": "labor", "modelled": "modeled", "modelling": "modeling",
+    "offence": "offense", "organisation": "organization", "organisations": "organizations",
+    "practise": "practice", "programme": "program", "realise": "realize",
+    "recognise": "recognize", "utilisation": "utilization", "whilst": "while",
+    "wilful": "willful", "&": "and", "©": "c", "http": "", "https": "",
+}
+# Hyphenated and closed forms are equivalent: "non-commercial" = "non commercial" =
+# "noncommercial". These prefixes are joined to the token that follows.
+_PREFIXES = frozenset({"non", "sub", "re", "co", "pre", "anti", "multi", "cross"})
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int  # index of the first token
+    end: int  # index after the last token
+    first_line: int
+    last_line: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A text in canonical form."""
+
+    tokens: tuple[str, ...]
+    lines: tuple[int, ...]  # 1-based line of each token
+    sentences: tuple[Sentence, ...]
+    cleaned: str  # the text the tokens were read from (for showing passages)
+    offsets: tuple[tuple[int, int], ...]  # character span of each token in `cleaned`
+
+    @property
+    def hash(self) -> str:
+        return text_hash(self.tokens)
+
+    def original(self, token: int) -> str:
+        """A token as written (case and apostrophes kept)."""
+        start, end = self.offsets[token]
+        return self.cleaned[start:end]
+
+    def sentence_at(self, token: int) -> int:
+        return bisect_right(self._starts, token) - 1
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def passage(self, first: int, last: int, limit: int = 300) -> str:
+        """The cleaned text of sentences first..last (inclusive), whitespace collapsed."""
+        if first > last or not self.sentences:
+            return ""
+        start = self.offsets[self.sentences[first].start][0]
+        end = self.offsets[self.sentences[last].end - 1][1]
+        shown = "".join(ch if ch.isprintable() else " " for ch in self.cleaned[start:end])
+        shown = " ".join(shown.split())
+        return shown if len(shown) <= limit else shown[:limit - 1].rstrip() + "…"
+
+
+def text_hash(tokens: Sequence[str]) -> str:
+    return sha256(" ".join(tokens).encode()).hexdigest()
+
+
+def sentence_hash(tokens: Sequence[str]) -> str:
+    return blake2b(" ".join(tokens).encode(), digest_size=6).hexdigest()
+
+
+def _canonical_tokens(raw: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+    pending: tuple[str, int, int] | None = None
+    for word, start, end in raw:
+        word = word.lower().translate(_APOSTROPHES)
+        if word.startswith("www."):
+            word = word[4:]
+        word = _VARIANTS.get(word, word)
+        if not word:
+            continue
+        if pending is not None:
+            word, start = pending[0] + word, pending[1]
+            pending = None
+        if word in _PREFIXES:
+            pending = (word, start, end)
+            continue
+        out.append((word, start, end))
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def normalize(text: str) -> Normalized:
+    lines = clean(text).split("\n")
+    _drop_copyright(lines)
+    cleaned = _drop_markers("\n".join(lines))
+    newlines = [m.start() for m in _NEWLINE.finditer(cleaned)]
+    pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
+    raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
+    canon = _canonical_tokens(raw)
+    tokens = tuple(t for t, _s, _e in canon)
+    offsets = tuple((s, e) for _t, s, e in canon)
+    token_lines = tuple(bisect_right(newlines, s) + 1 for s, _e in offsets)
+    sentences = _sentences(cleaned, tokens, offsets, token_lines)
+    return Normalized(tokens, token_lines, sentences, cleaned, offsets)
+
+
+def _sentences(cleaned: str, tokens: tuple[str, ...], offsets: tuple[tuple[int, int], ...],
+               lines: tuple[int, ...]) -> tuple[Sentence, ...]:
+    cuts = [m.start() for m in _BOUNDARY.finditer(cleaned)]
+    out: list[Sentence] = []
+    start = 0
+    cut_index = 0
+    for index in range(len(tokens)):
+        # a boundary between this token and the next one closes the sentence
+        end_char = offsets[index][1]
+        while cut_index < len(cuts) and cuts[cut_index] < end_char:
+            cut_index += 1
+        next_start = offsets[index + 1][0] if index + 1 < len(tokens) else len(cleaned) + 1
+        if index + 1 == len(tokens) or (cut_index < len(cuts) and cuts[cut_index] < next_start):
+            words = tokens[start:index + 1]
+            out.append(Sentence(start, index + 1, lines[start], lines[index],
+                                sentence_hash(words)))
+            start = index + 1
+    return tuple(out)
+
+
+def shingles(tokens: Sequence[str], size: int = SHINGLE) -> list[int]:
+    """crc32 of every run of `size` tokens (one run for shorter texts), in token order."""
+    if not tokens:
+        return []
+    if len(tokens) <= size:
+        return [zlib.crc32(" ".join(tokens).encode())]
+    return [zlib.crc32(" ".join(tokens[i:i + size]).encode())
+            for i in range(len(tokens) - size + 1)]

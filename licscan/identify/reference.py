@@ -1,0 +1,137 @@
+"""Names of licenses in text: titles, reference phrases and URLs from the rule pack.
+
+Used for short texts (a NOTICE line, a README "License" section) that name a license
+instead of containing it, and for title and version lines of texts no fingerprint matched.
+Phrases are compared as canonical token sequences, so "Llama 3" never matches "Llama 3.1".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from licscan.identify.normalize import Normalized, normalize
+from licscan.rulepack import Rule, RulePack
+
+PHRASE = "phrase"  # a reference phrase, title or name
+URL = "url"
+
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    phrases: Mapping[tuple[str, ...], Mapping[str, frozenset[str]]]  # tokens -> kind -> rules
+    lengths: tuple[int, ...]  # phrase lengths, longest first
+    titles: Mapping[tuple[str, ...], frozenset[str]]
+    title_lengths: tuple[int, ...]
+    version_lines: Mapping[str, tuple[tuple[str, ...], ...]]  # rule -> version lines
+
+
+_CACHE: dict[str, PhraseIndex] = {}
+
+
+def phrase_index(pack: RulePack) -> PhraseIndex:
+    index = _CACHE.get(pack.hash)
+    if index is None:
+        index = _CACHE[pack.hash] = _build(pack.rules.values())
+    return index
+
+
+def _words(phrase: str) -> tuple[str, ...]:
+    return normalize(phrase).tokens
+
+
+def _build(rules: Iterable[Rule]) -> PhraseIndex:
+    phrases: dict[tuple[str, ...], dict[str, set[str]]] = {}
+    titles: dict[tuple[str, ...], set[str]] = {}
+    version_lines: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for rule in rules:
+        named = [(PHRASE, p) for p in (*rule.references, *rule.titles, rule.name)]
+        for kind, phrase in [*named, *((URL, u) for u in rule.urls)]:
+            words = _words(phrase)
+            if len(words) >= 2:
+                phrases.setdefault(words, {}).setdefault(kind, set()).add(rule.id)
+        for title in rule.titles:
+            words = _words(title)
+            if len(words) >= 2:
+                titles.setdefault(words, set()).add(rule.id)
+        lines = tuple(w for w in map(_words, rule.version_lines) if len(w) >= 2)
+        if lines:
+            version_lines[rule.id] = lines
+    return PhraseIndex(
+        {k: {kind: frozenset(ids) for kind, ids in v.items()} for k, v in phrases.items()},
+        tuple(sorted({len(k) for k in phrases}, reverse=True)),
+        {k: frozenset(v) for k, v in titles.items()},
+        tuple(sorted({len(k) for k in titles}, reverse=True)), version_lines)
+
+
+@dataclass(frozen=True)
+class Mention:
+    rule_ids: frozenset[str]
+    kind: str
+    sentence: int
+    token: int
+    length: int
+
+
+def mentions(norm: Normalized, sentences: Sequence[int], index: PhraseIndex) -> list[Mention]:
+    """Longest non-overlapping phrases found in the given sentences."""
+    found = []
+    tokens = norm.tokens
+    for number in sentences:
+        sentence = norm.sentences[number]
+        position = sentence.start
+        while position < sentence.end:
+            hit = _longest(tokens, position, sentence.end, index)
+            if hit is None:
+                position += 1
+                continue
+            length, kinds = hit
+            kind = PHRASE if PHRASE in kinds else URL
+            found.append(Mention(kinds[kind], kind, number, position, length))
+            position += length
+    return found
+
+
+def _longest(tokens: Sequence[str], position: int, end: int,
+             index: PhraseIndex) -> tuple[int, Mapping[str, frozenset[str]]] | None:
+    # A phrase may run past a sentence end ("Inc." ends a sentence), not past the text.
+    for length in index.lengths:
+        if position + length <= len(tokens):
+            kinds = index.phrases.get(tuple(tokens[position:position + length]))
+            if kinds is not None:
+                return length, kinds
+    return None
+
+
+def title_at(norm: Normalized, sentence: int, index: PhraseIndex) -> frozenset[str]:
+    """Rules whose title starts the sentence (the longest title wins)."""
+    start = norm.sentences[sentence].start
+    for length in index.title_lengths:
+        rules = index.titles.get(tuple(norm.tokens[start:start + length]))
+        if rules is not None:
+            return rules
+    return frozenset()
+
+
+def with_version_line(tokens: Sequence[str], rule_ids: Iterable[str], index: PhraseIndex,
+                      limit: int = 400) -> list[str]:
+    """The rules whose version line occurs in the first `limit` tokens."""
+    head = " " + " ".join(tokens[:limit]) + " "
+    return sorted(r for r in rule_ids
+                  if any(f" {' '.join(line)} " in head for line in index.version_lines.get(r, ())))
+
+
+def resolve(rule_ids: Iterable[str], pack: RulePack) -> str | None:
+    """One rule for a phrase several rules share: the family's unversioned rule, if any."""
+    ids = sorted(set(rule_ids))
+    if len(ids) == 1:
+        return ids[0]
+    rules = [r for r in (pack.get(i) for i in ids) if r is not None]
+    families = {r.family for r in rules}
+    if len(families) != 1 or None in families:
+        return None
+    unversioned = [r.id for r in rules if r.version is None]
+    if len(unversioned) == 1:
+        return unversioned[0]
+    family = next(iter(families))
+    return family if family is not None and pack.get(family) is not None else None

@@ -1,0 +1,338 @@
+"""Find reference texts inside a scanned text by shingle similarity, then align sentences.
+
+1. Candidates: reference texts sharing enough 5-token shingles with the scanned text.
+2. Regions: for each candidate, the run of sentences densest in its shingles (maximum
+   subarray over per-sentence hit rates); the best-scoring region wins, its sentences are
+   taken, and the search repeats on what is left, so a file with several texts yields all.
+3. Alignment of the region's sentence hashes with the reference's: equal sentences match;
+   the rest are added, removed or changed passages, which the guards then judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from licscan.identify import guards
+from licscan.identify.index import PackIndex, RefText
+from licscan.identify.normalize import SHINGLE, Normalized, shingles, text_hash
+from licscan.identify.result import Difference
+
+CANDIDATE_COVERAGE = 0.2  # share of a reference's shingles the whole text must contain
+ACCEPT_COVERAGE = 0.5  # ... and a region must contain to count as that reference
+MAX_CANDIDATES = 12
+MAX_DIFFERENCES = 50
+
+
+@dataclass(frozen=True)
+class Scan:
+    norm: Normalized
+    values: tuple[int, ...]  # shingle hash at each token position
+    values_set: frozenset[int]
+    sentence_values: tuple[frozenset[int], ...]  # shingles starting in each sentence
+    sentence_sizes: tuple[int, ...]  # how many shingles start in each sentence
+
+
+def prepare(norm: Normalized) -> Scan:
+    values = tuple(shingles(norm.tokens))
+    per_sentence = [values[s.start:min(s.end, len(values))] for s in norm.sentences]
+    return Scan(norm, values, frozenset(values), tuple(frozenset(v) for v in per_sentence),
+                tuple(len(v) for v in per_sentence))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    ref: RefText
+    coverage: float  # share of the reference's shingles found in the scanned text
+    dice: float  # shingle similarity of the whole scanned text and the reference
+
+
+def candidates(scan: Scan, index: PackIndex) -> list[Candidate]:
+    """Every reference text sharing a shingle, most similar first."""
+    out = []
+    for ref in index.texts:
+        shared = len(scan.values_set & ref.shingles)
+        if shared:
+            out.append(Candidate(ref, shared / len(ref.shingles),
+                                 2 * shared / (len(scan.values_set) + len(ref.shingles))))
+    out.sort(key=lambda c: (-c.dice, -c.coverage, c.ref.key))
+    return out
+
+
+@dataclass(frozen=True)
+class Region:
+    ref: RefText
+    first: int  # first sentence of the scanned text (inclusive)
+    last: int  # last sentence (inclusive)
+    coverage: float
+    dice: float
+
+
+def find_regions(scan: Scan, found: Sequence[Candidate]) -> list[Region]:
+    """Split the sentences into runs, each best explained by one reference text or none.
+
+    A Viterbi pass over the sentences: a sentence scores, for each candidate, its shingle
+    hits minus half its shingles (none scores 0), and every switch costs SWITCH. Similar
+    texts joined in one file (DeepSeek after OpenRAIL-M) split where the evidence turns;
+    near-identical versions (Llama 3.1, 3.2) do not split on a few differing words.
+    """
+    pool = [c.ref for c in sorted(found, key=lambda c: (-c.coverage, c.ref.key))
+            if c.coverage >= CANDIDATE_COVERAGE][:MAX_CANDIDATES]
+    if not pool:
+        return []
+    count = len(scan.norm.sentences)
+    scores = [_sentence_scores(scan, ref) for ref in pool] + [[0.0] * count]
+    states = _viterbi(scores, count)
+    none = len(pool)
+    runs: list[tuple[int, int, int]] = []  # first, last, state
+    for number, state in enumerate(states):
+        if runs and runs[-1][2] == state and runs[-1][1] == number - 1:
+            runs[-1] = (runs[-1][0], number, state)
+        else:
+            runs.append((number, number, state))
+    # one text split only by unexplained sentences (an inserted passage) stays one region
+    texts: list[tuple[int, int, int]] = []
+    for first, last, state in runs:
+        if state == none:
+            continue
+        if texts and texts[-1][2] == state and all(
+                s == none for s in states[texts[-1][1] + 1:first]):
+            texts[-1] = (texts[-1][0], last, state)
+        else:
+            texts.append((first, last, state))
+    out: list[Region] = []
+    for first, last, _state in texts:
+        values = frozenset().union(*scan.sentence_values[first:last + 1])
+        best = max((_region(values, ref, first, last) for ref in pool),
+                   key=lambda r: (r.dice, r.coverage, r.ref.key))
+        if best.coverage >= ACCEPT_COVERAGE:
+            out.append(best)
+    return out
+
+
+SWITCH = 12.0  # cost, in shingles, of starting another text
+
+
+def _sentence_scores(scan: Scan, ref: RefText) -> list[float]:
+    # one point per shingle found in the reference, minus half a point per shingle
+    return [len(values & ref.shingles) - size / 2
+            for values, size in zip(scan.sentence_values, scan.sentence_sizes)]
+
+
+def _viterbi(scores: Sequence[Sequence[float]], count: int) -> list[int]:
+    states = len(scores)
+    total = [scores[k][0] if count else 0.0 for k in range(states)]
+    back: list[list[int]] = []
+    for number in range(1, count):
+        leader = max(range(states), key=lambda k: total[k])
+        step = []
+        new = []
+        for k in range(states):
+            # on a tie, switch as late as possible: shared text stays with the earlier text
+            if total[k] > total[leader] - SWITCH:
+                step.append(k)
+                new.append(total[k] + scores[k][number])
+            else:
+                step.append(leader)
+                new.append(total[leader] - SWITCH + scores[k][number])
+        back.append(step)
+        total = new
+    state = max(range(states), key=lambda k: total[k])
+    path = [state]
+    for step in reversed(back):
+        state = step[state]
+        path.append(state)
+    return path[::-1]
+
+
+def _region(values: frozenset[int], ref: RefText, first: int, last: int) -> Region:
+    shared = len(values & ref.shingles)
+    return Region(ref, first, last, shared / len(ref.shingles),
+                  2 * shared / (len(values) + len(ref.shingles)) if values else 0.0)
+
+
+@dataclass
+class Comparison:
+    """A region aligned with its reference text."""
+
+    region: Region
+    attributed: list[int] = field(default_factory=list)  # sentences that belong to the text
+    outside: list[int] = field(default_factory=list)  # sentences of the block that do not
+    changed: list[int] = field(default_factory=list)  # attributed sentences that differ
+    differences: list[Difference] = field(default_factory=list)
+    matched_tokens: int = 0  # reference tokens in equal sentences
+    reference_tokens: int = 0  # reference tokens a copy must have
+    scanned_tokens: int = 0  # tokens of the attributed sentences
+    unguarded_tokens: int = 0  # tokens in differences no guard caught
+    exact: bool = False
+    lines: tuple[int, int] = (0, 0)  # first and last line of the attributed sentences
+
+    @property
+    def guarded(self) -> bool:
+        return any(d.guarded for d in self.differences)
+
+    @property
+    def similarity(self) -> float:
+        total = self.reference_tokens + self.scanned_tokens
+        return 2 * self.matched_tokens / total if total else 0.0
+
+
+def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
+    """Align sentences low..high (the region and the unclaimed text around it) with the ref."""
+    from difflib import SequenceMatcher  # not needed on the exact-hash path
+
+    norm, ref = scan.norm, region.ref
+    result = Comparison(region)
+    scanned = [norm.sentences[i].hash for i in range(low, high + 1)]
+    ops = SequenceMatcher(None, scanned, list(ref.sentence_hashes), autojunk=False).get_opcodes()
+    equal = [n for n, op in enumerate(ops) if op[0] == "equal"]
+    if not equal:
+        _changed(scan, result, list(range(region.first, region.last + 1)),
+                 [j for j in range(len(ref.sentence_hashes)) if j not in ref.optional])
+        result.outside = [i for i in range(low, high + 1) if i < region.first or i > region.last]
+        return _finish(scan, result)
+    first_equal, last_equal = equal[0], equal[-1]
+    for number, (tag, i1, i2, j1, j2) in enumerate(ops):
+        mine = list(range(low + i1, low + i2))
+        theirs = [j for j in range(j1, j2) if j not in ref.optional]
+        edge = number < first_equal or number > last_equal
+        if tag == "equal":
+            result.attributed.extend(mine)
+            result.matched_tokens += sum(ref.sentence_tokens[j1:j2])
+        elif tag == "insert" or (tag == "replace" and not mine):
+            _removed(scan, result, theirs, low + i1)
+        elif not theirs:  # scanned text only: around the license, or added inside it
+            if edge:
+                result.outside.extend(mine)
+            else:
+                _added(scan, result, mine)
+        elif edge:
+            # next to the license: the sentences nearest to it are the changed ones
+            keep = min(len(mine), len(theirs) + 1)
+            near = mine[-keep:] if number < first_equal else mine[:keep]
+            result.outside.extend(i for i in mine if i not in near)
+            _changed(scan, result, near, theirs)
+        else:
+            _changed(scan, result, mine, theirs)
+    result.reference_tokens = result.matched_tokens + sum(
+        ref.sentence_tokens[j] for j in range(len(ref.sentence_hashes))
+        if j not in ref.optional and not _is_matched(ops, j))
+    return _finish(scan, result)
+
+
+def _is_matched(ops: Sequence[tuple[str, int, int, int, int]], j: int) -> bool:
+    return any(tag == "equal" and j1 <= j < j2 for tag, _i1, _i2, j1, j2 in ops)
+
+
+def _finish(scan: Scan, result: Comparison) -> Comparison:
+    norm = scan.norm
+    result.attributed.sort()
+    result.scanned_tokens = sum(norm.sentences[i].end - norm.sentences[i].start
+                                for i in result.attributed)
+    if not result.reference_tokens:
+        result.reference_tokens = sum(t for j, t in enumerate(result.region.ref.sentence_tokens)
+                                      if j not in result.region.ref.optional)
+    if result.attributed:
+        first = norm.sentences[result.attributed[0]].start
+        last = norm.sentences[result.attributed[-1]].end
+        result.exact = text_hash(norm.tokens[first:last]) == result.region.ref.hash
+        result.lines = (norm.sentences[result.attributed[0]].first_line,
+                        norm.sentences[result.attributed[-1]].last_line)
+    result.differences.sort(key=lambda d: d.line or 0)
+    return result
+
+
+def _tokens(norm: Normalized, sentences: Sequence[int]) -> list[str]:
+    out: list[str] = []
+    for i in sentences:
+        out.extend(norm.tokens[norm.sentences[i].start:norm.sentences[i].end])
+    return out
+
+
+def _changed(scan: Scan, result: Comparison, mine: list[int], theirs: list[int]) -> None:
+    norm, ref = scan.norm, result.region.ref
+    result.attributed.extend(mine)
+    result.changed.extend(mine)
+    words = _tokens(norm, mine)
+    reference_marks = [m for j in theirs for m in ref.sentence_marks[j]]
+    why = guards.compare_marks(guards.marks(words), reference_marks)
+    novel = novel_tokens(scan, ref, mine)
+    if why is None:
+        names = _names(norm, novel)
+        if names:
+            why = "name differs: " + ", ".join(dict.fromkeys(names))[:120]
+    if why is None:
+        result.unguarded_tokens += len(novel) or abs(
+            len(words) - sum(ref.sentence_tokens[j] for j in theirs))
+    changed = " ".join(dict.fromkeys(norm.tokens[t] for t in novel))
+    reason = why or (f"changed words: {changed[:120]}" if novel else "words left out")
+    result.differences.append(Difference(
+        "changed", norm.passage(mine[0], mine[-1]), norm.sentences[mine[0]].first_line,
+        why is not None, reason))
+
+
+def _added(scan: Scan, result: Comparison, mine: list[int]) -> None:
+    norm = scan.norm
+    result.attributed.extend(mine)
+    result.changed.extend(mine)
+    words = _tokens(norm, mine)
+    guarded = guards.describe(words)
+    if not guarded:
+        result.unguarded_tokens += len(words)
+    result.differences.append(Difference(
+        "added", norm.passage(mine[0], mine[-1]), norm.sentences[mine[0]].first_line,
+        bool(guarded), f"added text with: {guarded}" if guarded else "added text"))
+
+
+def _removed(scan: Scan, result: Comparison, theirs: list[int], before: int) -> None:
+    if not theirs:
+        return
+    norm, ref = scan.norm, result.region.ref
+    words = sum(ref.sentence_tokens[j] for j in theirs)
+    guarded = guards.describe([m for j in theirs for m in ref.sentence_marks[j]])
+    if not guarded:
+        result.unguarded_tokens += words
+    line = norm.sentences[before - 1].last_line if before > 0 else None
+    where = f"after line {line}" if line else "at the start"
+    count = len(theirs)
+    text = (f"{count} sentence{'s' if count > 1 else ''} of the reference text "
+            f"(sentence {theirs[0] + 1}{'-' + str(theirs[-1] + 1) if count > 1 else ''}, "
+            f"{words} words) missing {where}")
+    result.differences.append(Difference(
+        "removed", text, line, bool(guarded),
+        f"removed text with: {guarded}" if guarded else "removed text"))
+
+
+def _names(norm: Normalized, tokens: Sequence[int]) -> list[str]:
+    """The tokens written like a name (a licensor, a model) in running text.
+
+    A changed party name is the DeepFloyd IF / LLaMA 1 trap: same skeleton, other licensor.
+    Sentence-initial words and all-capital sentences (disclaimers) say nothing about names.
+    """
+    out = []
+    for t in tokens:
+        sentence = norm.sentences[norm.sentence_at(t)]
+        if t == sentence.start:
+            continue
+        word = norm.original(t)
+        if word[:1].isupper() and not _shouting(norm, sentence.start, sentence.end):
+            out.append(word)
+    return out
+
+
+def _shouting(norm: Normalized, start: int, end: int) -> bool:
+    words = [norm.original(t) for t in range(start, end)]
+    return sum(w.isupper() for w in words) * 2 > len(words)
+
+
+def novel_tokens(scan: Scan, ref: RefText, sentences: Sequence[int]) -> list[int]:
+    """Tokens (indexes) of the given sentences that no shingle of the reference covers."""
+    norm = scan.norm
+    out = []
+    last_position = len(scan.values) - 1
+    for i in sentences:
+        for t in range(norm.sentences[i].start, norm.sentences[i].end):
+            low, high = max(0, t - SHINGLE + 1), min(t, last_position)
+            if not any(scan.values[p] in ref.shingles for p in range(low, high + 1)):
+                out.append(t)
+    return out

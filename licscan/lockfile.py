@@ -1,0 +1,276 @@
+"""licscan.lock: what every manifest entry resolved to, and the facts the policy needs.
+
+`licscan lock` writes it (JSON, stable order, no timestamps: relocking an unchanged manifest
+rewrites the same bytes); `licscan check` decides from it without the network or the rule
+pack; `licscan lock --check` compares it with a fresh resolution (drift).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from licscan.errors import ConfigError
+from licscan.model import ModelRef, ModelResult
+from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
+
+LOCK_VERSION = 1
+_FILE_KINDS = ("license-file", "notice-file", "use-policy-file")
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    facts: ModelFacts
+    evidence: Mapping[str, Any] = field(default_factory=dict)  # {"card", "files"}
+    verdict: str | None = None  # as decided when locked (check decides again)
+    decided_by: str | None = None
+    line: int | None = None  # where the entry starts in the lockfile
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.facts.source, self.facts.id
+
+
+@dataclass(frozen=True)
+class Lock:
+    file: str
+    rulepack: Mapping[str, str]
+    manifest: str | None
+    context_digest: str | None
+    entries: tuple[LockEntry, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    model: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.model}: {self.message}"
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def ref_key(ref: ModelRef) -> tuple[str, str]:
+    if ref.kind == "local":
+        return "local", ref.target
+    return "hub", ref.repo_id or ref.target
+
+
+def evidence_digests(model: ModelResult) -> dict[str, Any]:
+    """The card metadata digest and the sha256 of every license-related file read."""
+    items = list(model.license.evidence if model.license else ())
+    items += [ev for finding in model.findings for ev in finding.evidence]
+    files = {ev.path: ev.sha256 for ev in items
+             if ev.kind in _FILE_KINDS and ev.path and ev.sha256}
+    fields = sorted({(ev.field, ev.value or "") for ev in items
+                     if ev.kind == "card-field" and ev.field})
+    card = {"declared": asdict(model.declared), "fields": fields,
+            "card": model.extra.get("card") or {}}
+    text = json.dumps(card, sort_keys=True, separators=(",", ":"), default=str)
+    return {"card": "sha256:" + hashlib.sha256(text.encode()).hexdigest(),
+            "files": [{"path": p, "sha256": files[p]} for p in sorted(files)]}
+
+
+def entry_dict(model: ModelResult, facts: ModelFacts) -> dict[str, Any]:
+    out = facts_dict(facts)
+    out["evidence"] = evidence_digests(model)
+    out["verdict"] = model.verdict
+    out["decided_by"] = model.extra.get("decided_by")
+    return out
+
+
+def facts_dict(facts: ModelFacts) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": facts.id, "source": facts.source,
+        "requested_revision": facts.requested_revision, "revision": facts.revision,
+        "license": facts.expression, "rules": list(facts.rules), "flags": dict(facts.flags),
+        "findings": [asdict(f) for f in facts.findings],
+        "licenses": [_leaf_dict(leaf) for _key, leaf in sorted(facts.licenses.items())],
+        "context": facts.has_context,
+    }
+    if facts.status != "ok":
+        out["status"], out["error"] = facts.status, facts.error
+    return out
+
+
+def _leaf_dict(leaf: LeafFacts) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": leaf.key, "rule": leaf.rule}
+    if leaf.known:
+        out.update(name=leaf.name, category=leaf.category, family=leaf.family,
+                   aliases=list(leaf.aliases), flags=dict(leaf.flags))
+    if leaf.context is not None:
+        out["context"] = {"commercial_use": leaf.context, "reason": leaf.context_reason}
+    return out
+
+
+def lock_dict(entries: Sequence[Mapping[str, Any]], *, rulepack: Mapping[str, str],
+              manifest: str | None, context_digest: str | None) -> dict[str, Any]:
+    from licscan import __version__
+
+    ordered = sorted(entries, key=lambda e: (e["source"], e["id"], e["requested_revision"] or ""))
+    return {"lockfile_version": LOCK_VERSION, "generated_by": f"licscan {__version__}",
+            "rulepack": dict(rulepack), "manifest": manifest, "context_digest": context_digest,
+            "models": list(ordered)}
+
+
+def dumps(lock: Mapping[str, Any]) -> str:
+    return json.dumps(lock, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_lock(path: Path, lock: Mapping[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(dumps(lock), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the lockfile: {exc.strerror or exc}",
+                          file=str(path)) from exc
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_lock(path: Path, file: str) -> Lock:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the lockfile: {exc.strerror or exc}", file=file,
+                          hint="run licscan lock") from exc
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"not valid JSON ({exc})", file=file, line=line,
+                          hint="regenerate it with licscan lock") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise ConfigError("not a licscan lockfile", file=file, hint="run licscan lock")
+    if data.get("lockfile_version") != LOCK_VERSION:
+        raise ConfigError(f"lockfile_version {data.get('lockfile_version')!r} is not "
+                          f"{LOCK_VERSION}", file=file, hint="regenerate it with licscan lock")
+    lines = _entry_lines(text, len(data["models"]))
+    entries = tuple(entry_from_dict(item, file, line) for item, line in zip(data["models"], lines,
+                                                                    strict=True))
+    return Lock(file=file, rulepack=data.get("rulepack") or {}, manifest=data.get("manifest"),
+                context_digest=data.get("context_digest"), entries=entries)
+
+
+def _entry_lines(text: str, count: int) -> list[int | None]:
+    found: list[int | None] = [number for number, line in enumerate(text.splitlines(), start=1)
+                               if line.startswith('      "id": ')]
+    return found if len(found) == count else [None] * count
+
+
+def entry_from_dict(item: Any, file: str, line: int | None = None) -> LockEntry:
+    try:
+        facts = facts_from_dict(item)
+        return LockEntry(facts=facts, evidence=item.get("evidence") or {},
+                         verdict=item.get("verdict"), decided_by=item.get("decided_by"),
+                         line=line)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"malformed lockfile entry ({type(exc).__name__}: {exc})", file=file,
+                          line=line, hint="regenerate it with licscan lock") from exc
+
+
+def facts_from_dict(item: Mapping[str, Any]) -> ModelFacts:
+    leaves = [_leaf(raw) for raw in item.get("licenses") or ()]
+    return ModelFacts(
+        id=str(item["id"]), source=str(item["source"]),
+        requested_revision=item.get("requested_revision"), revision=item.get("revision"),
+        status=str(item.get("status", "ok")), error=item.get("error"),
+        expression=item.get("license"), licenses={leaf.key.lower(): leaf for leaf in leaves},
+        flags=dict(item.get("flags") or {}),
+        findings=tuple(FindingFact(str(f["code"]), str(f["severity"]), str(f["message"]))
+                       for f in item.get("findings") or ()),
+        rules=tuple(str(r) for r in item.get("rules") or ()),
+        has_context=bool(item.get("context")))
+
+
+def _leaf(raw: Mapping[str, Any]) -> LeafFacts:
+    context = raw.get("context") or {}
+    return LeafFacts(key=str(raw["key"]), rule=raw.get("rule"), name=raw.get("name"),
+                     category=raw.get("category"), family=raw.get("family"),
+                     aliases=tuple(raw.get("aliases") or ()), flags=dict(raw.get("flags") or {}),
+                     context=context.get("commercial_use"), context_reason=context.get("reason"))
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+
+def compare(refs: Sequence[ModelRef], lock: Lock, manifest_file: str,
+            ) -> tuple[list[tuple[ModelRef, LockEntry]], list[Problem]]:
+    """Pair manifest entries with locked ones; a problem for every entry added, removed or
+    moved to another revision since the lockfile was written."""
+    wanted: dict[tuple[str, str], list[ModelRef]] = {}
+    for ref in refs:
+        wanted.setdefault(ref_key(ref), []).append(ref)
+    locked: dict[tuple[str, str], list[LockEntry]] = {}
+    for entry in lock.entries:
+        locked.setdefault(entry.key, []).append(entry)
+    pairs: list[tuple[ModelRef, LockEntry]] = []
+    problems: list[Problem] = []
+    manifest_name = Path(manifest_file).name
+    for key in dict.fromkeys([*wanted, *locked]):
+        refs_left = list(wanted.get(key, []))
+        entries_left = list(locked.get(key, []))
+        for ref in list(refs_left):
+            match = next((e for e in entries_left
+                          if e.facts.requested_revision == ref.revision), None)
+            if match is not None:
+                pairs.append((ref, match))
+                refs_left.remove(ref)
+                entries_left.remove(match)
+        if len(refs_left) == 1 and len(entries_left) == 1:
+            ref, entry = refs_left[0], entries_left[0]
+            problems.append(_at(ref, manifest_file, (
+                f"revision is {_rev(ref.revision)} in {manifest_name} but "
+                f"{_rev(entry.facts.requested_revision)} in {Path(lock.file).name} "
+                "(run licscan lock)")))
+            continue
+        problems += [_at(ref, manifest_file, f"not in {Path(lock.file).name} (run licscan lock)")
+                     for ref in refs_left]
+        problems += [Problem(lock.file, e.line, e.facts.id,
+                             f"locked but no longer in {manifest_name} (run licscan lock)")
+                     for e in entries_left]
+    return pairs, problems
+
+
+def _at(ref: ModelRef, manifest_file: str, message: str) -> Problem:
+    return Problem(manifest_file, ref.origin.line, ref_key(ref)[1], message)
+
+
+def _rev(revision: str | None) -> str:
+    return revision or "the default branch"
+
+
+def drift(old: LockEntry, new: LockEntry) -> tuple[list[str], bool]:
+    """What changed between two resolutions of one entry, and whether it is drift (anything
+    the policy rests on: the license, the license files, the card metadata, the verdict)."""
+    changes = []
+    if old.facts.revision != new.facts.revision:
+        changes.append(f"revision {_short(old.facts.revision)} -> {_short(new.facts.revision)}")
+    if old.facts.expression != new.facts.expression:
+        changes.append(f"license {old.facts.expression or 'unresolved'} -> "
+                       f"{new.facts.expression or 'unresolved'}")
+    before = {f["path"]: f["sha256"] for f in old.evidence.get("files", ())}
+    after = {f["path"]: f["sha256"] for f in new.evidence.get("files", ())}
+    changes += [f"{path} {_short(before.get(path), 'absent')} -> "
+                f"{_short(after.get(path), 'absent')}"
+                for path in sorted({*before, *after}) if before.get(path) != after.get(path)]
+    if old.evidence.get("card") != new.evidence.get("card"):
+        changes.append("card metadata changed")
+    if old.verdict != new.verdict:
+        changes.append(f"verdict {old.verdict} -> {new.verdict}")
+    moved_only = len(changes) == 1 and changes[0].startswith("revision ")
+    return changes, bool(changes) and not moved_only
+
+
+def _short(value: str | None, missing: str = "none") -> str:
+    return value[:12] if value else missing

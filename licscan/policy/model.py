@@ -1,0 +1,156 @@
+"""The policy as data: rules, waivers, and the facts about a model that rules are matched to.
+
+Facts come from a scan (`facts.py`) or from a lockfile (`licscan.lockfile`), so the same
+evaluation (`evaluate.py`) decides `licscan scan`, `licscan lock` and the offline
+`licscan check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from licscan.model import Finding
+from licscan.policy.expr import Expr
+from licscan.verdict import Decision
+
+LISTS = ("deny", "review", "allow")  # the order rules are tried in
+RULE_KINDS = ("license", "expression", "category", "family", "flag", "finding", "unknown")
+# Mirrors the `category` enum of licscan/schemas/rule.schema.json (tests keep them in step).
+CATEGORIES = ("permissive", "weak-copyleft", "copyleft", "public-domain", "data",
+              "responsible-ai", "community", "non-commercial", "research", "non-production",
+              "source-available", "use-policy", "family", "unknown")
+TRI_FLAGS = ("commercial_use", "modification", "distribution")
+BOOL_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
+TRI_VALUES = ("allowed", "conditional", "prohibited", "unknown")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of `policy.deny`, `policy.review` or `policy.allow`."""
+
+    kind: str  # one of RULE_KINDS
+    value: str  # the id, expression, category, family, flag name or finding code
+    verdict: str  # the list it is in: "deny" | "review" | "allow"
+    index: int  # its position in that list (0-based), as in `policy:deny[2]`
+    line: int | None = None
+    values: tuple[str, ...] = ()  # flag rules: the values that match ("prohibited", "true")
+    note: str | None = None  # the author's explanation, quoted in reasons
+    parsed: Expr | None = field(default=None, compare=False)  # expression rules
+
+    @property
+    def label(self) -> str:
+        return f"policy:{self.verdict}[{self.index}]"
+
+    def describe(self) -> str:
+        if self.kind == "flag":
+            return f"flag {self.value} is {' or '.join(self.values)}"
+        if self.kind == "unknown":
+            return "unknown"
+        if self.kind == "expression":
+            return f"expression {self.value!r}"
+        return f"{self.kind} {self.value}"
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A time-bounded, approved exemption for one model."""
+
+    model: str
+    reason: str
+    approved_by: str
+    expires: date  # the last day it applies
+    license: str | None = None  # only while the concluded license is this expression
+    revision: str | None = None  # only at this revision (a sha prefix, branch or tag)
+    index: int = 0
+    line: int | None = None
+    parsed_license: Expr | None = field(default=None, compare=False)
+
+    @property
+    def label(self) -> str:
+        return f"waiver:{self.model}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    fail_on: str = "deny"  # "deny" | "review"
+    unknown: str = "review"  # the verdict for licenses licscan cannot determine
+    deny: tuple[Rule, ...] = ()
+    review: tuple[Rule, ...] = ()
+    allow: tuple[Rule, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+    def lists(self) -> tuple[tuple[str, tuple[Rule, ...]], ...]:
+        return (("deny", self.deny), ("review", self.review), ("allow", self.allow))
+
+    def rules(self) -> tuple[Rule, ...]:
+        return self.deny + self.review + self.allow
+
+
+@dataclass(frozen=True)
+class LeafFacts:
+    """What the rule pack says about one license id of the concluded expression."""
+
+    key: str  # the id as it appears in the expression
+    rule: str | None = None  # the rule-pack id; None: licscan has no terms for it
+    name: str | None = None
+    category: str | None = None
+    family: str | None = None
+    aliases: tuple[str, ...] = ()  # Hub ids and license names that also name it
+    flags: Mapping[str, Any] = field(default_factory=dict)
+    context: str | None = None  # the commercial-use answer in the configured context
+    context_reason: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.rule is not None
+
+    @property
+    def label(self) -> str:
+        """The SPDX id, or the license's name for a LicenseRef (more readable)."""
+        return self.name if self.name and self.key.startswith("LicenseRef-") else self.key
+
+    def names(self) -> frozenset[str]:
+        return frozenset(n.lower() for n in (self.key, self.rule or "", *self.aliases) if n)
+
+
+@dataclass(frozen=True)
+class FindingFact:
+    code: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """Everything the policy looks at, for one model; storable in the lockfile."""
+
+    id: str  # Hub repo id, or the local path as the manifest wrote it
+    source: str  # "hub" | "local"
+    requested_revision: str | None = None
+    revision: str | None = None
+    status: str = "ok"  # "ok" | "error"
+    error: str | None = None
+    expression: str | None = None
+    licenses: Mapping[str, LeafFacts] = field(default_factory=dict)  # by lower-case key
+    flags: Mapping[str, Any] = field(default_factory=dict)
+    findings: tuple[FindingFact, ...] = ()
+    rules: tuple[str, ...] = ()
+    has_context: bool = False
+
+    def leaf(self, key: str) -> LeafFacts:
+        return self.licenses.get(key.lower()) or LeafFacts(key=key)
+
+    def codes(self) -> frozenset[str]:
+        return frozenset(f.code for f in self.findings)
+
+
+@dataclass(frozen=True)
+class PolicyDecision(Decision):
+    """A Decision plus the findings the policy itself raises (`waiver-expired`) and report
+    extras (`waivers`: which waivers matched and why they did or did not apply)."""
+
+    findings: tuple[Finding, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)

@@ -1,0 +1,218 @@
+"""Follow each model's base models and training datasets, and apply what they imply.
+
+Parents are fetched level by level through the scanner's memo, so every repository is read
+once per scan however many children point at it; the tree is then built from the memo with
+cycle detection and a depth limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from licscan import expression as spdx
+from licscan.conclude import flags_for
+from licscan.lineage import (
+    Inherited,
+    Node,
+    Parent,
+    chain_line,
+    inherited_rules,
+    lineage_findings,
+    node_dict,
+    parents_of,
+)
+from licscan.model import Evidence, Finding, LicenseConclusion, ModelRef, ModelResult
+from licscan.rulepack import RulePack
+
+if TYPE_CHECKING:
+    from licscan.scan import Scanner
+
+
+def _card(model: ModelResult) -> dict[str, Any]:
+    card = model.extra.get("card")
+    return card if isinstance(card, dict) else {}
+
+
+def _parents(model: ModelResult) -> list[Parent]:
+    return parents_of(_card(model), model.extra.get("tags") or ())[0]
+
+
+def _hub_ref(repo_id: str, repo_type: str = "model") -> ModelRef:
+    return ModelRef(kind="hub", target=repo_id, repo_id=repo_id, repo_type=repo_type)
+
+
+def _fetch_ancestors(scanner: Scanner, top: list[ModelResult]) -> dict[str, ModelResult]:
+    known: dict[str, ModelResult] = {m.ref.repo_id: m for m in top
+                                     if m.ref.repo_id and m.ref.revision is None}
+    frontier = [p.repo_id for m in top if m.status == "ok" for p in _parents(m)]
+    for _level in range(scanner.options.max_depth):
+        todo = sorted({r for r in frontier if r not in known})
+        if not todo:
+            break
+        for repo_id, result in zip(todo, scanner.fetch_all([_hub_ref(r) for r in todo]),
+                                   strict=True):
+            known[repo_id] = result
+        frontier = [p.repo_id for r in todo if known[r].status == "ok"
+                    for p in _parents(known[r])]
+    return known
+
+
+def _build(parent: Parent, known: dict[str, ModelResult], path: tuple[str, ...],
+           depth: int, max_depth: int) -> Node:
+    if parent.repo_id in path:
+        return Node(parent.repo_id, parent.relation, None, "cycle",
+                    f"cycle: {' -> '.join((*path, parent.repo_id))}")
+    result = known.get(parent.repo_id)
+    if depth > max_depth or result is None:
+        return Node(parent.repo_id, parent.relation, None, "depth-limit",
+                    f"lineage deeper than {max_depth} levels was not followed")
+    if result.status != "ok":
+        reason = result.error.message if result.error else "could not be scanned"
+        return Node(parent.repo_id, parent.relation, result, "error", reason)
+    children = tuple(_build(p, known, (*path, parent.repo_id), depth + 1, max_depth)
+                     for p in _parents(result))
+    return Node(parent.repo_id, parent.relation, result, "ok", None, children)
+
+
+def _unresolved(node: Node) -> list[Node]:
+    out = [p for p in node.parents if p.status != "ok"]
+    for p in node.parents:
+        out.extend(_unresolved(p))
+    return out
+
+
+def _apply_lineage(model: ModelResult, known: dict[str, ModelResult], pack: RulePack,
+                   max_depth: int) -> ModelResult:
+    parents, invalid = parents_of(_card(model), model.extra.get("tags") or ())
+    if not parents and not invalid:
+        return model
+    own_id = model.ref.repo_id or model.id
+    root = Node(own_id, None, model, "ok", None,
+                tuple(_build(p, known, (own_id,), 1, max_depth) for p in parents))
+    inherited = inherited_rules(root, pack)
+    declared = [r for rid in model.extra.get("declared_rules") or ()
+                if (r := pack.get(rid)) is not None]
+    findings = list(model.findings)
+    findings += lineage_findings(model, inherited, pack, declared,
+                                 model.extra.get("declared_expression"))
+    for node in _unresolved(root):
+        findings.append(Finding("lineage-unresolved", "review",
+                                f"base model {node.repo_id}: {node.reason}", ()))
+    for value in invalid:
+        findings.append(Finding("lineage-unresolved", "review",
+                                f"base_model value {value!r} is not a Hub repository id", ()))
+    extra = dict(model.extra)
+    extra["lineage"] = {"chain": chain_line(model.id, root),
+                        "own_license": model.license.expression if model.license else None,
+                        "inherited": [_inherited_dict(i) for i in inherited],
+                        "parents": [node_dict(p, pack) for p in root.parents]}
+    extra.setdefault("text_lines", []).append(f"lineage: {chain_line(model.id, root)}")
+    license = _effective_license(model.license, inherited)
+    return replace(model, license=license, flags=flags_for(license.expression, pack)
+                   if license and license.expression else model.flags,
+                   findings=tuple(findings), extra=extra)
+
+
+def _inherited_dict(item: Inherited) -> dict[str, Any]:
+    return {"rule": item.rule.id, "expression": item.rule.expression_id,
+            "from": item.ancestor, "relation": item.relation, "revision": item.revision}
+
+
+def _effective_license(own: LicenseConclusion | None,
+                       inherited: list[Inherited]) -> LicenseConclusion | None:
+    if not inherited or own is None:
+        return own
+    extra_rules = [i for i in inherited if i.rule.id not in own.rule_ids]
+    if not extra_rules:
+        return own
+    expression = spdx.combine_and([own.expression or "",
+                                   *(i.rule.expression_id for i in extra_rules)])
+    evidence = tuple(Evidence(kind="lineage", source="hub", revision=i.revision,
+                              value=f"inherited {i.rule.id} from {i.ancestor} "
+                                    f"({i.relation or 'derivative'})") for i in extra_rules)
+    names = " AND ".join(dict.fromkeys(
+        [*(own.name.split(" AND ") if own.name else []), *(i.rule.name for i in extra_rules)]))
+    reason = (own.reason or "") + "; inherits " + ", ".join(
+        f"{i.rule.name} from {i.ancestor}" for i in extra_rules)
+    return replace(own, expression=expression, name=names,
+                   rule_ids=(*own.rule_ids, *(i.rule.id for i in extra_rules)),
+                   evidence=(*own.evidence, *evidence), reason=reason.lstrip("; "))
+
+
+def _dataset_ids(model: ModelResult) -> list[str]:
+    raw = _card(model).get("datasets")
+    values = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) else []
+    out: list[str] = []
+    for value in values:
+        if isinstance(value, str) and value.strip() and value.strip() not in out:
+            out.append(value.strip())
+    return out[:32]
+
+
+def _apply_datasets(model: ModelResult, datasets: dict[str, ModelResult]) -> ModelResult:
+    ids = _dataset_ids(model)
+    if not ids:
+        return model
+    rows: list[dict[str, Any]] = []
+    findings = list(model.findings)
+    for dataset_id in ids:
+        result = datasets.get(dataset_id)
+        row: dict[str, Any] = {"id": dataset_id}
+        if result is None or result.status != "ok":
+            row["status"] = "error"
+            row["reason"] = result.error.message if result and result.error else "invalid id"
+            findings.append(Finding("dataset-unresolved", "review",
+                                    f"training dataset {dataset_id}: {row['reason']}", ()))
+        else:
+            lic = result.license
+            row.update(status="ok", revision=result.revision,
+                       license=lic.expression if lic else None,
+                       declared=result.declared.license,
+                       commercial_use=result.flags.commercial_use,
+                       modification=result.flags.modification)
+            problem = _dataset_problem(result)
+            if problem:
+                findings.append(Finding(
+                    "dataset-license", "review", f"training dataset {dataset_id}: {problem}",
+                    (Evidence(kind="dataset-card", source="hub", revision=result.revision,
+                              field="license", value=str(result.declared.license)),)))
+        rows.append(row)
+    extra = dict(model.extra)
+    extra["datasets"] = rows
+    return replace(model, findings=tuple(findings), extra=extra)
+
+
+def _dataset_problem(result: ModelResult) -> str | None:
+    lic, flags = result.license, result.flags
+    if lic is None or lic.expression is None:
+        return "its license is unknown"
+    if flags.commercial_use == "prohibited":
+        return f"its license ({lic.expression}) does not allow commercial use"
+    if flags.modification == "prohibited":
+        return f"its license ({lic.expression}) does not allow derivatives (NoDerivatives)"
+    if flags.commercial_use == "unknown":
+        return f"the terms of its license ({lic.expression}) are unknown"
+    return None
+
+
+def resolve_related(scanner: Scanner, top: list[ModelResult]) -> list[ModelResult]:
+    options = scanner.options
+    if options.lineage:
+        known = _fetch_ancestors(scanner, top)
+        top = [_apply_lineage(m, known, scanner.pack, options.max_depth)
+               if m.status == "ok" else m for m in top]
+    if options.datasets:
+        wanted = sorted({d for m in top if m.status == "ok" for d in _dataset_ids(m)})
+        refs, valid = [], []
+        for dataset_id in wanted:
+            try:
+                from licscan.targets import validate_repo_id
+
+                refs.append(_hub_ref(validate_repo_id(dataset_id), "dataset"))
+                valid.append(dataset_id)
+            except Exception:
+                continue
+        datasets = dict(zip(valid, scanner.fetch_all(refs), strict=True))
+        top = [_apply_datasets(m, datasets) if m.status == "ok" else m for m in top]
+    return top

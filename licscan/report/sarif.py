@@ -1,0 +1,136 @@
+"""SARIF 2.1.0 for code scanning: violations only, pointing at the manifest lines.
+
+One rule per finding code and one per policy outcome (`licscan/deny`, `licscan/review`,
+`licscan/scan-error`); results only for models that are denied, need review or could not be
+scanned (an inventory of allowed models is noise). A clean scan is a valid log with no results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from licscan.model import ScanResult
+from licscan.policy.findings import CATALOGUE
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+DOCS = "https://github.com/licscan/licscan/blob/main/docs/"
+LEVELS = {"deny": "error", "review": "warning"}
+POLICY_RULES = {
+    "licscan/deny": ("deny", "The policy denies this model.",
+                     "The model's license, a finding or a rule in licscan.yaml denies it. The "
+                     "message names the rule or waiver that decided (decided_by).",
+                     "policy.md#precedence"),
+    "licscan/review": ("review", "This model needs a review before use.",
+                       "The policy asks for a human decision: a conditional license, a finding, "
+                       "an unknown license or a review rule. Approve it with an allow rule or a "
+                       "time-bounded waiver.", "policy.md#precedence"),
+    "licscan/scan-error": ("deny", "This model could not be scanned.",
+                           "licscan could not read the model (not found, gated, network). The "
+                           "gate fails closed until it can.", "policy.md#unknown-licenses"),
+}
+
+
+def render(result: ScanResult, **options: Any) -> str:
+    from licscan.report.json_report import report_dict
+
+    return render_dict(report_dict(result), **options)
+
+
+def render_dict(report: Mapping[str, Any], *, root: str | None = None, **_options: Any) -> str:
+    return json.dumps(sarif_dict(report, root=root), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_dict(report: Mapping[str, Any], *, root: str | None = None) -> dict[str, Any]:
+    rules = _rules(report)
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    results = []
+    for model in report.get("models", ()):
+        results += _results(model, index, root)
+    tool = report.get("tool") or {}
+    driver = {"name": "licscan", "version": str(tool.get("version", "")),
+              "informationUri": DOCS.removesuffix("docs/"), "rules": rules}
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
+        "tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results,
+        "properties": {"rulepack": dict(report.get("rulepack") or {})}}]}
+
+
+def _rules(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rules = [_rule(rule_id, short, full, anchor, level)
+             for rule_id, (level, short, full, anchor) in POLICY_RULES.items()]
+    seen = {f["code"] for m in report.get("models", ()) for f in m.get("findings", ())}
+    for code in sorted(set(CATALOGUE) | seen):
+        text = CATALOGUE.get(code, f"The finding {code}.")
+        rules.append(_rule(code, text, text, f"findings.md#{code}", "warning"))
+    return rules
+
+
+def _rule(rule_id: str, short: str, full: str, anchor: str, level: str) -> dict[str, Any]:
+    level = LEVELS.get(level, level)
+    return {"id": rule_id, "name": "".join(p.title() for p in rule_id.replace("/", "-")
+                                           .split("-")),
+            "shortDescription": {"text": short}, "fullDescription": {"text": full},
+            "help": {"text": f"{full} See {DOCS}{anchor}",
+                     "markdown": f"{full} See [the documentation]({DOCS}{anchor})."},
+            "helpUri": DOCS + anchor, "defaultConfiguration": {"level": level},
+            "properties": {"tags": ["license", "compliance", "ml-model"]}}
+
+
+def _results(model: Mapping[str, Any], index: Mapping[str, int], root: str | None,
+             ) -> list[dict[str, Any]]:
+    verdict = model.get("verdict")
+    model_id = str(model.get("id"))
+    if model.get("status") == "error":
+        error = model.get("error") or {}
+        return [_result("licscan/scan-error", "error", f"{model_id} could not be scanned "
+                        f"({error.get('kind', 'error')}): {error.get('message', '')}",
+                        model, index, root)]
+    if verdict not in LEVELS:
+        return []
+    license_text = (model.get("license") or {}).get("expression") or "unresolved"
+    out = [_result(f"licscan/{verdict}", LEVELS[verdict],
+                   f"{model_id} ({license_text}): {verdict}: {model.get('verdict_reason')} "
+                   f"[decided by {model.get('decided_by')}]", model, index, root)]
+    for finding in model.get("findings", ()):
+        level = LEVELS.get(finding.get("severity"))
+        if level:
+            out.append(_result(finding["code"], level, f"{model_id}: {finding['message']}",
+                               model, index, root))
+    return out
+
+
+def _result(rule_id: str, level: str, text: str, model: Mapping[str, Any],
+            index: Mapping[str, int], root: str | None) -> dict[str, Any]:
+    key = f"{rule_id}|{model.get('id')}|{model.get('requested_revision') or ''}"
+    result: dict[str, Any] = {
+        "ruleId": rule_id, "ruleIndex": index[rule_id], "level": level,
+        "message": {"text": text},
+        "partialFingerprints": {"licscanModel/v1": hashlib.sha256(key.encode()).hexdigest()},
+        "properties": {"model": model.get("id"), "revision": model.get("revision"),
+                       "verdict": model.get("verdict"), "decidedBy": model.get("decided_by")}}
+    origin = model.get("origin") or {}
+    if origin.get("file"):
+        region = {"startLine": origin["line"]} if origin.get("line") else None
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(origin["file"], root),
+                                                         "uriBaseId": "%SRCROOT%"}}
+        if region:
+            physical["region"] = region
+        result["locations"] = [{"physicalLocation": physical}]
+    else:
+        result["locations"] = [{"logicalLocations": [{"name": str(model.get("id")),
+                                                      "kind": "module"}]}]
+    return result
+
+
+def _uri(file: str, root: str | None) -> str:
+    """The manifest's path relative to the repository root (GITHUB_WORKSPACE or `root`)."""
+    path = Path(file) if Path(file).is_absolute() else Path.cwd() / file
+    try:
+        relative = os.path.relpath(path, Path(root) if root else Path.cwd())
+    except ValueError:  # another drive
+        return path.as_uri()
+    return Path(relative).as_posix()

@@ -1,0 +1,319 @@
+"""On-disk cache of Hub snapshots, keyed by repository and commit sha.
+
+License evidence at a commit never changes, so a snapshot read once is good forever (until
+pruned). Layout under the cache root (`cache_root()`: `--cache-dir`, else `LICSCAN_CACHE_DIR`,
+else `platformdirs.user_cache_dir("licscan")`):
+
+    CACHEDIR.TAG
+    v1/repos/<kk>/<key>/snap-<commit sha>.json   one Snapshot (file contents by sha256)
+    v1/repos/<kk>/<key>/ref-<hash>.json          requested revision -> sha, at the last online scan
+    v1/blobs/<aa>/<sha256>                        file contents, content-addressed
+    v1/.pruned                                    when the cache was last pruned
+
+`key` is a hash of the repo type and id, so nothing a repository names reaches a path.
+Every write goes to a unique temporary file and is renamed into place, so readers (other
+threads, a second scan in another process) see a whole file or none. Reads trust nothing:
+an entry that does not parse, names another repo, or points at a blob whose sha256 does not
+match is ignored (and its blob removed), so the model is simply fetched again. Cache errors
+never fail a scan. The token is never written: a snapshot holds only what the repo serves.
+
+Size: at most once a day, at the start of a scan, if the cache holds more than its cap
+(`DEFAULT_MAX_BYTES`, 256 MiB: tens of thousands of models), the least recently used files
+(a hit touches its entry and blobs) are deleted until it is under three quarters of the cap.
+Deleting a blob that a surviving entry needs only turns that entry into a miss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from licscan.model import FileBlob, ModelRef, Snapshot
+
+FORMAT = 1
+DEFAULT_MAX_BYTES = 256 << 20
+PRUNE_EVERY_S = 24 * 3600
+STALE_TMP_S = 3600
+SHA40 = re.compile(r"^[0-9a-f]{40}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# licscan cache (safe to delete)\n"
+#: Snapshot fields stored in an entry; `ref`, `source` and `revision` come from the lookup.
+STORED_FIELDS = ("card_data", "card_data_origin", "readme", "files", "listing", "gated",
+                 "private", "tags", "notes", "card_problem", "card_problem_line")
+KEYED_FIELDS = ("ref", "source", "revision")
+log = logging.getLogger("licscan.cache")
+
+
+def cache_root(explicit: str | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("LICSCAN_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("licscan", appauthor=False))
+
+
+def is_full_sha(revision: str | None) -> bool:
+    return revision is not None and SHA40.match(revision) is not None
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class SnapshotCache:
+    """Thread- and process-safe by construction (atomic renames, no read-modify-write)."""
+
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.root = root
+        self.base = root / f"v{FORMAT}"
+        self.max_bytes = max_bytes
+
+    # -- paths ----------------------------------------------------------------------------
+    def _repo_dir(self, repo_type: str, repo_id: str) -> Path:
+        key = hashlib.sha256(f"{repo_type}\0{repo_id}".encode()).hexdigest()[:40]
+        return self.base / "repos" / key[:2] / key
+
+    def _blob_path(self, sha256: str) -> Path:
+        return self.base / "blobs" / sha256[:2] / sha256
+
+    def _ref_path(self, repo_type: str, repo_id: str, revision: str | None) -> Path:
+        name = hashlib.sha256((revision or "").encode()).hexdigest()[:32]
+        return self._repo_dir(repo_type, repo_id) / f"ref-{name}.json"
+
+    # -- reading --------------------------------------------------------------------------
+    def load(self, ref: ModelRef, sha: str, max_file_bytes: int,
+             allow_incomplete: bool = False) -> Snapshot | None:
+        """The cached snapshot of `ref`'s repo at `sha`, or None (miss or broken entry)."""
+        if not SHA40.match(sha) or ref.repo_id is None:
+            return None
+        path = self._repo_dir(ref.repo_type, ref.repo_id) / f"snap-{sha}.json"
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            entry = json.loads(raw)
+            if (entry.get("format") != FORMAT or entry.get("repo_type") != ref.repo_type
+                    or entry.get("repo_id") != ref.repo_id or entry.get("revision") != sha
+                    or entry.get("max_file_bytes") != max_file_bytes):
+                return None
+            if not entry.get("complete") and not allow_incomplete:
+                return None
+            snapshot, blob_paths = self._decode(ref, sha, entry["snapshot"])
+        except _Broken as exc:
+            log.debug("cache: ignoring %s: %s", path, exc)
+            return None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            log.debug("cache: ignoring unreadable %s: %s", path, exc)
+            return None
+        for touched in (path, *blob_paths):
+            with contextlib.suppress(OSError):
+                os.utime(touched)
+        return snapshot
+
+    def _decode(self, ref: ModelRef, sha: str,
+                data: dict[str, Any]) -> tuple[Snapshot, list[Path]]:
+        blob_paths: list[Path] = []
+        readme = self._decode_blob(data["readme"], blob_paths) if data["readme"] else None
+        files = tuple(self._decode_blob(b, blob_paths) for b in _list(data["files"]))
+        card = data["card_data"]
+        snapshot = Snapshot(
+            ref=ref, source="hub", revision=sha,
+            card_data=card if isinstance(card, dict) else None,
+            card_data_origin=_str(data["card_data_origin"]) or "none",
+            readme=readme, files=files, listing=_strs(data["listing"]),
+            gated=_str(data["gated"]), private=bool(data["private"]), tags=_strs(data["tags"]),
+            notes=_strs(data["notes"]), card_problem=_str(data["card_problem"]),
+            card_problem_line=_int(data["card_problem_line"]))
+        return snapshot, blob_paths
+
+    def _decode_blob(self, data: Any, blob_paths: list[Path]) -> FileBlob:
+        if not isinstance(data, dict):
+            raise _Broken("blob record is not an object")
+        path, status, digest = data["path"], data["status"], data["sha256"]
+        if not isinstance(path, str) or not isinstance(status, str):
+            raise _Broken("blob record has no path or status")
+        content = None
+        if status == "ok":
+            if not isinstance(digest, str) or not _SHA256.match(digest):
+                raise _Broken("blob record has no sha256")
+            blob_path = self._blob_path(digest)
+            try:
+                content = blob_path.read_bytes()
+            except OSError as exc:
+                raise _Broken(f"blob {digest} missing") from exc
+            if hashlib.sha256(content).hexdigest() != digest:
+                with contextlib.suppress(OSError):
+                    blob_path.unlink()
+                raise _Broken(f"blob {digest} is corrupt")
+            blob_paths.append(blob_path)
+        return FileBlob(path=path, size=_int(data["size"]) or 0,
+                        sha256=digest if isinstance(digest, str) else None, data=content,
+                        status=status, reason=_str(data["reason"]))
+
+    def resolve(self, ref: ModelRef) -> tuple[str, str] | None:
+        """(sha, recorded_at) of `ref.revision` (None: default branch) at the last online scan."""
+        if ref.repo_id is None:
+            return None
+        try:
+            data = json.loads(self._ref_path(ref.repo_type, ref.repo_id, ref.revision)
+                              .read_bytes())
+            sha, revision, at = data["sha"], data["revision"], data["recorded_at"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if revision != (ref.revision or "") or not isinstance(sha, str) or not SHA40.match(sha):
+            return None
+        return sha, str(at)
+
+    # -- writing --------------------------------------------------------------------------
+    def store(self, snapshot: Snapshot, max_file_bytes: int) -> bool:
+        """Write `snapshot` (and its blobs); False when it could not be written (never raises)."""
+        ref, sha = snapshot.ref, snapshot.revision
+        if ref.repo_id is None or sha is None or not SHA40.match(sha):
+            return False
+        blobs = [b for b in (snapshot.readme, *snapshot.files) if b is not None]
+        entry = {"format": FORMAT, "repo_type": ref.repo_type, "repo_id": ref.repo_id,
+                 "revision": sha, "max_file_bytes": max_file_bytes, "stored_at": _now(),
+                 "complete": all(b.status in ("ok", "too-large") for b in blobs),
+                 "snapshot": _encode(snapshot)}
+        try:
+            text = json.dumps(entry, ensure_ascii=False, default=_refuse).encode()
+            for blob in blobs:
+                if blob.status == "ok" and blob.data is not None and blob.sha256:
+                    target = self._blob_path(blob.sha256)
+                    if not target.exists():
+                        _write_atomic(target, blob.data)
+            _write_atomic(self._repo_dir(ref.repo_type, ref.repo_id) / f"snap-{sha}.json", text)
+        except (OSError, TypeError, ValueError, RecursionError) as exc:
+            log.debug("cache: not storing %s@%s: %s", ref.repo_id, sha, exc)
+            return False
+        return True
+
+    def record_ref(self, ref: ModelRef, sha: str) -> None:
+        """Remember what `ref.revision` resolved to, for `--offline` scans."""
+        if ref.repo_id is None or not SHA40.match(sha) or is_full_sha(ref.revision):
+            return
+        data = {"revision": ref.revision or "", "sha": sha, "recorded_at": _now()}
+        with contextlib.suppress(OSError):
+            _write_atomic(self._ref_path(ref.repo_type, ref.repo_id, ref.revision),
+                          json.dumps(data).encode())
+
+    # -- size -----------------------------------------------------------------------------
+    def maybe_prune(self) -> None:
+        """Prune if the last prune is more than a day old (cheap check; never raises)."""
+        stamp = self.base / ".pruned"
+        try:
+            if time.time() - stamp.stat().st_mtime < PRUNE_EVERY_S:
+                return
+        except OSError:
+            pass
+        try:
+            self.prune()
+            _write_atomic(stamp, b"")
+        except OSError as exc:
+            log.debug("cache: prune failed: %s", exc)
+
+    def prune(self) -> int:
+        """Delete stale temporaries, then least recently used files down to 3/4 of the cap.
+        Returns the bytes left."""
+        now = time.time()
+        files: list[tuple[float, int, Path]] = []
+        for dirpath, _dirs, names in os.walk(self.base):
+            for name in names:
+                path = Path(dirpath) / name
+                try:
+                    info = path.lstat()
+                except OSError:
+                    continue
+                if name.endswith(".tmp") and now - info.st_mtime > STALE_TMP_S:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                elif name != ".pruned":
+                    files.append((info.st_mtime, info.st_size, path))
+        total = sum(size for _, size, _ in files)
+        if total <= self.max_bytes:
+            return total
+        for _, size, path in sorted(files):
+            if total <= self.max_bytes * 3 // 4:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                total -= size
+        return total
+
+    def ensure_root(self) -> bool:
+        try:
+            self.base.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tag = self.root / "CACHEDIR.TAG"
+            if not tag.exists():
+                _write_atomic(tag, _TAG)
+        except OSError as exc:
+            log.debug("cache: disabled, cannot create %s: %s", self.base, exc)
+            return False
+        return True
+
+
+class _Broken(Exception):
+    """An entry that cannot be used as it is."""
+
+
+def _encode(snapshot: Snapshot) -> dict[str, Any]:
+    def blob(b: FileBlob) -> dict[str, Any]:
+        return {"path": b.path, "size": b.size, "sha256": b.sha256, "status": b.status,
+                "reason": b.reason}
+
+    return {"card_data": dict(snapshot.card_data) if snapshot.card_data is not None else None,
+            "card_data_origin": snapshot.card_data_origin,
+            "readme": blob(snapshot.readme) if snapshot.readme else None,
+            "files": [blob(b) for b in snapshot.files], "listing": list(snapshot.listing),
+            "gated": snapshot.gated, "private": snapshot.private, "tags": list(snapshot.tags),
+            "notes": list(snapshot.notes), "card_problem": snapshot.card_problem,
+            "card_problem_line": snapshot.card_problem_line}
+
+
+def _refuse(value: object) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")  # card data that JSON cannot hold
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Broken("expected a list")
+    return value
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in _list(value) if isinstance(v, str))
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,237 @@
+"""The HTML report in a real browser: Debian's Chromium, driven by Playwright, from file://.
+
+Skipped when Chromium or Playwright is missing, except in CI (`CI` set), where that fails.
+No browser is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from licscan.report.html import render_dict
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("LICSCAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+
+CONTRAST = """() => {
+  const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll(
+      "body, a, .badge, .tri, .muted, .none, caption, th, td, dt, summary, pre, .ob-meta")) {
+    if (!el.textContent.trim()) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    out.push([el.className || el.tagName, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]);
+  }
+  return out;
+}"""
+
+
+@dataclass
+class Opened:
+    page: Any
+    url: str
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return self.console + self.errors + [r for r in self.requests if r != self.url]
+
+    def rows(self) -> list[str]:
+        cells: list[str] = self.page.eval_on_selector_all(
+            "#models-table tbody tr:not([hidden]) th", "cells => cells.map(c => c.innerText)")
+        return cells
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    if not Path(CHROMIUM).is_file():
+        _unavailable(f"no Chromium at {CHROMIUM}")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_report(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    contexts: list[Any] = []
+
+    def opener(name: str, **context_options: Any) -> Opened:
+        report = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+        path = tmp_path / f"{name}.html"
+        path.write_text(render_dict(report), encoding="utf-8")
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        page = context.new_page()
+        opened = Opened(page, path.as_uri())
+        page.on("console", lambda m: opened.console.append(f"{m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: opened.errors.append(str(e)))
+        page.on("request", lambda r: opened.requests.append(r.url))
+        page.goto(opened.url)
+        return opened
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def test_summary_and_models_render_without_errors(open_report: Any) -> None:
+    r = open_report("mixed")
+    page = r.page
+    assert page.get_by_role("heading", name="Summary").is_visible()
+    assert page.get_by_role("heading", name="Models", exact=True).is_visible()
+    assert len(r.rows()) == 6
+    assert page.locator("article.model").count() == 6
+    assert "example-org/tiny-classifier" in page.locator("#model-1 h3").inner_text()
+    assert page.locator("#table-controls").is_visible()  # the script ran (CSP hash matched)
+    assert page.locator("#filter-status").inner_text() == "6 of 6 models shown"
+    assert r.problems() == []
+
+
+def test_sorting_by_mouse_and_keyboard(open_report: Any) -> None:
+    r = open_report("mixed")
+    page = r.page
+    verdict = page.get_by_role("button", name="Verdict")
+    verdict.click()
+    header = page.locator("#models-table thead th").nth(1)
+    assert header.get_attribute("aria-sort") == "ascending"
+    order = page.eval_on_selector_all("#models-table tbody tr", "rs => rs.map(r => r.dataset.verdict)")
+    assert order == ["allow", "allow", "review", "review", "review", "deny"]
+    verdict.click()
+    assert header.get_attribute("aria-sort") == "descending"
+    assert r.rows()[0] == "acme/nc-research-model"
+
+    model = page.get_by_role("button", name="Model")
+    model.focus()
+    page.keyboard.press("Enter")
+    names = r.rows()
+    assert names == sorted(names)
+    page.keyboard.press("Space")
+    assert r.rows() == sorted(names, reverse=True)
+    assert page.locator("#models-table thead th").first.get_attribute("aria-sort") == \
+        "descending"
+    assert r.problems() == []
+
+
+def test_filtering_by_text_and_verdict(open_report: Any) -> None:
+    r = open_report("mixed")
+    page = r.page
+    page.get_by_label("Filter models").fill("llama")
+    assert r.rows() == ["community/llama-3.1-8b-gguf"]
+    assert page.locator("#filter-status").inner_text() == "1 of 6 models shown"
+    page.get_by_label("Filter models").fill("")
+    page.get_by_label("Verdict").select_option("review")
+    assert r.rows() == ["community/llama-3.1-8b-gguf", "missing-org/does-not-exist",
+                        "someone/mystery-model"]
+    page.get_by_label("Filter models").fill("mystery")
+    assert r.rows() == ["someone/mystery-model"]
+    page.get_by_label("Verdict").select_option("allow")
+    assert r.rows() == []
+    assert page.locator("#filter-status").inner_text() == "0 of 6 models shown"
+
+
+def test_hostile_card_runs_nothing_and_shows_the_payloads(open_report: Any) -> None:
+    r = open_report("hostile")
+    page = r.page
+    # Give every handler an injected attribute might have added a chance to fire.
+    page.evaluate("""() => {
+      for (const el of document.querySelectorAll("*")) {
+        for (const type of ["mouseover", "mouseenter", "focus", "load", "error"]) {
+          el.dispatchEvent(new Event(type));
+        }
+      }
+      document.querySelectorAll("details").forEach((d) => { d.open = true; });
+    }""")
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.evaluate("() => window.parent.__pwned") is None
+    for selector in ("#pwned-element", "#pwned-bold", "iframe", "img", "svg", "b", "script ~ *"):
+        assert page.locator(selector).count() == 0, selector
+    assert page.locator("script").count() == 1
+    text = page.locator("body").inner_text()
+    for payload in ("<script>window.__pwned='license'</script>",
+                    "<img src=x onerror=\"window.__pwned='id'\">",
+                    '<div id="pwned-element">injected element</div>',
+                    "<iframe srcdoc=\"<script>parent.__pwned='iframe'</script>\"></iframe>",
+                    "\" onmouseover=\"window.__pwned='expr'\" data-x=\"",
+                    "javascript:window.__pwned='link'",
+                    "JaVaScRiPt:window.__pwned='link2'",
+                    "data:text/html,<script>window.__pwned='data'</script>",
+                    "<script>window.__pwned='diff-text'</script>",
+                    "<script>window.__pwned='finding'</script>",
+                    "<img src=x onerror=\"window.__pwned='value'\">",
+                    "<script>window.__pwned='ds-finding'</script>"):
+        assert payload in text, payload
+    hrefs = page.eval_on_selector_all("a", "as => as.map(a => a.getAttribute('href'))")
+    assert all(h.startswith(("#", "https://")) for h in hrefs), hrefs
+    link_texts = page.eval_on_selector_all("a", "as => as.map(a => a.textContent)")
+    assert not [t for t in link_texts if "javascript:" in t.lower() or "data:" in t]
+    assert r.problems() == []
+
+
+def test_print_expands_every_section(open_report: Any) -> None:
+    r = open_report("rich")
+    page = r.page
+    terms = page.locator("details.terms table").first
+    evidence = page.locator("details.evidence dl").first
+    assert not terms.is_visible() and not evidence.is_visible()
+    page.emulate_media(media="print")
+    assert terms.is_visible() and evidence.is_visible()
+    assert not page.locator("#table-controls").is_visible()
+    page.emulate_media(media="screen")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    closed = page.eval_on_selector_all("details", "ds => ds.filter(d => !d.open).length")
+    assert closed == 0
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert not terms.is_visible()
+
+
+def test_complete_without_script(open_report: Any) -> None:
+    r = open_report("mixed", java_script_enabled=False)
+    assert len(r.rows()) == 6
+    assert not r.page.locator("#table-controls").is_visible()
+    assert r.page.locator("#models-table thead button").count() == 0
+    assert r.page.locator("article.model").count() == 6
+
+
+def test_text_has_sufficient_contrast(open_report: Any) -> None:
+    for name in ("mixed", "rich"):
+        pairs = open_report(name).page.evaluate(CONTRAST)
+        assert len(pairs) > 50
+        low = [(cls, round(ratio, 2)) for cls, ratio in pairs if ratio < 4.5]
+        assert low == [], low
