@@ -340,9 +340,10 @@ def run_scancode(all_cases: list[Case], pack: RulePack, scancode: Path,
         data = json.loads(output.read_text())
     out = []
     for item in data.get("files", []):
-        case = names.get(Path(item["path"]).name)
-        if case is None or item.get("type") != "file":
+        found = names.get(Path(item["path"]).name)
+        if found is None or item.get("type") != "file":
             continue
+        case = found
         expression = item.get("detected_license_expression_spdx") or ""
         ids = []
         for part in re.split(r"\s+(?:AND|OR|WITH)\s+|[()]", expression):

@@ -20,7 +20,7 @@ from typing import Any
 from licscan.errors import LicscanError
 
 EXTENSIONS = {"json": "json", "sarif": "sarif", "markdown": "md", "html": "html", "text": "txt"}
-DEFAULT_FORMATS = ("json", "sarif", "markdown")
+DEFAULT_FORMATS = ("json", "sarif", "markdown", "html")
 
 
 @dataclass(frozen=True)
@@ -71,19 +71,19 @@ def main() -> int:
 
 
 def _run(inputs: Inputs, workspace: Path) -> int:
+    from dataclasses import replace
+
     from licscan.config import display_path, resolve_config
-    from licscan.policy import build_policy
+    from licscan.policy import configured_scanner
     from licscan.report.json_report import report_dict
-    from licscan.rulepack import load_rulepack
-    from licscan.scan import Scanner, ScanOptions
+    from licscan.scan import ScanOptions
     from licscan.targets import load_manifest
 
     config = resolve_config(inputs.config)
     manifest = display_path(inputs.manifest or config.manifest)
     refs = load_manifest(manifest)
-    pack = load_rulepack(config.rules)
-    policy = build_policy(config, pack)
-    result = Scanner(ScanOptions(rules_dirs=config.rules), pack=pack, policy=policy).scan(refs)
+    scanner, _policy = configured_scanner(config, ScanOptions())
+    result = replace(scanner.scan(refs), config_file=config.file)
     report = report_dict(result)
     paths = _write_reports(result, report, inputs, workspace)
     env = os.environ
@@ -96,19 +96,17 @@ def _run(inputs: Inputs, workspace: Path) -> int:
 
 
 def _render(fmt: str, result: Any, report: Mapping[str, Any], workspace: Path) -> str:
+    """Through the format registry; Markdown and SARIF from the JSON report (so both match
+    the saved report), SARIF with locations relative to the workspace."""
+    from importlib import import_module
+
     from licscan.redact import redact
+    from licscan.report import FORMATS
 
-    if fmt == "sarif":
-        from licscan.report import sarif
-
-        return redact(sarif.render_dict(report, root=str(workspace)))
-    if fmt == "markdown":
-        from licscan.report import markdown
-
-        return redact(markdown.render_dict(report))
-    from licscan.report import render
-
-    return render(result, fmt)
+    module = import_module(FORMATS.get(fmt) or f"licscan.report.{fmt}")
+    if fmt in ("markdown", "sarif"):
+        return redact(module.render_dict(report, root=str(workspace)))
+    return redact(module.render(result))
 
 
 def _write_reports(result: Any, report: Mapping[str, Any], inputs: Inputs,

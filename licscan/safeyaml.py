@@ -63,7 +63,10 @@ def compose(text: str) -> tuple[Any, Node | None]:
     """Parse one document; return (data, node tree) so callers can report line numbers."""
     if len(text) > MAX_BYTES:
         raise YamlProblem(f"YAML is larger than {MAX_BYTES} bytes")
-    loader = _BoundedLoader(text)
+    try:
+        loader = _BoundedLoader(text)
+    except yaml.YAMLError as exc:  # the reader rejects control characters up front
+        raise YamlProblem(f"invalid YAML: {exc}") from exc
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -146,7 +146,7 @@ class Scanner:
         with ThreadPoolExecutor(max_workers=max(1, self.options.jobs),
                                 thread_name_prefix="licscan") as pool:
             self._pool = pool
-            top = [self._submit(ref).result() for ref in refs]
+            top = self.fetch_all(refs)
             if not self.options.offline:
                 top = resolve_related(self, top)
             models = tuple(self.decide(m) for m in top)

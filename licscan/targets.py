@@ -90,9 +90,11 @@ def _looks_local(text: str, base: Path | None) -> bool:
     return candidate.is_dir()
 
 
-def load_manifest(path: str | Path) -> list[ModelRef]:
-    """Read a YAML manifest (`models:` list) or a text manifest (one target per line)."""
-    file = str(path)
+def load_manifest(path: str | Path, display_name: str | None = None) -> list[ModelRef]:
+    """Read a YAML manifest (`models:` list) or a text manifest (one target per line).
+
+    `display_name` is how reports name the file (default: the path as given)."""
+    file = display_name or str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:

@@ -130,7 +130,8 @@ def test_sorting_by_mouse_and_keyboard(open_report: Any) -> None:
     verdict.click()
     header = page.locator("#models-table thead th").nth(1)
     assert header.get_attribute("aria-sort") == "ascending"
-    order = page.eval_on_selector_all("#models-table tbody tr", "rs => rs.map(r => r.dataset.verdict)")
+    order = page.eval_on_selector_all("#models-table tbody tr",
+                                      "rows => rows.map(r => r.dataset.verdict)")
     assert order == ["allow", "allow", "review", "review", "review", "deny"]
     verdict.click()
     assert header.get_attribute("aria-sort") == "descending"
@@ -213,6 +214,11 @@ def test_print_expands_every_section(open_report: Any) -> None:
     page.emulate_media(media="print")
     assert terms.is_visible() and evidence.is_visible()
     assert not page.locator("#table-controls").is_visible()
+    page.emulate_media(media="screen")
+    page.get_by_label("Filter models").fill("old-experiment")
+    assert len(r.rows()) == 1
+    page.emulate_media(media="print")
+    assert page.locator("#models-table tbody tr").nth(0).is_visible()  # filtered out on screen
     page.emulate_media(media="screen")
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
     closed = page.eval_on_selector_all("details", "ds => ds.filter(d => !d.open).length")

@@ -218,3 +218,23 @@ def test_any_model_gives_a_valid_document(mid: str, declared: Any, concluded: st
     model["lineage"] = [{"id": mid, "relation": concluded, "license": concluded}]
     report = load("mixed") | {"models": [model]}
     assert list(spdx.problems(spdx.build_document(report))) == []
+
+
+def test_the_demo_scan_renders_valid_spdx_and_html(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from licscan.cli import main
+    from licscan.report import html
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1793611800")
+    out = tmp_path / "demo.json"
+    with pytest.raises(SystemExit):
+        main(["demo", "-o", str(out)])
+    capsys.readouterr()
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert list(spdx.problems(spdx.build_document(report))) == []
+    doc = written(report)
+    assert len(relations(doc, "DESCRIBES")) == len(report["models"]) >= 8
+    page = html.render_dict(report)
+    assert page == html.render_dict(json.loads(out.read_text(encoding="utf-8")))
+    assert all(m["id"] in page for m in report["models"])

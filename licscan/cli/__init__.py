@@ -28,6 +28,12 @@ class _LazyGroup(click.Group):
         "identify": ("licscan.cli.identify", "identify_command",
                      "Identify license texts in files."),
         "rules": ("licscan.cli.rules", "rules_group", "Inspect and validate rule packs."),
+        "report": ("licscan.cli.report_cmd", "report_command",
+                   "Render a saved JSON report in another format."),
+        "check": ("licscan.cli.check", "check_command",
+                  "Check the manifest against the lockfile and the policy, offline."),
+        "lock": ("licscan.cli.lock", "lock_command",
+                 "Resolve the manifest and write licscan.lock (or --check for drift)."),
     }
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

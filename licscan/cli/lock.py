@@ -29,9 +29,8 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
     """Resolve the manifest (revisions, licenses, evidence, verdicts) into licscan.lock."""
     from licscan.config import display_path, resolve_config
     from licscan.lockfile import entry_dict, lock_dict, write_lock
-    from licscan.policy import build_policy
-    from licscan.rulepack import load_rulepack
-    from licscan.scan import Scanner, ScanOptions
+    from licscan.policy import configured_scanner
+    from licscan.scan import ScanOptions
     from licscan.sources.hub import HubSettings
     from licscan.targets import load_manifest
 
@@ -39,10 +38,9 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
     manifest_file = display_path(manifest or config.manifest)
     lock_path = Path(lockfile or config.lockfile)
     refs = load_manifest(manifest_file)
-    pack = load_rulepack(config.rules)
-    policy = build_policy(config, pack)
-    options = ScanOptions(jobs=jobs, hub=HubSettings(timeout=timeout), rules_dirs=config.rules)
-    result = Scanner(options, pack=pack, policy=policy).scan(refs)
+    scanner, policy = configured_scanner(
+        config, ScanOptions(jobs=jobs, hub=HubSettings(timeout=timeout)))
+    result = scanner.scan(refs)
     if _report_errors(result, refs, manifest_file):
         return 1
     entries = list({(e["source"], e["id"], e["requested_revision"]): e for e in

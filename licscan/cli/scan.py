@@ -28,12 +28,14 @@ class RunSettings:
     max_depth: int = 8
 
 
-def _refs(targets: tuple[str, ...], manifests: tuple[str, ...]) -> list[ModelRef]:
+def _refs(targets: tuple[str, ...], manifests: tuple[str | tuple[str, str], ...],
+          ) -> list[ModelRef]:
     from licscan.targets import load_manifest, parse_target
 
     refs = [parse_target(t) for t in targets]
     for manifest in manifests:
-        refs.extend(load_manifest(manifest))
+        path, name = manifest if isinstance(manifest, tuple) else (manifest, None)
+        refs.extend(load_manifest(path, name))
     if not refs:
         raise UsageError("nothing to scan", hint="give model ids, URLs or folders, or --manifest")
     return refs
@@ -119,7 +121,7 @@ def demo_command(output: str, fmt: str | None) -> int:
     root = _resources.examples_dir()
     chosen = fmt or {".json": "json", ".md": "markdown", ".sarif": "sarif",
                      ".txt": "text"}.get(Path(output).suffix.lower(), "html")
-    refs = _refs((), (str(root / "models.yaml"),))
+    refs = _refs((), ((str(root / "models.yaml"), "examples/models.yaml"),))
     run_scan(refs, RunSettings(fmt=chosen, output=output, jobs=4, timeout=5.0, offline=True,
                                context_file=str(root / "context.yaml")))
     click.echo(f"\nreport written to {output}")

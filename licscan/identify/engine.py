@@ -33,8 +33,8 @@ from licscan.identify.result import (
     TextMatch,
     overall_status,
 )
-from licscan.identify.similarity import Comparison, Scan, candidates, compare, find_regions, prepare
 from licscan.identify.similarity import Candidate as Similar
+from licscan.identify.similarity import Comparison, Scan, candidates, compare, find_regions, prepare
 from licscan.rulepack import RulePack
 
 MODIFIED_SHARE = 0.02  # unguarded differences above this share of the text: modified
@@ -171,7 +171,8 @@ def _title_match(pack: RulePack, norm: Normalized, passage: Sequence[int], phras
     chosen = resolve(pool, pack)
     if chosen is None:
         return None
-    versioned = chosen in phrases.version_lines and len(pool) < len(rules) or len(rules) == 1
+    # the pack has no text to compare: title and version line are all the evidence
+    versioned = bool(with_version_line(tokens, [chosen], phrases))
     return _match(pack, chosen, IDENTIFIED, 80 if versioned else 70, "title", lines)
 
 

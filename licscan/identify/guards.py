@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 
 GUARD_WORDS = frozenset({
     # field of use
-    "commercial", "commercially", "noncommercial", "research", "evaluation", "academic",
+    "commercial", "commercially", "noncommercial", "noncommercially", "research", "evaluation",
+    "academic",
     "scientific", "personal", "nonprofit", "production", "nonproduction", "internal",
     # derivatives, share-alike, outputs
     "derivative", "derivatives", "noderivatives", "sharealike", "adapted", "outputs", "output",
@@ -45,7 +46,8 @@ OUTSIDE_WORDS = frozenset({
     "restrictions", "military", "noderivatives", "nonproduction",
 })
 CURRENCY = frozenset("$€£¥%")
-_SHOWN = {"noncommercial": "non-commercial", "noderivatives": "NoDerivatives", "eu": "EU",
+_SHOWN = {"noncommercial": "non-commercial", "noncommercially": "non-commercially",
+          "noderivatives": "NoDerivatives", "eu": "EU",
           "eea": "EEA", "uk": "UK", "sharealike": "ShareAlike", "nonproduction": "non-production"}
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -89,12 +91,14 @@ def compare_marks(scanned: Sequence[str], reference: Sequence[str]) -> str | Non
 def _number_kind(numbers: Sequence[str], context: Sequence[str]) -> str:
     if any(_VERSION.match(n) for n in numbers):
         return "version"
-    if any(_YEAR.match(n) for n in numbers) or any(t in _MONTHS for t in context):
+    if any(_YEAR.match(n) for n in numbers):
         return "date"
-    return "number"
+    days = all(n.isdigit() and int(n) <= 31 for n in numbers)
+    return "date" if days and any(t in _MONTHS for t in context) else "number"
 
 
-_MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august",
+# ("may" is left out: it is mostly the verb)
+_MONTHS = frozenset({"january", "february", "march", "april", "june", "july", "august",
                      "september", "october", "november", "december"})
 
 

@@ -16,7 +16,7 @@ import re
 import unicodedata
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from hashlib import blake2b, sha256
@@ -117,20 +117,22 @@ def clean(text: str) -> str:
 
 # --- list markers and copyright statements ---------------------------------------------
 
-# A list marker counts only where a new clause starts: at the start of the text or after
-# '.' or ';' (closing quotes and markup in between). That test does not look at line breaks,
+# A list marker counts only where a new clause starts: after '.' or ';' (closing quotes and
+# markup in between). That test does not look at line breaks,
 # so re-wrapping a paragraph or adding markdown never changes which markers are dropped,
 # and version numbers ("Llama 3.1", "Version: 2.1") are never taken for list numbering.
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
 _MARKER = re.compile(
-    rf"(\A{_MARKUP}*|(?<=[.;])[\"'”’)\]*_]*\s{_MARKUP}*)"
+    rf"((?<=[.;])[\"'”’)\]*_]*\s{_MARKUP}*)"
     r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
     r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
-_COPYRIGHT_START = re.compile(r"^[\s#>*_|\-•]*(?:copyright\b|\(c\)\s*\d|all rights reserved)",
-                              re.I)
+_COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)
 # ... and a statement, not a sentence about copyright: it has a year, (c) or the formula.
-_COPYRIGHT_SIGN = re.compile(r"\(c\)|\b(?:19|20)\d\d\b|all rights reserved|<year>|\[yyyy\]",
+_COPYRIGHT_SIGN = re.compile(r"\(c\)|©|\b(?:19|20)\d\d\b|all\s+rights\s+reserved|<year>|\[yyyy\]",
                              re.I)
+_STATEMENT_END = re.compile(r"[.;:!?](?=[\"'”’)\]]*(?:\s|$))|\n[ \t]*\n")
+_LEAD = " \t#>*_|-•"
+_CLOSERS = "\"'”’)]"
 
 
 def _drop_markers(text: str) -> str:
@@ -141,34 +143,50 @@ def _drop_markers(text: str) -> str:
     return text
 
 
-def _drop_copyright(lines: list[str]) -> None:
-    """Blank copyright statements that start a paragraph or follow a full stop, in place."""
-    last = ""  # last non-blank character seen
-    blank_before = True
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        stripped = line.strip()
-        if not stripped:
-            blank_before = True
-            index += 1
+def _drop_copyright(text: str) -> str:
+    """Blank copyright statements (SPDX: copyright notices are ignored); newlines are kept.
+
+    A statement starts a clause (the text, a paragraph, a sentence, or the line after a
+    title) and runs to the end of its sentence or paragraph; a statement without either
+    within a line or two ends with its line. The test looks at punctuation and blank lines,
+    not at where lines break, so a re-wrapped copy loses the same words as the original.
+    """
+    out = []
+    done = 0
+    for found in _COPYRIGHT.finditer(text):
+        start = found.start()
+        if start < done or not _starts_clause(text, start):
             continue
-        if ((blank_before or last in ".;:!?") and _COPYRIGHT_START.match(line)
-                and _COPYRIGHT_SIGN.search(line)):
-            end = index
-            while end + 1 < len(lines) and lines[end + 1].strip():
-                end += 1
-            paragraph = sum(len(lines[i]) for i in range(index, end + 1))
-            stop = end if paragraph <= 300 else index
-            for i in range(index, stop + 1):
-                lines[i] = ""
-            index = stop + 1
-            last = "."
-            blank_before = False
+        stop = _STATEMENT_END.search(text, found.end())
+        end = stop.start() if stop else len(text)  # the full stop stays: a clause follows
+        if len(text[start:end].split()) > 30:
+            line_end = text.find("\n", start)
+            end = len(text) if line_end < 0 else line_end
+        if not _COPYRIGHT_SIGN.search(text, start, end):
             continue
-        last = stripped[-1]
-        blank_before = False
-        index += 1
+        out.append(text[done:start])
+        out.append("".join(ch if ch == "\n" else " " for ch in text[start:end]))
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _starts_clause(text: str, start: int) -> bool:
+    before = text[:start]
+    core = before.rstrip(_LEAD)
+    if not core.strip():
+        return True
+    if core.endswith("\n"):
+        lines = core[:-1].rsplit("\n", 2)
+        previous = lines[-1].strip()
+        if not previous or previous.rstrip(_CLOSERS)[-1:] in ".;:!?":
+            return True
+        # the line after a title that opens the text or a paragraph ("MIT License")
+        opens = len(lines) < 2 or not lines[-2].strip()
+        words = previous.split()
+        return opens and len(previous) < 60 and sum(w[:1].isupper() or w[:1].isdigit()
+                                                    for w in words) * 2 >= len(words)
+    return len(core) < len(before) and core.rstrip(_CLOSERS)[-1:] in ".;:!?"
 
 
 # --- tokens ----------------------------------------------------------------------------
@@ -187,6 +205,7 @@ def _unicode_token() -> re.Pattern[str]:
 
 _NEWLINE = re.compile(r"\n")
 _APOSTROPHES = str.maketrans("", "", "'’‘`")
+_WWW = re.compile(r"^(?:www\.)+")
 _BOUNDARY = re.compile(r"[.;:!?](?=[\"'”’)\]*_]*(?:\s|$))|[。；！？]|\n[ \t]*\n")
 
 # Varietal spellings (SPDX equivalent words): one canonical form each.
@@ -263,13 +282,30 @@ def sentence_hash(tokens: Sequence[str]) -> str:
     return blake2b(" ".join(tokens).encode(), digest_size=6).hexdigest()
 
 
+def _fold(word: str) -> list[str]:
+    """Lower case that is stable: a second pass over the result changes nothing."""
+    for _ in range(3):
+        folded = unicodedata.normalize("NFKC", word.lower())
+        if folded == word:
+            break
+        word = folded
+    return _unicode_token().findall(word)
+
+
+def _split(raw: Iterable[tuple[str, int, int]]) -> Iterator[tuple[str, int, int]]:
+    for word, start, end in raw:
+        if word.isascii():
+            yield word.lower(), start, end
+        else:
+            for part in _fold(word):
+                yield part, start, end
+
+
 def _canonical_tokens(raw: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     pending: tuple[str, int, int] | None = None
-    for word, start, end in raw:
-        word = word.lower().translate(_APOSTROPHES)
-        if word.startswith("www."):
-            word = word[4:]
+    for word, start, end in _split(raw):
+        word = _WWW.sub("", word.translate(_APOSTROPHES))
         word = _VARIANTS.get(word, word)
         if not word:
             continue
@@ -286,9 +322,7 @@ def _canonical_tokens(raw: Iterable[tuple[str, int, int]]) -> list[tuple[str, in
 
 
 def normalize(text: str) -> Normalized:
-    lines = clean(text).split("\n")
-    _drop_copyright(lines)
-    cleaned = _drop_markers("\n".join(lines))
+    cleaned = _drop_markers(_drop_copyright(clean(text)))
     newlines = [m.start() for m in _NEWLINE.finditer(cleaned)]
     pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
     raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))

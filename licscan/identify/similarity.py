@@ -100,14 +100,26 @@ def find_regions(scan: Scan, found: Sequence[Candidate]) -> list[Region]:
             texts[-1] = (texts[-1][0], last, state)
         else:
             texts.append((first, last, state))
-    out: list[Region] = []
-    for first, last, _state in texts:
-        values = frozenset().union(*scan.sentence_values[first:last + 1])
-        best = max((_region(values, ref, first, last) for ref in pool),
-                   key=lambda r: (r.dice, r.coverage, r.ref.key))
-        if best.coverage >= ACCEPT_COVERAGE:
-            out.append(best)
-    return out
+    regions = [_best(scan, pool, first, last) for first, last, _state in texts]
+    # A run too small to be a text of its own is part of a neighbour: one text can match two
+    # near-identical references by turns (LLaMA 1 renamed reads like DeepFloyd IF).
+    while len(regions) > 1:
+        weak = next((n for n, r in enumerate(regions) if r.coverage < ACCEPT_COVERAGE), None)
+        if weak is None:
+            break
+        options = [n for n in (weak - 1, weak + 1) if 0 <= n < len(regions)]
+        merged = [_best(scan, pool, min(regions[weak].first, regions[n].first),
+                        max(regions[weak].last, regions[n].last)) for n in options]
+        pick = max(range(len(options)), key=lambda i: (merged[i].dice, -options[i]))
+        regions[min(weak, options[pick])] = merged[pick]
+        del regions[max(weak, options[pick])]
+    return [r for r in regions if r.coverage >= ACCEPT_COVERAGE]
+
+
+def _best(scan: Scan, pool: Sequence[RefText], first: int, last: int) -> Region:
+    values = frozenset().union(*scan.sentence_values[first:last + 1])
+    return max((_region(values, ref, first, last) for ref in pool),
+               key=lambda r: (r.dice, r.coverage, r.ref.key))
 
 
 SWITCH = 12.0  # cost, in shingles, of starting another text
@@ -116,7 +128,7 @@ SWITCH = 12.0  # cost, in shingles, of starting another text
 def _sentence_scores(scan: Scan, ref: RefText) -> list[float]:
     # one point per shingle found in the reference, minus half a point per shingle
     return [len(values & ref.shingles) - size / 2
-            for values, size in zip(scan.sentence_values, scan.sentence_sizes)]
+            for values, size in zip(scan.sentence_values, scan.sentence_sizes, strict=True)]
 
 
 def _viterbi(scores: Sequence[Sequence[float]], count: int) -> list[int]:

@@ -2,6 +2,7 @@
 
     policy = build_policy(config, pack)           # config: licscan.config.Config
     Scanner(options, pack=pack, policy=policy)     # policy(model) -> PolicyDecision
+    scanner, policy = configured_scanner(config, options)   # the same, with rules and context
 
 Nothing heavy is imported here: `licscan check` imports `licscan.policy.evaluate` and must
 stay fast. See docs/policy.md for the rule kinds and their precedence.
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
     from licscan.policy.facts import FactBuilder
     from licscan.policy.model import ModelFacts, Policy, PolicyDecision, Rule
     from licscan.rulepack import RulePack
+    from licscan.scan import Scanner, ScanOptions
 
-__all__ = ["ConfiguredPolicy", "build_policy", "today_utc"]
+__all__ = ["ConfiguredPolicy", "build_policy", "configured_scanner", "today_utc"]
 
 
 def today_utc() -> date:
@@ -100,3 +102,22 @@ def _known_names(pack: RulePack) -> set[str]:
         names.update(n.lower() for n in (rule.id, rule.expression_id, *rule.hub_ids,
                                           *rule.license_names))
     return names
+
+
+def configured_scanner(config: Config, options: ScanOptions, context: Context | None = None, *,
+                       today: date | None = None) -> tuple[Scanner, ConfiguredPolicy]:
+    """A Scanner that applies licscan.yaml: its rule packs, its policy, and its context (or
+    `context`, from --context) for both the verdicts and the report's terms and obligations."""
+    from dataclasses import replace
+
+    from licscan.assess import Assessor
+    from licscan.rulepack import load_rulepack
+    from licscan.scan import Scanner
+
+    options = replace(options, rules_dirs=(*options.rules_dirs, *config.rules))
+    pack = load_rulepack(options.rules_dirs)
+    chosen = context if context is not None else config.context
+    policy = build_policy(config, pack, context, today=today)
+    scanner = Scanner(options, pack, policy=policy, finalize=Assessor(pack, chosen))
+    scanner.context_dict = chosen.to_dict() if chosen is not None else None
+    return scanner, policy

@@ -30,31 +30,41 @@ class FactBuilder:
     def __init__(self, pack: RulePack, context: Context | None) -> None:
         self.pack = pack
         self.context = context
-        self._leaves: dict[str, LeafFacts] = {}
+        self._leaves: dict[tuple[str, bool | None], LeafFacts] = {}
 
     def facts(self, model: ModelResult) -> ModelFacts:
         expression = model.license.expression if model.license else None
         keys = _keys(expression)
+        multimodal = self._multimodal(model)
         return ModelFacts(
             id=model_key(model), source=model.source, requested_revision=model.ref.revision,
             revision=model.revision, status=model.status,
             error=model.error.message if model.error else None, expression=expression,
-            licenses={key.lower(): self.leaf(key) for key in keys},
+            licenses={key.lower(): self.leaf(key, multimodal) for key in keys},
             flags=asdict(model.flags),
             findings=tuple(FindingFact(f.code, f.severity, f.message) for f in model.findings),
             rules=tuple(model.license.rule_ids) if model.license else (),
             has_context=self.context is not None)
 
-    def leaf(self, key: str) -> LeafFacts:
-        cached = self._leaves.get(key.lower())
+    def leaf(self, key: str, multimodal: bool | None = None) -> LeafFacts:
+        cached = self._leaves.get((key.lower(), multimodal))
         if cached is None:
             rule = self.pack.by_expression_id.get(key.lower())
-            cached = LeafFacts(key=key) if rule is None else self._known(key, rule)
-            self._leaves[key.lower()] = cached
+            cached = LeafFacts(key=key) if rule is None else self._known(key, rule, multimodal)
+            self._leaves[(key.lower(), multimodal)] = cached
         return cached
 
-    def _known(self, key: str, rule: Rule) -> LeafFacts:
-        answer, reason = self._answer(rule)
+    def _multimodal(self, model: ModelResult) -> bool | None:
+        """From the card's pipeline tag, as the terms evaluation of the report does."""
+        card = model.extra.get("card")
+        if self.context is None or not isinstance(card, dict):
+            return None
+        from licscan.assess import multimodal_from_card
+
+        return multimodal_from_card(card)
+
+    def _known(self, key: str, rule: Rule, multimodal: bool | None) -> LeafFacts:
+        answer, reason = self._answer(rule, multimodal)
         f = rule.flags
         return LeafFacts(
             key=key, rule=rule.id, name=rule.name, category=rule.category, family=rule.family,
@@ -65,13 +75,13 @@ class FactBuilder:
                    "acceptable_use_policy": f.acceptable_use_policy},
             context=answer, context_reason=reason)
 
-    def _answer(self, rule: Rule) -> tuple[str | None, str | None]:
+    def _answer(self, rule: Rule, multimodal: bool | None) -> tuple[str | None, str | None]:
         """The commercial-use answer for this license alone, in the configured context."""
         if self.context is None:
             return None, None
         from licscan.evaluate import USE_TERMS, evaluate_model
 
-        evaluation = evaluate_model([rule], self.pack, self.context)
+        evaluation = evaluate_model([rule], self.pack, self.context, multimodal=multimodal)
         answers = [a for a in evaluation.answer_items if a.term in USE_TERMS]
         if not answers:  # a use policy with no regional clause: nothing to answer
             return None, None

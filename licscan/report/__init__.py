@@ -12,6 +12,10 @@ from licscan.model import ScanResult
 FORMATS = {
     "text": "licscan.report.text",
     "json": "licscan.report.json_report",
+    "html": "licscan.report.html",
+    "spdx-json": "licscan.report.spdx",
+    "markdown": "licscan.report.markdown",
+    "sarif": "licscan.report.sarif",
 }
 
 

@@ -25,6 +25,7 @@ from licscan.redact import printable
 from licscan.report.json_report import report_dict
 
 VERDICTS = ("allow", "review", "deny")
+VERDICT_MARKS = {"allow": "✓", "review": "!", "deny": "✕"}  # shown with the word, not instead
 VERDICT_RANK = {"allow": 0, "review": 1, "deny": 2}
 TRI_RANK = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
 TRI_WORDS = {"allowed": "Allowed", "conditional": "With conditions", "prohibited": "Not allowed",
@@ -35,6 +36,9 @@ EVIDENCE_KINDS = {"card-field": "Card field", "license-file": "License file",
                   "notice-file": "Notice file", "use-policy-file": "Use policy file",
                   "readme-text": "README text", "lineage": "Lineage",
                   "dataset-card": "Dataset card"}
+CONTEXT_LABELS = {"use": "Intended use", "monthly_active_users": "Monthly active users",
+                  "annual_revenue_usd": "Annual revenue (USD)", "regions": "Regions",
+                  "distribution": "Distribution", "multimodal": "Multimodal"}
 _URL = re.compile(r"https?://[^\s\x00-\x1f\x7f\"'<>`\\]+", re.IGNORECASE)
 _HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?")
 _REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}")
@@ -116,7 +120,8 @@ def _word(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
         return f"{value:,}"
     if isinstance(value, list):
-        return ", ".join(_word(v).lower() if isinstance(v, str) else _word(v) for v in value)
+        return ", ".join(_word(v).lower() if isinstance(v, str) and _TOKEN.fullmatch(v)
+                         else _word(v) for v in value)
     return _text(value)
 
 
@@ -316,6 +321,30 @@ def _dataset(d: Any) -> dict[str, Any]:
             "notes": notes}
 
 
+def _answer(a: Any) -> dict[str, Any]:
+    a = _dict(a)
+    answer = a.get("answer")
+    return {"term": humanize(a.get("term")) or "—",
+            "answer": answer if isinstance(answer, str) and answer in TRI_WORDS else "unknown",
+            "reason": _text(a.get("reason")), "rule": _text(a.get("rule")),
+            "clause": _text(a.get("clause")), "confidence": confidence(a.get("confidence"))}
+
+
+def all_evidence(m: Mapping[str, Any]) -> list[Any]:
+    """The conclusion's evidence, then any other evidence a finding cites, each once."""
+    seen: set[str] = set()
+    out = []
+    items = _list(_dict(m.get("license")).get("evidence"))
+    items += [e for f in _list(m.get("findings")) for e in _list(_dict(f).get("evidence"))]
+    for ev in items:
+        e = _dict(ev)
+        key = repr([e.get(k) for k in ("kind", "path", "field", "line", "revision")])
+        if key not in seen:
+            seen.add(key)
+            out.append(ev)
+    return out
+
+
 def _obligation(o: Any) -> dict[str, Any]:
     o = _dict(o)
     return {"text": _text(o.get("text")) or humanize(o.get("kind")),
@@ -358,10 +387,10 @@ def model_view(m: Any, index: int) -> dict[str, Any]:
         "conditions": [_text(c) if not isinstance(c, dict) else
                        _text(c.get("text") or c.get("summary") or humanize(c.get("type")))
                        for c in _list(m.get("conditions"))],
-        "answers": facts(m.get("context_answers")) if m.get("context_answers") else [],
+        "answers": [_answer(a) for a in _list(m.get("context_answers"))],
         "obligations": [_obligation(o) for o in _list(m.get("obligations"))],
         "findings": [_finding(m, f) for f in _list(m.get("findings"))],
-        "evidence": [evidence_view(m, e) for e in _list(lic.get("evidence"))],
+        "evidence": [evidence_view(m, e) for e in all_evidence(m)],
         "waivers": [_waiver(w) for w in _list(m.get("waivers"))],
         "lineage": lineage_view(m.get("lineage"), m.get("id")),
         "datasets": [_dataset(d) for d in _list(m.get("datasets"))],
@@ -378,7 +407,8 @@ def header_view(report: Mapping[str, Any]) -> dict[str, Any]:
             "generated_at": _text(report.get("generated_at")) or "not recorded",
             "config": _text(report.get("config")) or "none (built-in defaults)",
             "schema_version": _text(report.get("schema_version")),
-            "context": [(humanize(k), _text(v)) for k, v in context.items() if v not in (None, "")]}
+            "context": [(CONTEXT_LABELS.get(k) or humanize(k), _word(v))
+                        for k, v in context.items() if v not in (None, "")]}
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -386,16 +416,18 @@ def header_view(report: Mapping[str, Any]) -> dict[str, Any]:
 def _finalize(value: Any) -> Any:
     """Every {{ }} value: model text has its control and bidi characters shown escaped."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return printable(value)
+        return printable(value.replace("\r\n", "\n"))
     return value
 
 
 @cache
 def environment() -> Environment:
     # autoescape=True, not select_autoescape: escaping must not depend on a template's name.
-    return Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
-                       undefined=StrictUndefined, finalize=_finalize, trim_blocks=True,
-                       lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
+                      undefined=StrictUndefined, finalize=_finalize, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals.update(tri_words=TRI_WORDS, verdict_marks=VERDICT_MARKS)
+    return env
 
 
 def _static(name: str) -> tuple[Markup, str]:
@@ -426,7 +458,7 @@ def render_dict(report: Mapping[str, Any]) -> str:
     models = [model_view(m, i) for i, m in enumerate(_list(report.get("models")), start=1)]
     template = environment().get_template("report.html.j2")
     return template.render(
-        header=header_view(report), models=models, counts=counts(models), tri=TRI_WORDS,
+        header=header_view(report), models=models, counts=counts(models),
         style=style, script=script, csp=content_security_policy(style_hash, script_hash))
 
 

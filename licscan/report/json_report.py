@@ -43,7 +43,8 @@ def model_dict(model: ModelResult) -> dict[str, Any]:
     if model.error is not None:
         out["error"] = {"kind": model.error.kind, "message": model.error.message}
     out["gated"] = model.gated
-    out["declared"] = asdict(model.declared)
+    out["declared"] = {**asdict(model.declared),
+                       "expression": model.extra.get("declared_expression")}
     if model.license is not None:
         lic = model.license
         out["license"] = {"expression": lic.expression, "name": lic.name,

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from licscan.model import ScanResult
 from licscan.policy.findings import CATALOGUE
@@ -133,4 +134,4 @@ def _uri(file: str, root: str | None) -> str:
         relative = os.path.relpath(path, Path(root) if root else Path.cwd())
     except ValueError:  # another drive
         return path.as_uri()
-    return Path(relative).as_posix()
+    return quote(Path(relative).as_posix(), safe="/")

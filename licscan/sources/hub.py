@@ -65,7 +65,7 @@ _fallback_timeout: dict[str, float | None] = {"connect": 10.0, "read": 20.0, "wr
 @dataclass(frozen=True)
 class HubSettings:
     endpoint: str | None = None  # default: HF_ENDPOINT, else https://huggingface.co
-    token: str | None = None  # default: HF_TOKEN / the client's stored token
+    token: str | None = None  # default: HF_TOKEN, else the client's stored token
     timeout: float = 20.0  # read timeout: seconds without a byte from the Hub
     connect_timeout: float = 10.0  # capped at `timeout`
     retries: int = 2  # extra attempts per request on 408/429/5xx and transport errors
@@ -310,9 +310,10 @@ class HubSource:
             if self._headers is None:
                 from huggingface_hub.utils._headers import build_hf_headers
 
-                self._headers = dict(build_hf_headers(
-                    token=self.settings.token, library_name="licscan",
-                    library_version=__version__))
+                token = self.settings.token or os.environ.get("HF_TOKEN") \
+                    or os.environ.get("HUGGING_FACE_HUB_TOKEN") or None
+                self._headers = dict(build_hf_headers(  # no token: the client's stored one
+                    token=token, library_name="licscan", library_version=__version__))
             return self._headers
 
     def _get(self, url: str, limit: int, params: Mapping[str, str] | None = None,

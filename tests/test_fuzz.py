@@ -1,0 +1,311 @@
+"""Property-based fuzzing of every parser that reads untrusted input.
+
+Each parser either returns a well-formed value or raises its own documented error; nothing
+else escapes. Profiles: 10,000 examples per property when CI is set, 300 otherwise; no
+deadline (CI machines stall). Run one profile explicitly with `--hypothesis-profile=...`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from licscan import safeyaml
+from licscan.card import decode_text, parse_card
+from licscan.errors import ConfigError, ManifestError, UsageError
+from licscan.model import ModelRef
+from licscan.redact import printable
+from licscan.sources.cache import SnapshotCache
+from licscan.sources.hub import parse_info, safe_repo_path, wait_hint
+from licscan.targets import load_manifest, parse_target, validate_repo_id, validate_revision
+
+settings.register_profile("licscan-ci", max_examples=10_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("licscan-dev", max_examples=300, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings.get_profile("licscan-ci" if os.environ.get("CI") else "licscan-dev")
+_TMP = Path(tempfile.mkdtemp(prefix="licscan-fuzz-"))
+
+# -- strategies -----------------------------------------------------------------------------
+
+_YAML_BITS = ["-", "- ", ":", ": ", "[", "]", "{", "}", ",", "&a", "*a", "!!str", "!!binary",
+              "!!python/object:os.system", "|", ">", "'", '"', "#", "%YAML 1.2", "---", "...",
+              "\n", "\n  ", "\t", "?", "@", "`", "license", "mit", "models", "id", "path",
+              "revision", "a/b", "2024-01-01", "1e3", "no", "~", "null", "0x1F", ".inf", "\\",
+              "\x1b[31m", "\u202e", "\r\n", "\ufeff"]
+yaml_soup = st.lists(st.sampled_from(_YAML_BITS) | st.text(max_size=8), max_size=40).map(
+    "".join)
+scalars = (st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+           | st.floats(allow_nan=False))
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5)
+                           | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+                           max_leaves=30)
+_TARGET_BITS = ["acme", "/", "m", "@", "main", "..", ".", "-", "_", "hf:", "https://", "http://",
+                "huggingface.co", "hf.co", "evil.com", "@", "tree", "blob", "resolve",
+                "datasets", "spaces", "%2F", "%2e", "?", "#", ":", "[", "]", "~", "\\", "\x00",
+                "\x1b", "\n", " ", "\u202e", "refs/pr/1", "a" * 40, "--", ".git"]
+target_text = st.lists(st.sampled_from(_TARGET_BITS) | st.text(max_size=6), max_size=12).map(
+    "".join)
+
+
+# Known bugs, reported with patches. Each filter turns itself off once its bug is fixed, so
+# the fuzzers then cover those inputs too (test_hostile.py keeps a regression test of each).
+
+
+def _bug_present(call: Any) -> bool:
+    try:
+        call()
+    except (UsageError, safeyaml.YamlProblem):
+        return False
+    except Exception:
+        return True
+    return False
+
+
+URL_BUG = _bug_present(lambda: parse_target("http://[::1/a/b"))
+YAML_READER_BUG = _bug_present(lambda: safeyaml.compose("\x08"))
+
+
+def _urlsplit_raises(text: str) -> bool:
+    """targets._from_url lets urlsplit's ValueError escape (exit 3 instead of 2)."""
+    if not URL_BUG:
+        return False
+    try:
+        urlsplit(text.strip())
+    except ValueError:
+        return re.match(r"^[a-z]+://", text.strip()) is not None
+    return False
+
+
+def _unreadable_yaml(text: str) -> bool:
+    """safeyaml.compose lets PyYAML's ReaderError (control characters) escape."""
+    return YAML_READER_BUG and yaml.reader.Reader.NON_PRINTABLE.search(text) is not None
+
+
+# -- card front matter and YAML -------------------------------------------------------------
+
+
+@FUZZ
+@given(st.text() | yaml_soup.map(lambda s: f"---\n{s}\n---\nbody\n") | yaml_soup)
+def test_parse_card_never_raises(text: str) -> None:
+    assume(not _unreadable_yaml(text))
+    card = parse_card(text)
+    assert card.data is None or all(isinstance(k, str) for k in card.data)
+    assert card.body_first_line >= 1
+    assert card.problem is None or isinstance(card.problem, str)
+
+
+# PyYAML dumps NEL/LS/PS and other controls raw but reads them as line breaks: not ours.
+_yaml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=30)
+_yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _yaml_text,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_yaml_text, inner, max_size=5),
+    max_leaves=30)
+
+
+@FUZZ
+@given(st.dictionaries(_yaml_text, _yaml_values, max_size=6))
+def test_front_matter_round_trips(data: dict[str, Any]) -> None:
+    dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    card = parse_card(f"---\n{dumped}---\n# body\n")
+    assert card.problem is None
+    assert card.data == (data or {})
+
+
+@FUZZ
+@given(yaml_soup | st.text())
+@example("a: &a [1]\nb: *a\n")
+@example("[" * 100 + "]" * 100)
+def test_safeyaml_raises_only_yaml_problem(text: str) -> None:
+    assume(not _unreadable_yaml(text))
+    try:
+        safeyaml.compose(text)
+    except safeyaml.YamlProblem as exc:
+        assert exc.line is None or exc.line >= 1
+
+
+# -- manifests and targets ------------------------------------------------------------------
+
+
+@FUZZ
+@given(target_text)
+@example("acme/m@main")
+@example("https://huggingface.co/acme/m/tree/v1.0")
+def test_parse_target_raises_only_usage_error(text: str) -> None:
+    assume(not _urlsplit_raises(text))
+    try:
+        ref = parse_target(text, base=_TMP)
+    except UsageError as exc:
+        assert "\x1b" not in exc.diagnostics()
+        return
+    if ref.kind == "hub":
+        assert ref.repo_id is not None and validate_repo_id(ref.repo_id)
+        assert ref.revision is None or validate_revision(ref.revision)
+    else:
+        assert ref.path is not None and Path(ref.path).is_dir()
+
+
+_manifest_items = st.lists(
+    target_text | st.fixed_dictionaries({}, optional={"id": target_text | json_values,
+                                                      "revision": target_text | json_values,
+                                                      "path": st.sampled_from([".", "..", "x"]),
+                                                      "other": json_values}) | json_values,
+    max_size=5)
+
+
+@FUZZ
+@given(st.sampled_from(["models.yaml", "models.txt"]),
+       st.binary(max_size=300) | yaml_soup.map(str.encode) | target_text.map(str.encode)
+       | _manifest_items.map(lambda items: yaml.safe_dump({"models": items}).encode()))
+def test_load_manifest_raises_only_manifest_error(name: str, raw: bytes) -> None:
+    text = raw.decode("utf-8", errors="replace")
+    assume(not any(_urlsplit_raises(line.split("#", 1)[0]) for line in text.splitlines()))
+    assume(not _urlsplit_raises(text))
+    assume(not _unreadable_yaml(text))
+    path = _TMP / name
+    path.write_bytes(raw)
+    try:
+        refs = load_manifest(path)
+    except ManifestError as exc:
+        assert exc.file == str(path)
+        return
+    for ref in refs:
+        assert isinstance(ref, ModelRef)
+        assert ref.kind == "local" or validate_repo_id(str(ref.repo_id))
+
+
+# -- other untrusted text -------------------------------------------------------------------
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["manifest", "lockfile", "rules", "context", "policy",
+                                        "waivers", "other"]), json_values, max_size=4)
+       .map(lambda d: yaml.safe_dump(d)) | yaml_soup)
+def test_load_config_raises_only_config_error(text: str) -> None:
+    config = pytest.importorskip("licscan.config")
+    assume(not _unreadable_yaml(text))
+    path = _TMP / "licscan.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        config.load_config(path)
+    except ConfigError:
+        pass
+
+
+_LICENSE_WORDS = ["Permission", "is", "hereby", "granted", "licence", "license", "Licensor",
+                  "copyright", "(c)", "Copyright 2024 Acme", "&amp;", "<b>", "</b>", "**", "1.",
+                  "a)", "-", "•", "“", "”", "'", "sub-license", "non-commercial", "\n", "\n\n",
+                  "  ", "\t", "http://www.apache.org/licenses/", "SPDX-License-Identifier:",
+                  "THE SOFTWARE IS PROVIDED \"AS IS\"", "Ü", "ß", "\u00a0", "\x0c"]
+license_text = st.lists(st.sampled_from(_LICENSE_WORDS) | st.text(max_size=10), max_size=60
+                        ).map(" ".join)
+
+
+@FUZZ
+@given(license_text | st.text())
+def test_normalize_is_well_formed(text: str) -> None:
+    normalize = pytest.importorskip("licscan.identify.normalize")
+    result = normalize.normalize(text)
+    assert len(result.tokens) == len(result.lines) == len(result.offsets)
+    assert all(t for t in result.tokens)
+    assert list(result.lines) == sorted(result.lines)
+    for start, end in result.offsets:
+        assert 0 <= start < end <= len(result.cleaned)
+    assert normalize.normalize(text).tokens == result.tokens  # deterministic
+
+
+@FUZZ
+@given(st.binary(max_size=2000))
+def test_decoders_never_raise(data: bytes) -> None:
+    text = decode_text(data)
+    assert text is None or isinstance(text, str)
+    normalize = pytest.importorskip("licscan.identify.normalize")
+    text2, reason = normalize.decode(data)
+    assert (text2 is None) != (reason is None)
+
+
+@FUZZ
+@given(st.text())
+def test_printable_leaves_no_control_characters(text: str) -> None:
+    shown = printable(text)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]",
+                         shown)
+
+
+# -- what the Hub and the cache hand back ---------------------------------------------------
+
+_names = st.sampled_from(["LICENSE", "README.md", "../LICENSE", "/etc/passwd", "a/../b", "a//b",
+                          "a\\b", "NOTICE\x1b", "", ".", "x/./LICENSE"]) | st.text(max_size=20)
+_siblings = st.lists(st.fixed_dictionaries({"rfilename": _names | json_values},
+                                           optional={"size": json_values}) | json_values,
+                     max_size=8)
+
+
+@FUZZ
+@given(st.fixed_dictionaries({}, optional={
+    "sha": st.sampled_from(["a" * 40, "A" * 40, "../" + "a" * 37]) | json_values,
+    "siblings": _siblings | json_values, "cardData": json_values, "gated": json_values,
+    "private": json_values, "tags": json_values}) | json_values)
+def test_parse_info_validates_everything(data: Any) -> None:
+    try:
+        info = parse_info(data)
+    except ValueError:
+        return
+    assert re.fullmatch(r"[0-9a-f]{40}", info.sha)
+    assert all(safe_repo_path(name) for name in info.sizes)
+    assert all(size is None or (isinstance(size, int) and size >= 0)
+               for size in info.sizes.values())
+    assert info.gated in (None, "auto", "manual")
+    assert info.card_data is None or isinstance(info.card_data, dict)
+
+
+@FUZZ
+@given(_names)
+def test_safe_repo_paths_stay_inside_the_repo(name: str) -> None:
+    if safe_repo_path(name):
+        parts = name.split("/")
+        assert ".." not in parts and "." not in parts and "" not in parts
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\\]", name)
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["RateLimit", "Retry-After"]),
+                       st.text(max_size=40) | st.sampled_from(['"api";r=0;t=5', "1e999", "nan",
+                                                                "-1", "Wed, 21 Oct 2015"])))
+def test_wait_hint_is_finite_and_non_negative(headers: dict[str, str]) -> None:
+    hint = wait_hint(headers)
+    assert hint is None or 0 <= hint < float("inf")
+
+
+_REF = ModelRef(kind="hub", target="acme/m", repo_id="acme/m")
+_CACHE = SnapshotCache(_TMP / "cache")
+_ENTRY = _CACHE._repo_dir("model", "acme/m") / f"snap-{'a' * 40}.json"
+
+
+@FUZZ
+@given(st.binary(max_size=200)
+       | json_values.map(lambda v: json.dumps(v).encode())
+       | st.fixed_dictionaries({"format": st.just(1), "repo_type": st.just("model"),
+                                "repo_id": st.just("acme/m"), "revision": st.just("a" * 40),
+                                "max_file_bytes": st.just(10), "complete": json_values,
+                                "snapshot": json_values | st.fixed_dictionaries(
+                                    {k: json_values for k in (
+                                        "card_data", "card_data_origin", "readme", "files",
+                                        "listing", "gated", "private", "tags", "notes",
+                                        "card_problem", "card_problem_line")})}
+                               ).map(lambda v: json.dumps(v).encode()))
+def test_cache_entries_never_crash_a_load(raw: bytes) -> None:
+    _ENTRY.parent.mkdir(parents=True, exist_ok=True)
+    _ENTRY.write_bytes(raw)
+    snapshot = _CACHE.load(_REF, "a" * 40, 10, allow_incomplete=True)
+    assert snapshot is None or snapshot.revision == "a" * 40

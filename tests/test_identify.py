@@ -1,0 +1,475 @@
+"""License-text identification over the reference corpus, its variants, edits and traps.
+
+The corpus lives outside the project (../shared/corpus): these tests skip without it, and
+fail in CI (env CI set) when it is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from click.testing import CliRunner
+
+from licscan.identify import (
+    Candidate,
+    Difference,
+    TextIdentification,
+    TextMatch,
+    fingerprint,
+    identify_bytes,
+    identify_text,
+)
+from licscan.identify.guards import compare_marks, outside_flag
+from licscan.rulepack import RulePack, load_rulepack
+from tests.conftest import REPO, corpus_dir
+
+
+def _load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH = _load(REPO / "bench" / "identify_accuracy.py", "identify_accuracy")
+BUILD = sys.modules["build_fingerprints"]
+MANIFEST = BUILD.MANIFEST
+NAMES = [name for name, *_ in MANIFEST]
+EXPECTED = {name: tuple(i.strip() for i in ids.split(" AND ")) for name, ids, *_ in MANIFEST}
+FORMATS = [v for v in BENCH.VARIANTS if v != "pristine"]
+EDITS = ["version", "threshold", "noncommercial", "negation", "party", "inserted", "truncated"]
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    return load_rulepack()
+
+
+def read(name: str) -> str:
+    return (corpus_dir() / name).read_text(encoding="utf-8")
+
+
+def ids(result: TextIdentification) -> tuple[str, ...]:
+    return tuple(m.rule_id for m in result.matches)
+
+
+# --- the corpus, its formatting variants, joined texts ----------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_corpus_text_is_identified_exactly_with_its_version(name: str,
+                                                                   pack: RulePack) -> None:
+    result = identify_text(read(name), pack, name)
+    assert result.status == "identified"
+    assert ids(result) == EXPECTED[name]
+    for match in result.matches:
+        rule = pack.get(match.rule_id)
+        assert rule is not None
+        assert (match.version, match.expression_id, match.name) == (
+            rule.version, rule.expression_id, rule.name)
+        assert (match.matcher, match.confidence, match.differences) == ("exact", 100, ())
+
+
+@pytest.mark.parametrize("variant", FORMATS)
+@pytest.mark.parametrize("name", NAMES)
+def test_formatting_variants_are_identified(name: str, variant: str, pack: RulePack) -> None:
+    result = identify_bytes(BENCH.VARIANTS[variant](read(name)), pack, name)
+    assert result.status == "identified", result.to_dict()
+    assert sorted(ids(result)) == sorted(EXPECTED[name])
+    assert all(m.confidence >= 90 for m in result.matches)
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("llama3.1-license.txt", "llama3.1-aup.txt"),
+    ("gemma-tou-2024-04-01.txt", "gemma-prohibited-use-policy-2024-02-21.txt"),
+    ("deepseek-license-1.0.txt", "bigscience-openrail-m.txt"),
+    ("tongyi-qianwen-research-2023-11-30.txt", "tongyi-qianwen-license-2023-08-03.txt"),
+    ("apache-2.0.txt", "mit.txt"),
+    ("cc-by-nc-4.0.txt", "llama2-aup.txt"),
+])
+def test_a_file_with_two_texts_yields_both(first: str, second: str, pack: RulePack) -> None:
+    text = read(first) + "\n\n" + read(second)
+    result = identify_text(text, pack)
+    assert result.status == "identified"
+    assert ids(result) == EXPECTED[first] + EXPECTED[second]
+    assert result.expression == " AND ".join(m.expression_id for m in result.matches)
+    first_lines, second_lines = (m.lines for m in result.matches)
+    assert first_lines is not None and second_lines is not None
+    assert first_lines[1] < second_lines[0]
+
+
+def test_llama3_license_file_has_the_use_policy_appended(pack: RulePack) -> None:
+    result = identify_text(read("llama3-license.txt"), pack)
+    assert ids(result) == ("llama3", "llama3-aup")
+    llama3 = pack.get("llama3")
+    assert llama3 is not None and result.matches[0].version == llama3.version
+
+
+# --- adversarial edits: never the unmodified license ------------------------------------
+
+
+def _edited(name: str, edit: str, pack: RulePack) -> str | None:
+    text = read(name)
+    rule = pack.get(EXPECTED[name][0])
+    edits: dict[str, Callable[[], str | None]] = {
+        "version": lambda: BENCH.edit_version(text, rule.version if rule else None),
+        "threshold": lambda: BENCH.edit_threshold(text),
+        "noncommercial": lambda: BENCH.edit_noncommercial(text),
+        "negation": lambda: BENCH.edit_negation(text),
+        "party": lambda: BENCH.edit_party(text),
+        "inserted": lambda: BENCH.edit_inserted(text),
+        "truncated": lambda: BENCH.truncate(text),
+    }
+    return edits[edit]()
+
+
+@pytest.mark.parametrize("edit", EDITS)
+@pytest.mark.parametrize("name", NAMES)
+def test_adversarial_edits_are_never_the_original(name: str, edit: str, pack: RulePack) -> None:
+    edited = _edited(name, edit, pack)
+    if edited is None:
+        pytest.skip(f"no {edit} edit applies to {name}")
+    result = identify_text(edited, pack)
+    assert result.status in ("modified", "unknown"), result.to_dict()
+    if len(EXPECTED[name]) == 1:  # (in a file of two texts, the untouched one may be exact)
+        assert not any(m.rule_id == EXPECTED[name][0] and m.status == "identified"
+                       for m in result.matches)
+
+
+def test_scancodes_llama_mistake_is_reported_as_a_version_difference(pack: RulePack) -> None:
+    edited = read("llama3.1-license.txt").replace("3.1", "3")
+    result = identify_text(edited, pack)
+    assert result.status == "modified"
+    (match,) = result.matches
+    assert (match.rule_id, match.status) == ("llama3.1", "modified")
+    first = match.differences[0]
+    assert (first.kind, first.line, first.guarded) == ("changed", 1, True)
+    assert first.reason == "version differs: 3 vs 3.1"
+    assert "LLAMA 3 COMMUNITY LICENSE AGREEMENT" in first.text
+
+
+def test_a_changed_threshold_names_both_numbers(pack: RulePack) -> None:
+    edited = read("llama3.1-license.txt").replace("700 million", "900 million")
+    (match,) = identify_text(edited, pack).matches
+    assert match.status == "modified"
+    (difference,) = match.differences
+    assert difference.reason == "number differs: 900 vs 700"
+    assert "900 million monthly active users" in difference.text
+
+
+def test_a_removed_clause_is_described_not_quoted(pack: RulePack) -> None:
+    text = read("llama3.1-license.txt")
+    clause = re.search(r"2\. Additional Commercial Terms\..*?\n", text)
+    assert clause is not None
+    edited = text.replace(clause.group(0), "")
+    (match,) = identify_text(edited, pack).matches
+    removed = [d for d in match.differences if d.kind == "removed"]
+    assert removed and removed[0].guarded
+    assert "700" in (removed[0].reason or "")
+    assert "monthly active users" not in removed[0].text  # a description, not the text
+
+
+def test_differing_passages_come_from_the_scanned_text(pack: RulePack) -> None:
+    edited = read("gemma-tou-2024-04-01.txt").replace(
+        "Last modified: April 1, 2024", "Last modified: April 9, 2031")
+    (match,) = identify_text(edited, pack).matches
+    shown = " ".join(edited.split())
+    for difference in match.differences:
+        if difference.kind != "removed":
+            assert difference.text.rstrip("…") in shown
+    assert any("date differs" in (d.reason or "") for d in match.differences)
+
+
+def test_small_unguarded_change_keeps_the_identification(pack: RulePack) -> None:
+    edited = read("apache-2.0.txt").replace("or claims asserted against",
+                                            "or claims made against")
+    (match,) = identify_text(edited, pack).matches
+    assert (match.rule_id, match.status, match.matcher) == ("apache-2.0", "identified",
+                                                          "fingerprint")
+    assert 90 <= match.confidence < 100
+    assert [d.guarded for d in match.differences] == [False]
+
+
+# --- traps --------------------------------------------------------------------------------
+
+
+def test_deepfloyd_and_llama1_share_a_skeleton_but_not_an_identity(pack: RulePack) -> None:
+    assert ids(identify_text(read("deepfloyd-if-license.txt"), pack)) == ("deepfloyd-if",)
+    assert ids(identify_text(read("llama1-license-2023.txt"), pack)) == ("llama1",)
+    renamed = re.sub(r"\bMeta\b", "Stability AI", read("llama1-license-2023.txt"))
+    result = identify_text(renamed, pack)
+    assert result.status == "modified"
+    assert any((d.reason or "").startswith("name differs") for m in result.matches
+               for d in m.differences)
+
+
+def test_nvidia_noncommercial_against_a_template_with_another_use_limitation(
+        pack: RulePack) -> None:
+    # The Amazon Software License shares the template; only section 3.3 differs. Our own
+    # wording of a different use limitation stands in for it.
+    text = read("nvidia-license-nc.txt")
+    section = re.search(r"3\.3 Use Limitation\..*?\n", text)
+    assert section is not None
+    other = text.replace(section.group(0), "3.3 Use Limitation. The Work and any derivative "
+                         "works thereof may be used only together with the services of the "
+                         "Licensor.\n")
+    result = identify_text(other, pack)
+    assert result.status == "modified"
+    (match,) = result.matches
+    reasons = " ".join(d.reason or "" for d in match.differences if d.guarded)
+    assert "non-commercial" in reasons
+
+
+COHERE_ADDENDUM = """
+Acceptable Use Addendum
+
+In addition to the terms above, You agree not to use the Licensed Material, or any
+Adapted Material, to produce content that is unlawful, to harass any person, or to build
+systems for mass surveillance. You must pass these restrictions on to anyone who receives
+the Licensed Material or Adapted Material from You.
+"""
+
+
+def test_cc_by_nc_with_an_acceptable_use_addendum_is_not_pristine(pack: RulePack) -> None:
+    text = read("cc-by-nc-4.0.txt")
+    title = re.search(r"Creative Commons Attribution-NonCommercial 4\.0 International Public\s*"
+                      r"\nLicense", text)
+    assert title is not None
+    text = (text[:title.start()] + "Creative Commons Attribution-NonCommercial 4.0 International "
+            "Public License with Acceptable Use Addendum" + text[title.end():] + COHERE_ADDENDUM)
+    result = identify_text(text, pack)
+    assert result.status == "modified"
+    by_rule = {m.rule_id: m for m in result.matches}
+    assert by_rule["cc-by-nc-4.0"].status == "modified"
+    assert "cohere-c4ai-aup" in by_rule
+    added = [d for d in by_rule["cc-by-nc-4.0"].differences if d.kind == "added"]
+    assert added and added[-1].guarded and "Acceptable Use Addendum" in added[-1].text
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("flux-1-dev-nc-v1.0.txt", "flux-1-dev-nc-2024-11-21.txt"),
+    ("openmdw-1.0.txt", "openmdw-1.1.txt"),
+    ("tongyi-qianwen-license-2023-08-03.txt", "qwen-license-2024-09-19.txt"),
+    ("gemma-tou-2024-04-01.txt", "gemma-tou-2025-03-24.txt"),
+    ("llama3.2-license.txt", "llama3.3-license.txt"),
+])
+def test_versions_are_told_apart(left: str, right: str, pack: RulePack) -> None:
+    a, b = identify_text(read(left), pack), identify_text(read(right), pack)
+    assert ids(a) == EXPECTED[left] and ids(b) == EXPECTED[right]
+    assert a.matches[0].version != b.matches[0].version
+
+
+def test_a_version_line_the_pack_has_no_text_for_is_offered_as_alternative(
+        pack: RulePack) -> None:
+    # Gemma's February 2024 terms: the pack knows the version line, not the text.
+    edited = read("gemma-tou-2024-04-01.txt").replace("April 1, 2024", "February 21, 2024")
+    result = identify_text(edited, pack)
+    assert result.status == "modified"
+    assert result.alternatives[0].rule_id == "gemma-2024-02-21"
+
+
+# --- references: NOTICE lines, README sections, URLs -------------------------------------
+
+
+@pytest.mark.parametrize(("text", "rule_id"), [
+    ("Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta "
+     "Platforms, Inc. All Rights Reserved.", "llama3.1"),
+    ("Gemma is provided under and subject to the Gemma Terms of Use found at "
+     "ai.google.dev/gemma/terms", "gemma"),
+    ("This model is released under the CreativeML Open RAIL-M license.",
+     "creativeml-openrail-m"),
+    ("The weights use the CreativeML Open RAIL++-M License.", "creativeml-openrail++-m"),
+    ("Licensed under the Apache License, Version 2.0.", "apache-2.0"),
+    ("See https://huggingface.co/meta-llama/Meta-Llama-3.1-70B-Instruct/blob/main/LICENSE",
+     "llama3.1"),
+    ("Built with Meta Llama 3", "llama3"),
+])
+def test_references_name_the_license(text: str, rule_id: str, pack: RulePack) -> None:
+    result = identify_text(text, pack, "NOTICE")
+    assert result.status == "identified"
+    (match,) = result.matches
+    assert (match.rule_id, match.matcher) == (rule_id, "reference")
+    assert match.confidence <= 90 and match.lines == (1, 1)
+
+
+def test_readme_license_section_with_two_licenses(pack: RulePack) -> None:
+    section = ("The model weights are released under the Llama 3 Community License.\n"
+               "The training code is available under the MIT License.\n")
+    assert ids(identify_text(section, pack, "README.md")) == ("llama3", "mit")
+
+
+@pytest.mark.parametrize("text", [
+    "This is a fine-tune of Llama 3.1 8B on our own data.",
+    "Llama 3 was released in April 2024.",
+    "We use license-compatible data only.",
+])
+def test_prose_without_a_license_name_is_unknown(text: str, pack: RulePack) -> None:
+    result = identify_text(text, pack, "README.md")
+    assert (result.status, result.matches) == ("unknown", ())
+    assert result.reason == "no license text recognised"
+
+
+def test_long_unknown_text_mentioning_a_license_is_not_that_license(pack: RulePack) -> None:
+    words = " ".join(f"clause{n} applies to the licensee and the licensor." for n in range(120))
+    text = words + " Portions follow the Llama 3.1 Community License."
+    result = identify_text(text, pack, "LICENSE")
+    assert result.status == "unknown"
+    assert "llama3.1" in (result.reason or "")
+
+
+def test_reference_matching_does_not_confuse_versions(pack: RulePack) -> None:
+    result = identify_text("Licensed under the Llama 3 Community License.", pack)
+    assert ids(result) == ("llama3",)
+
+
+# --- encodings and odd input ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig",
+                                      "utf-8"])
+def test_encodings(encoding: str, pack: RulePack) -> None:
+    data = read("mit.txt").encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        data = ("\ufeff" + read("mit.txt")).encode(encoding)
+    assert ids(identify_bytes(data, pack, "LICENSE")) == ("mit",)
+
+
+def test_latin1_file(pack: RulePack) -> None:
+    data = read("bsd-3-clause.txt").replace("Redistribution", "Redistribution").encode("latin-1")
+    assert ids(identify_bytes(b"\xa9 2024 Caf\xe9 GmbH\n\n" + data, pack)) == ("bsd-3-clause",)
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file (PNG image)"),
+    (b"\x00\x01\x02\x03" * 100, "binary file"),
+    (b"", "empty"),
+    (b"   \n\n-----\n", "empty"),
+])
+def test_binary_and_empty_input_is_unknown_with_a_reason(data: bytes, reason: str,
+                                                          pack: RulePack) -> None:
+    result = identify_bytes(data, pack)
+    assert (result.status, result.matches, result.reason) == ("unknown", (), reason)
+    assert result.expression is None
+
+
+# --- guards ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("scanned", "reference", "reason"), [
+    (["3"], ["3.1"], "version differs: 3 vs 3.1"),
+    (["900", "million"], ["700", "million"], "number differs: 900 vs 700"),
+    (["9", "2031", "april"], ["1", "2024", "april"], "date differs: 2031 9 vs 1 2024"),
+    (["commercial"], ["noncommercial"],
+     "guard word added: commercial; guard word removed: non-commercial"),
+    (["may"], ["may", "not"], "guard word removed: not"),
+    (["must", "not"], ["not", "must"], None),
+])
+def test_guard_reasons(scanned: list[str], reference: list[str], reason: str | None) -> None:
+    assert compare_marks(scanned, reference) == reason
+
+
+def test_text_around_a_license() -> None:
+    assert outside_flag(["license", "for", "the", "model"]) is None
+    assert outside_flag(["commercial", "use", "is", "prohibited"]) is not None
+
+
+# --- the result, the CLI, user texts, the stored fingerprints ---------------------------------
+
+
+def test_result_to_dict_is_json_ready(pack: RulePack) -> None:
+    edited = read("llama3.1-license.txt").replace("3.1", "3")
+    data = identify_text(edited, pack).to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["license"]["expression"] == data["expression"]
+    assert set(data["matches"][0]) == {"rule_id", "expression", "name", "version", "status",
+                                       "confidence", "matcher", "lines", "differences"}
+    assert isinstance(data["alternatives"][0]["score"], float)
+
+
+def test_public_types_are_frozen() -> None:
+    match = TextMatch("a", "A", "A", None, "identified", 100, "exact", None)
+    result = TextIdentification("identified", (match,), (Candidate("b", 12.5),))
+    with pytest.raises(AttributeError):
+        result.status = "unknown"  # type: ignore[misc]
+    assert Difference("added", "x", 1, True).reason is None
+    assert result.expression == "A"
+
+
+def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
+    from licscan.cli.identify import identify_command
+
+    pristine = tmp_path / "LICENSE"
+    pristine.write_text(read("llama3.1-license.txt"), encoding="utf-8")
+    edited = tmp_path / "LICENSE.edited"
+    edited.write_text(read("llama3.1-license.txt").replace("3.1", "3"), encoding="utf-8")
+    runner = CliRunner()
+    ok = runner.invoke(identify_command, [str(pristine)])
+    assert ok.exit_code == 0 and "identified llama3.1" in ok.output
+    bad = runner.invoke(identify_command, [str(pristine), str(edited), "--format", "json"])
+    assert bad.exit_code == 1
+    files = json.loads(bad.output)["files"]
+    assert [f["status"] for f in files] == ["identified", "modified"]
+    assert files[1]["license"]["version"] == "3.1"
+    assert runner.invoke(identify_command, [str(tmp_path / "missing")]).exit_code == 2
+    assert runner.invoke(identify_command, []).exit_code == 2
+
+
+OWN_LICENSE = """ACME OPEN WEIGHTS LICENSE, VERSION 2
+
+1. You may use, copy and share the Acme weights for any lawful purpose, including
+commercial purposes, provided that you keep this notice with every copy.
+
+2. You may not use the weights to identify people from images of their faces.
+
+3. The weights come without any warranty. Acme is not liable for any damage that their
+use causes, to the extent the law allows.
+"""
+
+
+def test_add_text_fingerprints_a_users_license(tmp_path: Path) -> None:
+    source = tmp_path / "ACME-LICENSE.txt"
+    source.write_text(OWN_LICENSE, encoding="utf-8")
+    rules = tmp_path / "my-rules"
+    added = fingerprint.add_text(source, "acme-open-weights-2", rules)
+    assert (added.key, added.replaced, added.rule_file) == (
+        "acme-open-weights-2/ACME-LICENSE.txt", False, False)
+    stored = (rules / "fingerprints.json").read_text()
+    assert "face" not in stored and "warranty" not in stored  # hashes, not the text
+    assert fingerprint.add_text(source, "acme-open-weights-2", rules).replaced
+    pack = load_rulepack([rules])
+    result = identify_text(OWN_LICENSE, pack)
+    assert ids(result) == ("acme-open-weights-2",)
+    assert result.matches[0].expression_id == "LicenseRef-licscan-acme-open-weights-2"
+    changed = identify_text(OWN_LICENSE.replace("may not use", "may use"), pack)
+    assert changed.status == "modified"
+
+
+def test_add_text_refuses_binary_files(tmp_path: Path) -> None:
+    from licscan.errors import RulePackError
+
+    source = tmp_path / "LICENSE.pdf"
+    source.write_bytes(b"%PDF-1.4 binary")
+    with pytest.raises(RulePackError, match="binary file"):
+        fingerprint.add_text(source, "x", tmp_path)
+
+
+def test_stored_fingerprints_are_current_and_hold_no_text() -> None:
+    corpus = corpus_dir()
+    built = fingerprint.dump(fingerprint.build(BUILD.corpus_items(corpus)))
+    stored = (REPO / "rules" / "fingerprints.json").read_text(encoding="utf-8")
+    assert built == stored, "run scripts/build_fingerprints.py"
+    assert len(stored.encode()) < 3_000_000
+    lowered = stored.lower()
+    for name in ("llama3.1-license.txt", "mit.txt", "gemma-tou-2024-04-01.txt"):
+        words = re.findall(r"[a-z]+", read(name).lower())
+        for start in range(0, len(words) - 8, 50):
+            assert " ".join(words[start:start + 8]) not in lowered

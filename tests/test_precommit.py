@@ -1,0 +1,124 @@
+"""The pre-commit hook, with the real `pre-commit` tool, in a temporary git repository: a commit
+that adds a denied model is blocked with the reason, an allowed one goes through.
+
+The hook repository is a snapshot of this working tree committed into a temporary repo (the
+lead commits, so the tree has uncommitted files; `pre-commit try-repo` would see only tracked
+ones). pre-commit builds the hook's virtualenv from it once per session: that needs PyPI (or
+the configured index), so these tests are marked slow.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_lockfile import OFFLINE, card, licscan
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parent.parent
+PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[str]:
+    """stdout and stderr together (git hooks write to either)."""
+    return subprocess.run(argv, cwd=cwd, env=dict(os.environ, **GIT_ENV, **(env or {})),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=900, check=False)
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = run(["git", *args], cwd)
+    assert done.returncode == 0, done.stdout
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This working tree (tracked and untracked, not ignored) committed into a temp repo."""
+    if not PRE_COMMIT.exists() or shutil.which("git") is None:
+        pytest.skip("pre-commit or git is not installed")
+    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO)
+    assert listed.returncode == 0, listed.stdout
+    snapshot = tmp_path_factory.mktemp("hook-repo")
+    for name in filter(None, listed.stdout.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, snapshot / name)
+    git(snapshot, "init", "-q")
+    git(snapshot, "add", "-A")
+    git(snapshot, "commit", "-q", "-m", "snapshot")
+    return snapshot, git(snapshot, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def product(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> Iterator[Path]:
+    repo, rev = hook_repo
+    root = tmp_path / "product"
+    root.mkdir()
+    git(root, "init", "-q")
+    for name, license_id in (("mit-model", "mit"), ("nc-model", "cc-by-nc-4.0")):
+        (root / "models" / name).mkdir(parents=True)
+        (root / "models" / name / "README.md").write_text(card(license_id))
+    (root / "models.yaml").write_text("models:\n  - path: models/mit-model\n")
+    (root / "licscan.yaml").write_text("policy:\n  deny: [non-commercial]\n  allow: [MIT]\n")
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: licscan\n")
+    installed = run([str(PRE_COMMIT), "install"], root, {"PRE_COMMIT_HOME": str(pre_commit_home)})
+    assert installed.returncode == 0, installed.stdout
+    assert licscan(root, "lock").returncode == 0
+    yield root
+
+
+def commit(root: Path, pre_commit_home: Path, message: str) -> subprocess.CompletedProcess[str]:
+    git(root, "add", "-A")
+    return run(["git", "commit", "-m", message], root,
+               {"PRE_COMMIT_HOME": str(pre_commit_home), **OFFLINE})
+
+
+def test_the_hook_blocks_a_denied_model_and_passes_an_allowed_one(
+        product: Path, pre_commit_home: Path) -> None:
+    allowed = commit(product, pre_commit_home, "add an MIT model")
+    assert allowed.returncode == 0, allowed.stdout
+    assert "licscan check" in allowed.stdout and "Passed" in allowed.stdout
+
+    with (product / "models.yaml").open("a") as fh:
+        fh.write("  - path: models/nc-model\n")
+    unlocked = commit(product, pre_commit_home, "add a model without locking it")
+    assert unlocked.returncode != 0
+    assert "models.yaml:3: models/nc-model: not in licscan.lock (run licscan lock)" \
+        in unlocked.stdout
+
+    assert licscan(product, "lock").returncode == 0  # the lockfile records the deny verdict
+    denied = commit(product, pre_commit_home, "add a non-commercial model")
+    assert denied.returncode != 0
+    assert ("models.yaml:3: models/nc-model: deny: CC-BY-NC-4.0 matches category "
+            "non-commercial [policy:deny[0]]") in denied.stdout
+    assert git(product, "log", "--format=%s") == "add an MIT model"
+
+
+def test_the_hook_ignores_commits_that_do_not_touch_its_files(
+        product: Path, pre_commit_home: Path) -> None:
+    (product / "README.md").write_text("hello\n")
+    with (product / "models.yaml").open("a") as fh:
+        fh.write("  - path: models/nc-model\n")
+    git(product, "add", "README.md")
+    done = run(["git", "commit", "-m", "docs only"], product,
+               {"PRE_COMMIT_HOME": str(pre_commit_home), **OFFLINE})
+    assert done.returncode == 0, done.stdout
+    assert "(no files to check)Skipped" in done.stdout.replace(".", "")
