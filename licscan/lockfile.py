@@ -218,15 +218,17 @@ def compare(refs: Sequence[ModelRef], lock: Lock, manifest_file: str,
     problems: list[Problem] = []
     manifest_name = Path(manifest_file).name
     for key in dict.fromkeys([*wanted, *locked]):
-        refs_left = list(wanted.get(key, []))
-        entries_left = list(locked.get(key, []))
-        for ref in list(refs_left):
-            match = next((e for e in entries_left
-                          if e.facts.requested_revision == ref.revision), None)
-            if match is not None:
+        entries = locked.get(key, [])
+        refs_left, used = [], set()
+        for ref in wanted.get(key, []):  # a model listed twice pairs with one entry twice
+            match = next((e for e in entries if e.facts.requested_revision == ref.revision),
+                         None)
+            if match is None:
+                refs_left.append(ref)
+            else:
                 pairs.append((ref, match))
-                refs_left.remove(ref)
-                entries_left.remove(match)
+                used.add(id(match))
+        entries_left = [e for e in entries if id(e) not in used]
         if len(refs_left) == 1 and len(entries_left) == 1:
             ref, entry = refs_left[0], entries_left[0]
             problems.append(_at(ref, manifest_file, (

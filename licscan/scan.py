@@ -134,9 +134,11 @@ class Scanner:
             model = self.finalize(model)
         decision = (self.policy or default_policy)(model)
         extra: dict[str, Any] = dict(model.extra)
+        extra.update(getattr(decision, "extra", None) or {})  # e.g. the waivers considered
         extra["decided_by"] = decision.decided_by
+        findings = model.findings + tuple(getattr(decision, "findings", ()))  # waiver-expired
         return replace(model, verdict=decision.verdict, verdict_reason=decision.reason,
-                       extra=extra)
+                       findings=findings, extra=extra)
 
     # -- the scan ------------------------------------------------------------------------
     def scan(self, refs: Sequence[ModelRef]) -> ScanResult:

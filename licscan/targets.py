@@ -39,8 +39,12 @@ def _printable(text: str) -> str:
 
 
 def _from_url(url: str, origin: Origin) -> ModelRef:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or parts.hostname not in _HUB_HOSTS:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise UsageError(f"not a valid URL: {_printable(url)!r} ({exc})") from exc
+    if parts.scheme not in ("http", "https") or hostname not in _HUB_HOSTS:
         raise UsageError(f"not a Hugging Face Hub URL: {_printable(url)!r}")
     segments = [unquote(s) for s in parts.path.split("/") if s]
     repo_type = "model"

@@ -57,14 +57,15 @@ POLICY = "policy:\n  deny: [non-commercial]\n  allow: [MIT, apache-2.0]\n"
 def test_the_action_writes_summary_outputs_sarif_and_fails_on_deny(tmp_path: Path) -> None:
     root = workspace(tmp_path / "ws", {"mit-model": "mit", "nc-model": "cc-by-nc-4.0",
                                        "apache-model": "apache-2.0"}, POLICY)
-    done, outputs, summary = run_action(root, formats="json,sarif,markdown")
+    done, outputs, summary = run_action(root)  # the default formats, HTML included
     assert done.returncode == 1, done.stdout + done.stderr
     assert {k: outputs[k] for k in ("verdict", "failed", "models", "allow", "review", "deny",
                                     "errors")} == {
         "verdict": "deny", "failed": "true", "models": "3", "allow": "2", "review": "0",
         "deny": "1", "errors": "0"}
     assert outputs["report-dir"] == "licscan-report"
-    for fmt, ext in (("json", "json"), ("sarif", "sarif"), ("markdown", "md")):
+    assert "<html" in (root / outputs["html-file"]).read_text().lower()
+    for fmt, ext in (("json", "json"), ("sarif", "sarif"), ("markdown", "md"), ("html", "html")):
         assert outputs[f"{fmt}-file"] == f"licscan-report/licscan.{ext}"
         assert (root / outputs[f"{fmt}-file"]).is_file()
     assert summary.startswith("## ❌ licscan: 1 deny, 0 review, 2 allow")

@@ -10,9 +10,9 @@ import importlib.util
 import json
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -28,7 +28,7 @@ from licscan.identify import (
 )
 from licscan.identify.guards import compare_marks, outside_flag
 from licscan.rulepack import RulePack, load_rulepack
-from tests.conftest import REPO, corpus_dir
+from tests.conftest import CORPUS, REPO, corpus_dir
 
 
 def _load(path: Path, name: str) -> ModuleType:
@@ -46,7 +46,6 @@ MANIFEST = BUILD.MANIFEST
 NAMES = [name for name, *_ in MANIFEST]
 EXPECTED = {name: tuple(i.strip() for i in ids.split(" AND ")) for name, ids, *_ in MANIFEST}
 FORMATS = [v for v in BENCH.VARIANTS if v != "pristine"]
-EDITS = ["version", "threshold", "noncommercial", "negation", "party", "inserted", "truncated"]
 
 
 @pytest.fixture(scope="module")
@@ -117,32 +116,31 @@ def test_llama3_license_file_has_the_use_policy_appended(pack: RulePack) -> None
 # --- adversarial edits: never the unmodified license ------------------------------------
 
 
-def _edited(name: str, edit: str, pack: RulePack) -> str | None:
-    text = read(name)
-    rule = pack.get(EXPECTED[name][0])
-    edits: dict[str, Callable[[], str | None]] = {
-        "version": lambda: BENCH.edit_version(text, rule.version if rule else None),
-        "threshold": lambda: BENCH.edit_threshold(text),
-        "noncommercial": lambda: BENCH.edit_noncommercial(text),
-        "negation": lambda: BENCH.edit_negation(text),
-        "party": lambda: BENCH.edit_party(text),
-        "inserted": lambda: BENCH.edit_inserted(text),
-        "truncated": lambda: BENCH.truncate(text),
-    }
-    return edits[edit]()
+def _edit_cases() -> list[object]:
+    """The bench's edits that apply to each corpus text (decided when tests are collected)."""
+    if not CORPUS.is_dir():
+        return [pytest.param(None, id="corpus-missing")]  # corpus_dir() skips, or fails in CI
+    return [pytest.param(case, id=case.name)
+            for case in BENCH.cases(CORPUS, load_rulepack()) if case.group == "edit"]
 
 
-@pytest.mark.parametrize("edit", EDITS)
-@pytest.mark.parametrize("name", NAMES)
-def test_adversarial_edits_are_never_the_original(name: str, edit: str, pack: RulePack) -> None:
-    edited = _edited(name, edit, pack)
-    if edited is None:
-        pytest.skip(f"no {edit} edit applies to {name}")
-    result = identify_text(edited, pack)
+@pytest.mark.parametrize("case", _edit_cases())
+def test_adversarial_edits_are_never_the_original(case: Any, pack: RulePack) -> None:
+    if case is None:
+        corpus_dir()
+        return
+    result = identify_bytes(case.data, pack)
     assert result.status in ("modified", "unknown"), result.to_dict()
-    if len(EXPECTED[name]) == 1:  # (in a file of two texts, the untouched one may be exact)
-        assert not any(m.rule_id == EXPECTED[name][0] and m.status == "identified"
+    if len(case.expected) == 1:  # (in a file of two texts, the untouched one may be exact)
+        assert not any(m.rule_id == case.expected[0] and m.status == "identified"
                        for m in result.matches)
+
+
+def test_every_kind_of_edit_is_exercised() -> None:
+    kinds = {case.kind for case in BENCH.cases(corpus_dir(), load_rulepack())
+             if case.group == "edit"}
+    assert kinds == {"version", "threshold", "noncommercial", "negation", "party", "inserted",
+                     "truncated"}
 
 
 def test_scancodes_llama_mistake_is_reported_as_a_version_difference(pack: RulePack) -> None:

@@ -139,8 +139,14 @@ def test_check_decides_from_the_lock_with_the_current_policy(project: Path) -> N
     config.write_text(config.read_text().replace(expires, "2020-01-01"))
     done = licscan(project, "check")
     assert done.returncode == 1
-    assert f"licscan.yaml:{10}: waivers[0] models/llama-model: expired on 2020-01-01; it no " \
+    assert "licscan.yaml:10: waivers[0] models/llama-model: expired on 2020-01-01; it no " \
            "longer applies" in done.stdout
+    config.write_text(config.read_text().replace("model: models/llama-model", "model: acme/gone"))
+    done = licscan(project, "check")
+    assert "licscan.yaml:10: waivers[0] acme/gone: expired on 2020-01-01" in done.stdout
+    config.write_text(config.read_text().replace("2020-01-01", expires))
+    done = licscan(project, "check")
+    assert "licscan.yaml:10: waivers[0] acme/gone: matches no model in models.yaml" in done.stdout
 
 
 def test_check_fails_on_review_when_asked(project: Path) -> None:
@@ -253,3 +259,12 @@ def test_check_and_lock_are_licscan_commands() -> None:
 
     assert _LazyGroup._commands.get("check", ("",))[0] == "licscan.cli.check"
     assert _LazyGroup._commands.get("lock", ("",))[0] == "licscan.cli.lock"
+
+
+def test_a_model_listed_twice_is_not_a_lockfile_problem(project: Path) -> None:
+    with (project / "models.yaml").open("a") as fh:
+        fh.write("  - path: models/mit-model\n")
+    assert licscan(project, "lock").returncode == 0
+    done = licscan(project, "check")
+    assert done.returncode == 0, done.stdout
+    assert "4 model(s): 4 allow" in done.stdout

@@ -3,11 +3,13 @@ report, with bounded retries and bounded wall time (bounds are generous: they ca
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -74,10 +76,20 @@ def test_cli_scan_with_faults_completes(hub: HubDouble, tmp_path: Path) -> None:
     assert models["acme/limited"]["license"]["expression"] == "MIT"
     assert models["meta/gated"]["status"] == "ok" and models["meta/gated"]["gated"] == "manual"
     assert models["acme/fine"]["status"] == "ok"
-    assert hub.count(repo_id="acme/slow", kind="info") == 3  # 1 + 2 retries
+    assert _eventually(lambda: hub.count(repo_id="acme/slow", kind="info") == 3)  # 1 + 2
     assert hub.count(repo_id="acme/down", kind="info") == 3
     assert hub.count(repo_id="acme/limited", kind="info") == 2
     assert hub.count(repo_id="acme/fine") == 1 + 2 * 2
+
+
+def _eventually(condition: Callable[[], bool], within_s: float = 30) -> bool:
+    """The double logs a delayed request when its delay ends, after the client gave up."""
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_rate_limit_reset_is_honoured(hub: HubDouble) -> None:
@@ -184,15 +196,19 @@ def test_every_client_request_gets_a_timeout(hub: HubDouble) -> None:
     assert time.monotonic() - started < 30
 
 
-@pytest.mark.xfail(strict=True, reason="Scanner.scan calls .result() as it submits, so models "
-                   "are fetched one at a time; fix in the report (then drop this mark)")
+# Known bug, patch in the report (the mark lifts itself once Scanner.scan is fixed).
+SERIAL_BUG = ".result() for ref in refs" in inspect.getsource(Scanner.scan)
+
+
+@pytest.mark.xfail(SERIAL_BUG, strict=True, reason="Scanner.scan waits for each model's "
+                   "result before submitting the next, so models are fetched one at a time")
 def test_models_are_fetched_concurrently(hub: HubDouble, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every fetch waits until `jobs` fetches are in flight at once: serialised, none would."""
     import threading
 
     ids = [f"acme/m{i}" for i in range(4)]
     _add(hub, *ids)
-    barrier = threading.Barrier(4, timeout=20)
+    barrier = threading.Barrier(4, timeout=10)
     real_fetch = HubSource.fetch
 
     def fetch(self: HubSource, ref: object) -> object:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from licscan.cli.common import exit_code, write_output
 from licscan.errors import UsageError
 from licscan.model import ModelRef, ScanResult
+
+if TYPE_CHECKING:
+    from licscan.config import Config
 
 FORMAT_CHOICES = ["text", "json", "html", "markdown", "sarif", "spdx-json"]
 
@@ -22,6 +26,8 @@ class RunSettings:
     timeout: float = 20.0
     rules: tuple[str, ...] = ()
     context_file: str | None = None
+    config_file: str | None = None  # --config; None: licscan.yaml found from here, if any
+    use_config: bool = True  # False for --no-config and the demo
     offline: bool = False
     lineage: bool = True
     datasets: bool = True
@@ -53,15 +59,35 @@ def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
                           rules_dirs=settings.rules, offline=settings.offline,
                           lineage=settings.lineage, datasets=settings.datasets,
                           max_depth=settings.max_depth)
-    pack = load_rulepack(settings.rules)
     context = load_context(settings.context_file) if settings.context_file else None
-    scanner = Scanner(options, pack, policy=context_decision, finalize=Assessor(pack, context))
-    scanner.context_dict = context.to_dict() if context else None
-    result = scanner.scan(refs)
+    config = _config(settings)
+    if config is not None:
+        from dataclasses import replace
+
+        from licscan.policy import configured_scanner
+
+        scanner, _policy = configured_scanner(config, options, context)
+        result = replace(scanner.scan(refs), config_file=config.file)
+    else:
+        pack = load_rulepack(settings.rules)
+        scanner = Scanner(options, pack, policy=context_decision,
+                          finalize=Assessor(pack, context))
+        scanner.context_dict = context.to_dict() if context else None
+        result = scanner.scan(refs)
     write_output(render(result, settings.fmt), settings.output)
     if settings.output not in (None, "-"):
         click.echo(render(result, "text"), nl=False)
     return result
+
+
+def _config(settings: RunSettings) -> Config | None:
+    """--config FILE, else licscan.yaml from here up to the git root, else None."""
+    from licscan.config import find_config, load_config
+
+    if not settings.use_config:
+        return None
+    path = settings.config_file or find_config()
+    return load_config(path) if path else None
 
 
 @click.command("scan")
@@ -72,8 +98,13 @@ def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report here (the terminal still gets the table).")
-@click.option("--fail-on", type=click.Choice(["deny", "review"]), default="deny",
-              show_default=True, help="Exit 1 when a model's verdict is at or above this.")
+@click.option("--fail-on", type=click.Choice(["deny", "review"]), default=None,
+              help="Exit 1 when a model's verdict is at or above this "
+                   "(default: the config's fail_on, else deny).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True),
+              help="licscan.yaml: context, policy, waivers (default: found from here up to "
+                   "the git root).")
+@click.option("--no-config", is_flag=True, help="Ignore licscan.yaml; use the default policy.")
 @click.option("--context", "context_file", type=click.Path(dir_okay=False, exists=True),
               help="Your situation (use, monthly_active_users, annual_revenue_usd, regions, "
                    "distribution) to evaluate conditional terms against.")
@@ -90,19 +121,23 @@ def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
 @click.option("--datasets/--no-datasets", default=True, show_default=True,
               help="Read the licenses of the training datasets a card names.")
 def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
-                 output: str | None, fail_on: str, context_file: str | None, jobs: int,
-                 timeout: float, rules: tuple[str, ...], lineage: bool, max_depth: int,
-                 datasets: bool) -> int:
+                 output: str | None, fail_on: str | None, config_file: str | None,
+                 no_config: bool, context_file: str | None, jobs: int, timeout: float,
+                 rules: tuple[str, ...], lineage: bool, max_depth: int, datasets: bool) -> int:
     """Scan models: Hub ids (owner/name[@rev]), Hub URLs or local model folders.
 
     Set HF_TOKEN to read gated or private repositories.
     """
+    settings = RunSettings(fmt=fmt, output=output, jobs=jobs, timeout=timeout, rules=rules,
+                           context_file=context_file, config_file=config_file,
+                           use_config=not no_config, lineage=lineage, datasets=datasets,
+                           max_depth=max_depth)
+    config = _config(settings)
+    if not targets and not manifests and config is not None and config.manifest.is_file():
+        manifests = (str(config.manifest),)
     refs = _refs(targets, manifests)
-    result = run_scan(refs, RunSettings(fmt=fmt, output=output, jobs=jobs, timeout=timeout,
-                                        rules=rules, context_file=context_file,
-                                        lineage=lineage, datasets=datasets,
-                                        max_depth=max_depth))
-    return exit_code(result, fail_on)
+    result = run_scan(refs, settings)
+    return exit_code(result, fail_on or (config.policy.fail_on if config else "deny"))
 
 
 @click.command("demo")
@@ -123,6 +158,6 @@ def demo_command(output: str, fmt: str | None) -> int:
                      ".txt": "text"}.get(Path(output).suffix.lower(), "html")
     refs = _refs((), ((str(root / "models.yaml"), "examples/models.yaml"),))
     run_scan(refs, RunSettings(fmt=chosen, output=output, jobs=4, timeout=5.0, offline=True,
-                               context_file=str(root / "context.yaml")))
+                               context_file=str(root / "context.yaml"), use_config=False))
     click.echo(f"\nreport written to {output}")
     return 0

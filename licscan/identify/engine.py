@@ -41,6 +41,7 @@ MODIFIED_SHARE = 0.02  # unguarded differences above this share of the text: mod
 SHORT_TEXT = 400  # tokens: a text this short that names a license refers to it
 TITLE_TEXT = 100  # tokens: a passage this long that starts with a title is that license
 TITLE_SENTENCES = 5  # how far into a passage its title may start
+LONG_TEXT_SENTENCES = 200  # an unknown long text is searched this far for license names
 ALTERNATIVES = 3
 MIN_ALTERNATIVE = 5.0  # percent: less similar texts are not worth naming
 
@@ -83,7 +84,8 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None
             rest.append(passage)
     reason = None
     if comparisons:
-        matches = _flag_surroundings(pack, norm, comparisons, rest, matches)
+        if not _prose(filename):
+            matches = _flag_surroundings(pack, norm, comparisons, rest, matches)
         matches += _policies_in_changes(pack, norm, comparisons, phrases, known)
     elif not matches:
         matches, reason = _references(pack, norm, rest, phrases, filename)
@@ -221,12 +223,13 @@ def _policies_in_changes(pack: RulePack, norm: Normalized, comparisons: Sequence
 def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[int]],
                 phrases: PhraseIndex, filename: str | None) -> tuple[list[TextMatch], str | None]:
     numbers = [n for p in passages for n in p]
+    long_text = sum(len(_passage_tokens(norm, p)) for p in passages) > SHORT_TEXT
+    if long_text and not _prose(filename):
+        numbers = numbers[:LONG_TEXT_SENTENCES]  # only to say what it names
     found = mentions(norm, numbers, phrases)
     if not found:
         return [], None
-    size = sum(len(_passage_tokens(norm, p)) for p in passages)
-    named = (filename or "").rsplit("/", 1)[-1].lower().startswith(("readme", "notice"))
-    if size > SHORT_TEXT and not named:
+    if long_text and not _prose(filename):
         ids = sorted({r for m in found for r in m.rule_ids})
         return [], "no license text recognised; the text names " + ", ".join(ids[:5])
     out: dict[str, TextMatch] = {}
@@ -240,6 +243,11 @@ def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[in
         line = norm.lines[mention.token]
         out[chosen] = _match(pack, chosen, IDENTIFIED, confidence, "reference", (line, line))
     return list(out.values()), None
+
+
+def _prose(filename: str | None) -> bool:
+    """README and NOTICE files talk about licenses; text around a license there is normal."""
+    return (filename or "").rsplit("/", 1)[-1].lower().startswith(("readme", "notice"))
 
 
 def _alternatives(similar: Sequence[Similar], matched: set[str], norm: Normalized,

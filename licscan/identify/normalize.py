@@ -123,7 +123,7 @@ def clean(text: str) -> str:
 # and version numbers ("Llama 3.1", "Version: 2.1") are never taken for list numbering.
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
 _MARKER = re.compile(
-    rf"((?<=[.;])[\"'”’)\]*_]*\s{_MARKUP}*)"
+    rf"([.;][\"'”’)\]*_]*\s{_MARKUP}*)"
     r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
     r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
 _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)
@@ -132,6 +132,7 @@ _COPYRIGHT_SIGN = re.compile(r"\(c\)|©|\b(?:19|20)\d\d\b|all\s+rights\s+reserve
                              re.I)
 _STATEMENT_END = re.compile(r"[.;:!?](?=[\"'”’)\]]*(?:\s|$))|\n[ \t]*\n")
 _LEAD = " \t#>*_|-•"
+_NOT_NEWLINE = re.compile(r"[^\n]")
 _CLOSERS = "\"'”’)]"
 
 
@@ -165,14 +166,14 @@ def _drop_copyright(text: str) -> str:
         if not _COPYRIGHT_SIGN.search(text, start, end):
             continue
         out.append(text[done:start])
-        out.append("".join(ch if ch == "\n" else " " for ch in text[start:end]))
+        out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
         done = end
     out.append(text[done:])
     return "".join(out)
 
 
 def _starts_clause(text: str, start: int) -> bool:
-    before = text[:start]
+    before = text[max(0, start - 300):start]  # enough for a title line and a blank line
     core = before.rstrip(_LEAD)
     if not core.strip():
         return True

@@ -169,7 +169,6 @@ class Comparison:
 
     region: Region
     attributed: list[int] = field(default_factory=list)  # sentences that belong to the text
-    outside: list[int] = field(default_factory=list)  # sentences of the block that do not
     changed: list[int] = field(default_factory=list)  # attributed sentences that differ
     differences: list[Difference] = field(default_factory=list)
     matched_tokens: int = 0  # reference tokens in equal sentences
@@ -201,9 +200,9 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
     if not equal:
         _changed(scan, result, list(range(region.first, region.last + 1)),
                  [j for j in range(len(ref.sentence_hashes)) if j not in ref.optional])
-        result.outside = [i for i in range(low, high + 1) if i < region.first or i > region.last]
         return _finish(scan, result)
     first_equal, last_equal = equal[0], equal[-1]
+    matched: set[int] = set()
     for number, (tag, i1, i2, j1, j2) in enumerate(ops):
         mine = list(range(low + i1, low + i2))
         theirs = [j for j in range(j1, j2) if j not in ref.optional]
@@ -211,29 +210,22 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
         if tag == "equal":
             result.attributed.extend(mine)
             result.matched_tokens += sum(ref.sentence_tokens[j1:j2])
-        elif tag == "insert" or (tag == "replace" and not mine):
+            matched.update(range(j1, j2))
+        elif tag == "insert":
             _removed(scan, result, theirs, low + i1)
-        elif not theirs:  # scanned text only: around the license, or added inside it
-            if edge:
-                result.outside.extend(mine)
-            else:
+        elif not theirs:  # scanned text only: around the license (left out), or added inside
+            if not edge:
                 _added(scan, result, mine)
         elif edge:
             # next to the license: the sentences nearest to it are the changed ones
             keep = min(len(mine), len(theirs) + 1)
             near = mine[-keep:] if number < first_equal else mine[:keep]
-            result.outside.extend(i for i in mine if i not in near)
             _changed(scan, result, near, theirs)
         else:
             _changed(scan, result, mine, theirs)
     result.reference_tokens = result.matched_tokens + sum(
-        ref.sentence_tokens[j] for j in range(len(ref.sentence_hashes))
-        if j not in ref.optional and not _is_matched(ops, j))
+        t for j, t in enumerate(ref.sentence_tokens) if j not in ref.optional and j not in matched)
     return _finish(scan, result)
-
-
-def _is_matched(ops: Sequence[tuple[str, int, int, int, int]], j: int) -> bool:
-    return any(tag == "equal" and j1 <= j < j2 for tag, _i1, _i2, j1, j2 in ops)
 
 
 def _finish(scan: Scan, result: Comparison) -> Comparison:
@@ -251,6 +243,12 @@ def _finish(scan: Scan, result: Comparison) -> Comparison:
         result.lines = (norm.sentences[result.attributed[0]].first_line,
                         norm.sentences[result.attributed[-1]].last_line)
     result.differences.sort(key=lambda d: d.line or 0)
+    if len(result.differences) > MAX_DIFFERENCES:
+        rest = result.differences[MAX_DIFFERENCES:]
+        del result.differences[MAX_DIFFERENCES:]
+        result.differences.append(Difference(
+            "changed", f"{len(rest)} more differing passages", rest[0].line,
+            any(d.guarded for d in rest), "not listed"))
     return result
 
 
