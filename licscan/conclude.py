@@ -108,7 +108,8 @@ def _file_findings(files: Sequence[FileEvidence]) -> list[Finding]:
         if blob.status != "ok":
             findings.append(Finding("license-file-unreadable", "review",
                                     f"{blob.path}: {blob.reason}", (item.evidence,)))
-        elif ident is not None and ident.status == "unknown" and item.evidence.kind != "notice-file":
+        elif (ident is not None and ident.status == "unknown"
+              and item.evidence.kind != "notice-file"):
             why = ident.reason or "not a license text licscan knows"
             findings.append(Finding("license-text-unidentified", "review",
                                     f"{blob.path}: {why}", (item.evidence,)))

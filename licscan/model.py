@@ -6,8 +6,8 @@ references (ModelRef) -> sources (Snapshot) -> evidence (Evidence) -> conclusion
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 

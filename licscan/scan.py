@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from licscan import __version__
@@ -44,8 +44,8 @@ class ScanOptions:
 def timestamp() -> str:
     """Now, or SOURCE_DATE_EPOCH for reproducible reports."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and epoch.isdigit() \
-        else datetime.now(timezone.utc).replace(microsecond=0)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit() \
+        else datetime.now(UTC).replace(microsecond=0)
     return moment.isoformat().replace("+00:00", "Z")
 
 

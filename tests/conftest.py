@@ -22,7 +22,7 @@ import pytest  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 
-pytest_plugins = ["tests.hubdouble.fixtures"] if (Path(__file__).parent / "hubdouble" / "fixtures.py").is_file() else []
+pytest_plugins = ["tests.hubdouble.fixtures"]
 
 
 def corpus_dir() -> Path:

@@ -15,7 +15,7 @@ import pytest
 
 from licscan.model import FileBlob, ModelRef, Snapshot
 from licscan.report import render
-from licscan.scan import ScanOptions, Scanner
+from licscan.scan import Scanner, ScanOptions
 from licscan.sources.cache import KEYED_FIELDS, STORED_FIELDS, SnapshotCache, cache_root
 from licscan.sources.hub import HubSettings, HubSource
 from licscan.targets import parse_target
@@ -74,8 +74,7 @@ def test_roundtrip_keeps_every_field(tmp_path: Path) -> None:
         ref=ref, source="hub", revision=sha, card_data={"license": "mit", "n": [1, 2.5, None]},
         card_data_origin="README.md", readme=FileBlob("README.md", 3, None, None, "too-large",
                                                       "big"),
-        files=(FileBlob("LICENSE", 3, "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
-                        b"foo"),
+        files=(FileBlob("LICENSE", 3, _sha256(b"foo"), b"foo"),
                FileBlob("NOTICE", 0, None, None, "too-large", "big")),
         listing=("LICENSE", "NOTICE", "README.md"), gated=None, private=True, tags=("x:y",),
         notes=("a note",), card_problem="bad", card_problem_line=3)

@@ -7,7 +7,8 @@ from licscan.card import decode_text, license_section, parse_card
 
 
 def test_front_matter_parsed() -> None:
-    card = parse_card("---\nlicense: llama3.1\nbase_model: [a/b, c/d]\ndate: 2024-01-01\n---\n# T\n")
+    card = parse_card(
+        "---\nlicense: llama3.1\nbase_model: [a/b, c/d]\ndate: 2024-01-01\n---\n# T\n")
     assert card.data == {"license": "llama3.1", "base_model": ["a/b", "c/d"],
                          "date": "2024-01-01"}
     assert card.body.startswith("# T") and card.body_first_line == 6

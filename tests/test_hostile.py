@@ -22,7 +22,7 @@ from licscan.card import decode_text, parse_card
 from licscan.errors import ManifestError, SourceError, UsageError
 from licscan.model import ModelRef, ModelResult
 from licscan.report import render
-from licscan.scan import ScanOptions, Scanner
+from licscan.scan import Scanner, ScanOptions
 from licscan.sources.files import MAX_FILE_BYTES
 from licscan.sources.hub import HubSettings, HubSource, parse_info, safe_repo_path
 from licscan.sources.local import fetch_local
@@ -105,7 +105,7 @@ def test_control_characters_in_a_manifest(tmp_path: Path) -> None:
 
 
 def test_alias_bomb_is_refused_quickly() -> None:
-    with pytest.raises(safeyaml.YamlProblem, match="anchors|aliases"):
+    with pytest.raises(safeyaml.YamlProblem, match=r"anchors|aliases"):
         safeyaml.load(BOMB)
 
 
@@ -374,7 +374,7 @@ def _evil_files(marker: Path) -> dict[str, bytes | str]:
 def test_malicious_payload_is_live(tmp_path: Path) -> None:
     """The payloads below would leave a marker if anything ran them."""
     files = _evil_files(tmp_path)
-    pickle.loads(files["pytorch_model.bin"])  # noqa: S301 - on purpose, to prove it is live
+    pickle.loads(files["pytorch_model.bin"])
     assert (tmp_path / "unpickled").exists()
     exec(compile(str(files["modeling_evil.py"]), "modeling_evil.py", "exec"), {})
     assert (tmp_path / "imported").exists()

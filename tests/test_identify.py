@@ -299,6 +299,23 @@ def test_references_name_the_license(text: str, rule_id: str, pack: RulePack) ->
     assert match.confidence <= 90 and match.lines == (1, 1)
 
 
+def test_spdx_license_identifier_lines(pack: RulePack) -> None:
+    result = identify_text("# SPDX-License-Identifier: Apache-2.0 AND MIT\nimport os\n", pack)
+    assert [(m.rule_id, m.matcher, m.lines) for m in result.matches] == [
+        ("apache-2.0", "reference", (1, 1)), ("mit", "reference", (1, 1))]
+    # a list of matches means "all of them": a choice is not claimed
+    assert identify_text("SPDX-License-Identifier: MIT OR Apache-2.0", pack).matches == ()
+
+
+def test_text_around_a_license_counts_in_license_files_not_in_readmes(pack: RulePack) -> None:
+    text = ("Commercial use of this model needs our written approval.\n\n"
+            + read("mit.txt"))
+    in_license = identify_text(text, pack, "LICENSE")
+    assert in_license.status == "modified"
+    assert in_license.matches[0].differences[0].kind == "added"
+    assert identify_text(text, pack, "README.md").status == "identified"
+
+
 def test_readme_license_section_with_two_licenses(pack: RulePack) -> None:
     section = ("The model weights are released under the Llama 3 Community License.\n"
                "The training code is available under the MIT License.\n")

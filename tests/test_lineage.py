@@ -6,7 +6,7 @@ import pytest
 
 from licscan.lineage import parents_of
 from licscan.model import ModelResult
-from licscan.scan import ScanOptions, Scanner
+from licscan.scan import Scanner, ScanOptions
 from licscan.sources.hub import HubSettings
 from licscan.targets import parse_target
 from tests.hubdouble import HubDouble, RepoSpec
@@ -132,8 +132,8 @@ def test_depth_limit(hub: HubDouble) -> None:
 
 
 def test_non_commercial_dataset(hub: HubDouble) -> None:
-    hub.add_dataset(RepoSpec("lab/nc-data", files={"README.md": "---\nlicense: cc-by-nc-4.0\n---\n"}))
-    hub.add_dataset(RepoSpec("lab/open-data", files={"README.md": "---\nlicense: cc-by-4.0\n---\n"}))
+    hub.add_dataset(RepoSpec("lab/nc-data", files=card("cc-by-nc-4.0")))
+    hub.add_dataset(RepoSpec("lab/open-data", files=card("cc-by-4.0")))
     hub.add_model(RepoSpec("acme/trained", files=card(
         "apache-2.0", extra="datasets:\n  - lab/nc-data\n  - lab/open-data\n  - lab/missing\n")))
     model = scan(hub, "acme/trained")["acme/trained"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from licscan.scan import ScanOptions, Scanner
+from licscan.scan import Scanner, ScanOptions
 from licscan.sources.hub import HubSettings, HubSource, wait_hint
 from licscan.targets import parse_target
 from tests.hubdouble import Fault, HubDouble, RepoSpec

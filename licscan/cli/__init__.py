@@ -10,6 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import ClassVar
 
 import click
 
@@ -22,7 +23,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 class _LazyGroup(click.Group):
     """Commands are imported on use, so `licscan --help` and `licscan check` stay fast."""
 
-    _commands = {
+    _commands: ClassVar[dict[str, tuple[str, str, str]]] = {
         "scan": ("licscan.cli.scan", "scan_command", "Scan models and report their licenses."),
         "demo": ("licscan.cli.scan", "demo_command", "Scan the bundled examples offline."),
         "identify": ("licscan.cli.identify", "identify_command",

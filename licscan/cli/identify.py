@@ -27,9 +27,14 @@ def identify_command(ctx: click.Context, files: tuple[Path, ...], fmt: str,
     and the passages that differ from the reference text."""
     from licscan.errors import UsageError
     from licscan.identify import identify_bytes
+    from licscan.identify.index import pack_index
     from licscan.rulepack import load_rulepack
 
     pack = load_rulepack(rules)
+    stale = pack_index(pack).skipped
+    if stale:
+        click.echo(f"warning: {len(stale)} fingerprint(s) were made by another licscan version "
+                   f"and are ignored ({', '.join(stale[:3])}); add those texts again", err=True)
     results = []
     for path in files:
         try:

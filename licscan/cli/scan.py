@@ -52,7 +52,7 @@ def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
     from licscan.context import load_context
     from licscan.report import render
     from licscan.rulepack import load_rulepack
-    from licscan.scan import ScanOptions, Scanner
+    from licscan.scan import Scanner, ScanOptions
     from licscan.sources.hub import HubSettings
 
     options = ScanOptions(jobs=settings.jobs, hub=HubSettings(timeout=settings.timeout),

@@ -20,6 +20,7 @@ from licscan.identify.reference import (
     mentions,
     phrase_index,
     resolve,
+    spdx_identifiers,
     title_at,
     with_version_line,
 )
@@ -33,14 +34,22 @@ from licscan.identify.result import (
     TextMatch,
     overall_status,
 )
-from licscan.identify.similarity import Candidate as Similar
-from licscan.identify.similarity import Comparison, Scan, candidates, compare, find_regions, prepare
+from licscan.identify.similarity import (
+    Comparison,
+    Scan,
+    Similar,
+    candidates,
+    compare,
+    find_regions,
+    prepare,
+)
 from licscan.rulepack import RulePack
 
 MODIFIED_SHARE = 0.02  # unguarded differences above this share of the text: modified
 SHORT_TEXT = 400  # tokens: a text this short that names a license refers to it
 TITLE_TEXT = 100  # tokens: a passage this long that starts with a title is that license
 TITLE_SENTENCES = 5  # how far into a passage its title may start
+MAX_CHARS = 1_000_000  # larger files are no license text; reading them would slow hooks down
 LONG_TEXT_SENTENCES = 200  # an unknown long text is searched this far for license names
 ALTERNATIVES = 3
 MIN_ALTERNATIVE = 5.0  # percent: less similar texts are not worth naming
@@ -57,7 +66,11 @@ def identify_bytes(data: bytes, pack: RulePack, filename: str | None = None
 
 def identify_text(text: str, pack: RulePack, filename: str | None = None
                   ) -> TextIdentification:
-    """Identify the license texts in `text`; `filename` only informs the reference matcher."""
+    """Identify the license texts in `text`; `filename` (README, NOTICE) says how to read
+    text around a license and license names."""
+    if len(text) > MAX_CHARS:
+        return TextIdentification(UNKNOWN, reason=f"too large for a license text ({len(text)} "
+                                                  "characters)")
     norm = normalize(text)
     if not norm.tokens:
         return TextIdentification(UNKNOWN, reason="empty")
@@ -98,16 +111,26 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None
 
 
 def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
-    regions = find_regions(scan, similar)
-    out = []
-    last = len(scan.norm.sentences) - 1
-    for number, region in enumerate(regions):
-        # the block reaches into the neighbours: where two texts meet, each alignment
-        # takes the sentences that are in its own order
-        low = regions[number - 1].first if number else 0
-        high = regions[number + 1].last if number + 1 < len(regions) else last
-        out.append(compare(scan, region, low, high))
-    return out
+    """Every reference text found, searching again what the found ones leave: a second copy,
+    or a version that differs from its neighbour by a word (OpenMDW 1.0 then 1.1)."""
+    out: list[Comparison] = []
+    claimed: set[int] = set()
+    spans = [(0, len(scan.norm.sentences) - 1)]
+    while spans:
+        low, high = spans.pop()
+        regions = find_regions(scan, similar, low, high)
+        for number, region in enumerate(regions):
+            # the block reaches into the neighbours: where two texts meet, each alignment
+            # takes the sentences that are in its own order
+            start = regions[number - 1].first if number else low
+            end = regions[number + 1].last if number + 1 < len(regions) else high
+            comparison = compare(scan, region, start, end)
+            out.append(comparison)
+            claimed.update(comparison.attributed)
+        if regions:
+            rest = _runs([i for i in range(low, high + 1) if i not in claimed])
+            spans += [(run[0], run[-1]) for run in rest]
+    return sorted(out, key=lambda c: c.lines)
 
 
 def _runs(numbers: Sequence[int]) -> list[list[int]]:
@@ -222,6 +245,11 @@ def _policies_in_changes(pack: RulePack, norm: Normalized, comparisons: Sequence
 
 def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[int]],
                 phrases: PhraseIndex, filename: str | None) -> tuple[list[TextMatch], str | None]:
+    out: dict[str, TextMatch] = {}
+    for rule_id, line in spdx_identifiers(norm, pack):
+        out.setdefault(rule_id, _match(pack, rule_id, IDENTIFIED, 90, "reference", (line, line)))
+    if out:
+        return list(out.values()), None
     numbers = [n for p in passages for n in p]
     long_text = sum(len(_passage_tokens(norm, p)) for p in passages) > SHORT_TEXT
     if long_text and not _prose(filename):
@@ -232,7 +260,6 @@ def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[in
     if long_text and not _prose(filename):
         ids = sorted({r for m in found for r in m.rule_ids})
         return [], "no license text recognised; the text names " + ", ".join(ids[:5])
-    out: dict[str, TextMatch] = {}
     for mention in found:
         chosen = resolve(mention.rule_ids, pack)
         if chosen is None or chosen in out:

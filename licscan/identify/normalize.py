@@ -118,12 +118,12 @@ def clean(text: str) -> str:
 # --- list markers and copyright statements ---------------------------------------------
 
 # A list marker counts only where a new clause starts: after '.' or ';' (closing quotes and
-# markup in between). That test does not look at line breaks,
-# so re-wrapping a paragraph or adding markdown never changes which markers are dropped,
-# and version numbers ("Llama 3.1", "Version: 2.1") are never taken for list numbering.
+# markup in between). The test does not look at line breaks, so re-wrapping a paragraph or
+# adding markdown never changes which markers are dropped, and version numbers ("Llama 3.1",
+# "Version: 2.1") are never taken for list numbering.
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
 _MARKER = re.compile(
-    rf"([.;][\"'”’)\]*_]*\s{_MARKUP}*)"
+    rf"([.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
     r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
     r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
 _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)

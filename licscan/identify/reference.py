@@ -1,12 +1,14 @@
 """Names of licenses in text: titles, reference phrases and URLs from the rule pack.
 
-Used for short texts (a NOTICE line, a README "License" section) that name a license
-instead of containing it, and for title and version lines of texts no fingerprint matched.
+Used for short texts (a NOTICE line, a README "License" section, an SPDX-License-Identifier
+line) that name a license instead of containing it, and for title and version lines of texts
+no fingerprint matched.
 Phrases are compared as canonical token sequences, so "Llama 3" never matches "Llama 3.1".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -101,6 +103,28 @@ def _longest(tokens: Sequence[str], position: int, end: int,
             if kinds is not None:
                 return length, kinds
     return None
+
+
+_SPDX_LINE = re.compile(r"SPDX-License-Identifier:[ \t]*([^\n]+)", re.I)
+_SPDX_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
+
+
+def spdx_identifiers(norm: Normalized, pack: RulePack) -> list[tuple[str, int]]:
+    """(rule id, line) for each id on an SPDX-License-Identifier line the pack knows.
+
+    Lines with OR or WITH are left out: a match list can only say "all of these"."""
+    out = []
+    by_expression = pack.by_expression_id
+    for found in _SPDX_LINE.finditer(norm.cleaned):
+        words = _SPDX_ID.findall(found.group(1))
+        if {"OR", "WITH"} & {w.upper() for w in words}:
+            continue
+        line = norm.cleaned.count("\n", 0, found.start()) + 1
+        for word in words:
+            rule = by_expression.get(word.lower())
+            if rule is not None:
+                out.append((rule.id, line))
+    return out
 
 
 def title_at(norm: Normalized, sentence: int, index: PhraseIndex) -> frozenset[str]:

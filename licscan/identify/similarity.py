@@ -41,19 +41,19 @@ def prepare(norm: Normalized) -> Scan:
 
 
 @dataclass(frozen=True)
-class Candidate:
+class Similar:
     ref: RefText
     coverage: float  # share of the reference's shingles found in the scanned text
     dice: float  # shingle similarity of the whole scanned text and the reference
 
 
-def candidates(scan: Scan, index: PackIndex) -> list[Candidate]:
+def candidates(scan: Scan, index: PackIndex) -> list[Similar]:
     """Every reference text sharing a shingle, most similar first."""
     out = []
     for ref in index.texts:
         shared = len(scan.values_set & ref.shingles)
         if shared:
-            out.append(Candidate(ref, shared / len(ref.shingles),
+            out.append(Similar(ref, shared / len(ref.shingles),
                                  2 * shared / (len(scan.values_set) + len(ref.shingles))))
     out.sort(key=lambda c: (-c.dice, -c.coverage, c.ref.key))
     return out
@@ -68,8 +68,8 @@ class Region:
     dice: float
 
 
-def find_regions(scan: Scan, found: Sequence[Candidate]) -> list[Region]:
-    """Split the sentences into runs, each best explained by one reference text or none.
+def find_regions(scan: Scan, found: Sequence[Similar], low: int, high: int) -> list[Region]:
+    """Split sentences low..high into runs, each best explained by one reference text or none.
 
     A Viterbi pass over the sentences: a sentence scores, for each candidate, its shingle
     hits minus half its shingles (none scores 0), and every switch costs SWITCH. Similar
@@ -80,12 +80,12 @@ def find_regions(scan: Scan, found: Sequence[Candidate]) -> list[Region]:
             if c.coverage >= CANDIDATE_COVERAGE][:MAX_CANDIDATES]
     if not pool:
         return []
-    count = len(scan.norm.sentences)
-    scores = [_sentence_scores(scan, ref) for ref in pool] + [[0.0] * count]
+    count = high - low + 1
+    scores = [_sentence_scores(scan, ref)[low:high + 1] for ref in pool] + [[0.0] * count]
     states = _viterbi(scores, count)
     none = len(pool)
     runs: list[tuple[int, int, int]] = []  # first, last, state
-    for number, state in enumerate(states):
+    for number, state in enumerate(states, start=low):
         if runs and runs[-1][2] == state and runs[-1][1] == number - 1:
             runs[-1] = (runs[-1][0], number, state)
         else:
@@ -96,7 +96,7 @@ def find_regions(scan: Scan, found: Sequence[Candidate]) -> list[Region]:
         if state == none:
             continue
         if texts and texts[-1][2] == state and all(
-                s == none for s in states[texts[-1][1] + 1:first]):
+                s == none for s in states[texts[-1][1] + 1 - low:first - low]):
             texts[-1] = (texts[-1][0], last, state)
         else:
             texts.append((first, last, state))

@@ -19,7 +19,7 @@ def _row(model: ModelResult) -> tuple[str, ...]:
     rev = (model.revision or "-")[:7]
     if model.status == "error":
         lic = f"ERROR ({model.error.kind})" if model.error else "ERROR"
-        flags = ("-", "-", "-")
+        flags: tuple[str, ...] = ("-", "-", "-")
     else:
         lic = (model.license.expression if model.license else None) or "unresolved"
         flags = tuple(_SHORT.get(v, v) for v in (model.flags.commercial_use,
