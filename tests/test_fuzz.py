@@ -54,11 +54,11 @@ yaml_soup = st.lists(st.sampled_from(_YAML_BITS) | st.text(max_size=4), max_size
     "".join)
 _WORDS = st.sampled_from(["license", "mit", "a/b", "", "ü", "\x1b[1m", "1", "x y", "-", "~",
                           "2024-01-01", "no", "apache-2.0", "LICENSE", "../x"])
-scalars = (st.none() | st.booleans() | st.integers(-(2**40), 2**40) | _WORDS
-           | st.text(max_size=8) | st.floats(allow_nan=False))
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
+scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | _WORDS | st.text(max_size=8)
+json_values = st.recursive(scalars | st.floats(allow_nan=False),
+                           lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(_WORDS | st.text(max_size=6), inner, max_size=3),
-                           max_leaves=8)
+                           max_leaves=6)
 _TARGET_BITS = ["acme", "/", "m", "@", "main", "..", ".", "-", "_", "hf:", "https://", "http://",
                 "huggingface.co", "hf.co", "evil.com", "@", "tree", "blob", "resolve",
                 "datasets", "spaces", "%2F", "%2e", "?", "#", ":", "[", "]", "~", "\\", "\x00",
@@ -121,11 +121,11 @@ _yaml_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False)
     | _yaml_text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_yaml_text, inner, max_size=3),
-    max_leaves=8)
+    max_leaves=5)
 
 
 @FUZZ
-@given(st.dictionaries(_yaml_text, _yaml_values, max_size=4))
+@given(st.dictionaries(_yaml_text, _yaml_values, max_size=3))
 def test_front_matter_round_trips(data: dict[str, Any]) -> None:
     dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     card = parse_card(f"---\n{dumped}---\n# body\n")
@@ -167,11 +167,10 @@ def test_parse_target_raises_only_usage_error(text: str) -> None:
 
 
 _manifest_items = st.lists(
-    target_text | st.fixed_dictionaries({}, optional={"id": target_text | json_values,
-                                                      "revision": target_text | json_values,
-                                                      "path": st.sampled_from([".", "..", "x"]),
-                                                      "other": json_values}) | json_values,
-    max_size=5)
+    target_text | scalars | st.fixed_dictionaries({}, optional={
+        "id": target_text | scalars, "revision": target_text | scalars,
+        "path": st.sampled_from([".", "..", "x", "/"]), "other": scalars}),
+    max_size=4)
 
 
 @FUZZ
@@ -255,16 +254,15 @@ def test_printable_leaves_no_control_characters(text: str) -> None:
 
 _names = st.sampled_from(["LICENSE", "README.md", "../LICENSE", "/etc/passwd", "a/../b", "a//b",
                           "a\\b", "NOTICE\x1b", "", ".", "x/./LICENSE"]) | st.text(max_size=20)
-_siblings = st.lists(st.fixed_dictionaries({"rfilename": _names | json_values},
-                                           optional={"size": json_values}) | json_values,
-                     max_size=8)
+_siblings = st.lists(st.fixed_dictionaries({"rfilename": _names | scalars},
+                                           optional={"size": scalars}) | scalars, max_size=6)
 
 
 @FUZZ
 @given(st.fixed_dictionaries({}, optional={
-    "sha": st.sampled_from(["a" * 40, "A" * 40, "../" + "a" * 37]) | json_values,
-    "siblings": _siblings | json_values, "cardData": json_values, "gated": json_values,
-    "private": json_values, "tags": json_values}) | json_values)
+    "sha": st.sampled_from(["a" * 40, "A" * 40, "../" + "a" * 37]) | scalars,
+    "siblings": _siblings | scalars, "cardData": json_values, "gated": scalars,
+    "private": scalars, "tags": st.lists(scalars, max_size=3) | scalars}) | json_values)
 def test_parse_info_validates_everything(data: Any) -> None:
     try:
         info = parse_info(data)
@@ -299,19 +297,48 @@ def test_wait_hint_is_finite_and_non_negative(headers: dict[str, str]) -> None:
 _REF = ModelRef(kind="hub", target="acme/m", repo_id="acme/m")
 _CACHE = SnapshotCache(_TMP / "cache")
 _ENTRY = _CACHE._repo_dir("model", "acme/m") / f"snap-{'a' * 40}.json"
+_BLOB = {"path": "LICENSE", "size": 3, "status": "ok", "reason": None,
+         "sha256": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}
+_VALID = {"format": 1, "repo_type": "model", "repo_id": "acme/m", "revision": "a" * 40,
+          "max_file_bytes": 10, "complete": True, "stored_at": "x", "snapshot": {
+              "card_data": {"license": "mit"}, "card_data_origin": "README.md", "readme": None,
+              "files": [_BLOB], "listing": ["LICENSE"], "gated": None, "private": False,
+              "tags": [], "notes": [], "card_problem": None, "card_problem_line": None}}
+
+
+def _mutate(path: tuple[str, ...], value: Any) -> bytes:
+    entry = json.loads(json.dumps(_VALID))
+    target = entry
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return json.dumps(entry).encode()
+
+
+_FIELDS = st.sampled_from([(k,) for k in _VALID] + [("snapshot", k) for k in STORED_FIELDS]
+                          + [("snapshot", "files", 0), ("snapshot", "files", 0, "path"),
+                             ("snapshot", "files", 0, "sha256"), ("snapshot", "files", 0, "size"),
+                             ("snapshot", "files", 0, "status")])
 
 
 @FUZZ
-@given(st.binary(max_size=200)
-       | json_values.map(lambda v: json.dumps(v).encode())
-       | st.fixed_dictionaries({"format": st.just(1), "repo_type": st.just("model"),
-                                "repo_id": st.just("acme/m"), "revision": st.just("a" * 40),
-                                "max_file_bytes": st.just(10), "complete": json_values,
-                                "snapshot": json_values | st.fixed_dictionaries(
-                                    dict.fromkeys(STORED_FIELDS, json_values))}
-                               ).map(lambda v: json.dumps(v).encode()))
+@given(st.binary(max_size=200) | st.builds(_mutate, _FIELDS, json_values | st.just("../x")))
 def test_cache_entries_never_crash_a_load(raw: bytes) -> None:
+    blob = _CACHE._blob_path(str(_BLOB["sha256"]))
+    if not blob.exists():
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        blob.write_bytes(b"foo")
     _ENTRY.parent.mkdir(parents=True, exist_ok=True)
     _ENTRY.write_bytes(raw)
     snapshot = _CACHE.load(_REF, "a" * 40, 10, allow_incomplete=True)
     assert snapshot is None or snapshot.revision == "a" * 40
+
+
+def test_the_cache_fuzzer_starts_from_a_valid_entry() -> None:
+    _ENTRY.parent.mkdir(parents=True, exist_ok=True)
+    _ENTRY.write_bytes(_mutate(("stored_at",), "y"))
+    blob = _CACHE._blob_path(str(_BLOB["sha256"]))
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    blob.write_bytes(b"foo")
+    snapshot = _CACHE.load(_REF, "a" * 40, 10)
+    assert snapshot is not None and snapshot.files[0].data == b"foo"

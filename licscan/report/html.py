@@ -378,6 +378,7 @@ def model_view(m: Any, index: int) -> dict[str, Any]:
                       "reason": _text(lic.get("reason")), "rules": _text(lic.get("rules"))},
         "license_short": _text(lic.get("expression")) or (
             "error" if m.get("status") == "error" else "unresolved"),
+        "license_name": _text(lic.get("name")),
         "flags": tri,
         "flag_rank": {k: TRI_RANK[v] for k, v in tri.items()},
         "duties": {k: flags.get(k) is True
