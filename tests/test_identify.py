@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from licscan.identify import (
     Candidate,
@@ -29,6 +31,7 @@ from licscan.identify import (
 from licscan.identify.guards import compare_marks, outside_flag
 from licscan.rulepack import RulePack, load_rulepack
 from tests.conftest import CORPUS, REPO, corpus_dir
+from tests.test_normalize import PROFILE
 
 
 def _load(path: Path, name: str) -> ModuleType:
@@ -275,6 +278,26 @@ def test_a_version_line_the_pack_has_no_text_for_is_offered_as_alternative(
     assert result.alternatives[0].rule_id == "gemma-2024-02-21"
 
 
+OWN_BODY = " ".join(f"Clause {n}. The user keeps the records of item {n} for the provider."
+                    for n in range(1, 25))
+
+
+def test_a_license_known_only_by_title_and_version_line(pack: RulePack) -> None:
+    text = ("Qwen RESEARCH LICENSE AGREEMENT\n\nQwen RESEARCH LICENSE AGREEMENT Release Date: "
+            "September 19, 2024\n\n" + OWN_BODY)
+    result = identify_text(text, pack)
+    assert result.status == "identified"
+    (match,) = result.matches
+    assert (match.rule_id, match.matcher, match.confidence) == ("qwen-research", "title", 80)
+
+
+def test_a_known_title_over_another_body_is_modified(pack: RulePack) -> None:
+    result = identify_text("LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\n\n" + OWN_BODY, pack)
+    (match,) = result.matches
+    assert (match.rule_id, match.status, match.matcher) == ("llama3.1", "modified", "title")
+    assert match.differences[0].guarded
+
+
 # --- references: NOTICE lines, README sections, URLs -------------------------------------
 
 
@@ -374,6 +397,29 @@ def test_binary_and_empty_input_is_unknown_with_a_reason(data: bytes, reason: st
     result = identify_bytes(data, pack)
     assert (result.status, result.matches, result.reason) == ("unknown", (), reason)
     assert result.expression is None
+
+
+PIECES = ["License", "licence", "Llama", "3.1", "3", ".", ";", ":", "\n", "\n\n", "Copyright",
+          "(c)", "©", "2024", "non-commercial", "1.", "a.", "(iv)", "**", "# ", "<p>", "</p>",
+          "&amp;", "&#8217;", "[x](https://x.y/z)", "https://", "www.", "All rights reserved",
+          "may", "not", "700 million", "-", "“", "”", "\u200b", "\x1b[1m", "许可", "\ufeff"]
+PACK = load_rulepack()
+
+
+@PROFILE
+@given(st.lists(st.sampled_from(PIECES), max_size=80), st.sampled_from([" ", "", "\n"]))
+def test_identify_never_crashes_on_license_like_text(pieces: list[str], glue: str) -> None:
+    result = identify_text(glue.join(pieces), PACK)
+    assert result.status in ("identified", "modified", "unknown")
+    assert (result.status == "unknown") == (not result.matches)
+    assert json.loads(json.dumps(result.to_dict())) == result.to_dict()
+
+
+@PROFILE
+@given(st.binary(max_size=3000))
+def test_identify_bytes_never_crashes(data: bytes) -> None:
+    result = identify_bytes(data, PACK)
+    assert result.status in ("identified", "modified", "unknown")
 
 
 # --- guards ----------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
     while spans:
         low, high = spans.pop()
         regions = find_regions(scan, similar, low, high)
+        before = len(claimed)
         for number, region in enumerate(regions):
             # the block reaches into the neighbours: where two texts meet, each alignment
             # takes the sentences that are in its own order
@@ -127,7 +128,7 @@ def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
             comparison = compare(scan, region, start, end)
             out.append(comparison)
             claimed.update(comparison.attributed)
-        if regions:
+        if len(claimed) > before:  # (each round claims something, so this ends)
             rest = _runs([i for i in range(low, high + 1) if i not in claimed])
             spans += [(run[0], run[-1]) for run in rest]
     return sorted(out, key=lambda c: c.lines)

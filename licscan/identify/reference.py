@@ -70,8 +70,7 @@ def _build(rules: Iterable[Rule]) -> PhraseIndex:
 class Mention:
     rule_ids: frozenset[str]
     kind: str
-    sentence: int
-    token: int
+    token: int  # where the name starts
     length: int
 
 
@@ -89,7 +88,7 @@ def mentions(norm: Normalized, sentences: Sequence[int], index: PhraseIndex) -> 
                 continue
             length, kinds = hit
             kind = PHRASE if PHRASE in kinds else URL
-            found.append(Mention(kinds[kind], kind, number, position, length))
+            found.append(Mention(kinds[kind], kind, position, length))
             position += length
     return found
 

@@ -1,10 +1,10 @@
 """Find reference texts inside a scanned text by shingle similarity, then align sentences.
 
 1. Candidates: reference texts sharing enough 5-token shingles with the scanned text.
-2. Regions: for each candidate, the run of sentences densest in its shingles (maximum
-   subarray over per-sentence hit rates); the best-scoring region wins, its sentences are
-   taken, and the search repeats on what is left, so a file with several texts yields all.
-3. Alignment of the region's sentence hashes with the reference's: equal sentences match;
+2. Regions: a Viterbi pass splits the sentences into runs, each explained by one candidate
+   or by none; each run takes the candidate most similar to it. The caller searches again
+   what the found texts leave, so a file with several texts yields all of them.
+3. Alignment of a region's sentence hashes with the reference's: equal sentences match;
    the rest are added, removed or changed passages, which the guards then judge.
 """
 
@@ -21,6 +21,7 @@ from licscan.identify.result import Difference
 CANDIDATE_COVERAGE = 0.2  # share of a reference's shingles the whole text must contain
 ACCEPT_COVERAGE = 0.5  # ... and a region must contain to count as that reference
 MAX_CANDIDATES = 12
+SWITCH = 12.0  # cost, in shingles, of starting another text
 MAX_DIFFERENCES = 50
 
 
@@ -121,8 +122,6 @@ def _best(scan: Scan, pool: Sequence[RefText], first: int, last: int) -> Region:
     return max((_region(values, ref, first, last) for ref in pool),
                key=lambda r: (r.dice, r.coverage, r.ref.key))
 
-
-SWITCH = 12.0  # cost, in shingles, of starting another text
 
 
 def _sentence_scores(scan: Scan, ref: RefText) -> list[float]:
