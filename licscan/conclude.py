@@ -188,8 +188,9 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
                     f"the card's family tag {tags[0].id!r} does not cover "
                     f"{', '.join(r.name for r in licenses)}", (*card_ev, *text_ev)))
         expr = spdx.combine_and([*(r.expression_id for r in licenses), *policy_ids])
-        confidence = min(text_conf, 60) if modified else text_conf if agrees else \
-            min(text_conf, 90)
+        claimed = [r for r in declared_rules if r.kind != "marker"]
+        confidence = min(text_conf, 60) if modified else text_conf if agrees or not claimed \
+            else min(text_conf, 90)
         why = "license text identified" + (" and agrees with the card" if agrees else "")
         return LicenseConclusion(expr, _names(licenses), confidence, "resolved",
                                  tuple(r.id for r in [*licenses, *policies]),
@@ -200,11 +201,19 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
         confidence = 85 if agrees else 70
         why = "declared on the card" + (", confirmed by a reference" if agrees else
                                         ", no license text to confirm it")
-        if weak_rules and not agrees:
+        foreign = [w for w in weak_rules if not any(related(w, d) for d in dl.rules)]
+        if foreign:
             findings.append(Finding(
                 "license-mismatch", "review",
                 f"the card declares {dl.expression} but a README or NOTICE names "
-                f"{', '.join(r.name for r in weak_rules)}", (*card_ev, *weak_ev)))
+                f"{', '.join(r.name for r in foreign)}; both are taken to apply",
+                (*card_ev, *weak_ev)))
+            expr = spdx.combine_and([dl.expression or "", *(r.expression_id for r in foreign)])
+            return LicenseConclusion(expr, _names([*dl.rules, *foreign]), 60, "resolved",
+                                     tuple(r.id for r in [*dl.rules, *foreign]),
+                                     (*card_ev, *weak_ev),
+                                     "the card and a README or NOTICE reference disagree"
+                                     ), findings
         precise = [w for w in weak_rules if any(related(w, d) for d in dl.rules)]
         expr = dl.expression if not precise or len(dl.rules) != 1 or dl.rules[0].version \
             else spdx.combine_and([w.expression_id for w in precise])

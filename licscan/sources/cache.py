@@ -6,7 +6,7 @@ else `platformdirs.user_cache_dir("licscan")`):
 
     CACHEDIR.TAG
     v1/repos/<kk>/<key>/snap-<commit sha>.json   one Snapshot (file contents by sha256)
-    v1/repos/<kk>/<key>/ref-<hash>.json          requested revision -> sha, at the last online scan
+    v1/repos/<kk>/<key>/ref-<hash>.json          requested revision -> sha (mtime: last seen online)
     v1/blobs/<aa>/<sha256>                        file contents, content-addressed
     v1/.pruned                                    when the cache was last pruned
 
@@ -68,8 +68,9 @@ def is_full_sha(revision: str | None) -> bool:
     return revision is not None and SHA40.match(revision) is not None
 
 
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def _iso(seconds: float | None = None) -> str:
+    moment = datetime.now(UTC) if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class SnapshotCache:
@@ -164,18 +165,19 @@ class SnapshotCache:
                         status=status, reason=_str(data["reason"]))
 
     def resolve(self, ref: ModelRef) -> tuple[str, str] | None:
-        """(sha, recorded_at) of `ref.revision` (None: default branch) at the last online scan."""
+        """(sha, when) of `ref.revision` (None: default branch) as last seen online."""
         if ref.repo_id is None:
             return None
+        path = self._ref_path(ref.repo_type, ref.repo_id, ref.revision)
         try:
-            data = json.loads(self._ref_path(ref.repo_type, ref.repo_id, ref.revision)
-                              .read_bytes())
-            sha, revision, at = data["sha"], data["revision"], data["recorded_at"]
+            data = json.loads(path.read_bytes())
+            sha, revision = data["sha"], data["revision"]
+            seen = path.stat().st_mtime
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if revision != (ref.revision or "") or not isinstance(sha, str) or not SHA40.match(sha):
             return None
-        return sha, str(at)
+        return sha, _iso(seen)
 
     # -- writing --------------------------------------------------------------------------
     def store(self, snapshot: Snapshot, max_file_bytes: int) -> bool:
@@ -185,7 +187,7 @@ class SnapshotCache:
             return False
         blobs = [b for b in (snapshot.readme, *snapshot.files) if b is not None]
         entry = {"format": FORMAT, "repo_type": ref.repo_type, "repo_id": ref.repo_id,
-                 "revision": sha, "max_file_bytes": max_file_bytes, "stored_at": _now(),
+                 "revision": sha, "max_file_bytes": max_file_bytes, "stored_at": _iso(),
                  "complete": all(b.status in ("ok", "too-large") for b in blobs),
                  "snapshot": _encode(snapshot)}
         try:
@@ -202,13 +204,20 @@ class SnapshotCache:
         return True
 
     def record_ref(self, ref: ModelRef, sha: str) -> None:
-        """Remember what `ref.revision` resolved to, for `--offline` scans."""
+        """Remember what `ref.revision` resolved to, for `--offline` scans. An unchanged
+        mapping is only touched (its mtime is when it was last seen)."""
         if ref.repo_id is None or not SHA40.match(sha) or is_full_sha(ref.revision):
             return
-        data = {"revision": ref.revision or "", "sha": sha, "recorded_at": _now()}
+        path = self._ref_path(ref.repo_type, ref.repo_id, ref.revision)
+        try:
+            if json.loads(path.read_bytes()).get("sha") == sha:
+                os.utime(path)
+                return
+        except (OSError, ValueError, AttributeError):
+            pass
+        data = {"revision": ref.revision or "", "sha": sha}
         with contextlib.suppress(OSError):
-            _write_atomic(self._ref_path(ref.repo_type, ref.repo_id, ref.revision),
-                          json.dumps(data).encode())
+            _write_atomic(path, json.dumps(data).encode())
 
     # -- size -----------------------------------------------------------------------------
     def maybe_prune(self) -> None:

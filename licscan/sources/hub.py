@@ -233,10 +233,9 @@ class HubSource:
                 what = f"{name}@{ref.revision}" if ref.revision else name
                 raise SourceError("not-cached", f"{what} is not in the licscan cache and the "
                                   "scan is offline; scan it once online first")
-            sha, recorded = found
+            sha, seen = found
             what = f"revision {ref.revision!r}" if ref.revision else "the default branch"
-            note = f"offline: {what} resolved to {sha} as recorded by the online scan of " \
-                   f"{recorded}"
+            note = f"offline: {what} resolved to {sha}, as last seen online at {seen}"
         hit = self.cache.load(ref, sha, self.settings.max_file_bytes, allow_incomplete=True)
         if hit is None:
             raise SourceError("not-cached", f"{name} at {sha} is not in the licscan cache and "
