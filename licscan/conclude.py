@@ -62,11 +62,7 @@ def flags_for(expression: str | None, pack: RulePack) -> Flags:
 
     def leaf(key: str, _exception: str | None) -> Flags:
         rule = by_expr.get(key.lower())
-        if rule is None:
-            return Flags()
-        f = rule.flags
-        return Flags(f.commercial_use, f.modification, f.distribution, f.attribution,
-                     f.share_alike, f.acceptable_use_policy)
+        return rule.flags if rule is not None else Flags()
 
     def combine(parts: list[Flags], pick: Any) -> Flags:
         return Flags(

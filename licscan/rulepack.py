@@ -18,20 +18,11 @@ import yaml
 
 from licscan import _resources
 from licscan.errors import RulePackError
+from licscan.model import Flags as RuleFlags
 
 TRI_STATES = ("allowed", "conditional", "prohibited", "unknown")
 _LICENSE_GLOB = "licenses/*.yaml"
 _FINGERPRINTS = "fingerprints.json"
-
-
-@dataclass(frozen=True)
-class RuleFlags:
-    commercial_use: str = "unknown"
-    modification: str = "unknown"
-    distribution: str = "unknown"
-    attribution: bool = False
-    share_alike: bool = False
-    acceptable_use_policy: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from licscan.targets import parse_target
 from tests.hubdouble import HubDouble, RepoSpec
 
 CANARY = "hf_CACHEcanaryCACHEcanary0123456789"
+LIMIT = 1 << 20
 MIT = """MIT License
 
 Copyright (c) 2024 Acme
@@ -53,7 +54,8 @@ def _scanner(hub: HubDouble, cache: Path | None, **settings: object) -> Scanner:
 
 
 def _report(scanner: Scanner, targets: list[str]) -> dict[str, object]:
-    report = json.loads(render(scanner.scan([parse_target(t) for t in targets]), "json"))
+    report: dict[str, object] = json.loads(
+        render(scanner.scan([parse_target(t) for t in targets]), "json"))
     report.pop("generated_at")
     report.pop("context", None)
     return report
@@ -155,6 +157,23 @@ def test_offline_uses_the_recorded_revision(hub: HubDouble, tmp_path: Path) -> N
     assert models[0]["verdict"] == online_models[0]["verdict"]
 
 
+def test_offline_follows_the_branch_as_last_seen(hub: HubDouble, tmp_path: Path) -> None:
+    first = _repo(hub, "acme/m")
+    _scanner(hub, tmp_path).scan([parse_target("acme/m")])
+    (ref_file,) = (tmp_path / "v1" / "repos").rglob("ref-*.json")
+    inode = ref_file.stat().st_ino
+    _scanner(hub, tmp_path).scan([parse_target("acme/m")])
+    assert ref_file.stat().st_ino == inode  # unchanged mapping: touched, not rewritten
+    hub.add_model(RepoSpec(repo_id="acme/m", files={"README.md": "---\nlicense: mit\n---\n"}))
+    second = hub.sha("acme/m")
+    assert second != first
+    _scanner(hub, tmp_path).scan([parse_target("acme/m")])
+    (model,) = _scanner(hub, tmp_path, offline=True).scan([parse_target("acme/m")]).models
+    assert model.revision == second
+    assert any(f"resolved to {second}, as last seen online at " in n
+               for n in model.extra["notes"])
+
+
 def test_offline_without_cache_is_not_cached(tmp_path: Path) -> None:
     source = HubSource(HubSettings(offline=True, use_cache=False))
     with pytest.raises(Exception, match="cache is disabled") as info:
@@ -185,7 +204,7 @@ def test_gated_snapshot_is_refetched_online_but_used_offline(hub: HubDouble,
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong-repo", "blob", "blob-missing",
-                                    "directory"])
+                                    "blob-huge", "directory"])
 def test_broken_entries_are_refetched(hub: HubDouble, tmp_path: Path, damage: str) -> None:
     _repo(hub, "acme/m")
     cold = _report(_scanner(hub, tmp_path), ["acme/m"])
@@ -204,6 +223,9 @@ def test_broken_entries_are_refetched(hub: HubDouble, tmp_path: Path, damage: st
     elif damage == "blob-missing":
         for blob in blobs:
             blob.unlink()
+    elif damage == "blob-huge":
+        with open(blobs[0], "r+b") as fh:  # sparse: never read whole
+            fh.truncate(10 << 30)
     else:
         entry.unlink()
         entry.mkdir()
@@ -274,7 +296,7 @@ def test_prune_removes_least_recently_used(tmp_path: Path) -> None:
         snap = Snapshot(ref=ref, source="hub", revision=f"{age:040x}", card_data={},
                         card_data_origin="none", readme=None,
                         files=(FileBlob("LICENSE", len(data), _sha256(data), data),))
-        assert cache.store(snap, 10)
+        assert cache.store(snap, LIMIT)
     now = time.time()
     for path in _files(tmp_path / "v1"):  # m0 is the oldest, m19 the newest
         index = next((i for i, r in enumerate(refs)
@@ -286,13 +308,13 @@ def test_prune_removes_least_recently_used(tmp_path: Path) -> None:
     stale = tmp_path / "v1" / ".x.tmp"
     stale.write_text("x")
     os.utime(stale, (now - 7200, now - 7200))
-    assert cache.load(refs[0], f"{0:040x}", 10) is not None  # a hit makes m0 recent
+    assert cache.load(refs[0], f"{0:040x}", LIMIT) is not None  # a hit makes m0 recent
     left = cache.prune()
     assert left <= 30_000
     assert not stale.exists()
-    assert cache.load(refs[0], f"{0:040x}", 10) is not None
-    assert cache.load(refs[19], f"{19:040x}", 10) is not None
-    assert cache.load(refs[1], f"{1:040x}", 10) is None
+    assert cache.load(refs[0], f"{0:040x}", LIMIT) is not None
+    assert cache.load(refs[19], f"{19:040x}", LIMIT) is not None
+    assert cache.load(refs[1], f"{1:040x}", LIMIT) is None
 
 
 def test_prune_runs_at_most_daily(tmp_path: Path) -> None:
@@ -323,7 +345,7 @@ for round_ in range(40):
                         card_data_origin="README.md", readme=None,
                         files=(FileBlob("LICENSE", len(data), hashlib.sha256(data).hexdigest(),
                                         data),))
-        assert cache.store(snap, 10)
+        assert cache.store(snap, 1 << 20)
         cache.record_ref(ref, f"{i:040x}")
 """
 
@@ -336,7 +358,7 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     while any(p.poll() is None for p in procs):
         for i in range(10):
             ref = ModelRef(kind="hub", target=f"a/m{i}", repo_id=f"a/m{i}")
-            hit = cache.load(ref, f"{i:040x}", 10)
+            hit = cache.load(ref, f"{i:040x}", LIMIT)
             if hit is not None:  # a reader sees a whole entry or none, never a torn one
                 seen += 1
                 assert hit.card_data == {"i": i}
@@ -344,7 +366,7 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     for i in range(10):
         ref = ModelRef(kind="hub", target=f"a/m{i}", repo_id=f"a/m{i}")
-        assert cache.load(ref, f"{i:040x}", 10) is not None
+        assert cache.load(ref, f"{i:040x}", LIMIT) is not None
         assert cache.resolve(ref) is not None
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -353,3 +375,42 @@ def _sha256(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
+
+
+def _cli_has_cache_flags() -> bool:
+    from click.testing import CliRunner
+
+    from licscan.cli.scan import scan_command
+
+    return "--offline" in CliRunner().invoke(scan_command, ["--help"]).output
+
+
+@pytest.mark.skipif(not _cli_has_cache_flags(), reason="scan has no --offline/--no-cache yet")
+def test_cli_cache_flags(hub: HubDouble, tmp_path: Path) -> None:
+    _repo(hub, "acme/m")
+    _repo(hub, "acme/never-scanned")
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "LICSCAN_CACHE_DIR": str(tmp_path / "env")}
+    flag_dir = tmp_path / "flag"
+
+    def licscan(*args: str) -> tuple[int, dict[str, object]]:
+        out = tmp_path / "report.json"
+        proc = subprocess.run([sys.executable, "-m", "licscan", "scan", *args, "-f", "json",
+                               "-o", str(out), "--no-config"], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert proc.returncode in (0, 1), proc.stderr
+        return proc.returncode, json.loads(out.read_text())
+
+    assert licscan("acme/m", "--cache-dir", str(flag_dir))[0] == 0
+    assert list(flag_dir.rglob("snap-*.json")) and not (tmp_path / "env").exists()
+    hub.reset_log()
+    code, report = licscan("acme/m", "acme/never-scanned", "--offline", "--cache-dir",
+                           str(flag_dir))
+    assert hub.requests == [] and code == 1
+    models = report["models"]
+    assert isinstance(models, list)
+    assert models[0]["status"] == "ok" and "resolved to" in " ".join(models[0]["notes"])
+    assert models[1]["error"]["kind"] == "not-cached"
+    hub.reset_log()
+    assert licscan("acme/m", "--no-cache", "--cache-dir", str(flag_dir))[0] == 0
+    assert hub.count(kind="get") == 4  # read again, cache ignored
+    assert not (tmp_path / "env").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from licscan.model import ModelResult
-from licscan.scan import ScanOptions, Scanner
+from licscan.scan import Scanner, ScanOptions
 from licscan.targets import parse_target
 
 

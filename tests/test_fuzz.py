@@ -11,7 +11,9 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,8 +40,24 @@ FUZZ = settings.get_profile("licscan-ci" if os.environ.get("CI") else "licscan-d
 # Properties that read files rewrite one file per example: on ext4 a rewrite costs ~3 ms (the
 # kernel flushes replaced files), on tmpfs ~0.02 ms.
 _SHM = Path("/dev/shm")
-_TMP = Path(tempfile.mkdtemp(prefix="licscan-fuzz-", dir=_SHM if os.access(_SHM, os.W_OK)
-                             else None))
+_made: list[Path] = []
+
+
+def _tmp() -> Path:
+    """A scratch folder, made on first use (collection alone makes none)."""
+    if not _made:
+        _made.append(Path(tempfile.mkdtemp(prefix="licscan-fuzz-",
+                                           dir=_SHM if os.access(_SHM, os.W_OK) else None)))
+    return _made[0]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_tmp() -> Iterator[None]:
+    yield  # (not atexit: pytest-xdist workers end without running it)
+    for path in _made:
+        shutil.rmtree(path, ignore_errors=True)
+    _made.clear()
+
 
 # -- strategies -----------------------------------------------------------------------------
 
@@ -153,7 +171,7 @@ def test_safeyaml_raises_only_yaml_problem(text: str) -> None:
 def test_parse_target_raises_only_usage_error(text: str) -> None:
     assume(not _urlsplit_raises(text))
     try:
-        ref = parse_target(text, base=_TMP)
+        ref = parse_target(text, base=_tmp())
     except UsageError as exc:
         assert "\x1b" not in exc.diagnostics()
         return
@@ -180,7 +198,7 @@ def test_load_manifest_raises_only_manifest_error(name: str, raw: bytes) -> None
     assume(not any(_urlsplit_raises(line.split("#", 1)[0]) for line in text.splitlines()))
     assume(not _urlsplit_raises(text))
     assume(not _unreadable_yaml(text))
-    path = _TMP / name
+    path = _tmp() / name
     path.write_bytes(raw)
     try:
         refs = load_manifest(path)
@@ -202,7 +220,7 @@ def test_load_manifest_raises_only_manifest_error(name: str, raw: bytes) -> None
 def test_load_config_raises_only_config_error(text: str) -> None:
     config = pytest.importorskip("licscan.config")
     assume(not _unreadable_yaml(text))
-    path = _TMP / "licscan.yaml"
+    path = _tmp() / "licscan.yaml"
     path.write_text(text, encoding="utf-8")
     with contextlib.suppress(ConfigError):
         config.load_config(path)
@@ -293,8 +311,13 @@ def test_wait_hint_is_finite_and_non_negative(headers: dict[str, str]) -> None:
 
 
 _REF = ModelRef(kind="hub", target="acme/m", repo_id="acme/m")
-_CACHE = SnapshotCache(_TMP / "cache")
-_ENTRY = _CACHE._repo_dir("model", "acme/m") / f"snap-{'a' * 40}.json"
+
+
+def _cache() -> tuple[SnapshotCache, Path]:
+    """The cache under test and the path of its one entry."""
+    cache = SnapshotCache(_tmp() / "cache")
+    return cache, cache._repo_dir("model", "acme/m") / f"snap-{'a' * 40}.json"
+
 _BLOB = {"path": "LICENSE", "size": 3, "status": "ok", "reason": None,
          "sha256": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}
 _VALID = {"format": 1, "repo_type": "model", "repo_id": "acme/m", "revision": "a" * 40,
@@ -322,21 +345,23 @@ _FIELDS = st.sampled_from([(k,) for k in _VALID] + [("snapshot", k) for k in STO
 @FUZZ
 @given(st.binary(max_size=200) | st.builds(_mutate, _FIELDS, json_values | st.just("../x")))
 def test_cache_entries_never_crash_a_load(raw: bytes) -> None:
-    blob = _CACHE._blob_path(str(_BLOB["sha256"]))
+    cache, entry = _cache()
+    blob = cache._blob_path(str(_BLOB["sha256"]))
     if not blob.exists():
         blob.parent.mkdir(parents=True, exist_ok=True)
         blob.write_bytes(b"foo")
-    _ENTRY.parent.mkdir(parents=True, exist_ok=True)
-    _ENTRY.write_bytes(raw)
-    snapshot = _CACHE.load(_REF, "a" * 40, 10, allow_incomplete=True)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(raw)
+    snapshot = cache.load(_REF, "a" * 40, 10, allow_incomplete=True)
     assert snapshot is None or snapshot.revision == "a" * 40
 
 
 def test_the_cache_fuzzer_starts_from_a_valid_entry() -> None:
-    _ENTRY.parent.mkdir(parents=True, exist_ok=True)
-    _ENTRY.write_bytes(_mutate(("stored_at",), "y"))
-    blob = _CACHE._blob_path(str(_BLOB["sha256"]))
+    cache, entry = _cache()
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(_mutate(("stored_at",), "y"))
+    blob = cache._blob_path(str(_BLOB["sha256"]))
     blob.parent.mkdir(parents=True, exist_ok=True)
     blob.write_bytes(b"foo")
-    snapshot = _CACHE.load(_REF, "a" * 40, 10)
+    snapshot = cache.load(_REF, "a" * 40, 10)
     assert snapshot is not None and snapshot.files[0].data == b"foo"

@@ -374,7 +374,9 @@ def _evil_files(marker: Path) -> dict[str, bytes | str]:
 def test_malicious_payload_is_live(tmp_path: Path) -> None:
     """The payloads below would leave a marker if anything ran them."""
     files = _evil_files(tmp_path)
-    pickle.loads(files["pytorch_model.bin"])
+    payload = files["pytorch_model.bin"]
+    assert isinstance(payload, bytes)
+    pickle.loads(payload)
     assert (tmp_path / "unpickled").exists()
     exec(compile(str(files["modeling_evil.py"]), "modeling_evil.py", "exec"), {})
     assert (tmp_path / "imported").exists()

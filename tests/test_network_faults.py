@@ -179,11 +179,17 @@ def test_unreachable_hub_is_a_network_error(tmp_path: Path) -> None:
     assert _fetch_kind(source, "acme/m") == "network"
 
 
-def test_every_client_request_gets_a_timeout(hub: HubDouble) -> None:
+def test_every_client_request_gets_a_timeout(hub: HubDouble,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The request hook (research doc §6.3): calls that pass timeout=None time out too."""
     import httpx2
     from huggingface_hub import HfApi
     from huggingface_hub.utils import get_session  # type: ignore[attr-defined]
+
+    from licscan.sources import hub as hub_module
+
+    for key, value in hub_module._fallback_timeout.items():  # restored after the test
+        monkeypatch.setitem(hub_module._fallback_timeout, key, value)
 
     _add(hub, "acme/slow")
     hub.add_fault(Fault(repo_id="acme/slow", delay_s=3))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from licscan.cli.common import gate_options
 from licscan.verdict import RANK
 
 if TYPE_CHECKING:
@@ -21,12 +22,7 @@ if TYPE_CHECKING:
 
 
 @click.command("check")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="licscan.yaml (default: found from here up to the git root).")
-@click.option("-m", "--manifest", type=click.Path(dir_okay=False),
-              help="The manifest (default: the config's `manifest`, else models.yaml).")
-@click.option("--lockfile", type=click.Path(dir_okay=False),
-              help="The lockfile (default: licscan.lock next to the config).")
+@gate_options
 @click.option("--fail-on", type=click.Choice(["deny", "review"]),
               help="Exit 1 when a verdict is at or above this (default: the config's).")
 def check_command(config_path: str | None, manifest: str | None, lockfile: str | None,

@@ -7,18 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from licscan.cli.common import gate_options
+
 if TYPE_CHECKING:
     from licscan.lockfile import LockEntry
     from licscan.model import ModelRef, ScanResult
 
 
 @click.command("lock")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="licscan.yaml (default: found from here up to the git root).")
-@click.option("-m", "--manifest", type=click.Path(dir_okay=False),
-              help="The manifest (default: the config's `manifest`, else models.yaml).")
-@click.option("--lockfile", type=click.Path(dir_okay=False),
-              help="The lockfile (default: licscan.lock next to the config).")
+@gate_options
 @click.option("--check", "check_drift", is_flag=True,
               help="Resolve again and report drift from the lockfile; write nothing.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=8, show_default=True)

@@ -23,6 +23,8 @@ from licscan._resources import templates_dir
 from licscan.model import ScanResult
 from licscan.redact import printable
 from licscan.report.json_report import report_dict
+from licscan.report.untrusted import as_dict as _dict
+from licscan.report.untrusted import as_list as _list
 
 VERDICTS = ("allow", "review", "deny")
 VERDICT_MARKS = {"allow": "✓", "review": "!", "deny": "✕"}  # shown with the word, not instead
@@ -49,13 +51,6 @@ _MAX_DEPTH = 6
 
 
 # --- small helpers on untrusted JSON -------------------------------------------------------
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _text(value: Any) -> str:

@@ -39,6 +39,8 @@ from licscan.model import ScanResult
 from licscan.redact import printable
 from licscan.report.html import lineage_roots, node_bases
 from licscan.report.json_report import report_dict
+from licscan.report.untrusted import as_dict as _dict
+from licscan.report.untrusted import as_list as _list
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
 NAMESPACE_BASE = "https://licscan.invalid/spdx/"
@@ -51,13 +53,6 @@ _MAX_LINEAGE = 500
 class SpdxError(RuntimeError):
     """The document licscan built does not validate: a licscan bug, reported with the reasons."""
 
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _text(value: Any) -> str:

@@ -43,6 +43,7 @@ FORMAT = 1
 DEFAULT_MAX_BYTES = 256 << 20
 PRUNE_EVERY_S = 24 * 3600
 STALE_TMP_S = 3600
+MAX_ENTRY_BYTES = 64 << 20  # a listing of ~500k files; a bigger entry is ignored
 SHA40 = re.compile(r"^[0-9a-f]{40}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# licscan cache (safe to delete)\n"
@@ -100,9 +101,8 @@ class SnapshotCache:
         if not SHA40.match(sha) or ref.repo_id is None:
             return None
         path = self._repo_dir(ref.repo_type, ref.repo_id) / f"snap-{sha}.json"
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        raw = _read_at_most(path, MAX_ENTRY_BYTES)
+        if raw is None:
             return None
         try:
             entry = json.loads(raw)
@@ -112,7 +112,7 @@ class SnapshotCache:
                 return None
             if not entry.get("complete") and not allow_incomplete:
                 return None
-            snapshot, blob_paths = self._decode(ref, sha, entry["snapshot"])
+            snapshot, blob_paths = self._decode(ref, sha, entry["snapshot"], max_file_bytes)
         except _Broken as exc:
             log.debug("cache: ignoring %s: %s", path, exc)
             return None
@@ -124,11 +124,11 @@ class SnapshotCache:
                 os.utime(touched)
         return snapshot
 
-    def _decode(self, ref: ModelRef, sha: str,
-                data: dict[str, Any]) -> tuple[Snapshot, list[Path]]:
+    def _decode(self, ref: ModelRef, sha: str, data: dict[str, Any],
+                limit: int) -> tuple[Snapshot, list[Path]]:
         blob_paths: list[Path] = []
-        readme = self._decode_blob(data["readme"], blob_paths) if data["readme"] else None
-        files = tuple(self._decode_blob(b, blob_paths) for b in _list(data["files"]))
+        readme = self._decode_blob(data["readme"], blob_paths, limit) if data["readme"] else None
+        files = tuple(self._decode_blob(b, blob_paths, limit) for b in _list(data["files"]))
         card = data["card_data"]
         snapshot = Snapshot(
             ref=ref, source="hub", revision=sha,
@@ -140,7 +140,7 @@ class SnapshotCache:
             card_problem_line=_int(data["card_problem_line"]))
         return snapshot, blob_paths
 
-    def _decode_blob(self, data: Any, blob_paths: list[Path]) -> FileBlob:
+    def _decode_blob(self, data: Any, blob_paths: list[Path], limit: int) -> FileBlob:
         if not isinstance(data, dict):
             raise _Broken("blob record is not an object")
         path, status, digest = data["path"], data["status"], data["sha256"]
@@ -151,14 +151,11 @@ class SnapshotCache:
             if not isinstance(digest, str) or not _SHA256.match(digest):
                 raise _Broken("blob record has no sha256")
             blob_path = self._blob_path(digest)
-            try:
-                content = blob_path.read_bytes()
-            except OSError as exc:
-                raise _Broken(f"blob {digest} missing") from exc
-            if hashlib.sha256(content).hexdigest() != digest:
-                with contextlib.suppress(OSError):
+            content = _read_at_most(blob_path, limit)
+            if content is None or hashlib.sha256(content).hexdigest() != digest:
+                with contextlib.suppress(OSError):  # so that the refetch writes it again
                     blob_path.unlink()
-                raise _Broken(f"blob {digest} is corrupt")
+                raise _Broken(f"blob {digest} is missing, too large or corrupt")
             blob_paths.append(blob_path)
         return FileBlob(path=path, size=_int(data["size"]) or 0,
                         sha256=digest if isinstance(digest, str) else None, data=content,
@@ -308,6 +305,16 @@ def _write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _read_at_most(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None if it cannot be read or holds more than `limit` bytes."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
 
 
 def _list(value: Any) -> list[Any]:
