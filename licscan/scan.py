@@ -7,6 +7,7 @@ order, whatever order the fetches complete in.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -38,7 +39,7 @@ class ScanOptions:
     lineage: bool = True
     max_depth: int = 8
     datasets: bool = True
-    offline: bool = False  # no Hub requests at all (local folders only)
+    offline: bool = False  # no Hub requests: Hub models from the cache, else not-cached
 
 
 def timestamp() -> str:
@@ -69,19 +70,21 @@ class Scanner:
         self._memo_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self.context_dict: dict[str, Any] | None = None
+        self._identified: dict[tuple[bytes, str], Any] = {}
 
     # -- fetching ------------------------------------------------------------------------
     def hub(self) -> HubSource:
         with self._hub_lock:
             if self._hub is None:
-                self._hub = HubSource(self.options.hub, counter=self.counter)
+                settings = self.options.hub
+                if self.options.offline:  # no network: the cache (and local folders) only
+                    settings = replace(settings, offline=True)
+                self._hub = HubSource(settings, counter=self.counter)
             return self._hub
 
     def fetch(self, ref: ModelRef) -> Snapshot:
         if ref.kind == "local":
             return fetch_local(ref, self.options.hub.max_file_bytes)
-        if self.options.offline:
-            raise SourceError("offline", f"{ref.repo_id} is a Hub model and the scan is offline")
         return self.hub().fetch(ref)
 
     def scan_one(self, ref: ModelRef) -> ModelResult:
@@ -108,9 +111,9 @@ class Scanner:
 
     # -- evaluation ----------------------------------------------------------------------
     def evaluate(self, snapshot: Snapshot) -> ModelResult:
-        from licscan.identify import identify_bytes, identify_text
+        from licscan.identify import identify_text
 
-        result = conclude(snapshot, self.pack, identify_bytes, identify_text)
+        result = conclude(snapshot, self.pack, self._identify_bytes, identify_text)
         card = snapshot.card_data or {}
         return ModelResult(
             ref=snapshot.ref, status="ok", source=snapshot.source, revision=snapshot.revision,
@@ -122,6 +125,16 @@ class Scanner:
                    "card": {k: card[k] for k in ("base_model", "base_model_relation",
                                                  "datasets", "pipeline_tag", "tags")
                             if k in card}})
+
+    def _identify_bytes(self, data: bytes, pack: RulePack, path: str) -> Any:
+        """Identify each distinct file once per scan (a hundred copies of one LICENSE)."""
+        from licscan.identify import identify_bytes
+
+        key = (hashlib.sha256(data).digest(), path)
+        found = self._identified.get(key)
+        if found is None:
+            found = self._identified[key] = identify_bytes(data, pack, path)
+        return found
 
     def _error(self, ref: ModelRef, source: str, kind: str, message: str) -> ModelResult:
         from licscan.redact import redact
@@ -149,8 +162,7 @@ class Scanner:
                                 thread_name_prefix="licscan") as pool:
             self._pool = pool
             top = self.fetch_all(refs)
-            if not self.options.offline:
-                top = resolve_related(self, top)
+            top = resolve_related(self, top)  # offline: parents and datasets from the cache
             models = tuple(self.decide(m) for m in top)
         self._pool = None
         return ScanResult(models=models, tool_version=__version__, rulepack=self.pack.stamp(),

@@ -3,11 +3,14 @@ huggingface_hub: the client reads HF_ENDPOINT, HF_HOME and telemetry settings on
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 _HOME = tempfile.mkdtemp(prefix="licscan-test-home-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ["HF_HOME"] = _HOME
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
@@ -44,3 +47,9 @@ def pack():  # type: ignore[no-untyped-def]
     from licscan.rulepack import load_rulepack
 
     return load_rulepack()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own licscan cache, so request counts never see an earlier test's."""
+    monkeypatch.setenv("LICSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("licscan-cache")))

@@ -29,6 +29,8 @@ class RunSettings:
     config_file: str | None = None  # --config; None: licscan.yaml found from here, if any
     use_config: bool = True  # False for --no-config and the demo
     offline: bool = False
+    use_cache: bool = True
+    cache_dir: str | None = None
     lineage: bool = True
     datasets: bool = True
     max_depth: int = 8
@@ -55,7 +57,9 @@ def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
     from licscan.scan import Scanner, ScanOptions
     from licscan.sources.hub import HubSettings
 
-    options = ScanOptions(jobs=settings.jobs, hub=HubSettings(timeout=settings.timeout),
+    hub = HubSettings(timeout=settings.timeout, use_cache=settings.use_cache,
+                      cache_dir=settings.cache_dir, offline=settings.offline)
+    options = ScanOptions(jobs=settings.jobs, hub=hub,
                           rules_dirs=settings.rules, offline=settings.offline,
                           lineage=settings.lineage, datasets=settings.datasets,
                           max_depth=settings.max_depth)
@@ -114,6 +118,13 @@ def _config(settings: RunSettings) -> Config | None:
               help="Seconds to wait for each Hub request.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, exists=True),
               help="A rule pack folder of your own, layered over the built-in one.")
+@click.option("--offline", is_flag=True,
+              help="No network: Hub models come from the licscan cache (a branch resolves to "
+                   "the commit last seen online); a model not in it is an error.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the licscan cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="The licscan cache (default: $LICSCAN_CACHE_DIR, else the user cache "
+                   "folder).")
 @click.option("--lineage/--no-lineage", default=True, show_default=True,
               help="Follow base_model to parents and apply the terms they pass down.")
 @click.option("--max-depth", type=click.IntRange(1, 32), default=8, show_default=True,
@@ -123,14 +134,16 @@ def _config(settings: RunSettings) -> Config | None:
 def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
                  output: str | None, fail_on: str | None, config_file: str | None,
                  no_config: bool, context_file: str | None, jobs: int, timeout: float,
-                 rules: tuple[str, ...], lineage: bool, max_depth: int, datasets: bool) -> int:
+                 rules: tuple[str, ...], offline: bool, no_cache: bool, cache_dir: str | None,
+                 lineage: bool, max_depth: int, datasets: bool) -> int:
     """Scan models: Hub ids (owner/name[@rev]), Hub URLs or local model folders.
 
     Set HF_TOKEN to read gated or private repositories.
     """
     settings = RunSettings(fmt=fmt, output=output, jobs=jobs, timeout=timeout, rules=rules,
                            context_file=context_file, config_file=config_file,
-                           use_config=not no_config, lineage=lineage, datasets=datasets,
+                           use_config=not no_config, offline=offline, use_cache=not no_cache,
+                           cache_dir=cache_dir, lineage=lineage, datasets=datasets,
                            max_depth=max_depth)
     config = _config(settings)
     if not targets and not manifests and config is not None and config.manifest.is_file():
@@ -158,6 +171,7 @@ def demo_command(output: str, fmt: str | None) -> int:
                      ".txt": "text"}.get(Path(output).suffix.lower(), "html")
     refs = _refs((), ((str(root / "models.yaml"), "examples/models.yaml"),))
     run_scan(refs, RunSettings(fmt=chosen, output=output, jobs=4, timeout=5.0, offline=True,
-                               context_file=str(root / "context.yaml"), use_config=False))
+                               context_file=str(root / "context.yaml"), use_config=False,
+                               use_cache=False, lineage=False, datasets=False))
     click.echo(f"\nreport written to {output}")
     return 0
