@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,6 +84,23 @@ def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
     if settings.output not in (None, "-"):
         click.echo(render(result, "text"), nl=False)
     return result
+
+
+@contextmanager
+def _demo_cache(bundled: Path) -> Iterator[str]:
+    """A private copy of the bundled cache of base-model cards (the demo follows lineage
+    offline), with the timestamps it was built with, so the demo report is reproducible."""
+    import os
+    import shutil
+    import tempfile
+
+    built = int((bundled / "BUILT").read_text().strip())
+    with tempfile.TemporaryDirectory(prefix="licscan-demo-cache-") as tmp:
+        copy = Path(tmp) / "cache"
+        shutil.copytree(bundled, copy)
+        for path in copy.rglob("*"):
+            os.utime(path, (built, built))
+        yield str(copy)
 
 
 def _config(settings: RunSettings) -> Config | None:
@@ -170,8 +189,9 @@ def demo_command(output: str, fmt: str | None) -> int:
     chosen = fmt or {".json": "json", ".md": "markdown", ".sarif": "sarif",
                      ".txt": "text"}.get(Path(output).suffix.lower(), "html")
     refs = _refs((), ((str(root / "models.yaml"), "examples/models.yaml"),))
-    run_scan(refs, RunSettings(fmt=chosen, output=output, jobs=4, timeout=5.0, offline=True,
-                               context_file=str(root / "context.yaml"), use_config=False,
-                               use_cache=False, lineage=False, datasets=False))
+    with _demo_cache(root / "hub-cache") as cache_dir:
+        run_scan(refs, RunSettings(fmt=chosen, output=output, jobs=4, timeout=5.0,
+                                   offline=True, cache_dir=cache_dir,
+                                   context_file=str(root / "context.yaml"), use_config=False))
     click.echo(f"\nreport written to {output}")
     return 0
