@@ -469,3 +469,23 @@ def test_the_schema_and_the_loader_reject_the_same_mistakes(tmp_path: Path, text
     assert _schema_errors(text)
     with pytest.raises(ConfigError):
         config(tmp_path, text)
+
+
+def test_allow_rule_cannot_override_a_prohibiting_context(tmp_path: Path) -> None:
+    """`allow: [{family: llama}]` accepts Llama's terms; at 800M users they grant nothing."""
+    from licscan.config import load_config
+    from licscan.policy import configured_scanner
+    from licscan.scan import ScanOptions
+    from licscan.targets import parse_target
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "README.md").write_text("---\nlicense: llama3.1\n---\n")
+    for users, verdict, by in ((2_000_000, "allow", "policy:allow[0]"),
+                               (800_000_000, "deny", "context:commercial_use")):
+        config = tmp_path / f"licscan-{users}.yaml"
+        config.write_text(f"context: {{use: commercial, monthly_active_users: {users}}}\n"
+                          "policy:\n  allow: [{family: llama}]\n")
+        scanner, _ = configured_scanner(load_config(config), ScanOptions(offline=True))
+        (model,) = scanner.scan([parse_target(str(folder))]).models
+        assert (model.verdict, model.extra["decided_by"]) == (verdict, by)

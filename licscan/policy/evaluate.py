@@ -188,7 +188,15 @@ class _Evaluator:
     def leaf(self, leaf: spdx.Leaf) -> Outcome:
         facts = self.facts.leaf(leaf.key)
         found = self._rule_for(facts, leaf.exception)
-        return found if found is not None else self._fallback(facts, leaf.exception)
+        if found is None:
+            return self._fallback(facts, leaf.exception)
+        if found.verdict == "allow" and self.facts.has_context and facts.context == "prohibited":
+            # Accepting a license's terms cannot grant what, in this context, it does not
+            # grant (a user threshold passed, an excluded region): only a waiver can.
+            why = facts.context_reason or "commercial use is prohibited"
+            return Outcome("deny", f"{facts.label} is allowed by {found.decided_by}, but in "
+                                   f"your context: {why}", "context:commercial_use")
+        return found
 
     def _rule_for(self, facts: LeafFacts, exception: str | None = None,
                   unknown_why: str | None = None) -> Outcome | None:
