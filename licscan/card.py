@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from licscan.model import FileBlob
 
 from licscan import safeyaml
 
@@ -75,3 +78,24 @@ def license_section(body: str, max_chars: int = 8000) -> tuple[str, int] | None:
     if not section.strip():
         return None
     return section[:max_chars], body.count("\n", 0, start) + 1
+
+
+@dataclass(frozen=True)
+class CardRead:
+    """The card metadata read from a README, or why there is none."""
+
+    data: dict[str, Any] | None
+    problem: str | None = None
+    problem_line: int | None = None
+
+
+def card_from_readme(readme: FileBlob, text: str | None) -> CardRead:
+    """`text` is the README's decoded text (or, for an over-size README, its head)."""
+    card = parse_card(text) if text is not None else None
+    if card is not None and card.data is not None:
+        return CardRead(card.data)
+    if card is not None:
+        return CardRead(None, card.problem, card.problem_line)
+    if readme.status != "ok":
+        return CardRead(None, f"README.md {readme.status}: {readme.reason}")
+    return CardRead(None)

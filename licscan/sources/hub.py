@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from licscan import __version__
-from licscan.card import decode_text, parse_card
+from licscan.card import card_from_readme, decode_text
 from licscan.errors import LicscanError, SourceError
 from licscan.model import FileBlob, ModelRef, Snapshot
 from licscan.sources.cache import (
@@ -265,14 +265,10 @@ class HubSource:
         card_origin = "model-info" if card_data is not None else "none"
         problem: tuple[str | None, int | None] = (None, None)
         if card_data is None and readme is not None:
-            text = decode_text(readme.data) if readme.data is not None else None
-            parsed = parse_card(text) if text is not None else None
-            if parsed is not None and parsed.data is not None:
-                card_data, card_origin = parsed.data, "README.md"
-            elif parsed is not None:
-                problem = (parsed.problem, parsed.problem_line)
-            elif readme.status != "ok":
-                problem = (f"README.md {readme.status}: {readme.reason}", None)
+            read = card_from_readme(readme, decode_text(readme.data)
+                                    if readme.data is not None else None)
+            card_data, problem = read.data, (read.problem, read.problem_line)
+            card_origin = "README.md" if card_data is not None else "none"
         link = card_data.get("license_link") if card_data else None
         files = tuple(self._get_file(ref, info.sha, p, sizes.get(p))
                       for p in select_license_files(sizes, link))

@@ -12,7 +12,7 @@ import re
 import stat
 from pathlib import Path
 
-from licscan.card import decode_text, parse_card
+from licscan.card import card_from_readme, decode_text
 from licscan.errors import SourceError
 from licscan.model import FileBlob, ModelRef, Snapshot
 from licscan.sources.files import (
@@ -115,13 +115,9 @@ def fetch_local(ref: ModelRef, max_file_bytes: int = MAX_FILE_BYTES) -> Snapshot
             text = _head_text(root, read_from, readme.path, 64 << 10)
         else:
             text = None
-        card = parse_card(text) if text is not None else None
-        if card is not None and card.data is not None:
-            card_data, card_origin = card.data, "README.md"
-        elif card is not None:
-            problem = (card.problem, card.problem_line)
-        elif readme.status != "ok":
-            problem = (f"README.md {readme.status}: {readme.reason}", None)
+        read = card_from_readme(readme, text)
+        card_data, problem = read.data, (read.problem, read.problem_line)
+        card_origin = "README.md" if card_data is not None else "none"
     link = card_data.get("license_link") if card_data else None
     files = tuple(read_capped(root, read_from, p, max_file_bytes)
                   for p in select_license_files(listing, link))
