@@ -418,3 +418,17 @@ def test_context_to_dict_round_trips(tmp_path: Path, context: Context) -> None:
     assert not _report_schema_validator("context").is_valid({**plain, "use": "x"})
     assert _report_schema_validator("context").is_valid(plain)
     assert load_context(write(tmp_path, json.dumps(plain))) == context
+
+
+def test_stability_nc_research_hosted_is_prohibited_even_for_research() -> None:
+    from licscan.context import Context as Ctx
+    from licscan.evaluate import evaluate_model as evaluate
+    from licscan.rulepack import load_rulepack
+
+    pack = load_rulepack()
+    rule = pack.get("stability-ai-nc-research")
+    assert rule is not None
+    hosted = evaluate([rule], pack, Ctx(use="research", distribution="hosted"))
+    assert hosted.commercial_use == "prohibited"
+    internal = evaluate([rule], pack, Ctx(use="research", distribution="internal"))
+    assert internal.commercial_use == "allowed"
