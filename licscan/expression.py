@@ -7,6 +7,7 @@ its license.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -36,15 +37,25 @@ def most_permissive(values: Sequence[str]) -> str:
     return min(values, key=lambda v: STRICTNESS.get(v, 2)) if values else "unknown"
 
 
+# license-expression builds its Aho-Corasick automaton lazily on first use and is not safe to
+# use from several threads at once (scans run on a thread pool): every call goes through
+# this lock, and the automaton is built once, under it, when the Licensing is created.
+_LOCK = threading.RLock()
+
+
 @cache
 def licensing() -> Licensing:
-    return get_spdx_licensing()
+    with _LOCK:
+        built = get_spdx_licensing()
+        built.parse("MIT", validate=False)
+        return built
 
 
 def parse(text: str) -> Any:
     """Parse without rejecting unknown ids (LicenseRef-licscan-* are ours); raise UsageError."""
     try:
-        return licensing().parse(text, validate=False, simple=False)
+        with _LOCK:
+            return licensing().parse(text, validate=False, simple=False)
     except ExpressionError as exc:
         raise UsageError(f"not a valid license expression: {text!r} ({exc})") from exc
 
@@ -63,11 +74,13 @@ def is_expression_text(text: str) -> bool:
 
 
 def unknown_keys(expr: Any) -> list[str]:
-    return list(licensing().unknown_license_keys(expr))
+    with _LOCK:
+        return list(licensing().unknown_license_keys(expr))
 
 
 def symbol_keys(expr: Any) -> list[str]:
-    return [s.key for s in licensing().license_symbols(expr, decompose=True)]
+    with _LOCK:
+        return [s.key for s in licensing().license_symbols(expr, decompose=True)]
 
 
 def fold(expr: Any, leaf: Callable[[str, str | None], T],
