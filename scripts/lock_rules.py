@@ -16,7 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from licscan.rulepack import content_hash, pack_files, read_pack_meta  # noqa: E402
+from licscan.rulepack import (  # noqa: E402
+    COMPILED,
+    compile_pack,
+    content_hash,
+    pack_files,
+    read_pack_meta,
+)
 
 RULES = ROOT / "rules"
 LOCK = RULES / "rules.lock"
@@ -27,8 +33,15 @@ def current() -> dict[str, str]:
     return {"version": read_pack_meta(RULES)["version"], "hash": content_hash(files)}
 
 
+def write_compiled() -> None:
+    """rules/compiled.json: the parsed rule files, so that loading the pack skips YAML."""
+    (RULES / COMPILED).write_text(json.dumps(compile_pack(RULES), sort_keys=True,
+                                             ensure_ascii=False) + "\n")
+
+
 def main() -> int:
     now = current()
+    write_compiled()
     if LOCK.is_file():
         old = json.loads(LOCK.read_text())
         if old == now:

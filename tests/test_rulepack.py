@@ -91,3 +91,30 @@ def test_wheel_contains_rules_and_templates(tmp_path: Path) -> None:
     assert "licscan/_data/examples/models.yaml" in names
     assert "licscan/schemas/rule.schema.json" in names
     assert any(n.startswith("licscan/_data/templates/") for n in names)
+
+
+def test_compiled_pack_is_current_and_equal_to_the_yaml() -> None:
+    from licscan import rulepack
+
+    compiled = json.loads((RULES / rulepack.COMPILED).read_text())
+    fresh = rulepack.compile_pack(RULES)
+    assert compiled == json.loads(json.dumps(fresh)), \
+        "rules/compiled.json is stale: run scripts/lock_rules.py"
+
+
+def test_stale_compiled_pack_is_not_used(tmp_path: Path) -> None:
+    import shutil
+
+    from licscan import rulepack
+
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    rule = copy / "licenses" / "mit.yaml"
+    rule.write_text(rule.read_text().replace("name: MIT License", "name: MIT License (edited)"))
+    files = [(p, p.read_bytes()) for p in rulepack.pack_files(copy)
+             if p.name != "fingerprints.json"]
+    digest = rulepack.content_hash([(p.relative_to(copy).as_posix(), b)
+                                    for p, b in [(q, q.read_bytes())
+                                                 for q in rulepack.pack_files(copy)]])
+    parsed = rulepack._parsed_rules(copy, files, digest)
+    assert parsed["licenses/mit.yaml"]["name"] == "MIT License (edited)"
