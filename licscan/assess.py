@@ -13,7 +13,6 @@ from licscan.context import Context
 from licscan.evaluate import evaluate_model
 from licscan.model import ModelResult
 from licscan.rulepack import RulePack
-from licscan.verdict import Decision, default_decision
 
 MULTIMODAL_TASKS = {"image-text-to-text", "any-to-any", "visual-question-answering",
                     "image-to-text", "video-text-to-text", "audio-text-to-text",
@@ -54,23 +53,3 @@ class Assessor:
         extra["context_commercial_use"] = evaluation.commercial_use if self.context else None
         return replace(model, extra=extra)
 
-
-def context_decision(model: ModelResult) -> Decision:
-    """The default policy, using the context's answer for commercial use when there is one."""
-    if model.status == "error":
-        reason = model.error.message if model.error else "could not be scanned"
-        return Decision("review", f"not scanned: {reason}", "default-policy")
-    answer = model.extra.get("context_commercial_use")
-    if not answer:
-        return default_decision(model.license, model.flags, model.findings)
-    flags = replace(model.flags, commercial_use=str(answer))
-    decision = default_decision(model.license, flags, model.findings)
-    if decision.decided_by == "default-policy" and decision.reason.startswith("commercial use"):
-        reasons = [a["reason"] for a in model.extra.get("context_answers") or ()
-                   if a.get("answer") == answer and a.get("term") in ("commercial_use",
-                                                                      "regional")]
-        detail = f" ({reasons[0]})" if reasons else ""
-        return Decision(decision.verdict,
-                        f"in your context, commercial use is {answer}{detail}",
-                        "context:commercial_use")
-    return decision

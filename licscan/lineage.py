@@ -18,7 +18,7 @@ from licscan.conclude import related
 from licscan.expression import STRICTNESS
 from licscan.model import Evidence, Finding, ModelResult
 from licscan.rulepack import Rule, RulePack
-from licscan.targets import validate_repo_id
+from licscan.targets import is_repo_id
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 DEFAULT_MAX_DEPTH = 8
@@ -57,9 +57,7 @@ def parents_of(card: Mapping[str, Any] | None, tags: Sequence[str] = ()) -> tupl
             invalid.append(repr(value)[:80])
             continue
         repo_id = value.strip().removeprefix("https://huggingface.co/").strip("/")
-        try:
-            validate_repo_id(repo_id)
-        except Exception:
+        if not is_repo_id(repo_id):
             invalid.append(value[:120])
             continue
         if all(p.repo_id != repo_id for p in parents):

@@ -24,6 +24,7 @@ from licscan.lineage import (
 )
 from licscan.model import Evidence, Finding, LicenseConclusion, ModelRef, ModelResult
 from licscan.rulepack import RulePack
+from licscan.targets import is_repo_id
 
 if TYPE_CHECKING:
     from licscan.scan import Scanner
@@ -203,16 +204,9 @@ def resolve_related(scanner: Scanner, top: list[ModelResult]) -> list[ModelResul
         top = [_apply_lineage(m, known, scanner.pack, options.max_depth)
                if m.status == "ok" else m for m in top]
     if options.datasets:
-        wanted = sorted({d for m in top if m.status == "ok" for d in _dataset_ids(m)})
-        refs, valid = [], []
-        for dataset_id in wanted:
-            try:
-                from licscan.targets import validate_repo_id
-
-                refs.append(_hub_ref(validate_repo_id(dataset_id), "dataset"))
-                valid.append(dataset_id)
-            except Exception:
-                continue
+        valid = sorted({d for m in top if m.status == "ok" for d in _dataset_ids(m)
+                        if is_repo_id(d)})
+        refs = [_hub_ref(d, "dataset") for d in valid]
         datasets = dict(zip(valid, scanner.fetch_all(refs), strict=True))
         top = [_apply_datasets(m, datasets) if m.status == "ok" else m for m in top]
     return top

@@ -36,7 +36,6 @@ def validate_rule(data: Any, name: str) -> list[str]:
 def validate_dir(directory: Path) -> list[str]:
     folder = directory / "licenses" if (directory / "licenses").is_dir() else directory
     problems: list[str] = []
-    ids: set[str] = set()
     files = sorted(folder.glob("*.yaml"))
     if not files:
         return [f"{folder}: no rule files (*.yaml)"]
@@ -47,8 +46,6 @@ def validate_dir(directory: Path) -> list[str]:
             problems.append(f"{path}: cannot read: {exc}")
             continue
         problems += validate_rule(data, str(path))
-        if isinstance(data, dict):
-            if data.get("id") != path.stem:
-                problems.append(f"{path}: id {data.get('id')!r} differs from the file name")
-            ids.add(str(data.get("id")))
+        if isinstance(data, dict) and data.get("id") != path.stem:
+            problems.append(f"{path}: id {data.get('id')!r} differs from the file name")
     return problems

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +69,15 @@ class RulePack:
     def get(self, rule_id: str) -> Rule | None:
         return self.rules.get(rule_id)
 
-    @property
+    @cached_property
     def by_hub_id(self) -> Mapping[str, Rule]:
-        return _index(self, "hub_ids")
+        return self._index("hub_ids")
 
-    @property
+    @cached_property
     def by_license_name(self) -> Mapping[str, Rule]:
-        return _index(self, "license_names")
+        return self._index("license_names")
 
-    @property
+    @cached_property
     def by_expression_id(self) -> Mapping[str, Rule]:
         out: dict[str, Rule] = {}
         for rule in self.rules.values():
@@ -85,23 +85,15 @@ class RulePack:
             out.setdefault(rule.expression_id.lower(), rule)
         return out
 
-    def stamp(self) -> dict[str, str]:
-        return {"name": self.name, "version": self.version, "hash": self.hash}
-
-
-_INDEX_CACHE: dict[tuple[int, str], Mapping[str, Rule]] = {}
-
-
-def _index(pack: RulePack, attr: str) -> Mapping[str, Rule]:
-    key = (id(pack), attr)
-    cached = _INDEX_CACHE.get(key)
-    if cached is None:
+    def _index(self, attr: str) -> Mapping[str, Rule]:
         out: dict[str, Rule] = {}
-        for rule in pack.rules.values():
+        for rule in self.rules.values():
             for name in getattr(rule, attr):
                 out.setdefault(name.lower(), rule)
-        _INDEX_CACHE[key] = cached = out
-    return cached
+        return out
+
+    def stamp(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "hash": self.hash}
 
 
 def _tuple(value: Any) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from licscan.model import ModelError, ModelRef, ModelResult, ScanResult, Snapsho
 from licscan.rulepack import RulePack, load_rulepack
 from licscan.sources.hub import HubSettings, HubSource, RequestCounter
 from licscan.sources.local import fetch_local
-from licscan.verdict import Decision, default_decision
+from licscan.verdict import Decision, default_policy
 
 DEFAULT_JOBS = 8
 Policy = Callable[[ModelResult], Decision]
@@ -174,13 +174,6 @@ class Scanner:
         """Fetch (once each, concurrently) and return in order; used for parents and datasets."""
         futures = [self._submit(ref) for ref in refs]
         return [f.result() for f in futures]
-
-
-def default_policy(model: ModelResult) -> Decision:
-    if model.status == "error":
-        reason = model.error.message if model.error else "could not be scanned"
-        return Decision("review", f"not scanned: {reason}", "default-policy")
-    return default_decision(model.license, model.flags, model.findings)
 
 
 def scan(refs: Sequence[ModelRef], options: ScanOptions | None = None) -> ScanResult:

@@ -27,6 +27,14 @@ def validate_repo_id(repo_id: str) -> str:
     return repo_id
 
 
+def is_repo_id(text: str) -> bool:
+    try:
+        validate_repo_id(text)
+    except UsageError:
+        return False
+    return True
+
+
 def validate_revision(revision: str) -> str:
     if not _REVISION.match(revision) or ".." in revision or revision.startswith("/"):
         raise UsageError(f"not a valid revision: {_printable(revision)!r}",

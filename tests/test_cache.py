@@ -23,21 +23,7 @@ from tests.hubdouble import HubDouble, RepoSpec
 
 CANARY = "hf_CACHEcanaryCACHEcanary0123456789"
 LIMIT = 1 << 20
-MIT = """MIT License
-
-Copyright (c) 2024 Acme
-
-Permission is hereby granted, free of charge, to any person obtaining a copy of this software
-and associated documentation files (the "Software"), to deal in the Software without
-restriction, including without limitation the rights to use, copy, modify, merge, publish,
-distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
-Software is furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all copies or
-substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED.
-"""
+MIT = "Copyright (c) 2024 Acme\nSPDX-License-Identifier: MIT\n"
 
 
 def _repo(hub: HubDouble, repo_id: str, **spec: object) -> str:

@@ -25,8 +25,9 @@ from licscan.model import (
     ModelResult,
     ScanResult,
 )
+from licscan.report.untrusted import as_dict as _dict
 
-FORMAT_CHOICES = ["html", "json", "text", "spdx-json"]
+FORMAT_CHOICES = ["html", "json", "markdown", "sarif", "spdx-json", "text"]
 
 
 def load_report(path: str) -> dict[str, Any]:
@@ -50,10 +51,6 @@ def load_report(path: str) -> dict[str, Any]:
         raise ReportError(f"{path} has report schema_version {data.get('schema_version')!r}; "
                           "this licscan reads version 1")
     return data
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _str(value: Any) -> str | None:
@@ -103,16 +100,11 @@ def result_from_dict(report: dict[str, Any]) -> ScanResult:
 
 
 def render_report(report: dict[str, Any], fmt: str) -> str:
-    if fmt == "html":
-        from licscan.report.html import render_dict
+    from licscan.report import dict_renderer
 
+    render_dict = dict_renderer(fmt)
+    if render_dict is not None:
         return render_dict(report)
-    if fmt == "spdx-json":
-        from licscan.report.spdx import render_dict as render_spdx
-
-        return render_spdx(report)
-    if fmt == "json":
-        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     from licscan.report.text import render
 
     return render(result_from_dict(report))

@@ -28,8 +28,6 @@ class RunSettings:
     timeout: float = 20.0
     rules: tuple[str, ...] = ()
     context_file: str | None = None
-    config_file: str | None = None  # --config; None: licscan.yaml found from here, if any
-    use_config: bool = True  # False for --no-config and the demo
     offline: bool = False
     use_cache: bool = True
     cache_dir: str | None = None
@@ -51,8 +49,9 @@ def _refs(targets: tuple[str, ...], manifests: tuple[str | tuple[str, str], ...]
     return refs
 
 
-def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
-    from licscan.assess import Assessor, context_decision
+def run_scan(refs: list[ModelRef], settings: RunSettings,
+             config: Config | None = None) -> ScanResult:
+    from licscan.assess import Assessor
     from licscan.context import load_context
     from licscan.report import render
     from licscan.rulepack import load_rulepack
@@ -66,7 +65,6 @@ def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
                           lineage=settings.lineage, datasets=settings.datasets,
                           max_depth=settings.max_depth)
     context = load_context(settings.context_file) if settings.context_file else None
-    config = _config(settings)
     if config is not None:
         from dataclasses import replace
 
@@ -76,8 +74,7 @@ def run_scan(refs: list[ModelRef], settings: RunSettings) -> ScanResult:
         result = replace(scanner.scan(refs), config_file=config.file)
     else:
         pack = load_rulepack(settings.rules)
-        scanner = Scanner(options, pack, policy=context_decision,
-                          finalize=Assessor(pack, context))
+        scanner = Scanner(options, pack, finalize=Assessor(pack, context))
         scanner.context_dict = context.to_dict() if context else None
         result = scanner.scan(refs)
     write_output(render(result, settings.fmt), settings.output)
@@ -103,13 +100,13 @@ def _demo_cache(bundled: Path) -> Iterator[str]:
         yield str(copy)
 
 
-def _config(settings: RunSettings) -> Config | None:
+def _config(config_file: str | None, no_config: bool) -> Config | None:
     """--config FILE, else licscan.yaml from here up to the git root, else None."""
     from licscan.config import find_config, load_config
 
-    if not settings.use_config:
+    if no_config:
         return None
-    path = settings.config_file or find_config()
+    path = config_file or find_config()
     return load_config(path) if path else None
 
 
@@ -160,15 +157,14 @@ def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
     Set HF_TOKEN to read gated or private repositories.
     """
     settings = RunSettings(fmt=fmt, output=output, jobs=jobs, timeout=timeout, rules=rules,
-                           context_file=context_file, config_file=config_file,
-                           use_config=not no_config, offline=offline, use_cache=not no_cache,
+                           context_file=context_file, offline=offline, use_cache=not no_cache,
                            cache_dir=cache_dir, lineage=lineage, datasets=datasets,
                            max_depth=max_depth)
-    config = _config(settings)
+    config = _config(config_file, no_config)
     if not targets and not manifests and config is not None and config.manifest.is_file():
         manifests = (str(config.manifest),)
     refs = _refs(targets, manifests)
-    result = run_scan(refs, settings)
+    result = run_scan(refs, settings, config)
     return exit_code(result, fail_on or (config.policy.fail_on if config else "deny"))
 
 
@@ -192,6 +188,6 @@ def demo_command(output: str, fmt: str | None) -> int:
     with _demo_cache(root / "hub-cache") as cache_dir:
         run_scan(refs, RunSettings(fmt=chosen, output=output, jobs=4, timeout=5.0,
                                    offline=True, cache_dir=cache_dir,
-                                   context_file=str(root / "context.yaml"), use_config=False))
+                                   context_file=str(root / "context.yaml")))
     click.echo(f"\nreport written to {output}")
     return 0

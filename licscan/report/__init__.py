@@ -27,6 +27,14 @@ def renderer(name: str) -> Callable[..., str]:
     return render
 
 
+def dict_renderer(name: str) -> Callable[..., str] | None:
+    """The renderer of a saved JSON report in this format, if the format has one."""
+    if name not in FORMATS:
+        raise UsageError(f"unknown format {name!r}", hint=f"choose one of {', '.join(FORMATS)}")
+    found: Callable[..., str] | None = getattr(import_module(FORMATS[name]), "render_dict", None)
+    return found
+
+
 def render(result: ScanResult, fmt: str, **options: object) -> str:
     from licscan.redact import redact
 

@@ -98,5 +98,9 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
     return out
 
 
+def render_dict(report: dict[str, Any], **_options: object) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
 def render(result: ScanResult, **_options: object) -> str:
-    return json.dumps(report_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return render_dict(report_dict(result))
