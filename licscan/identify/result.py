@@ -33,6 +33,21 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Qualifier:
+    """A passage that adds, removes or qualifies the terms of a license the text refers to
+    ("Apache 2.0 with the following additional restrictions: ..."). A text with qualifiers
+    is a custom license: it is never concluded as `base`."""
+
+    base: str | None  # rule id of the license referred to, when one is named
+    text: str  # the qualifying passage, quoted from the scanned text
+    line: int | None  # line of the passage in the scanned text
+    reason: str  # what it does, e.g. "adds restrictions: non-commercial, research only"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base": self.base, "text": self.text, "line": self.line, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class TextMatch:
     rule_id: str
     expression_id: str
@@ -57,6 +72,8 @@ class TextIdentification:
     matches: tuple[TextMatch, ...] = ()
     alternatives: tuple[Candidate, ...] = ()
     reason: str | None = None
+    # set for a custom license built on a known one; status is then "unknown"
+    qualifiers: tuple[Qualifier, ...] = ()
 
     @property
     def expression(self) -> str | None:
@@ -80,7 +97,8 @@ class TextIdentification:
         return {"status": self.status, "expression": self.expression, "license": self.license,
                 "matches": [m.to_dict() for m in self.matches],
                 "alternatives": [c.to_dict() for c in self.alternatives],
-                "reason": self.reason}
+                "reason": self.reason,
+                "qualifiers": [q.to_dict() for q in self.qualifiers]}
 
 
 def overall_status(matches: tuple[TextMatch, ...]) -> str:
