@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -23,6 +23,8 @@ from licscan.model import Flags as RuleFlags
 TRI_STATES = ("allowed", "conditional", "prohibited", "unknown")
 _LICENSE_GLOB = "licenses/*.yaml"
 _FINGERPRINTS = "fingerprints.json"
+# The SPDX ids the pack derives rules for (scripts/gen_spdx_rules.py): id, name, category.
+DERIVED_TABLE = "spdx-licenses.tsv"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Rule:
     osi_approved: bool | None = None
     spdx_listed: bool | None = None
     needs_text: bool = False
+    derived: bool = False
     terms: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     sources: tuple[Mapping[str, str], ...] = field(default=(), compare=False, hash=False)
     notes: str = ""
@@ -57,6 +60,122 @@ class Rule:
         return self.kind == "license"
 
 
+# What a derived rule takes from its category: a default for review, never a fact read in the
+# text. Permissive, public-domain and copyleft licenses allow commercial use with the category's
+# duties; the restricted categories are "unknown" (not allowed without review), except
+# non-commercial, whose one defining restriction is commercial use.
+_REVIEW_FLAGS: Mapping[str, Any] = {
+    "commercial_use": "unknown", "modification": "unknown", "distribution": "unknown",
+    "attribution": True, "share_alike": False, "acceptable_use_policy": False}
+_COPYLEFT_FLAGS: Mapping[str, Any] = {
+    "commercial_use": "allowed", "modification": "conditional", "distribution": "conditional",
+    "attribution": True, "share_alike": True, "acceptable_use_policy": False}
+DERIVED_FLAGS: Mapping[str, Mapping[str, Any]] = {
+    "permissive": {"commercial_use": "allowed", "modification": "allowed",
+                   "distribution": "allowed", "attribution": True, "share_alike": False,
+                   "acceptable_use_policy": False},
+    "public-domain": {"commercial_use": "allowed", "modification": "allowed",
+                      "distribution": "allowed", "attribution": False, "share_alike": False,
+                      "acceptable_use_policy": False},
+    "copyleft": _COPYLEFT_FLAGS,
+    "weak-copyleft": _COPYLEFT_FLAGS,
+    "non-commercial": {**_REVIEW_FLAGS, "commercial_use": "prohibited"},
+    "source-available": _REVIEW_FLAGS,
+    "proprietary-free": _REVIEW_FLAGS,
+    "free-restricted": _REVIEW_FLAGS,
+    "commercial": _REVIEW_FLAGS,
+    "unknown": _REVIEW_FLAGS,
+}
+
+
+def derived_rule_data(spdx_id: str, name: str, category: str, source_category: str,
+                      exception: bool) -> dict[str, Any]:
+    """The rule-file mapping of a derived rule (it validates against the rule schema)."""
+    if category not in DERIVED_FLAGS:
+        category = "unknown"
+    flags = dict(DERIVED_FLAGS[category])
+    what = "license exception (used after WITH)" if exception else "license"
+    review = "" if flags["commercial_use"] == "allowed" else \
+        " Commercial use is not allowed without a review of the text."
+    return {
+        "id": spdx_id.lower(), "name": name, "expression_id": spdx_id, "kind": "license",
+        "category": category, "spdx_listed": True, "derived": True, "flags": flags,
+        "sources": [{"ref": f"SPDX License List; category '{source_category}' from ScanCode "
+                            f"LicenseDB (rules/{DERIVED_TABLE})", "confidence": "S"}],
+        "notes": f"Derived rule: the pack has no hand-written rule for this SPDX {what}. Its "
+                 f"flags are the defaults of the category '{source_category}', not facts read "
+                 f"from the license text; check the text before relying on them.{review}"}
+
+
+class DerivedRules(Mapping[str, Rule]):
+    """Rules derived from the SPDX table, keyed by lower-cased SPDX id, built on first use.
+
+    Loading the pack only keeps the table's bytes: the ~700 rows are split when a key is first
+    looked up, and each Rule is built when it is first asked for, so start-up does not pay for
+    rules a scan never needs."""
+
+    def __init__(self, tables: Sequence[tuple[str, bytes]] = (),
+                 excluded: frozenset[str] = frozenset()) -> None:
+        self._tables = tuple(tables)
+        self._excluded = excluded
+        self._built: dict[str, Rule] = {}
+
+    @cached_property
+    def _rows(self) -> Mapping[str, tuple[str, str, str, str, bool, str]]:
+        rows: dict[str, tuple[str, str, str, str, bool, str]] = {}
+        for origin, raw in self._tables:  # a later table (a user's pack) overrides a row
+            for line in raw.decode("utf-8").splitlines():
+                if not line or line.startswith("#"):
+                    continue
+                cells = line.split("\t")
+                if len(cells) != 5:
+                    raise RulePackError("expected 5 tab-separated columns "
+                                        "(spdx_id, name, category, source_category, exception)",
+                                        file=f"{origin}: {line[:60]!r}")
+                key = cells[0].lower()
+                if key not in self._excluded:
+                    rows[key] = (cells[0], cells[1], cells[2], cells[3], cells[4] == "yes",
+                                 origin)
+        return rows
+
+    def __getitem__(self, key: str) -> Rule:
+        lower = key.lower()
+        rule = self._built.get(lower)
+        if rule is None:
+            spdx_id, name, category, source_category, exception, origin = self._rows[lower]
+            rule = rule_from_mapping(derived_rule_data(spdx_id, name, category, source_category,
+                                                       exception), f"{origin}:{spdx_id}")
+            self._built[lower] = rule
+        return rule
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+class _Layered(Mapping[str, Rule]):
+    """Hand-written rules first; the derived rules answer only what those do not."""
+
+    def __init__(self, first: Mapping[str, Rule], second: Mapping[str, Rule]) -> None:
+        self._first = first
+        self._second = second
+
+    def __getitem__(self, key: str) -> Rule:
+        try:
+            return self._first[key]
+        except KeyError:
+            return self._second[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._first
+        yield from (key for key in self._second if key not in self._first)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True)
 class RulePack:
     name: str
@@ -65,9 +184,12 @@ class RulePack:
     rules: Mapping[str, Rule]
     fingerprints: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     origins: tuple[str, ...] = ()
+    # Rules derived from an SPDX id's category, for SPDX ids without a hand-written rule.
+    derived: Mapping[str, Rule] = field(default_factory=dict, compare=False, hash=False)
 
     def get(self, rule_id: str) -> Rule | None:
-        return self.rules.get(rule_id)
+        """A hand-written rule by id, else the derived rule of that (lower-cased) SPDX id."""
+        return self.rules.get(rule_id) or self.derived.get(rule_id)
 
     @cached_property
     def by_hub_id(self) -> Mapping[str, Rule]:
@@ -83,7 +205,7 @@ class RulePack:
         for rule in self.rules.values():
             # Versioned rules share an expression id with nothing; family rules come second.
             out.setdefault(rule.expression_id.lower(), rule)
-        return out
+        return _Layered(out, self.derived)
 
     def _index(self, attr: str) -> Mapping[str, Rule]:
         out: dict[str, Rule] = {}
@@ -136,6 +258,7 @@ def rule_from_mapping(data: Mapping[str, Any], origin: str) -> Rule:
             osi_approved=data.get("osi_approved"),
             spdx_listed=data.get("spdx_listed"),
             needs_text=bool(data.get("needs_text", False)),
+            derived=data.get("derived") is True,
             terms=data.get("terms") or {},
             sources=tuple(data.get("sources") or ()),
             notes=str(data.get("notes") or ""),
@@ -163,6 +286,9 @@ def content_hash(files: Iterable[tuple[str, bytes]]) -> str:
 
 def pack_files(root: Path) -> list[Path]:
     files = sorted(root.glob(_LICENSE_GLOB))
+    table = root / DERIVED_TABLE
+    if table.is_file():
+        files.append(table)
     fingerprints = root / _FINGERPRINTS
     if fingerprints.is_file():
         files.append(fingerprints)
@@ -202,18 +328,22 @@ def compile_pack(root: Path) -> dict[str, Any]:
     """What rules/compiled.json holds for the pack in `root`."""
     files = [(path, path.read_bytes()) for path in pack_files(root)]
     digest = content_hash((p.relative_to(root).as_posix(), raw) for p, raw in files)
-    rules = _parse_rule_files(root, [(p, raw) for p, raw in files if p.name != _FINGERPRINTS])
+    rules = _parse_rule_files(root, [(p, raw) for p, raw in files if p.suffix == ".yaml"])
     return {"hash": digest, "rules": rules}
 
 
-def _load_dir(root: Path) -> tuple[dict[str, Rule], dict[str, Any], list[tuple[str, bytes]]]:
+_Loaded = tuple[dict[str, Rule], dict[str, Any], list[tuple[str, bytes]], bytes | None]
+
+
+def _load_dir(root: Path) -> _Loaded:
     rules: dict[str, Rule] = {}
     fingerprints: dict[str, Any] = {}
     if not root.is_dir():
         raise RulePackError("rule pack folder does not exist", file=str(root))
     files = [(path, path.read_bytes()) for path in pack_files(root)]
     hashed = [(path.relative_to(root).as_posix(), raw) for path, raw in files]
-    rule_files = [(path, raw) for path, raw in files if path.name != _FINGERPRINTS]
+    rule_files = [(path, raw) for path, raw in files if path.suffix == ".yaml"]
+    table = next((raw for path, raw in files if path.name == DERIVED_TABLE), None)
     for path, raw in files:
         if path.name == _FINGERPRINTS:
             try:
@@ -229,7 +359,7 @@ def _load_dir(root: Path) -> tuple[dict[str, Rule], dict[str, Any], list[tuple[s
         if rule.id != path.stem:
             raise RulePackError(f"rule id {rule.id!r} differs from the file name", file=str(path))
         rules[rule.id] = rule
-    return rules, fingerprints, hashed
+    return rules, fingerprints, hashed, table
 
 
 def read_pack_meta(root: Path) -> dict[str, str]:
@@ -255,11 +385,14 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
     rules: dict[str, Rule] = {}
     fingerprints: dict[str, Any] = {}
     hashes: list[str] = []
+    tables: list[tuple[str, bytes]] = []
     meta = read_pack_meta(Path(dirs[0]))
     for index, directory in enumerate(dirs):
         root = Path(directory)
-        dir_rules, dir_fp, hashed = _load_dir(root)
+        dir_rules, dir_fp, hashed, table = _load_dir(root)
         rules.update(dir_rules)  # a user's rule with a built-in id overrides it
+        if table is not None:
+            tables.append((str(root / DERIVED_TABLE), table))
         fingerprints = _merge_fingerprints(fingerprints, dir_fp)
         hashes.append(content_hash(hashed))
         if index:
@@ -269,8 +402,11 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
     _check_references(rules)
     pack_hash = hashes[0] if len(hashes) == 1 else content_hash(
         (str(i), h.encode()) for i, h in enumerate(hashes))
+    # A hand-written rule always wins: its id and its expression id take no derived rule.
+    hand = frozenset({*rules, *(rule.expression_id.lower() for rule in rules.values())})
     return RulePack(name=meta["name"], version=meta["version"], hash=pack_hash,
-                    rules=dict(sorted(rules.items())), fingerprints=fingerprints, origins=dirs)
+                    rules=dict(sorted(rules.items())), fingerprints=fingerprints, origins=dirs,
+                    derived=DerivedRules(tables, hand))
 
 
 def _check_references(rules: Mapping[str, Rule]) -> None:

@@ -3,7 +3,9 @@
 Every fact carries its citation: the clause, where it was read, and how sure the pack is
 (P: license text, P-card: official model card, S: secondary source, ?: not found).
 Unknown is a value, never a crash: a rule without `terms` (or with a part missing) gets
-terms derived from its flags, cited as clause "flags" with confidence "?".
+terms derived from its flags, cited as clause "flags" with confidence "?". A derived rule (an
+SPDX license the pack has no hand-written rule for) has only flags taken from its category, and
+its terms say so in `derived_from_category`.
 """
 
 from __future__ import annotations
@@ -139,6 +141,9 @@ class Terms:
     unilateral_changes: UnilateralChanges | None = None
     governing_law: str | None = None
     derived_from_flags: bool = False
+    # Set for a derived rule (an SPDX license without a hand-written rule): its flags, and so
+    # these terms, are the defaults of this category, not facts read from the license text.
+    derived_from_category: str | None = None
 
 
 # --- reading the raw mapping -------------------------------------------------------------------
@@ -296,7 +301,8 @@ def terms_of(rule: Rule) -> Terms:
         termination=read.termination(raw.get("termination")),
         unilateral_changes=read.unilateral_changes(raw.get("unilateral_changes")),
         governing_law=_text(raw.get("governing_law")),
-        derived_from_flags=not raw)
+        derived_from_flags=not raw,
+        derived_from_category=rule.category if rule.derived else None)
 
 
 def to_plain(value: Any) -> Any:
