@@ -9,13 +9,15 @@ GITHUB_* files it only writes the reports and prints.
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from licscan.errors import LicscanError
 
@@ -50,6 +52,20 @@ class Inputs:
 
 
 def main() -> int:
+    """Every line printed while the Action runs goes through `_Guard` (made inert: it cannot
+    be a workflow command); the commands licscan means to issue are written past it."""
+    out, err = sys.stdout, sys.stderr
+    guards = _Guard(out), _Guard(err)
+    sys.stdout, sys.stderr = guards
+    try:
+        return _main(_Commands(out, guards[0]))
+    finally:
+        for guard in guards:
+            guard.close()
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(commands: _Commands) -> int:
     env = os.environ
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".").resolve()
     os.chdir(workspace)
@@ -57,20 +73,98 @@ def main() -> int:
         os.environ["HF_TOKEN"] = env["INPUT_TOKEN"].strip()
     try:
         inputs = Inputs.from_env(env)
-        return _run(inputs, workspace)
+        return _run(inputs, workspace, commands)
     except LicscanError as exc:
         from licscan.redact import redact
 
-        print(_command("error", redact(exc.message), file=exc.file, line=exc.line,
-                       title=f"licscan: {exc.key}" if exc.key else "licscan"))
+        commands.annotate("error", redact(exc.message), file=exc.file, line=exc.line,
+                          title=f"licscan: {exc.key}" if exc.key else "licscan")
         print(f"licscan: error: {redact(exc.diagnostics())}", file=sys.stderr)
         _append(env.get("GITHUB_STEP_SUMMARY"), "## licscan: configuration error\n\n"
                 + _fence(redact(exc.diagnostics())))
         _set_outputs(env.get("GITHUB_OUTPUT"), {"verdict": "error", "failed": "true"})
         return 2
+    except Exception as exc:  # the one boundary for bugs, as in the CLI
+        from licscan.redact import redact
+
+        message = redact(f"{type(exc).__name__}: {exc}")
+        commands.annotate("error", f"internal error: {message}", title="licscan")
+        print(f"licscan: internal error: {message}", file=sys.stderr)
+        _set_outputs(env.get("GITHUB_OUTPUT"), {"verdict": "error", "failed": "true"})
+        return 3
 
 
-def _run(inputs: Inputs, workspace: Path) -> int:
+class _Guard(io.TextIOBase):
+    """A text stream that writes whole lines, each made inert (`inert`). A partial line waits
+    for its end, so a command cannot be assembled from several writes."""
+
+    def __init__(self, raw: TextIO) -> None:
+        super().__init__()
+        self.raw = raw
+        self.pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.raw.write(inert(line) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def close(self) -> None:
+        if self.pending:
+            self.raw.write(inert(self.pending) + "\n")
+            self.pending = ""
+        self.raw.flush()
+        super().close()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.raw, "encoding", "utf-8") or "utf-8"
+
+
+def inert(line: str) -> str:
+    """One line of free text that the runner cannot read as a workflow command: control
+    characters escaped (a carriage return would start a line of its own), no `::` at its start
+    (the runner trims before looking) and no `##[` anywhere (the old command syntax)."""
+    from licscan.redact import printable_line
+
+    line = printable_line(line).replace("##[", "## [")
+    return "> " + line if line.strip().startswith("::") else line
+
+
+class _Commands:
+    """The only writer of workflow commands: annotations with escaped data and properties,
+    and free text inside a `::stop-commands::` block."""
+
+    def __init__(self, raw: TextIO, guarded: _Guard) -> None:
+        self.raw = raw
+        self.guarded = guarded
+
+    def emit(self, command: str) -> None:
+        self.guarded.flush()
+        self.raw.write(command + "\n")
+        self.raw.flush()
+
+    def annotate(self, level: str, message: str, *, file: str | None = None,
+                 line: int | None = None, title: str | None = None) -> None:
+        self.emit(_command(level, message, file=file, line=line, title=title))
+
+    def quoted(self, text: str) -> None:
+        """Untrusted text (model cards) twice guarded: each line inert, and the whole
+        between `::stop-commands::TOKEN` and `::TOKEN::`."""
+        token = secrets.token_hex(16)
+        self.emit(f"::stop-commands::{token}")
+        self.guarded.write(text if text.endswith("\n") else text + "\n")
+        self.emit(f"::{token}::")
+
+
+def _run(inputs: Inputs, workspace: Path, commands: _Commands) -> int:
     from dataclasses import replace
 
     from licscan.config import display_path, resolve_config
@@ -79,8 +173,9 @@ def _run(inputs: Inputs, workspace: Path) -> int:
     from licscan.scan import ScanOptions
     from licscan.targets import load_manifest
 
-    config = resolve_config(inputs.config)
-    manifest = display_path(inputs.manifest or config.manifest)
+    config = resolve_config(_inside(inputs.config, workspace, "config"))
+    manifest = display_path(_inside(inputs.manifest, workspace, "manifest")
+                            or config.manifest)
     refs = load_manifest(manifest)
     scanner, _policy = configured_scanner(config, ScanOptions())
     result = replace(scanner.scan(refs), config_file=config.file)
@@ -91,8 +186,19 @@ def _run(inputs: Inputs, workspace: Path) -> int:
     fail_on = inputs.fail_on or config.policy.fail_on
     failed = _failed(report, fail_on)
     _set_outputs(env.get("GITHUB_OUTPUT"), _outputs(report, paths, inputs, failed))
-    _print(result, report)
+    _print(result, report, commands)
     return 1 if failed else 0
+
+
+def _inside(path: str | None, workspace: Path, name: str) -> str | None:
+    """An input path must stay in the workspace (the runner checks out the repository there)."""
+    if path is None:
+        return None
+    real = (workspace / path).resolve()
+    if real != workspace and workspace not in real.parents:
+        raise LicscanError(f"the {name} input {path!r} is outside the workspace",
+                           hint="give a path inside GITHUB_WORKSPACE")
+    return path
 
 
 def _render(fmt: str, result: Any, report: Mapping[str, Any], workspace: Path) -> str:
@@ -104,19 +210,41 @@ def _render(fmt: str, result: Any, report: Mapping[str, Any], workspace: Path) -
     from licscan.report import FORMATS
 
     module = import_module(FORMATS.get(fmt) or f"licscan.report.{fmt}")
-    if fmt in ("markdown", "sarif"):
+    if fmt == "markdown":
+        return no_autolinks(redact(module.render_dict(report, root=str(workspace))))
+    if fmt == "sarif":
         return redact(module.render_dict(report, root=str(workspace)))
     return redact(module.render(result))
 
 
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,31}):/(?=/)")
+_WWW = re.compile(r"(?i)\b(www)\.")
+_EMAIL = re.compile(r"(?<=[\w.+\-])@(?=[\w\-]+\.)")
+_BREAK = "&#8203;"  # a zero-width space, as an entity: visible in the source, not on the page
+
+
+def no_autolinks(markdown: str) -> str:
+    """The summary promises no links from model text, but GitHub also links bare URLs, `www.`
+    names and e-mail addresses. Our Markdown has no links of its own, so every such pattern
+    is broken up with a zero-width space where the autolinker looks (`://`, `www.`, `@`)."""
+    markdown = _SCHEME.sub(lambda m: f"{m.group(1)}:/{_BREAK}", markdown)
+    markdown = _WWW.sub(lambda m: f"{m.group(1)}{_BREAK}.", markdown)
+    return _EMAIL.sub(f"@{_BREAK}", markdown)
+
+
 def _write_reports(result: Any, report: Mapping[str, Any], inputs: Inputs,
                    workspace: Path) -> dict[str, str]:
+    """Into output-dir, which must stay in the workspace: a folder on the way, or a report
+    file, that is a symlink cannot carry a write out of it (licscan.safewrite)."""
+    from licscan.safewrite import make_folder, write_text
+
+    _inside(inputs.output_dir, workspace, "output-dir")
     folder = Path(inputs.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder, root=workspace)
     paths = {}
     for fmt in inputs.formats:
         path = folder / f"licscan.{EXTENSIONS[fmt]}"
-        path.write_text(_render(fmt, result, report, workspace), encoding="utf-8")
+        write_text(path, _render(fmt, result, report, workspace), root=workspace)
         paths[fmt] = path.as_posix()
     return paths
 
@@ -140,15 +268,12 @@ def _outputs(report: Mapping[str, Any], paths: Mapping[str, str], inputs: Inputs
     return out
 
 
-def _print(result: Any, report: Mapping[str, Any]) -> None:
-    """The text table inside a stop-commands block (model cards must not issue workflow
-    commands), then one annotation per model that needs attention, on its manifest line."""
+def _print(result: Any, report: Mapping[str, Any], commands: _Commands) -> None:
+    """The text table as quoted text (model cards must not issue workflow commands), then one
+    annotation per model that needs attention, on its manifest line."""
     from licscan.report import render
 
-    token = secrets.token_hex(16)
-    print(f"::stop-commands::{token}")
-    print(render(result, "text"), end="")
-    print(f"::{token}::")
+    commands.quoted(render(result, "text"))
     for model in report.get("models", ()):
         verdict = model.get("verdict")
         if model.get("status") != "error" and verdict == "allow":
@@ -156,10 +281,10 @@ def _print(result: Any, report: Mapping[str, Any]) -> None:
         origin = model.get("origin") or {}
         level = "error" if verdict == "deny" or model.get("status") == "error" else "warning"
         reason = model.get("verdict_reason") or ""
-        print(_command(level, f"{model.get('id')}: {verdict}: {reason} "
-                              f"[{model.get('decided_by')}]",
-                       file=origin.get("file"), line=origin.get("line"),
-                       title=f"licscan {verdict}"))
+        commands.annotate(level, f"{model.get('id')}: {verdict}: {reason} "
+                                 f"[{model.get('decided_by')}]",
+                          file=origin.get("file"), line=origin.get("line"),
+                          title=f"licscan {verdict}")
 
 
 def _command(level: str, message: str, *, file: str | None = None, line: int | None = None,
@@ -170,9 +295,12 @@ def _command(level: str, message: str, *, file: str | None = None, line: int | N
 
 
 def _escape(value: str, prop: bool = False) -> str:
+    """GitHub's escaping of command data (%, CR, LF) and properties (also : and ,), after
+    control characters are shown escaped; `##[` is broken up as in free text."""
     from licscan.redact import printable
 
     value = printable(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    value = value.replace("##[", "## [")
     return value.replace(":", "%3A").replace(",", "%2C") if prop else value
 
 

@@ -20,15 +20,19 @@ class LicscanError(Exception):
         self.hint = hint
 
     def diagnostics(self) -> str:
+        """`file:line: key: message` and a `hint:` line. Each part is escaped to one printable
+        line: a key or value from a file cannot forge lines (or workflow commands) of its own."""
+        from licscan.redact import printable_line as one
+
         where = ""
         if self.file:
-            where = self.file
+            where = one(self.file)
             if self.line is not None:
                 where += f":{self.line}"
             where += ": "
-        text = where + (f"{self.key}: " if self.key else "") + self.message
+        text = where + (f"{one(self.key)}: " if self.key else "") + one(self.message)
         if self.hint:
-            text += f"\nhint: {self.hint}"
+            text += f"\nhint: {one(self.hint)}"
         return text
 
 

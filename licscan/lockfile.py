@@ -127,13 +127,9 @@ def dumps(lock: Mapping[str, Any]) -> str:
 
 
 def write_lock(path: Path, lock: Mapping[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(dumps(lock), encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise ConfigError(f"cannot write the lockfile: {exc.strerror or exc}",
-                          file=str(path)) from exc
+    from licscan.safewrite import write_text
+
+    write_text(path, dumps(lock))
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 import click
 
-from licscan.errors import UsageError
 from licscan.model import ScanResult
 from licscan.verdict import RANK
 
@@ -17,14 +16,11 @@ def write_output(text: str, output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
+    from licscan.safewrite import make_folder, write_text
+
     path = Path(output)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    make_folder(path.parent)
+    write_text(path, text)
 
 
 def exit_code(result: ScanResult, fail_on: str) -> int:
