@@ -139,9 +139,8 @@ def test_action_yml_runs_the_script_with_every_input() -> None:
     action = yaml.safe_load((REPO / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
-    install = next(s for s in steps if s.get("name") == "Install licscan")
-    assert "pip install" in install["run"] and install["env"]["LICSCAN_SOURCE"] == \
-        "${{ github.action_path }}"
+    install = next(s for s in steps if "pip install" in s.get("run", ""))
+    assert install["env"]["LICSCAN_SOURCE"] == "${{ github.action_path }}"
     scan = next(s for s in steps if s.get("id") == "scan")
     assert scan["run"].endswith("-m licscan.action'") or "-m licscan.action" in scan["run"]
     for name in action["inputs"]:
@@ -151,3 +150,32 @@ def test_action_yml_runs_the_script_with_every_input() -> None:
             assert "${{" not in scan["run"]  # inputs reach the script only through env
     for name, output in action["outputs"].items():
         assert output["value"] == f"${{{{ steps.scan.outputs.{name} }}}}"
+
+
+def test_action_yml_pins_actions_by_commit_and_installs_from_a_hash_checked_lock() -> None:
+    text = (REPO / "action.yml").read_text()
+    uses = re.findall(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$", text, re.MULTILINE)
+    assert uses, "the composite action uses no action?"
+    for ref, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), ref  # a sha, not a tag
+        assert re.fullmatch(r"\s*# v\d+(\.\d+)*", comment), f"{ref}: no version comment"
+    action = yaml.safe_load(text)
+    runs = [s["run"] for s in action["runs"]["steps"] if "pip install" in s.get("run", "")]
+    assert len(runs) == 1
+    install = " ".join(runs[0].split())
+    assert "--require-hashes" in install and "--no-deps" in install
+    assert '-r "$LICSCAN_SOURCE/requirements/action.txt"' in install
+    assert not re.search(r'pip install [^\n]*"\$LICSCAN_SOURCE"\s*$', install)  # no unpinned
+
+    lock = (REPO / "requirements" / "action.txt").read_text()
+    entries = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:\s+--hash=sha256:[0-9a-f]{64}"
+                         r"(?: \\)?\n)+)", lock, re.MULTILINE)
+    names = {name.lower().replace("_", "-") for name, _version, _hashes in entries}
+    requirements = [line for line in lock.splitlines() if re.match(r"^[A-Za-z0-9]", line)]
+    assert len(requirements) == len(entries)  # every requirement pinned, with hashes
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    for dependency in project["dependencies"]:
+        name = re.split(r"[<>=!~\[; ]", dependency, maxsplit=1)[0].lower().replace("_", "-")
+        assert name in names, f"{name} is not in requirements/action.txt"
