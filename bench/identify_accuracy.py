@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from build_fingerprints import MANIFEST  # noqa: E402
+from build_fingerprints import read_manifest  # noqa: E402
 
 from licscan.identify import identify_bytes  # noqa: E402
+from licscan.identify.normalize import decode  # noqa: E402
 from licscan.rulepack import RulePack, load_rulepack  # noqa: E402
 
 # --- formatting variants: the same license, differently dressed ------------------------
@@ -92,6 +93,58 @@ def header_footer(text: str) -> str:
             "\n\n---\n\nPlease direct questions about this file to the maintainers.\n")
 
 
+def ollama_page(text: str) -> str:
+    """A model page that shows the license under the model's tag, in a code fence."""
+    return "# llama3.3:70b\n\nLicense\n\n```\n" + text.strip("\n") + "\n```\n"
+
+
+def code_fence(text: str) -> str:
+    return "```text\n" + text.strip("\n") + "\n```\n"
+
+
+_COPYRIGHT_LINE = re.compile(r"(?im)^[ \t#*>-]*(?:copyright\b|\(c\)\s|©).*$")
+
+
+def copyright_changed(text: str) -> str:
+    if _COPYRIGHT_LINE.search(text):
+        return _COPYRIGHT_LINE.sub("Copyright (c) 2019-2025 Example Robotics GmbH and "
+                                   "contributors", text)
+    return "Copyright (c) 2025 Example Robotics GmbH\n\n" + text
+
+
+def copyright_placeholder(text: str) -> str:
+    placeholder = "Copyright {yyyy} {name of copyright owner}"
+    if _COPYRIGHT_LINE.search(text):
+        return _COPYRIGHT_LINE.sub(lambda m: placeholder, text, count=1)
+    return "Copyright [year] [fullname]\n\n" + text
+
+
+def renumbered(text: str) -> str:
+    """Another list style: '1.' -> '1)', 'a.' -> '(a)', '(i)' -> 'i.'."""
+    text = re.sub(r"(?m)^(\s*)(\d{1,2})\.(\s)", r"\1\2)\3", text)
+    text = re.sub(r"(?m)^(\s*)([a-h])\.(\s)", r"\1(\2)\3", text)
+    return re.sub(r"(?m)^(\s*)\(([ivx]{1,4})\)(\s)", r"\1\2.\3", text)
+
+
+def links(text: str) -> str:
+    """URLs as markdown links and autolinks, with and without the scheme."""
+    def link(match: re.Match[str]) -> str:
+        url = match.group(0)
+        bare = re.sub(r"^https?://(www\.)?", "", url)
+        return f"[{bare}](<{url}>)" if len(url) % 2 else f"<{url}>"
+    return _URL.sub(link, text)
+
+
+def no_title(text: str) -> str:
+    lines = text.lstrip("\n").splitlines(keepends=True)
+    if lines and len(lines[0].strip()) < 100 and not lines[0].rstrip().endswith((".", ",", ";")):
+        return "".join(lines[1:])
+    return text
+
+
+_LOOK_ALIKE = str.maketrans("aceopxyACEHKMOPTX", "асеорхуАСЕНКМОРТХ")  # Cyrillic
+
+
 VARIANTS: dict[str, Callable[[str], bytes]] = {
     "pristine": lambda t: t.encode("utf-8"),
     "rewrap-60": lambda t: rewrap(t, 60).encode("utf-8"),
@@ -102,6 +155,20 @@ VARIANTS: dict[str, Callable[[str], bytes]] = {
     "header-footer": lambda t: header_footer(t).encode("utf-8"),
     "utf-16": lambda t: t.encode("utf-16"),
     "utf-8-bom": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+    "ollama-page": lambda t: ollama_page(t).encode("utf-8"),
+    "code-fence": lambda t: code_fence(t).encode("utf-8"),
+    "copyright-changed": lambda t: copyright_changed(t).encode("utf-8"),
+    "copyright-placeholder": lambda t: copyright_placeholder(t).encode("utf-8"),
+    "renumbered": lambda t: renumbered(t).encode("utf-8"),
+    "links": lambda t: links(t).encode("utf-8"),
+    "no-title": lambda t: no_title(t).encode("utf-8"),
+}
+# noise an attacker adds to push a text out of recognition (issue 12): never an edit
+NOISE: dict[str, Callable[[str], bytes]] = {
+    "nul-prefix": lambda t: b"\0" + t.encode("utf-8"),
+    "controls": lambda t: t.replace(" ", " \x01", 40).encode("utf-8"),
+    "blank-padding": lambda t: (t + "\n" * 1_000_000).encode("utf-8"),
+    "look-alikes": lambda t: t.translate(_LOOK_ALIKE).encode("utf-8"),
 }
 
 # --- adversarial edits: each must not come out as the unmodified license ----------------
@@ -198,20 +265,29 @@ class Case:
     expected: tuple[str, ...]  # rule ids; for edits, the original's
 
 
-def corpus_texts(corpus: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+def corpus_texts(corpus: Path, only: str | None = None) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(file, text, rule ids) of every text in rules/references.tsv; `only`: "models" (the
+    top folder) or "spdx"."""
     out = []
-    for name, ids, _markers, _options in MANIFEST:
-        text = (corpus / name).read_text(encoding="utf-8")
-        out.append((name, text, tuple(i.strip() for i in ids.split(" AND "))))
+    for name, ids, _markers, _options, _source, _sha in read_manifest():
+        if only is not None and (name.startswith("spdx/") != (only == "spdx")):
+            continue
+        text, _problem = decode((corpus / name).read_bytes())
+        out.append((name, text or "", tuple(i.strip() for i in ids.split(" AND "))))
     return out
 
 
-def cases(corpus: Path, pack: RulePack) -> Iterator[Case]:
-    texts = corpus_texts(corpus)
+def cases(corpus: Path, pack: RulePack, only: str | None = None,
+          noise_every: int = 10) -> Iterator[Case]:
+    texts = corpus_texts(corpus, only)
     for name, text, ids in texts:
         for kind, make in VARIANTS.items():
             yield Case(f"{name}:{kind}", "pristine" if kind == "pristine" else "format", kind,
                        make(text), ids)
+    for number, (name, text, ids) in enumerate(texts):
+        if noise_every and number % noise_every == 0:
+            for kind, make in NOISE.items():
+                yield Case(f"{name}:{kind}", "noise", kind, make(text), ids)
     singles = [(n, t, i) for n, t, i in texts if len(i) == 1]
     for number, (name, text, ids) in enumerate(singles):
         other_name, other, other_ids = singles[(number * 7 + 3) % len(singles)]
@@ -327,7 +403,7 @@ def scancode_names(corpus: Path, pack: RulePack) -> dict[str, str]:
     """ScanCode / SPDX id -> rule id: our expression ids, plus the ids INDEX.tsv gives."""
     names = {r.expression_id.lower(): r.id for r in pack.rules.values()}
     index = corpus / "INDEX.tsv"
-    rules = {name: ids for name, ids, _m, _o in MANIFEST if " AND " not in ids}
+    rules = {row[0]: row[1] for row in read_manifest() if " AND " not in row[1]}
     if index.is_file():
         for line in index.read_text(encoding="utf-8").splitlines()[1:]:
             cells = line.split("\t")
@@ -387,7 +463,7 @@ def run_scancode(all_cases: list[Case], names: dict[str, str], scancode: Path,
 def report(title: str, outcomes: list[Outcome]) -> dict[str, object]:
     figures = summary(outcomes)
     print(f"\n== {title}")
-    for group in ("pristine", "format", "joined", "edit"):
+    for group in ("pristine", "format", "noise", "joined", "edit"):
         item = figures.get(group)
         if isinstance(item, dict):
             kinds = ", ".join(f"{k} {v['correct']}/{v['cases']}"
@@ -409,12 +485,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--json", type=Path, help="write all figures here")
     parser.add_argument("--show", action="store_true", help="list every wrong outcome")
+    parser.add_argument("--only", choices=["models", "spdx"], help="one corpus folder")
+    parser.add_argument("--groups", default="pristine,format,noise,joined,edit",
+                        help="comma-separated case groups to run")
+    parser.add_argument("--noise-every", type=int, default=10,
+                        help="noise variants for every Nth text (0: none)")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
         return 2
     pack = load_rulepack()
-    all_cases = list(cases(args.corpus, pack))
+    wanted = set(args.groups.split(","))
+    all_cases = [c for c in cases(args.corpus, pack, args.only, args.noise_every)
+                 if c.group in wanted]
     ours = run_licscan(all_cases, pack)
     figures: dict[str, object] = {"licscan": report("licscan", ours),
                                   "licscan_classes": per_class(

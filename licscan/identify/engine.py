@@ -9,10 +9,11 @@ references such as "licensed under the Llama 3.1 Community License".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from licscan.identify import guards
-from licscan.identify.index import PackIndex, pack_index, rule_facts
+from licscan.identify.index import PackIndex, RefText, pack_index, rule_facts
 from licscan.identify.normalize import Normalized, decode, normalize
 from licscan.identify.reference import (
     PHRASE,
@@ -68,6 +69,7 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None
                   ) -> TextIdentification:
     """Identify the license texts in `text`; `filename` (README, NOTICE) says how to read
     text around a license and license names."""
+    text = _collapse_padding(text)
     if len(text) > MAX_CHARS:
         return TextIdentification(UNKNOWN, reason=f"too large for a license text ({len(text)} "
                                                   "characters)")
@@ -77,8 +79,7 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None
     index = pack_index(pack)
     exact = index.by_hash.get(norm.hash)
     if exact is not None:
-        return TextIdentification(IDENTIFIED, (_match(pack, exact.rule_id, IDENTIFIED, 100,
-                                                      "exact", (norm.lines[0], norm.lines[-1])),))
+        return _exact(pack, exact, (norm.lines[0], norm.lines[-1]))
     scan = prepare(norm)
     similar = candidates(scan, index)
     comparisons = _compare_all(scan, similar)
@@ -110,6 +111,18 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None
     return TextIdentification(overall_status(final), final, alternatives, reason)
 
 
+_PADDING = re.compile(r"(?:[ \t\f\v\x00]*+\r?\n){50,}+|[ \t\f\v\x00]{200,}+")
+
+
+def _collapse_padding(text: str) -> str:
+    """Runs of 50+ blank lines or 200+ spaces are padding, not layout: collapsed before the
+    size check, so padding cannot push a license text out of reach (the lines before a run
+    keep their numbers)."""
+    if len(text) < 20_000:
+        return text
+    return _PADDING.sub(lambda m: "\n\n" if "\n" in m.group(0) else " ", text)
+
+
 def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
     """Every reference text found, searching again what the found ones leave: a second copy,
     or a version that differs from its neighbour by a word (OpenMDW 1.0 then 1.1)."""
@@ -132,6 +145,21 @@ def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
             rest = _runs([i for i in range(low, high + 1) if i not in claimed])
             spans += [(run[0], run[-1]) for run in rest]
     return sorted(out, key=lambda c: c.lines)
+
+
+def _exact(pack: RulePack, refs: Sequence[RefText], lines: tuple[int, int]
+           ) -> TextIdentification:
+    """A text equal to a reference text; when it equals the texts of several rules (a license
+    published under two ids with one text), the family's rule names it, or nothing does."""
+    ids = sorted({r.rule_id for r in refs})
+    chosen = ids[0] if len(ids) == 1 else resolve(ids, pack)
+    if chosen is None:
+        return TextIdentification(
+            UNKNOWN, alternatives=tuple(Candidate(i, 100.0) for i in ids),
+            reason="the text is identical to the reference texts of several licenses: "
+                   + ", ".join(ids))
+    return TextIdentification(IDENTIFIED, (_match(pack, chosen, IDENTIFIED, 100, "exact",
+                                                  lines),))
 
 
 def _runs(numbers: Sequence[int]) -> list[list[int]]:
@@ -184,7 +212,7 @@ def _title_match(pack: RulePack, norm: Normalized, passage: Sequence[int], phras
         return None
     lines = (norm.sentences[passage[0]].first_line, norm.sentences[passage[-1]].last_line)
     pool = with_version_line(tokens, rules, phrases) or sorted(rules)
-    with_text = {t.rule_id for t in index.texts}
+    with_text = index.rules_with_text
     compared = [s for s in similar if s.ref.rule_id in pool]
     if any(r in with_text for r in pool):
         best = compared[0].ref.rule_id if compared else sorted(r for r in pool if r in with_text)[0]

@@ -1,16 +1,25 @@
 """Fingerprints: what the rule pack keeps of a reference text, without keeping the text.
 
-Per reference text, `rules/fingerprints.json` holds the hash of its canonical form, one short
-hash per sentence (with the sentence's length and guarded tokens: numbers and guard words),
-and the set of crc32 hashes of its 5-token shingles. That is enough to recognise the text,
-align a scanned copy sentence by sentence, and say which passages differ and why.
+Per reference text: the hash of its canonical form, one short hash per sentence (with the
+sentence's length and guarded tokens: numbers and guard words), and the set of crc32 hashes of
+its 5-token shingles. That is enough to recognise the text, align a scanned copy sentence by
+sentence, and say which passages differ and why.
+
+The built-in pack stores ~840 texts in `rules/fingerprints.bin` (format 2, see `pack_binary`):
+a small header read on every identification (hashes for the exact path), a sketch of every
+text's shingles (read on the first fuzzy match), and one compressed chunk per text, decoded
+only for the texts a scan is compared with. `rules/fingerprints.json` names the binary and
+its sha256, so the rule pack's hash covers it. A user's pack (`licscan rules add-text`) keeps
+format-1 JSON entries in its own `fingerprints.json`.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import struct
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +30,10 @@ from licscan.identify.normalize import NORMALIZER_VERSION, decode, normalize, sh
 
 FORMAT = 1
 FILENAME = "fingerprints.json"
+BINARY = "fingerprints.bin"
+MAGIC = b"LSFP2\n"
+SKETCH_MOD = 8  # the sketch keeps shingles whose hash is 0 modulo this ...
+SKETCH_MIN = 24  # ... and at least this many (the smallest hashes) of short texts
 
 
 def fingerprint_text(text: str, rule_id: str, *, source: str | None = None,
@@ -155,3 +168,52 @@ def build(items: Iterable[tuple[str, str, str, dict[str, str]]]) -> dict[str, An
     """Entries for (key, text, rule id, options) items; options as for fingerprint_text."""
     return {key: fingerprint_text(text, rule_id, **options)
             for key, text, rule_id, options in items}
+
+
+def sketch(values: Sequence[int]) -> list[int]:
+    """A sample of a sorted shingle set, to estimate which texts a scan resembles: a
+    reference's shingles found in a scan, counted over its sketch, estimate its coverage."""
+    picked = [v for v in values if v % SKETCH_MOD == 0]
+    if len(picked) < SKETCH_MIN:
+        picked = sorted(set(picked) | set(values[:SKETCH_MIN]))
+    return picked
+
+
+def pack_binary(texts: Mapping[str, Any]) -> bytes:
+    """fingerprints.bin for format-1 entries: MAGIC, header length (u32), zlib(header JSON),
+    zlib(all sketches, u32), then per text zlib(sentences JSON) and zlib(shingles, u32).
+    Offsets in the header are relative to the end of the header; each chunk carries a
+    blake2b digest in the header, checked when it is read."""
+    header: list[list[Any]] = []
+    sketches: list[int] = []
+    chunks = bytearray()
+    for key in sorted(texts):
+        entry = texts[key]
+        values = sorted(struct.unpack(f"<{len(base64.b64decode(entry['shingles'])) // 4}I",
+                                      base64.b64decode(entry["shingles"])))
+        sample = sketch(values)
+        body = json.dumps({"sentences": entry["sentences"],
+                           "optional": entry.get("optional", [])},
+                          separators=(",", ":")).encode()
+        parts = []
+        for raw in (body, struct.pack(f"<{len(values)}I", *values)):
+            packed = zlib.compress(raw, 9)
+            parts.append([len(chunks), len(packed), hashlib.blake2b(packed, digest_size=8)
+                          .hexdigest()])
+            chunks += packed
+        header.append([key, entry["rule"], entry["hash"], entry["tokens"],
+                       entry.get("source", ""), len(values), len(sketches), len(sample),
+                       *parts[0], *parts[1]])
+        sketches.extend(sample)
+    sketch_block = zlib.compress(struct.pack(f"<{len(sketches)}I", *sketches), 9)
+    meta = {"v": NORMALIZER_VERSION, "texts": header, "sketch": len(sketch_block),
+            "sketch_digest": hashlib.blake2b(sketch_block, digest_size=8).hexdigest()}
+    head = zlib.compress(json.dumps(meta, separators=(",", ":"), sort_keys=True).encode(), 9)
+    return MAGIC + struct.pack("<I", len(head)) + head + sketch_block + bytes(chunks)
+
+
+def pointer(binary: bytes, name: str = BINARY) -> str:
+    """The fingerprints.json that names a binary (its sha256 puts it in the pack's hash)."""
+    return json.dumps({"format": 2, "packed": {name: {
+        "sha256": hashlib.sha256(binary).hexdigest(), "normalizer": NORMALIZER_VERSION}}},
+        sort_keys=True, indent=1) + "\n"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from hashlib import blake2b, sha256
 
-NORMALIZER_VERSION = 1
+NORMALIZER_VERSION = 2
 SHINGLE = 5
 
 _MAGIC = ((b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"),
@@ -42,9 +42,13 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
         text = data.decode("utf-16", errors="replace")
     elif b"\0" in data[:8192]:
         encoding = _bomless_utf16(data[:4096])
-        if encoding is None:
-            return None, "binary file"
-        text = data.decode(encoding, errors="replace")
+        if encoding is not None:
+            text = data.decode(encoding, errors="replace")
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
     else:
         try:
             text = data.decode("utf-8")
@@ -52,10 +56,24 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
             text = data.decode("latin-1")
     text = text.lstrip("\ufeff")
     sample = text[:8192]
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v\x1b")
+    controls = len(_CONTROL.findall(sample))
     if sample and controls > len(sample) // 20:
-        return None, "binary file"
+        # NULs or control bytes among text are noise (clean() drops them); data with few
+        # words among them is not text
+        rest = _CONTROL.sub("", text[:65536])
+        wordy = sum(map(len, _WORDISH.findall(rest))) + sum(ch.isspace() for ch in rest)
+        if wordy < 0.8 * len(rest) or len(rest) < 200:
+            return None, "binary file"
     return text, None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_WORDISH = re.compile(r"[^\W\d_]{2,}")
+# noise that carries no words: control characters, terminal escapes, format characters
+# (zero-width spaces and joiners, bidi marks, soft hyphens, BOMs inside the text)
+_NOISE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                    r"|[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+                    r"\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
 def _bomless_utf16(head: bytes) -> str | None:
@@ -92,10 +110,16 @@ def _newlines_only(match: re.Match[str]) -> str:
 
 
 def clean(text: str) -> str:
-    """Unicode, line ends, HTML and markdown markup; keeps the line count of plain text."""
+    """Unicode, line ends, noise characters, HTML and markdown markup; keeps the line count of
+    plain text."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _NOISE.search(text):
+        text = _NOISE.sub("", text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
+        if _LOOK_ALIKE_SCRIPTS.search(text):
+            # before markup and copyright statements are recognised ("Сopyright")
+            text = text.translate(_confusables())
     if "<" in text and _HTML_HINT.search(text):
         text = _HTML_DROP.sub(_newlines_only, text)
         text = _HTML_BLOCK.sub("\n", text)
@@ -284,13 +308,45 @@ def sentence_hash(tokens: Sequence[str]) -> str:
 
 
 def _fold(word: str) -> list[str]:
-    """Lower case that is stable: a second pass over the result changes nothing."""
+    """Lower case that is stable: a second pass over the result changes nothing; letters that
+    look like Latin ones (Cyrillic 'а', Greek 'ο') are read as those."""
     for _ in range(3):
         folded = unicodedata.normalize("NFKC", word.lower())
+        if _LOOK_ALIKE_SCRIPTS.search(folded):  # (lower case of a mapped letter)
+            folded = folded.translate(_confusables())
         if folded == word:
             break
         word = folded
     return _unicode_token().findall(word)
+
+
+# scripts with letters that look like Latin ones (CJK, Hangul and kana have none)
+_LOOK_ALIKE_SCRIPTS = re.compile("[\u0180-\u058f\u10a0-\u10ff\u13a0-\u13ff\u1d00-\u1dbf"
+                                 "\u2100-\u218f\u2c00-\u2c7f\u2c80-\u2cff\ua4d0-\ua4ff"
+                                 "\ua640-\ua69f\ua720-\ua7ff\uab70-\uabbf]")
+
+
+@cache
+def _confusables() -> dict[int, str]:
+    """Letters and digits confusable with an ASCII letter or digit -> that character in lower
+    case, from the Unicode confusables data (UTS #39 confusables.txt) that the
+    confusable-homoglyphs package ships. Loaded only for text with such letters."""
+    try:
+        from confusable_homoglyphs.confusables import confusables_data
+    except ImportError:  # pragma: no cover - a declared dependency
+        return {}
+    table: dict[int, str] = {}
+    for char, homoglyphs in sorted(confusables_data.items()):
+        if len(char) != 1 or char.isascii() or not _LOOK_ALIKE_SCRIPTS.match(char):
+            continue
+        if unicodedata.category(char)[0] not in "LN":
+            continue
+        for item in homoglyphs:
+            target = item.get("c", "")
+            if len(target) == 1 and target.isascii() and target.isalnum():
+                table[ord(char)] = target.lower()
+                break
+    return table
 
 
 def _split(raw: Iterable[tuple[str, int, int]]) -> Iterator[tuple[str, int, int]]:

@@ -21,6 +21,9 @@ from licscan.identify.result import Difference
 CANDIDATE_COVERAGE = 0.2  # share of a reference's shingles the whole text must contain
 ACCEPT_COVERAGE = 0.5  # ... and a region must contain to count as that reference
 MAX_CANDIDATES = 12
+PREFILTER_COVERAGE = 0.1  # estimated from sketches: texts worth counting exactly
+PREFILTER_DICE = 0.03
+EXACT_LIMIT = 24  # texts counted exactly, by estimated coverage and by estimated similarity
 SWITCH = 12.0  # cost, in shingles, of starting another text
 MAX_DIFFERENCES = 50
 
@@ -49,13 +52,31 @@ class Similar:
 
 
 def candidates(scan: Scan, index: PackIndex) -> list[Similar]:
-    """Every reference text sharing a shingle, most similar first."""
-    out = []
+    """The reference texts the scanned text resembles, most similar first.
+
+    Every text's sketch (a sample of its shingles) is looked up in the scan to estimate its
+    coverage; only the likely ones have their full shingle sets decoded and counted."""
+    scanned = scan.values_set
+    estimates = []
     for ref in index.texts:
-        shared = len(scan.values_set & ref.shingles)
+        sample = ref.sketch
+        if not sample:
+            continue
+        hits = len(scanned.intersection(sample))
+        if not hits:
+            continue
+        coverage = hits / len(sample)
+        dice = 2 * coverage * ref.size / (len(scanned) + ref.size)
+        if coverage >= PREFILTER_COVERAGE or dice >= PREFILTER_DICE:
+            estimates.append((coverage, dice, ref))
+    by_coverage = sorted(estimates, key=lambda e: (-e[0], -e[1], e[2].key))[:EXACT_LIMIT]
+    by_dice = sorted(estimates, key=lambda e: (-e[1], -e[0], e[2].key))[:EXACT_LIMIT]
+    out = []
+    for ref in dict.fromkeys(e[2] for e in [*by_dice, *by_coverage]):
+        shared = len(scanned & ref.shingles)
         if shared:
             out.append(Similar(ref, shared / len(ref.shingles),
-                                 2 * shared / (len(scan.values_set) + len(ref.shingles))))
+                               2 * shared / (len(scanned) + len(ref.shingles))))
     out.sort(key=lambda c: (-c.dice, -c.coverage, c.ref.key))
     return out
 
@@ -77,8 +98,12 @@ def find_regions(scan: Scan, found: Sequence[Similar], low: int, high: int) -> l
     texts joined in one file (DeepSeek after OpenRAIL-M) split where the evidence turns;
     near-identical versions (Llama 3.1, 3.2) do not split on a few differing words.
     """
-    pool = [c.ref for c in sorted(found, key=lambda c: (-c.coverage, c.ref.key))
-            if c.coverage >= CANDIDATE_COVERAGE][:MAX_CANDIDATES]
+    eligible = [c for c in found if c.coverage >= CANDIDATE_COVERAGE]
+    # near-duplicate texts (the BSD family) all cover a scan: the most similar ones are
+    # kept besides the most covered ones, so the right one is always in the pool
+    ranked = [*sorted(eligible, key=lambda c: (-c.coverage, -c.dice, c.ref.key))[:MAX_CANDIDATES],
+              *sorted(eligible, key=lambda c: (-c.dice, c.ref.key))[:MAX_CANDIDATES // 2]]
+    pool = list(dict.fromkeys(c.ref for c in ranked))
     if not pool:
         return []
     count = high - low + 1
