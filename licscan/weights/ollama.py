@@ -1,0 +1,236 @@
+"""The Ollama model store, offline: manifests, license layers, the model layer's GGUF header.
+
+Layout (`$OLLAMA_MODELS`, default ~/.ollama/models):
+    manifests/<host>/<namespace>/<model>/<tag>   OCI-style JSON manifest
+    blobs/sha256-<hex>                           layers by digest (older stores: sha256:<hex>)
+A library model `llama3.1:8b` lives at manifests/registry.ollama.ai/library/llama3.1/8b, a Hub
+GGUF `hf.co/owner/name:Q4_K_M` at manifests/hf.co/owner/name/Q4_K_M.
+
+License layers (`application/vnd.ollama.image.license`, possibly several) are returned as
+bytes, capped and checked against their digest, for identification; of the model layer only
+the GGUF header is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from licscan.errors import SourceError
+from licscan.weights.gguf import GGUFHeader, read_gguf
+
+DEFAULT_HOST = "registry.ollama.ai"
+DEFAULT_NAMESPACE = "library"
+DEFAULT_TAG = "latest"
+LICENSE_TYPE = "application/vnd.ollama.image.license"
+MODEL_TYPE = "application/vnd.ollama.image.model"
+ADAPTER_TYPE = "application/vnd.ollama.image.adapter"
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_LICENSE_BYTES = 1 << 20  # as for license files read from a repository
+MAX_MODELS = 10_000
+_DIGEST = re.compile(r"^sha256[:-]([0-9a-f]{64})$")
+_PART = re.compile(r"^[A-Za-z0-9][\w.\-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class Layer:
+    media_type: str
+    digest: str  # sha256:<hex>
+    size: int
+
+
+@dataclass(frozen=True)
+class LicenseText:
+    """One license layer. `data` is None when it could not be read (see status/reason)."""
+
+    digest: str
+    size: int
+    data: bytes | None
+    status: str = "ok"  # "ok" | "missing" | "too-large" | "unreadable" | "digest-mismatch"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OllamaModel:
+    host: str
+    namespace: str
+    model: str
+    tag: str
+    manifest: str  # path of the manifest file
+    layers: tuple[Layer, ...]
+    licenses: tuple[LicenseText, ...]
+    gguf: GGUFHeader | None
+    problems: tuple[str, ...] = ()  # what could not be read (the model layer, a license layer)
+
+    @property
+    def name(self) -> str:
+        """As `ollama list` shows it: llama3.1:8b, user/model:tag, hf.co/owner/name:tag."""
+        if self.host == DEFAULT_HOST:
+            base = self.model if self.namespace == DEFAULT_NAMESPACE else \
+                f"{self.namespace}/{self.model}"
+        else:
+            base = f"{self.host}/{self.namespace}/{self.model}"
+        return f"{base}:{self.tag}"
+
+    @property
+    def hub_repo_id(self) -> str | None:
+        """The Hub repository of a model pulled from hf.co / huggingface.co."""
+        if self.host in ("hf.co", "huggingface.co"):
+            return f"{self.namespace}/{self.model}"
+        return None
+
+
+@dataclass(frozen=True)
+class StoreProblem:
+    path: str
+    reason: str
+
+
+def default_store() -> Path:
+    env = os.environ.get("OLLAMA_MODELS")
+    return Path(env).expanduser() if env else Path.home() / ".ollama" / "models"
+
+
+def parse_name(text: str) -> tuple[str, str, str, str]:
+    """(host, namespace, model, tag) of `llama3.1:8b`, `user/m`, `hf.co/owner/name:Q4_K_M`."""
+    name = text.strip()
+    if name.startswith("ollama:"):
+        name = name[len("ollama:"):]
+    base, _, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "")
+    parts = base.split("/")
+    if len(parts) == 1:
+        host, namespace, model = DEFAULT_HOST, DEFAULT_NAMESPACE, parts[0]
+    elif len(parts) == 2:
+        host, namespace, model = DEFAULT_HOST, parts[0], parts[1]
+    elif len(parts) == 3:
+        host, namespace, model = parts
+    else:
+        raise SourceError("bad-name", f"not an Ollama model name: {text!r}")
+    tag = tag or DEFAULT_TAG
+    for part in (host, namespace, model, tag):
+        if not _PART.match(part) or ".." in part:
+            raise SourceError("bad-name", f"not an Ollama model name: {text!r}")
+    return host, namespace, model, tag
+
+
+def read_model(store: Path, name: str) -> OllamaModel:
+    """One model of the store by name. Raises SourceError (not-found, bad-manifest)."""
+    host, namespace, model, tag = parse_name(name)
+    path = store / "manifests" / host / namespace / model / tag
+    if not path.is_file():
+        raise SourceError("not-found", f"Ollama model {name} is not in the store at {store}",
+                          hint="ollama list shows the models present")
+    return read_manifest(store, path, (host, namespace, model, tag))
+
+
+def list_models(store: Path) -> tuple[list[OllamaModel], list[StoreProblem]]:
+    """Every model in the store; a broken manifest is a problem, the rest still listed."""
+    root = store / "manifests"
+    if not root.is_dir():
+        raise SourceError("not-found", f"no Ollama store at {store} (no manifests folder)",
+                          hint="set OLLAMA_MODELS to the store's folder")
+    models: list[OllamaModel] = []
+    problems: list[StoreProblem] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        rel = Path(dirpath).relative_to(root).parts
+        for file in sorted(filenames):
+            path = Path(dirpath) / file
+            if len(rel) != 3:
+                problems.append(StoreProblem(str(path), "not at manifests/<host>/<namespace>/"
+                                                        "<model>/<tag>; skipped"))
+                continue
+            if len(models) >= MAX_MODELS:
+                problems.append(StoreProblem(str(root), f"more than {MAX_MODELS} models; "
+                                                        "the rest were not read"))
+                return models, problems
+            try:
+                models.append(read_manifest(store, path, (rel[0], rel[1], rel[2], file)))
+            except SourceError as exc:
+                problems.append(StoreProblem(str(path), exc.message))
+    return models, problems
+
+
+def read_manifest(store: Path, path: Path, name: tuple[str, str, str, str]) -> OllamaModel:
+    layers = _layers(path)
+    licenses = []
+    gguf = None
+    problems = []
+    for layer in layers:
+        if layer.media_type == LICENSE_TYPE:
+            licenses.append(_license(store, layer))
+        elif layer.media_type == MODEL_TYPE and gguf is None:
+            blob = blob_path(store, layer.digest)
+            try:
+                gguf = read_gguf(blob, f"{layer.digest} (model layer)")
+            except SourceError as exc:
+                problems.append(exc.message)
+    if not any(layer.media_type == MODEL_TYPE for layer in layers):
+        problems.append("the manifest has no model layer")
+    host, namespace, model, tag = name
+    return OllamaModel(host=host, namespace=namespace, model=model, tag=tag, manifest=str(path),
+                       layers=layers, licenses=tuple(licenses), gguf=gguf,
+                       problems=tuple(problems))
+
+
+def blob_path(store: Path, digest: str) -> Path:
+    match = _DIGEST.match(digest)
+    if not match:
+        raise SourceError("bad-manifest", f"not a sha256 digest: {digest[:80]!r}")
+    modern = store / "blobs" / f"sha256-{match.group(1)}"
+    legacy = store / "blobs" / f"sha256:{match.group(1)}"
+    return legacy if not modern.exists() and legacy.exists() else modern
+
+
+def _layers(path: Path) -> tuple[Layer, ...]:
+    bad = f"broken Ollama manifest {path}"
+    try:
+        raw = path.read_bytes()[:MAX_MANIFEST_BYTES + 1]
+    except OSError as exc:
+        raise SourceError("unreadable", f"{bad}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise SourceError("bad-manifest", f"{bad}: larger than {MAX_MANIFEST_BYTES} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise SourceError("bad-manifest", f"{bad}: not JSON ({exc})") from exc
+    items = data.get("layers") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise SourceError("bad-manifest", f"{bad}: no 'layers' list")
+    layers = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("mediaType"), str) \
+                or not isinstance(item.get("digest"), str) \
+                or not _DIGEST.match(item["digest"]):
+            raise SourceError("bad-manifest", f"{bad}: layer {i} lacks a mediaType or a "
+                                              "sha256 digest")
+        size = item.get("size")
+        layers.append(Layer(item["mediaType"], "sha256:" + item["digest"][7:],
+                            size if isinstance(size, int) and size >= 0 else -1))
+    return tuple(layers)
+
+
+def _license(store: Path, layer: Layer) -> LicenseText:
+    path = blob_path(store, layer.digest)
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return LicenseText(layer.digest, 0, None, "unreadable", "not a regular file")
+        if info.st_size > MAX_LICENSE_BYTES:
+            return LicenseText(layer.digest, info.st_size, None, "too-large",
+                               f"{info.st_size} bytes exceeds the {MAX_LICENSE_BYTES}-byte "
+                               "limit for license texts")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return LicenseText(layer.digest, 0, None, "missing", "the blob is not in the store")
+    except OSError as exc:
+        return LicenseText(layer.digest, 0, None, "unreadable", exc.strerror or str(exc))
+    if "sha256:" + hashlib.sha256(data).hexdigest() != layer.digest:
+        return LicenseText(layer.digest, len(data), None, "digest-mismatch",
+                           "the blob's sha256 is not the manifest's digest")
+    return LicenseText(layer.digest, len(data), data)
