@@ -142,3 +142,34 @@ def test_list_and_expressions(pack: RulePack) -> None:
 def test_other_with_license_link_url(pack: RulePack) -> None:
     result = normalize_declared("other", None, "https://www.llama.com/llama3_2/license/", pack)
     assert result.expression == SC + "llama-3.2-license-2024"
+
+
+# license: other + license_name of the rules added in issue 11
+NEW_LICENSE_NAMES: dict[str, tuple[str, str | None]] = {
+    "playground-v2-community": (SC + "playground-v2-community", C),
+    "faipl-1.0": (SC + "fair-ai-public-1.0", A), "faipl-1.0-sd": (SC + "fair-ai-public-1.0-sd", A),
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(NEW_LICENSE_NAMES.items()))
+def test_new_license_names(pack: RulePack, name: str, expected: tuple[str, str | None]) -> None:
+    _check(pack, "other", name, *expected)
+
+
+def test_an_spdx_id_without_a_hand_written_rule_gets_its_derived_rule(pack: RulePack) -> None:
+    result = normalize_declared("0BSD", None, None, pack)
+    assert result.expression == "0BSD" and result.resolved
+    (rule,) = result.rules
+    assert rule.derived and rule.category == "permissive" and rule.flags.commercial_use == A
+    both = normalize_declared("GPL-3.0-or-later AND Apache-2.0", None, None, pack)
+    assert [(r.id, r.derived) for r in both.rules] == [("gpl-3.0-or-later", True),
+                                                        ("apache-2.0", False)]
+    # a restricted category is never read as allowed
+    sspl = normalize_declared("SSPL-1.0", None, None, pack)
+    assert [r.flags.commercial_use for r in sspl.rules] == [U]
+    assert not [n for n in sspl.notes if n.code == "unknown-license-id"]
+
+
+def test_the_hand_written_rule_wins_over_the_derived_one(pack: RulePack) -> None:
+    result = normalize_declared("Apache-2.0", None, None, pack)
+    assert [(r.id, r.derived) for r in result.rules] == [("apache-2.0", False)]

@@ -180,3 +180,17 @@ def test_plain_form_is_json_ready_and_drops_missing_values(pack: RulePack) -> No
     assert isinstance(plain["termination"], list)
     assert plain["derived_from_flags"] is False
     assert json.loads(json.dumps(plain)) == plain
+
+
+def test_a_derived_rule_says_its_terms_are_category_defaults() -> None:
+    derived = make_rule(derived=True, category="non-commercial")
+    terms = terms_of(derived)
+    assert terms.derived_from_flags and terms.derived_from_category == "non-commercial"
+    assert terms.commercial_use.value == "prohibited"
+    assert terms.commercial_use.basis == "non_commercial"
+    assert all(c.clause == FLAGS_CLAUSE and c.confidence == "?" for c in all_cites(terms))
+    assert to_plain(terms)["derived_from_category"] == "non-commercial"
+    hand = terms_of(make_rule())
+    assert hand.derived_from_category is None
+    assert "derived_from_category" not in to_plain(hand)
+    assert make_rule(derived="yes").derived is False  # only a real boolean marks a rule derived
