@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +61,62 @@ def parse_card(text: str) -> Card:
         return Card({}, body, body_line)
     if not isinstance(data, dict):
         return Card(None, body, body_line, "front matter is not a mapping", 2)
-    return Card({str(k): v for k, v in data.items()}, body, body_line)
+    plain, changed = plain_card_data(data)
+    if changed:
+        return Card(plain, body, body_line, "front matter: " + "; ".join(changed), 2)
+    return Card(plain, body, body_line)
+
+
+_MAX_PLAIN_DEPTH = 64
+
+
+def plain_card_data(data: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Card metadata as plain JSON types (str keys; str, int, finite float, bool, None, lists
+    and mappings), so that no later stage or report meets a YAML-only type. Binary values,
+    sets, non-finite numbers and other objects become strings or lists; dates become ISO
+    strings. Returns the data and what was changed (for a `card-invalid` finding)."""
+    changed: list[str] = []
+    out = _plain(data, "", changed, 0)
+    assert isinstance(out, dict)
+    return out, changed[:5] + ([f"{len(changed) - 5} more"] if len(changed) > 5 else [])
+
+
+def _plain(value: Any, where: str, changed: list[str], depth: int) -> Any:
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        changed.append(f"{_where(where)} is not a finite number; read as text")
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if depth >= _MAX_PLAIN_DEPTH:
+        changed.append(f"{_where(where)} is nested too deeply; not read")
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        changed.append(f"{_where(where)} is a binary value (!!binary); read as text")
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = key if isinstance(key, str) else str(_plain(key, where, changed, depth + 1))
+            if not isinstance(key, str) and where == "":
+                changed.append(f"key {name!r} is not a string")
+            out[name] = _plain(item, f"{where}.{name}" if where else name, changed, depth + 1)
+        return out
+    if isinstance(value, (set, frozenset)):
+        changed.append(f"{_where(where)} is a set (!!set); read as a list")
+        return sorted(str(_plain(v, where, changed, depth + 1)) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{where}[{i}]", changed, depth + 1) for i, v in enumerate(value)]
+    changed.append(f"{_where(where)} has an unsupported type ({type(value).__name__}); "
+                   "read as text")
+    return str(value)
+
+
+def _where(where: str) -> str:
+    return f"value of {where!r}" if where else "value"
 
 
 _LICENSE_HEADING = re.compile(r"^#{1,6}\s*(licen[cs]e|licensing|terms of use)\b.*$",
@@ -80,6 +138,82 @@ def license_section(body: str, max_chars: int = 8000) -> tuple[str, int] | None:
     return section[:max_chars], body.count("\n", 0, start) + 1
 
 
+_TERMS_HEADING = re.compile(
+    r"^#{1,6}[ \t]*(?P<title>[^\n]*?(?:licen[cs]|terms|usage|\buses?\b|restrict|permitted"
+    r"|prohibited|commercial|legal|disclaimer|limitations)[^\n]*)$",
+    re.IGNORECASE | re.MULTILINE)
+MAX_SECTIONS = 12
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    text: str
+    line: int  # 0-based line offset of the text in the body
+
+
+def terms_sections(body: str, max_chars: int = 8000) -> list[Section]:
+    """Sections of a README body whose heading is about licensing, terms, usage or
+    restrictions ('## License', '## Terms of Use', '## Usage', '### Out-of-scope use' ...)."""
+    out: list[Section] = []
+    for match in _TERMS_HEADING.finditer(body):
+        start = match.end()
+        following = _ANY_HEADING.search(body, start)
+        end = following.start() if following else len(body)
+        text = body[start:end].strip("\n")
+        if text.strip():
+            out.append(Section(match.group("title").strip()[:120], text[:max_chars],
+                               body.count("\n", 0, start) + 1))
+        if len(out) >= MAX_SECTIONS:
+            break
+    return out
+
+
+_RESTRICTION = re.compile(
+    r"\bnon[-\s]?commercial\b"
+    r"|\bnot\s+(?:be\s+)?(?:used\s+)?(?:for|in)\s+(?:any\s+)?commercial\b"
+    r"|\bno\s+commercial\s+(?:use|usage|purposes?)\b"
+    r"|\bcommercial\s+(?:use|usage|purposes?|deployment)\s+(?:is|are)\s+(?:strictly\s+)?"
+    r"(?:not\s+(?:permitted|allowed)|prohibited|forbidden|not\s+granted)\b"
+    r"|\bprohibits?\s+(?:any\s+)?commercial\b"
+    r"|\b(?:academic|research|educational|personal|evaluation)"
+    r"(?:\s+(?:and|or|&)\s+(?:academic|research|educational|personal|evaluation))?"
+    r"\s+(?:purposes?\s+|use\s+|usage\s+)?only\b"
+    r"|\bonly\s+(?:for|to\s+be\s+used\s+for)\s+(?:non[-\s]?commercial|academic|research"
+    r"|personal|educational|evaluation)\b",
+    re.IGNORECASE)
+_BOTH_WAYS = re.compile(r"\bcommercial\s+(?:and|or|&|as\s+well\s+as)\s+non[-\s]?commercial"
+                        r"|\bnon[-\s]?commercial\s+(?:and|or|&|as\s+well\s+as)\s+commercial",
+                        re.IGNORECASE)
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s]))*(?:[.!?]+|\n|$)")
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """A passage of a card that restricts use (non-commercial, research only ...)."""
+
+    section: str
+    text: str  # the sentence, quoted
+    line: int  # 0-based line offset in the body
+
+
+def restrictions(body: str) -> list[Restriction]:
+    """Sentences in the card's license, terms and usage sections that limit commercial use."""
+    found: list[Restriction] = []
+    for section in terms_sections(body):
+        for sentence in _SENTENCE.finditer(section.text):
+            text = sentence.group(0)
+            if not _RESTRICTION.search(_BOTH_WAYS.sub(" ", text)):
+                continue
+            quote = " ".join(text.split())[:240]
+            line = section.line + section.text.count("\n", 0, sentence.start())
+            if quote and all(r.text != quote for r in found):
+                found.append(Restriction(section.title, quote, line))
+            if len(found) >= 5:
+                return found
+    return found
+
+
 @dataclass(frozen=True)
 class CardRead:
     """The card metadata read from a README, or why there is none."""
@@ -93,7 +227,7 @@ def card_from_readme(readme: FileBlob, text: str | None) -> CardRead:
     """`text` is the README's decoded text (or, for an over-size README, its head)."""
     card = parse_card(text) if text is not None else None
     if card is not None and card.data is not None:
-        return CardRead(card.data)
+        return CardRead(card.data, card.problem, card.problem_line)
     if card is not None:
         return CardRead(None, card.problem, card.problem_line)
     if readme.status != "ok":

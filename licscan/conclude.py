@@ -7,17 +7,19 @@ claim or resolve `other`, but never overrule a text. When card and files disagre
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from licscan import expression as spdx
-from licscan.declared import DeclaredLicense, normalize_declared
+from licscan.declared import DeclaredLicense, _match_url, normalize_declared
 from licscan.evidence import (
     FileEvidence,
     Identifier,
     TextIdentifier,
     card_evidence,
+    card_restrictions,
     file_evidence,
     readme_evidence,
 )
@@ -25,6 +27,7 @@ from licscan.model import Declared, Evidence, Finding, Flags, LicenseConclusion,
 from licscan.rulepack import Rule, RulePack
 
 TEXT_MATCHERS = ("exact", "fingerprint", "title")
+_NC_URL = re.compile(r"creativecommons\.org/licenses/by-nc", re.IGNORECASE)
 FAMILY_MEMBERS = {"openrail": ("responsible-ai",)}
 
 
@@ -80,6 +83,8 @@ def flags_for(expression: str | None, pack: RulePack) -> Flags:
 def _text_matches(items: Iterable[FileEvidence], strong: bool) -> list[tuple[Any, FileEvidence]]:
     out = []
     for item in items:
+        if _qualified(item):  # a custom license: never its base license's terms
+            continue
         for match in getattr(item.identification, "matches", ()):
             if (match.matcher in TEXT_MATCHERS) == strong:
                 out.append((match, item))
@@ -104,8 +109,11 @@ def _file_findings(files: Sequence[FileEvidence]) -> list[Finding]:
         if blob.status != "ok":
             findings.append(Finding("license-file-unreadable", "review",
                                     f"{blob.path}: {blob.reason}", (item.evidence,)))
-        elif (ident is not None and ident.status == "unknown"
-              and item.evidence.kind != "notice-file"):
+        elif blob.truncated:
+            findings.append(Finding("license-file-truncated", "review",
+                                    f"{blob.path}: {blob.reason}", (item.evidence,)))
+        if (blob.status == "ok" and ident is not None and ident.status == "unknown"
+                and item.evidence.kind != "notice-file" and not _qualified(item)):
             why = ident.reason or "not a license text licscan knows"
             findings.append(Finding("license-text-unidentified", "review",
                                     f"{blob.path}: {why}", (item.evidence,)))
@@ -130,8 +138,9 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     readme = readme_evidence(snapshot, pack, identify_text)
     findings = [Finding(n.code, n.severity, n.message, tuple(card_ev)) for n in dl.notes]
     findings += _file_findings(files)
-    strong = _text_matches(files, strong=True)
-    weak = _text_matches([*files, *([readme] if readme else [])], strong=False)
+    findings += _custom_findings([*files, *readme])
+    strong = _text_matches([*files, *_full_texts(readme)], strong=True)
+    weak = _text_matches([*files, *readme], strong=False)
     text_rules = _rules_of(strong, pack)
     licenses = [r for r in text_rules if r.kind == "license"]
     policies = [r for r in text_rules if r.kind == "use-policy"]
@@ -139,12 +148,85 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     license, more = _decide(dl, declared_rules, licenses, policies, strong, weak, card_ev, pack,
                             snapshot.card_problem)
     findings += more
+    license, more = _link_check(declared.license_link, dl, license, card_ev, pack)
+    findings += more
     findings += _context_findings(snapshot, dl, files, card_ev)
     flags = flags_for(license.expression, pack)
+    restricted = card_restrictions(snapshot)
+    if restricted and flags.commercial_use in ("allowed", "conditional"):
+        quotes = "; ".join(f"{e.value!r} (README.md line {e.line})" for e in restricted[:3])
+        findings.append(Finding(
+            "card-restricts-use", "review",
+            f"the card declares {license.expression}, which allows commercial use, but its "
+            f"license, terms or usage sections restrict it: {quotes}",
+            (*card_ev, *restricted)))
     rules = tuple(r for rid in license.rule_ids if (r := pack.get(rid)) is not None)
     evidence = tuple(card_ev) + tuple(f.evidence for f in files) + \
-        ((readme.evidence,) if readme else ())
+        tuple(r.evidence for r in readme) + tuple(restricted)
     return Conclusion(declared, dl, license, flags, rules, tuple(findings), evidence)
+
+
+def _qualified(item: FileEvidence) -> bool:
+    return bool(getattr(item.identification, "qualifiers", ()))
+
+
+def _full_texts(items: Sequence[FileEvidence]) -> list[FileEvidence]:
+    """README sections that hold a whole license text (not a title or a reference)."""
+    return [item for item in items
+            if any(m.matcher in ("exact", "fingerprint")
+                   for m in getattr(item.identification, "matches", ()))]
+
+
+def _custom_findings(items: Sequence[FileEvidence]) -> list[Finding]:
+    """A text that changes a known license (added restrictions ...) is a custom license: it
+    is reported with the qualifying passage and never read as the license it builds on."""
+    findings = []
+    for item in items:
+        qualifiers = getattr(item.identification, "qualifiers", ())
+        if not qualifiers:
+            continue
+        where = item.blob.path if item.evidence.kind != "readme-text" else \
+            f"README.md line {item.evidence.line}"
+        passages = "; ".join(
+            f"{q.reason}: {' '.join(q.text.split())[:240]!r}"
+            + (f" (line {q.line})" if q.line is not None else "") for q in qualifiers[:3])
+        bases = sorted({q.base for q in qualifiers if q.base})
+        findings.append(Finding(
+            "license-custom", "review",
+            f"{where} is a custom license" + (f" built on {', '.join(bases)}" if bases else "")
+            + f"; its own terms apply, not the base license's: {passages}", (item.evidence,)))
+    return findings
+
+
+def _link_check(link: str | None, dl: DeclaredLicense, license: LicenseConclusion,
+                card_ev: list[Evidence], pack: RulePack,
+                ) -> tuple[LicenseConclusion, list[Finding]]:
+    """A `license_link` URL naming another license than the conclusion: both apply."""
+    if not link or "://" not in link or license.expression is None:
+        return license, []
+    rule = _match_url(link, pack)
+    ev = tuple(e for e in card_ev if e.field == "license_link") or tuple(card_ev)
+    if rule is None:
+        if _NC_URL.search(link):
+            return license, [Finding(
+                "license-link-restricted", "review",
+                f"license_link {link!r} points at a non-commercial license that licscan does "
+                f"not know, while the card declares {license.expression}", ev)]
+        return license, []
+    if rule.kind != "license" or rule.id in license.rule_ids:
+        return license, []
+    concluded = [r for rid in license.rule_ids if (r := pack.get(rid)) is not None]
+    if any(related(rule, r) for r in concluded):
+        return license, []
+    expr = spdx.combine_and([license.expression, rule.expression_id])
+    finding = Finding(
+        "license-mismatch", "review",
+        f"the card's license_link points at {rule.name} but the license is concluded as "
+        f"{license.expression}; both are taken to apply", ev)
+    return LicenseConclusion(expr, _names([*concluded, rule]), min(license.confidence, 60),
+                             license.status, (*license.rule_ids, rule.id),
+                             (*license.evidence, *ev),
+                             "the card's license_link names another license"), [finding]
 
 
 def _str(value: Any) -> str | None:
@@ -270,6 +352,9 @@ def _context_findings(snapshot: Snapshot, dl: DeclaredLicense, files: Sequence[F
         findings.append(Finding("card-missing", "review",
                                 "no model card metadata (README.md front matter) was found",
                                 ()))
+    for what in snapshot.unread:
+        findings.append(Finding("scan-incomplete", "review",
+                                f"{what}; a license text there would not be seen", ()))
     if not files and dl.raw not in (None, "", []):
         findings.append(Finding("license-file-missing", "info",
                                 "the repository ships no LICENSE, NOTICE or use-policy file",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from licscan.card import decode_text, license_section, parse_card
+from licscan.card import decode_text, parse_card, restrictions, terms_sections
 from licscan.model import Evidence, FileBlob, Snapshot
 from licscan.rulepack import RulePack
 
@@ -82,32 +82,54 @@ def file_evidence(snapshot: Snapshot, pack: RulePack, identify: Identifier) -> l
             summary = _summary(identification)
         else:
             summary = f"{blob.status}: {blob.reason}"
+        detail = identification.to_dict() if identification is not None else \
+            {"status": blob.status, "reason": blob.reason}
+        if blob.found_by != "name" or blob.truncated:
+            detail = {**detail, "found_by": blob.found_by, "truncated": blob.truncated}
         out.append(FileEvidence(blob, Evidence(
             kind=file_kind(blob.path), source=snapshot.source, revision=snapshot.revision,
-            path=blob.path, value=summary, sha256=blob.sha256,
-            detail=identification.to_dict() if identification is not None else
-            {"status": blob.status, "reason": blob.reason}), identification))
+            path=blob.path, value=summary, sha256=blob.sha256, detail=detail), identification))
     return out
 
 
+_LICENSE_TITLE = re.compile(r"licen[cs]|terms|legal|commercial|restrict", re.IGNORECASE)
+
+
 def readme_evidence(snapshot: Snapshot, pack: RulePack,
-                    identify_text: TextIdentifier) -> FileEvidence | None:
-    """The README's 'License' section, identified by reference (weak evidence)."""
+                    identify_text: TextIdentifier) -> list[FileEvidence]:
+    """The README's license and terms sections ('License', 'Terms of Use', ...), each
+    identified (a reference is weak evidence; a full text or a custom license counts)."""
     text = readme_text(snapshot)
     if text is None or snapshot.readme is None:
-        return None
+        return []
     card = parse_card(text)
-    section = license_section(card.body)
-    if section is None:
-        return None
-    body, offset = section
-    identification = identify_text(body, pack, "README.md")
-    if not getattr(identification, "matches", ()):
-        return None
-    return FileEvidence(snapshot.readme, Evidence(
-        kind="readme-text", source=snapshot.source, revision=snapshot.revision,
-        path="README.md", line=card.body_first_line + offset, value=_summary(identification),
-        sha256=snapshot.readme.sha256, detail=identification.to_dict()), identification)
+    out = []
+    for section in terms_sections(card.body):
+        if not _LICENSE_TITLE.search(section.title):
+            continue
+        identification = identify_text(section.text, pack, "README.md")
+        if not getattr(identification, "matches", ()) and \
+                not getattr(identification, "qualifiers", ()):
+            continue
+        out.append(FileEvidence(snapshot.readme, Evidence(
+            kind="readme-text", source=snapshot.source, revision=snapshot.revision,
+            path="README.md", line=card.body_first_line + section.line,
+            value=_summary(identification), sha256=snapshot.readme.sha256,
+            detail={**identification.to_dict(), "section": section.title}), identification))
+    return out
+
+
+def card_restrictions(snapshot: Snapshot) -> list[Evidence]:
+    """Passages of the card's license, terms and usage sections that limit commercial use,
+    as evidence quoting each passage."""
+    text = readme_text(snapshot)
+    if text is None or snapshot.readme is None:
+        return []
+    card = parse_card(text)
+    return [Evidence(kind="readme-text", source=snapshot.source, revision=snapshot.revision,
+                     path="README.md", line=card.body_first_line + r.line, value=r.text,
+                     sha256=snapshot.readme.sha256, detail={"section": r.section})
+            for r in restrictions(card.body)]
 
 
 def _summary(identification: Any) -> str:

@@ -51,6 +51,8 @@ class FileBlob:
     data: bytes | None
     status: str = "ok"  # "ok" | "too-large" | "unreadable" | "gated" | "outside-root" | "missing"
     reason: str | None = None
+    truncated: bool = False  # status "ok" but only the head of the file was read
+    found_by: str = "name"  # "name" (or the card's license_link) | "content" (a probe)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Snapshot:
     notes: tuple[str, ...] = ()  # things worth reporting about the fetch itself
     card_problem: str | None = None  # why the README front matter could not be read
     card_problem_line: int | None = None
+    #: what a cap (files, bytes, folder entries, depth) left unread: each is a review finding
+    unread: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

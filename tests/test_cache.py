@@ -242,13 +242,16 @@ def test_unusable_cache_dir_does_not_fail_the_scan(hub: HubDouble, tmp_path: Pat
     assert model.status == "ok"
 
 
-def test_card_data_json_cannot_hold_is_not_cached(hub: HubDouble, tmp_path: Path) -> None:
+def test_card_data_with_yaml_only_types_is_cached_as_plain_json(hub: HubDouble,
+                                                                 tmp_path: Path) -> None:
     hub.add_model(RepoSpec(repo_id="acme/binary-card", files={
         "README.md": "---\nlicense: mit\nblob: !!binary aGVsbG8=\n---\n", "LICENSE": MIT},
         card_data=None, info_override={"cardData": None}))
     (model,) = _scanner(hub, tmp_path).scan([parse_target("acme/binary-card")]).models
     assert model.status == "ok"
-    assert not list((tmp_path / "v1" / "repos").rglob("snap-*.json"))
+    assert "card-invalid" in {f.code for f in model.findings}
+    (entry,) = (tmp_path / "v1" / "repos").rglob("snap-*.json")
+    assert json.loads(entry.read_text())["snapshot"]["card_data"]["blob"] == "hello"
 
 
 def test_token_is_never_written(hub: HubDouble, tmp_path: Path,

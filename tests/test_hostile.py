@@ -202,7 +202,8 @@ def test_big_local_files_are_capped_in_memory(tmp_path: Path) -> None:
     assert peak < 4 << 20
     assert snap.readme is not None and snap.readme.status == "too-large"
     assert snap.card_data == {"license": "mit"}  # front matter read from the head
-    assert [(f.path, f.status) for f in snap.files] == [("LICENSE", "too-large")]
+    # 100 MB of NULs: read up to the cap with the padding collapsed, then cut (for review)
+    assert [(f.path, f.status, f.truncated) for f in snap.files] == [("LICENSE", "ok", True)]
 
 
 def test_symlinks_leaving_the_folder_are_not_followed(tmp_path: Path) -> None:
@@ -307,17 +308,17 @@ def test_hub_model_info_with_a_bad_sha_is_an_error(hub: HubDouble, tmp_path: Pat
     assert not list((tmp_path / "cache").rglob("*tmp*x*"))
 
 
-def test_big_hub_files_are_not_downloaded(hub: HubDouble, tmp_path: Path) -> None:
+def test_big_hub_files_are_read_only_up_to_the_cap(hub: HubDouble, tmp_path: Path) -> None:
     big = b"x" * (100 << 20)
     hub.add_model(RepoSpec(repo_id="acme/big", files={"README.md": big, "LICENSE": big},
                            card_data={"license": "mit"}))
     (model,) = _scan(_hub_scanner(hub, tmp_path), "acme/big")
     assert model.status == "ok" and model.declared.license == "mit"
-    assert hub.count(repo_id="acme/big", kind="get") == 0
-    assert hub.count(kind="cdn") == 0
-    (finding,) = [f for f in model.findings if f.code == "license-file-unreadable"]
-    assert [(e.path, (e.value or "").split(":")[0]) for e in finding.evidence] == [
-        ("LICENSE", "too-large")]
+    # README and LICENSE, each a redirect to the CDN and its answer, read only up to the cap
+    assert hub.count(repo_id="acme/big", kind="get") == 4
+    (finding,) = [f for f in model.findings if f.code == "license-file-truncated"]
+    assert [e.path for e in finding.evidence] == ["LICENSE"]
+    assert model.verdict != "allow"
 
 
 def test_hub_file_larger_than_its_listing_says_is_cut(hub: HubDouble, tmp_path: Path) -> None:
@@ -332,8 +333,9 @@ def test_hub_file_larger_than_its_listing_says_is_cut(hub: HubDouble, tmp_path: 
     finally:
         tracemalloc.stop()
     ((blob),) = snap.files
-    assert blob.status == "too-large" and blob.data is None
-    assert peak < 3 * MAX_FILE_BYTES
+    assert blob.status == "ok" and blob.truncated
+    assert blob.data == data[:MAX_FILE_BYTES]
+    assert peak < 4 * MAX_FILE_BYTES
 
 
 def test_hostile_front_matter_through_the_hub(hub: HubDouble, tmp_path: Path) -> None:

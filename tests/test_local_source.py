@@ -40,7 +40,9 @@ def test_oversize_and_special_files(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "NOTICE")
     snap = fetch_local(_ref(tmp_path))
     by_path = {f.path: f for f in snap.files}
-    assert by_path["LICENSE"].status == "too-large"
+    # over the cap: the head is read and the file marked truncated (reported for review)
+    assert by_path["LICENSE"].status == "ok" and by_path["LICENSE"].truncated
+    assert by_path["LICENSE"].data == b"x" * (1 << 20)
     assert by_path["NOTICE"].status == "unreadable"
 
 
@@ -84,7 +86,9 @@ def test_license_file_selection() -> None:
                "LICENSE.bin", "my_license_terms.pdf", "COPYING", "terms/LICENSE.md"]
     chosen = select_license_files(listing, "terms/LICENSE.md")
     assert chosen[0] == "terms/LICENSE.md"
+    # a PDF is read too: identification cannot read it, so the model goes to review
     assert set(chosen) == {"terms/LICENSE.md", "LICENSE.txt", "docs/LICENSE", "USE_POLICY.md",
-                           "NOTICE", "model_licenses/LICENSE-FLUX1-dev", "COPYING"}
+                           "NOTICE", "model_licenses/LICENSE-FLUX1-dev", "COPYING",
+                           "my_license_terms.pdf"}
     assert select_license_files(["LICENSE"], "../../etc/passwd") == ["LICENSE"]
     assert select_license_files(["LICENSE"], "https://example.com/LICENSE") == ["LICENSE"]

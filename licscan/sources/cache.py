@@ -11,6 +11,16 @@ else `platformdirs.user_cache_dir("licscan")`):
     v1/.pruned                                    when the cache was last pruned
 
 `key` is a hash of the repo type and id, so nothing a repository names reaches a path.
+
+Trust: the cache is only used when its root, `v1/` and the folders below it belong to the
+user running licscan and are not writable by group or others; otherwise the scan says why
+(a warning on stderr and a note on each model) and goes on without the cache. Every entry and
+blob read is checked the same way (owner, no group/other write, a regular file, not a
+symlink). Each entry also carries the sha256 of its payload (`digest`), checked on read, so
+a corrupted or half-edited entry is a miss. A plain hash does not stop someone who can write
+the folder (they can recompute it): the ownership and permission checks are the guard, the
+digest only detects damage. Entries written before the digest existed are still read unless
+`REQUIRE_DIGEST` is set.
 Every write goes to a unique temporary file and is renamed into place, so readers (other
 threads, a second scan in another process) see a whole file or none. Reads trust nothing:
 an entry that does not parse, names another repo, or points at a blob whose sha256 does not
@@ -32,6 +42,7 @@ import logging
 import os
 import re
 import secrets
+import stat
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +60,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# licscan cache (safe to delete)\n"
 #: Snapshot fields stored in an entry; `ref`, `source` and `revision` come from the lookup.
 STORED_FIELDS = ("card_data", "card_data_origin", "readme", "files", "listing", "gated",
-                 "private", "tags", "notes", "card_problem", "card_problem_line")
+                 "private", "tags", "notes", "card_problem", "card_problem_line", "unread")
+REQUIRE_DIGEST = False  # True once no bundled or older cache without digests is in use
 KEYED_FIELDS = ("ref", "source", "revision")
 log = logging.getLogger("licscan.cache")
 
@@ -81,6 +93,7 @@ class SnapshotCache:
         self.root = root
         self.base = root / f"v{FORMAT}"
         self.max_bytes = max_bytes
+        self.problem: str | None = None  # why the cache is not used (ensure_root)
 
     # -- paths ----------------------------------------------------------------------------
     def _repo_dir(self, repo_type: str, repo_id: str) -> Path:
@@ -101,11 +114,11 @@ class SnapshotCache:
         if not SHA40.match(sha) or ref.repo_id is None:
             return None
         path = self._repo_dir(ref.repo_type, ref.repo_id) / f"snap-{sha}.json"
-        raw = _read_at_most(path, MAX_ENTRY_BYTES)
+        raw = self._read_trusted(path, MAX_ENTRY_BYTES)
         if raw is None:
             return None
         try:
-            entry = json.loads(raw)
+            entry = _verified(json.loads(raw))
             if (entry.get("format") != FORMAT or entry.get("repo_type") != ref.repo_type
                     or entry.get("repo_id") != ref.repo_id or entry.get("revision") != sha
                     or entry.get("max_file_bytes") != max_file_bytes):
@@ -137,7 +150,8 @@ class SnapshotCache:
             readme=readme, files=files, listing=_strs(data["listing"]),
             gated=_str(data["gated"]), private=bool(data["private"]), tags=_strs(data["tags"]),
             notes=_strs(data["notes"]), card_problem=_str(data["card_problem"]),
-            card_problem_line=_int(data["card_problem_line"]))
+            card_problem_line=_int(data["card_problem_line"]),
+            unread=_strs(data.get("unread", [])))
         return snapshot, blob_paths
 
     def _decode_blob(self, data: Any, blob_paths: list[Path], limit: int) -> FileBlob:
@@ -151,7 +165,7 @@ class SnapshotCache:
             if not isinstance(digest, str) or not _SHA256.match(digest):
                 raise _Broken("blob record has no sha256")
             blob_path = self._blob_path(digest)
-            content = _read_at_most(blob_path, limit)
+            content = self._read_trusted(blob_path, limit)
             if content is None or hashlib.sha256(content).hexdigest() != digest:
                 with contextlib.suppress(OSError):  # so that the refetch writes it again
                     blob_path.unlink()
@@ -159,18 +173,23 @@ class SnapshotCache:
             blob_paths.append(blob_path)
         return FileBlob(path=path, size=_int(data["size"]) or 0,
                         sha256=digest if isinstance(digest, str) else None, data=content,
-                        status=status, reason=_str(data["reason"]))
+                        status=status, reason=_str(data["reason"]),
+                        truncated=data.get("truncated") is True,
+                        found_by=_str(data.get("found_by")) or "name")
 
     def resolve(self, ref: ModelRef) -> tuple[str, str] | None:
         """(sha, when) of `ref.revision` (None: default branch) as last seen online."""
         if ref.repo_id is None:
             return None
         path = self._ref_path(ref.repo_type, ref.repo_id, ref.revision)
+        raw = self._read_trusted(path, 4096)
+        if raw is None:
+            return None
         try:
-            data = json.loads(path.read_bytes())
+            data = _verified(json.loads(raw))
             sha, revision = data["sha"], data["revision"]
             seen = path.stat().st_mtime
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, _Broken):
             return None
         if revision != (ref.revision or "") or not isinstance(sha, str) or not SHA40.match(sha):
             return None
@@ -188,7 +207,7 @@ class SnapshotCache:
                  "complete": all(b.status in ("ok", "too-large") for b in blobs),
                  "snapshot": _encode(snapshot)}
         try:
-            text = json.dumps(entry, ensure_ascii=False, default=_refuse).encode()
+            text = json.dumps(_signed(entry), ensure_ascii=False, default=_refuse).encode()
             for blob in blobs:
                 if blob.status == "ok" and blob.data is not None and blob.sha256:
                     target = self._blob_path(blob.sha256)
@@ -206,15 +225,16 @@ class SnapshotCache:
         if ref.repo_id is None or not SHA40.match(sha) or is_full_sha(ref.revision):
             return
         path = self._ref_path(ref.repo_type, ref.repo_id, ref.revision)
+        raw = self._read_trusted(path, 4096)
         try:
-            if json.loads(path.read_bytes()).get("sha") == sha:
+            if raw is not None and _verified(json.loads(raw)).get("sha") == sha:
                 os.utime(path)
                 return
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, TypeError, _Broken):
             pass
         data = {"revision": ref.revision or "", "sha": sha}
-        with contextlib.suppress(OSError):
-            _write_atomic(path, json.dumps(data).encode())
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            _write_atomic(path, json.dumps(_signed(data)).encode())
 
     # -- size -----------------------------------------------------------------------------
     def maybe_prune(self) -> None:
@@ -260,25 +280,97 @@ class SnapshotCache:
         return total
 
     def ensure_root(self) -> bool:
+        """Create the cache folders; False (with `problem` set) when the cache must not be
+        used: it cannot be created, or it belongs to someone else or others can write it."""
         try:
             self.base.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for sub in ("repos", "blobs"):
+                (self.base / sub).mkdir(exist_ok=True, mode=0o700)
+        except OSError as exc:
+            self.problem = f"cannot create {str(self.base)!r}: {exc.strerror or exc}"
+            log.debug("cache: disabled: %s", self.problem)
+            return False
+        for folder, follow in ((self.root, True), (self.base, False),
+                               (self.base / "repos", False), (self.base / "blobs", False)):
+            why = untrusted(folder, follow=follow, directory=True)
+            if why is not None:
+                self.problem = why
+                return False
+        with contextlib.suppress(OSError):
             tag = self.root / "CACHEDIR.TAG"
             if not tag.exists():
                 _write_atomic(tag, _TAG)
-        except OSError as exc:
-            log.debug("cache: disabled, cannot create %s: %s", self.base, exc)
-            return False
         return True
+
+    def _read_trusted(self, path: Path, limit: int) -> bytes | None:
+        """A cache file's bytes if it and the folders between it and `v1/` are the user's
+        own and not writable by others; None otherwise (a miss)."""
+        folder = path.parent
+        while folder != self.base and self.base in folder.parents:
+            if untrusted(folder, follow=False, directory=True) is not None:
+                log.debug("cache: ignoring %s: untrusted folder %s", path, folder)
+                return None
+            folder = folder.parent
+        why = untrusted(path, follow=False, directory=False)
+        if why is not None:
+            if not why.endswith("does not exist"):
+                log.debug("cache: ignoring %s: %s", path, why)
+            return None
+        return _read_at_most(path, limit)
 
 
 class _Broken(Exception):
     """An entry that cannot be used as it is."""
 
 
+def untrusted(path: Path, follow: bool, directory: bool) -> str | None:
+    """Why `path` must not be trusted as part of this user's cache, or None."""
+    try:
+        info = os.stat(path) if follow else os.lstat(path)
+    except FileNotFoundError:
+        return f"{str(path)!r} does not exist"
+    except OSError as exc:
+        return f"{str(path)!r} cannot be checked: {exc.strerror or exc}"
+    kind = "folder" if directory else "file"
+    if (stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)) is False:
+        return f"{str(path)!r} is not a {kind}" + ("" if follow else " (symlinks are refused)")
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        return (f"the cache {kind} {str(path)!r} belongs to another user (uid {info.st_uid}); "
+                "entries someone else can write are not trusted")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return (f"the cache {kind} {str(path)!r} is writable by group or others "
+                f"(mode {stat.S_IMODE(info.st_mode):o}); entries someone else can write are "
+                "not trusted")
+    return None
+
+
+def _payload_digest(data: dict[str, Any]) -> str:
+    body = {k: v for k, v in data.items() if k != "digest"}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=_refuse)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _signed(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "digest": _payload_digest(data)}
+
+
+def _verified(data: Any) -> dict[str, Any]:
+    """`data` if its digest matches (or, unless REQUIRE_DIGEST, it has none)."""
+    if not isinstance(data, dict):
+        raise _Broken("entry is not an object")
+    digest = data.get("digest")
+    if digest is None and not REQUIRE_DIGEST:
+        return data
+    if not isinstance(digest, str) or digest != _payload_digest(data):
+        raise _Broken("entry digest does not match its content")
+    return data
+
+
 def _encode(snapshot: Snapshot) -> dict[str, Any]:
     def blob(b: FileBlob) -> dict[str, Any]:
         return {"path": b.path, "size": b.size, "sha256": b.sha256, "status": b.status,
-                "reason": b.reason}
+                "reason": b.reason, "truncated": b.truncated, "found_by": b.found_by}
 
     return {"card_data": dict(snapshot.card_data) if snapshot.card_data is not None else None,
             "card_data_origin": snapshot.card_data_origin,
@@ -286,7 +378,7 @@ def _encode(snapshot: Snapshot) -> dict[str, Any]:
             "files": [blob(b) for b in snapshot.files], "listing": list(snapshot.listing),
             "gated": snapshot.gated, "private": snapshot.private, "tags": list(snapshot.tags),
             "notes": list(snapshot.notes), "card_problem": snapshot.card_problem,
-            "card_problem_line": snapshot.card_problem_line}
+            "card_problem_line": snapshot.card_problem_line, "unread": list(snapshot.unread)}
 
 
 def _refuse(value: object) -> Any:

@@ -1,40 +1,116 @@
-"""Which files of a model repository carry license evidence, and how much of them to read."""
+"""Which files of a model repository carry license evidence, and how much of them to read.
+
+A file is read as license evidence when its name says so (any name with licen[cs]e,
+agreement, terms, use policy / acceptable use, notice, copying, copyright or eula, any file
+under a `LICENSES/` folder as in the REUSE layout; any extension but weights, code and
+media), or when it is a small text file whose first bytes read like license terms (a cheap
+probe, `looks_like_license`). Caps bound the work (files read, bytes read, files probed);
+whatever a cap leaves out is reported by the source in `Snapshot.unread`, never dropped
+silently, and the most likely license files come first.
+
+A file over `MAX_FILE_BYTES` is still read, up to `MAX_READ_BYTES`: runs of blank padding
+(whitespace and NULs) are collapsed as it streams in, and what is left beyond the cap is cut
+and marked `truncated` (identified on what was read, reported for review).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from licscan.model import FileBlob
 
-MAX_FILE_BYTES = 1 << 20  # a license text is a few dozen KiB; anything bigger is reported
-MAX_LICENSE_FILES = 16
+MAX_FILE_BYTES = 1 << 20  # a license text is a few dozen KiB; more is cut (and reported)
+MAX_READ_BYTES = 16 << 20  # raw bytes read of one file while collapsing padding
+MAX_LICENSE_FILES = 64  # license files read per model
+MAX_TOTAL_BYTES = 32 << 20  # license bytes read per model
+MAX_PROBES = 32  # small text files read per model to look for license terms
+MAX_PROBE_BYTES = 256 << 10  # only text files up to this size are probed
+PROBE_WINDOW = 64 << 10  # the probe reads the start of the file
 
-_LICENSE_NAME = re.compile(
-    r"^(licen[cs]e|copying|notice|use[_-]?policy|acceptable[_-]?use|model[_-]?licen[cs]e"
-    r"|licen[cs]e[_-].*|.*[_-]licen[cs]e)(\.(md|txt|rst|markdown|html?))?$|"
-    r"^(licen[cs]e|copying|notice|use_policy)[._-].*$",
-    re.IGNORECASE,
-)
-_WEIGHT_SUFFIXES = {".safetensors", ".bin", ".gguf", ".pt", ".pth", ".onnx", ".ckpt", ".h5",
-                    ".msgpack", ".pkl", ".pickle", ".npz", ".npy", ".tflite", ".mlmodel", ".zip",
-                    ".tar", ".gz", ".parquet", ".arrow"}
+_NAME_WORD = re.compile(
+    r"licen[cs]e|agreement|terms|use[ _.-]*policy|acceptable[ _.-]*use|notice|copying"
+    r"|copyright|eula|(?:^|[^a-z])tou(?:[^a-z]|$)|(?:^|[^a-z])aup(?:[^a-z]|$)", re.IGNORECASE)
+_LICENSES_DIR = re.compile(r"^licen[cs]es?$|^legal$", re.IGNORECASE)
+_WEIGHT_SUFFIXES = {".safetensors", ".bin", ".gguf", ".ggml", ".pt", ".pth", ".onnx", ".ckpt",
+                    ".h5", ".msgpack", ".pkl", ".pickle", ".npz", ".npy", ".tflite", ".mlmodel",
+                    ".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".parquet",
+                    ".arrow", ".model", ".engine", ".plan", ".mar", ".joblib", ".keras", ".pb"}
+_CODE_SUFFIXES = {".py", ".pyc", ".pyi", ".ipynb", ".js", ".mjs", ".cjs", ".ts", ".c", ".h",
+                  ".cc", ".cpp", ".hpp", ".cu", ".cuh", ".rs", ".go", ".java", ".kt", ".swift",
+                  ".sh", ".bash", ".bat", ".ps1", ".rb", ".php", ".pl", ".lua", ".jl", ".scala",
+                  ".cs", ".m", ".mm", ".css", ".scss"}
+_MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff",
+                   ".mp3", ".mp4", ".wav", ".flac", ".ogg", ".webm", ".mov", ".avi", ".mkv"}
+_NEVER = _WEIGHT_SUFFIXES | _CODE_SUFFIXES | _MEDIA_SUFFIXES
+_TEXT_SUFFIXES = {"", ".txt", ".md", ".markdown", ".rst", ".text", ".html", ".htm", ".adoc",
+                  ".org"}
+#: Text files that models ship and that are never license terms (tokenizer data and such).
+_NOT_TERMS = {"vocab.txt", "merges.txt", "requirements.txt", "dict.txt", "tokens.txt",
+              "vocab.md", "spm.txt", "labels.txt", "classes.txt", ".gitattributes",
+              ".gitignore", "dockerfile", "makefile"}
+_PROBE_PHRASES = re.compile(
+    r"licen[cs]e agreement|terms of (?:use|service)|terms and conditions|creative commons"
+    r"|non[- ]?commercial|research (?:purposes? )?only|permission is hereby granted"
+    r"|licensed under|use[- ]based restrictions|use restrictions|acceptable use"
+    r"|all rights reserved|\blicensor\b|\blicensee\b|hereby grants?|without warranty"
+    r"|redistribution and use|\bshall not\b|\bsublicen[cs]e|royalty[- ]free|attribution",
+    re.IGNORECASE)
+PROBE_MIN_PHRASES = 3
+_PAD_BYTES = b" \t\r\n\f\v\x00"
+_PAD_RUN = re.compile(rb"[ \t\r\n\f\v\x00]{64,}")
+
+
+def _suffix(path: str) -> str:
+    suffix = PurePosixPath(path).suffix.lower()
+    return suffix if len(suffix) <= 12 else ""
 
 
 def is_license_file(path: str) -> bool:
+    """Named like license evidence, or inside a LICENSES/ folder; never weights, code or media."""
     pure = PurePosixPath(path)
-    if pure.suffix.lower() in _WEIGHT_SUFFIXES:
+    if _suffix(path) in _NEVER:
         return False
-    return bool(_LICENSE_NAME.match(pure.name))
+    if any(_LICENSES_DIR.match(part) for part in pure.parts[:-1]):
+        return True
+    return bool(_NAME_WORD.search(pure.name))
 
 
-def _rank(path: str) -> tuple[int, int, str]:
-    depth = path.count("/")
+def may_hold_terms(path: str, size: int | None) -> bool:
+    """A small text file worth probing for license terms (not named like a license)."""
     name = PurePosixPath(path).name.lower()
-    order = 0 if name.startswith(("license", "licence")) else 1 if "license" in name else 2
-    return depth, order, path
+    if path.lower() == "readme.md" or name in _NOT_TERMS or _suffix(path) not in _TEXT_SUFFIXES:
+        return False
+    return size is None or 0 < size <= MAX_PROBE_BYTES
+
+
+def looks_like_license(data: bytes) -> bool:
+    """A cheap test on the start of a file: several distinct license-ish phrases."""
+    head = data[:PROBE_WINDOW]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        text = head.replace(b"\x00", b"").decode("utf-8", errors="replace")
+    found = {re.sub(r"[\s-]+", " ", m.group(0).lower()) for m in _PROBE_PHRASES.finditer(text)}
+    return len(found) >= PROBE_MIN_PHRASES
+
+
+def _rank(path: str) -> tuple[int, int, int, str]:
+    """License texts first (root LICENSE* and a root LICENSES/ folder alike), then terms and
+    policies, then notices; shallow before deep."""
+    pure = PurePosixPath(path)
+    name = pure.name.lower()
+    dirs = [part for part in pure.parts[:-1] if not _LICENSES_DIR.match(part)]
+    if len(dirs) < len(pure.parts) - 1 or re.search(r"licen[cs]e|agreement|eula", name):
+        group = 0
+    elif _NAME_WORD.search(name) and not name.startswith(("notice", "copyright")):
+        group = 1
+    else:
+        group = 2
+    return group, len(dirs), len(path), path
 
 
 def license_link_path(link: object) -> str | None:
@@ -50,14 +126,151 @@ def license_link_path(link: object) -> str | None:
     return link
 
 
-def select_license_files(listing: Iterable[str], license_link: object = None) -> list[str]:
-    """License-related paths of a repo, most relevant first, capped."""
-    paths = set(listing)
-    chosen = sorted((p for p in paths if is_license_file(p)), key=_rank)[:MAX_LICENSE_FILES]
+@dataclass(frozen=True)
+class ReadPlan:
+    """What to read of a repository, most relevant first."""
+
+    named: tuple[str, ...]  # license files by name (and the card's license_link)
+    probes: tuple[str, ...]  # small text files to probe for license terms
+    not_read: tuple[str, ...]  # license files by name left out by MAX_LICENSE_FILES
+    not_probed: tuple[str, ...]  # probe candidates left out by MAX_PROBES
+
+
+def plan_reads(sizes: Mapping[str, int | None] | Iterable[str],
+               license_link: object = None) -> ReadPlan:
+    """Choose the files to read from a listing (`{path: size}` or paths)."""
+    listing: dict[str, int | None] = dict(sizes) if isinstance(sizes, Mapping) \
+        else dict.fromkeys(sizes)
+    named = sorted((p for p in listing if is_license_file(p) and p.lower() != "readme.md"),
+                   key=_rank)
     linked = license_link_path(license_link)
-    if linked and linked in paths and linked.lower() != "readme.md":
-        chosen = [linked, *(p for p in chosen if p != linked)][:MAX_LICENSE_FILES]
-    return chosen
+    if linked and linked in listing and linked.lower() != "readme.md":
+        named = [linked, *(p for p in named if p != linked)]
+    chosen, cut = named[:MAX_LICENSE_FILES], named[MAX_LICENSE_FILES:]
+    taken = set(named)
+    candidates = sorted((p for p, size in listing.items()
+                         if p not in taken and may_hold_terms(p, size)),
+                        key=lambda p: (p.count("/"), listing[p] or 0, p))
+    return ReadPlan(tuple(chosen), tuple(candidates[:MAX_PROBES]), tuple(cut),
+                    tuple(candidates[MAX_PROBES:]))
+
+
+def select_license_files(listing: Iterable[str], license_link: object = None) -> list[str]:
+    """License-related paths of a repo by name, most relevant first, capped."""
+    return list(plan_reads(listing, license_link).named)
+
+
+def cut_note(what: str, paths: Iterable[str], why: str) -> str:
+    """One line for `Snapshot.unread`: what a cap left out, naming a few of the files."""
+    items = sorted(paths)
+    shown = ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+    return f"{len(items)} {what} not read ({why}): {shown}"
+
+
+def read_planned(plan: ReadPlan, read: Callable[[str, int], FileBlob],
+                 limit: int = MAX_FILE_BYTES) -> tuple[tuple[FileBlob, ...], tuple[str, ...]]:
+    """Read what `plan` names with `read(path, limit)`: license files by name, then the probe
+    files that read like license terms, within `MAX_TOTAL_BYTES`. Returns the blobs and one
+    line for each thing a cap left unread (`Snapshot.unread`)."""
+    files: list[FileBlob] = []
+    total = 0
+    over_budget: list[str] = []
+    for path in plan.named:
+        if total >= MAX_TOTAL_BYTES:
+            over_budget.append(path)
+            continue
+        blob = read(path, limit)
+        total += len(blob.data or b"")
+        files.append(blob)
+    for path in plan.probes:
+        if total >= MAX_TOTAL_BYTES:
+            over_budget.append(path)
+            continue
+        blob = read(path, MAX_PROBE_BYTES)
+        if blob.status == "ok" and blob.data is not None and not blob.truncated \
+                and looks_like_license(blob.data):
+            total += len(blob.data)
+            files.append(replace(blob, found_by="content"))
+    unread = []
+    if plan.not_read:
+        unread.append(cut_note("license file(s)", plan.not_read,
+                               "more license files than licscan reads per model"))
+    if plan.not_probed:
+        unread.append(cut_note("text file(s)", plan.not_probed,
+                               "more small text files than licscan probes for license terms"))
+    if over_budget:
+        unread.append(cut_note("file(s)", over_budget,
+                               f"the {MAX_TOTAL_BYTES}-byte budget per model was used up"))
+    return tuple(files), tuple(unread)
+
+
+class CappedReader:
+    """Collects a file's bytes as they stream in. Up to `limit` bytes are kept as they are;
+    past it, blank padding is collapsed and reading stops at `limit` bytes kept or
+    `max_read` bytes received (the blob is then `truncated`)."""
+
+    def __init__(self, limit: int = MAX_FILE_BYTES, max_read: int = MAX_READ_BYTES) -> None:
+        self.limit = limit
+        self.max_read = max(max_read, limit)
+        self.received = 0
+        self.compacted = False
+        self.truncated = False
+        self._out = bytearray()
+        self._tail = b""
+
+    @property
+    def done(self) -> bool:
+        return self.truncated
+
+    def feed(self, chunk: bytes) -> bool:
+        """Add bytes; False once nothing more is wanted."""
+        if self.truncated or not chunk:
+            return not self.truncated
+        room = self.max_read - self.received
+        if len(chunk) > room:
+            chunk = chunk[:room]
+            self.truncated = True
+        self.received += len(chunk)
+        if not self.compacted:
+            self._out += chunk
+            if len(self._out) <= self.limit:
+                return not self.truncated
+            self.compacted = True  # over the cap: from here on, padding is collapsed
+            chunk, self._out = bytes(self._out), bytearray()
+        buf = self._tail + chunk
+        body = buf.rstrip(_PAD_BYTES)
+        tail = buf[len(body):]
+        self._tail = _collapse(tail) if len(tail) >= 64 else tail
+        self._out += _PAD_RUN.sub(lambda m: _collapse(m.group(0)), body)
+        if len(self._out) > self.limit:
+            del self._out[self.limit:]
+            self.truncated = True
+        return not self.truncated
+
+    def result(self) -> bytes:
+        data = bytes(self._out) + (self._tail if self.compacted else b"")
+        return data[:self.limit]
+
+
+def _collapse(run: bytes) -> bytes:
+    return b"\n\n" if b"\n" in run else b" "
+
+
+def reader_blob(path: str, reader: CappedReader, size: int | None = None,
+                more: bool = False) -> FileBlob:
+    """The blob for what `reader` collected; `more`: the source had bytes left unread."""
+    data = reader.result()
+    truncated = reader.truncated or more
+    total = size if size is not None else reader.received
+    reason = None
+    if truncated:
+        reason = (f"{total if size is not None else 'more than ' + str(reader.received)} bytes;"
+                  f" only the first {len(data)} bytes (after collapsing blank padding) were "
+                  "read")
+    elif reader.compacted:
+        reason = f"{total} bytes with blank padding; read after collapsing the padding"
+    return FileBlob(path=path, size=total, sha256=hashlib.sha256(data).hexdigest(), data=data,
+                    truncated=truncated, reason=reason)
 
 
 def make_blob(path: str, data: bytes, size: int | None = None) -> FileBlob:

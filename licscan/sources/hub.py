@@ -7,12 +7,21 @@ README) is read with one GET at that sha. Weights, code and configs are never re
 of its answer, the second makes two or three requests per file and, on a 5xx, retries for
 ~23 s with a hard-coded 60 s timeout (huggingface_hub 2.4.0).
 
-Every request here has a connect and a read timeout, a cap on its body and a total deadline,
-and is retried a bounded number of times on 408/429/5xx and transport errors, honouring the
-Hub's `RateLimit` reset and `Retry-After`. A 429 pauses every request of the scan until the
-reset; a scan waits at most `max_retry_total` seconds for retries in all, and a wait that
-does not fit is not made: the model is reported `rate-limited` with the reset time. A request
-hook gives any other request the client makes (token refresh, ...) a timeout too.
+Every request here has a connect and a read timeout, a cap on its body and a wall-clock
+deadline (`request_deadline`, default 3 x `timeout`) that covers connecting, the TLS handshake,
+the response headers and every body byte, raw or compressed: the network backend of the
+client's session is wrapped so that each socket operation gets at most the time left before
+the deadline, and a server that trickles headers or bytes (or a gzip header that never ends)
+is cut off at it. Each model also has a deadline (`model_deadline`, default 10 x `timeout`)
+for all its requests and retry waits. A request or model past its deadline is not retried:
+the model is reported `status: error`, kind `timeout`, and the scan goes on. With
+`--timeout T`, no model takes longer than 10 T (plus a second of slack) to report, whatever
+the endpoint does. Requests are retried a bounded number of times on 408/429/5xx and
+transport errors, honouring the Hub's `RateLimit` reset and `Retry-After`. A 429 pauses every
+request of the scan until the reset; a scan waits at most `max_retry_total` seconds for
+retries in all, and a wait that does not fit is not made: the model is reported
+`rate-limited` with the reset time. A request hook gives any other request the client makes
+(token refresh, ...) a timeout too.
 
 Snapshots are cached by repository and commit sha (`licscan.sources.cache`): a second scan
 makes only the model-info request that resolves the revision, none for a cached full sha,
@@ -30,13 +39,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from licscan import __version__
-from licscan.card import card_from_readme, decode_text
+from licscan.card import card_from_readme, decode_text, plain_card_data
 from licscan.errors import LicscanError, SourceError
 from licscan.model import FileBlob, ModelRef, Snapshot
 from licscan.sources.cache import (
@@ -46,7 +55,14 @@ from licscan.sources.cache import (
     cache_root,
     is_full_sha,
 )
-from licscan.sources.files import MAX_FILE_BYTES, make_blob, select_license_files, too_large
+from licscan.sources.files import (
+    MAX_FILE_BYTES,
+    CappedReader,
+    make_blob,
+    plan_reads,
+    read_planned,
+    reader_blob,
+)
 
 T = TypeVar("T")
 _RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -54,6 +70,7 @@ MAX_INFO_BYTES = 32 << 20  # a model info with ~150k files; anything bigger is r
 MAX_ERROR_BYTES = 64 << 10
 MAX_PATH_CHARS = 1024
 _UNSAFE_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+_BLOB_ID = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 log = logging.getLogger("licscan.hub")
 
 _hub_lock = threading.Lock()
@@ -77,6 +94,16 @@ class HubSettings:
     use_cache: bool = True
     offline: bool = False  # cache only (also when HF_HUB_OFFLINE is set)
     cache_max_bytes: int = DEFAULT_MAX_BYTES
+    request_deadline: float | None = None  # wall clock per request; default 3 x timeout
+    model_deadline: float | None = None  # wall clock per model; default 10 x timeout
+
+    @property
+    def request_budget(self) -> float:
+        return self.request_deadline if self.request_deadline is not None else 3 * self.timeout
+
+    @property
+    def model_budget(self) -> float:
+        return self.model_deadline if self.model_deadline is not None else 10 * self.timeout
 
 
 class RequestCounter:
@@ -112,6 +139,7 @@ def _prepare_hub(timeout: dict[str, float | None]) -> None:
         def factory() -> Any:
             client = previous()
             client.event_hooks["request"].append(_default_timeout)
+            install_deadlines(client)
             return client
 
         _http.set_client_factory(factory)
@@ -122,6 +150,15 @@ def _default_timeout(request: Any) -> None:
     current = request.extensions.get("timeout") or {}
     if all(value is None for value in current.values()):
         request.extensions["timeout"] = dict(_fallback_timeout)
+
+
+class _DeadlineExceeded(Exception):
+    """A request or a model ran past its wall-clock deadline (never retried)."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what} took longer than its {seconds:g} s deadline")
+        self.what = what
+        self.seconds = seconds
 
 
 class _RateLimited(Exception):
@@ -166,6 +203,8 @@ class HubInfo:
     gated: str | None
     private: bool
     tags: tuple[str, ...]
+    blob_ids: dict[str, str] = field(default_factory=dict)  # path -> git blob id, when given
+    card_problem: str | None = None
 
 
 class HubSource:
@@ -177,7 +216,7 @@ class HubSource:
                          or "https://huggingface.co").rstrip("/")
         self.counter = counter or RequestCounter()
         self.offline = self.settings.offline or _env_offline()
-        self.cache = _open_cache(self.settings)
+        self.cache, self.cache_problem = _open_cache(self.settings)
         self._sleep = sleep
         self._retries = _Retries(self.settings.max_retry_total)
         self._headers: dict[str, str] | None = None
@@ -193,9 +232,24 @@ class HubSource:
     # -- snapshot -------------------------------------------------------------------------
     def fetch(self, ref: ModelRef) -> Snapshot:
         _check_ref(ref)
-        limit = self.settings.max_file_bytes
         if self.offline:
             return self._fetch_offline(ref)
+        budget = self.settings.model_budget
+        _model_deadline.at = time.monotonic() + budget
+        try:
+            snapshot = self._fetch_online(ref)
+            if self.cache_problem:
+                snapshot = replace(snapshot, notes=(*snapshot.notes, self.cache_problem))
+            return snapshot
+        except _DeadlineExceeded as exc:
+            name = ref.repo_id or ref.target
+            raise SourceError("timeout", f"the Hub did not answer in time for {name}: "
+                              f"{exc}") from None
+        finally:
+            _model_deadline.at = None
+
+    def _fetch_online(self, ref: ModelRef) -> Snapshot:
+        limit = self.settings.max_file_bytes
         if self.cache is not None and is_full_sha(ref.revision):
             assert ref.revision is not None
             hit = self.cache.load(ref, ref.revision, limit)
@@ -203,7 +257,7 @@ class HubSource:
                 return hit
         try:
             info = self._info(ref)
-        except SourceError:
+        except (SourceError, _DeadlineExceeded):
             raise
         except Exception as exc:
             kind, message = classify(exc, ref)
@@ -221,8 +275,9 @@ class HubSource:
     def _fetch_offline(self, ref: ModelRef) -> Snapshot:
         name = ref.repo_id or ref.target
         if self.cache is None:
+            why = f" ({self.cache_problem})" if self.cache_problem else ""
             raise SourceError("not-cached", f"{name} cannot be scanned offline: the licscan "
-                              "cache is disabled or unusable")
+                              f"cache is disabled or unusable{why}")
         note = None
         if is_full_sha(ref.revision):
             assert ref.revision is not None
@@ -269,35 +324,64 @@ class HubSource:
                                     if readme.data is not None else None)
             card_data, problem = read.data, (read.problem, read.problem_line)
             card_origin = "README.md" if card_data is not None else "none"
+        elif info.card_problem:
+            problem = (info.card_problem, None)
         link = card_data.get("license_link") if card_data else None
-        files = tuple(self._get_file(ref, info.sha, p, sizes.get(p))
-                      for p in select_license_files(sizes, link))
+        files, unread = self._license_files(ref, info, link)
         notes = (f"{info.unsafe_names} file name(s) in the Hub listing were ignored: not safe "
                  "relative paths",) if info.unsafe_names else ()
         return Snapshot(ref=ref, source="hub", revision=info.sha, card_data=card_data,
                         card_data_origin=card_origin, readme=readme, files=files,
                         listing=tuple(sorted(sizes)), gated=info.gated, private=info.private,
                         tags=info.tags, notes=notes, card_problem=problem[0],
-                        card_problem_line=problem[1])
+                        card_problem_line=problem[1], unread=unread)
 
-    def _get_file(self, ref: ModelRef, sha: str, path: str, size: int | None) -> FileBlob:
-        limit = self.settings.max_file_bytes
-        if size is not None and size > limit:
-            return too_large(path, size, limit)
+    def _license_files(self, ref: ModelRef, info: HubInfo, link: object,
+                       ) -> tuple[tuple[FileBlob, ...], tuple[str, ...]]:
+        """License files by name, then small text files that read like license terms; a
+        file whose git blob was already read is not requested again."""
+        seen: dict[str, FileBlob] = {}
+
+        def read(path: str, limit: int) -> FileBlob:
+            blob_id = info.blob_ids.get(path)
+            known = seen.get(blob_id) if blob_id else None
+            if known is not None and (limit >= len(known.data or b"") or known.truncated):
+                return replace(known, path=path)
+            blob = self._get_file(ref, info.sha, path, info.sizes.get(path), limit)
+            if blob_id and blob.status == "ok":
+                seen[blob_id] = blob
+            return blob
+
+        return read_planned(plan_reads(info.sizes, link), read, self.settings.max_file_bytes)
+
+    def _get_file(self, ref: ModelRef, sha: str, path: str, size: int | None,
+                  limit: int | None = None) -> FileBlob:
+        """One file, read as `CappedReader` does: over `limit`, padding is collapsed and the
+        rest cut (the blob is then `truncated`)."""
+        limit = self.settings.max_file_bytes if limit is None else limit
         assert ref.repo_id is not None
         prefix = "datasets/" if ref.repo_type == "dataset" else ""
         url = f"{self.endpoint}/{prefix}{ref.repo_id}/resolve/{sha}/{quote(path)}"
+
+        def attempt() -> CappedReader:
+            reader = CappedReader(limit)
+            self._get(url, limit, identity=True, reader=reader)
+            return reader
+
         try:
-            data = self._retrying(lambda: self._get(url, limit, identity=True))
+            reader = self._retrying(attempt)
+        except _DeadlineExceeded:
+            raise
         except Exception as exc:
             kind, message = classify(exc, ref)
             status = "gated" if kind == "gated" else "missing" if kind == "file-not-found" \
                 else "unreadable"
             return FileBlob(path=path, size=size or 0, sha256=None, data=None, status=status,
                             reason=message)
-        if data is None:
-            return too_large(path, size if size and size > limit else limit + 1, limit)
-        return make_blob(path, data)
+        blob = reader_blob(path, reader, size)
+        if not blob.truncated and not reader.compacted:
+            return make_blob(path, blob.data or b"", size)
+        return blob
 
     # -- requests -------------------------------------------------------------------------
     def _hf_headers(self) -> dict[str, str]:
@@ -312,30 +396,56 @@ class HubSource:
             return self._headers
 
     def _get(self, url: str, limit: int, params: Mapping[str, str] | None = None,
-             identity: bool = False) -> bytes | None:
-        """One GET (redirects followed), streamed: the body, or None when over `limit`."""
+             identity: bool = False, reader: CappedReader | None = None) -> bytes | None:
+        """One GET (redirects followed), streamed, within the request's and the model's
+        deadlines: the body, or None when over `limit`; with `reader`, the body goes there
+        (and b"" is returned)."""
         import httpx2
         from huggingface_hub.utils._http import get_session
 
         headers = dict(self._hf_headers())
         if identity:  # license files are small: no decompression bomb possible
             headers["Accept-Encoding"] = "identity"
-        deadline = time.monotonic() + 3 * self.settings.timeout
+        budget = self.settings.request_budget
+        deadline = time.monotonic() + budget
+        model_at = getattr(_model_deadline, "at", None)
+        what = "the request"
+        if model_at is not None and model_at < deadline:
+            deadline, what, budget = model_at, "the model", self.settings.model_budget
+        if time.monotonic() >= deadline:
+            raise _DeadlineExceeded(what, budget)
         self.counter.add()
-        with get_session().stream("GET", url, params=params, headers=headers,
-                                  timeout=httpx2.Timeout(**self._timeout()),
-                                  follow_redirects=True) as resp:
-            self.counter.add(len(resp.history))
-            if resp.status_code >= 400:
-                _raise_for_status(resp, deadline)
-            return _read(resp, limit, deadline)
+        scope = _DeadlineScope(deadline)
+        _deadline_scope.current = scope
+        try:
+            with get_session().stream("GET", url, params=params, headers=headers,
+                                      timeout=httpx2.Timeout(**self._timeout()),
+                                      follow_redirects=True) as resp:
+                self.counter.add(len(resp.history))
+                if resp.status_code >= 400:
+                    _raise_for_status(resp, deadline)
+                if reader is None:
+                    return _read(resp, limit, deadline)
+                for chunk in resp.iter_bytes():
+                    if not reader.feed(chunk):
+                        break
+                    if time.monotonic() > deadline:
+                        raise httpx2.ReadTimeout("the answer took too long to arrive",
+                                                 request=resp.request)
+                return b""
+        except Exception:
+            if scope.expired or time.monotonic() >= deadline:
+                raise _DeadlineExceeded(what, budget) from None
+            raise
+        finally:
+            _deadline_scope.current = None
 
     def _retrying(self, call: Callable[[], T]) -> T:
         attempt = 0
         while True:
             paused = self._retries.paused_for()
             if paused > 0:  # another request was told to back off: so is this one
-                if not self._retries.allow(paused):
+                if not self._retries.allow(paused) or not _fits_model(paused):
                     raise _RateLimited(paused)
                 self._sleep(paused)
             try:
@@ -370,9 +480,106 @@ class HubSource:
         if hint is None:
             base = self.settings.backoff * (2 ** attempt)
             hint = base + random.uniform(0, base / 4)
-        if hint > self.settings.max_retry_after or not self._retries.allow(hint):
+        if hint > self.settings.max_retry_after or not self._retries.allow(hint) \
+                or not _fits_model(hint):
             return None
         return hint
+
+
+def _fits_model(wait_s: float) -> bool:
+    """Whether a wait ends before the current model's deadline."""
+    at = getattr(_model_deadline, "at", None)
+    return at is None or time.monotonic() + wait_s < at
+
+
+# -- deadlines ------------------------------------------------------------------------------
+_model_deadline = threading.local()  # .at: monotonic deadline of the model this thread fetches
+_deadline_scope = threading.local()  # .current: the _DeadlineScope of this thread's request
+
+
+class _DeadlineScope:
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.expired = False
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout` shortened to the time left before this thread's request deadline."""
+    scope: _DeadlineScope | None = getattr(_deadline_scope, "current", None)
+    if scope is None:
+        return timeout
+    left = scope.at - time.monotonic()
+    if left <= 0:
+        scope.expired = True
+        raise error("deadline reached")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream:
+    """A network stream whose every operation ends by the request's deadline."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        import httpcore2
+
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore2.ReadTimeout))  # type: ignore[no-any-return]
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        import httpcore2
+
+        self._inner.write(buffer, _bounded(timeout, httpcore2.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> Any:
+        import httpcore2
+
+        return _DeadlineStream(self._inner.start_tls(
+            ssl_context, server_hostname, _bounded(timeout, httpcore2.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend:
+    """Wraps the client's network backend: connections and their streams obey deadlines."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None, socket_options: Any = None) -> Any:
+        import httpcore2
+
+        return _DeadlineStream(self._inner.connect_tcp(
+            host, port, timeout=_bounded(timeout, httpcore2.ConnectTimeout),
+            local_address=local_address, socket_options=socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> Any:
+        import httpcore2
+
+        return _DeadlineStream(self._inner.connect_unix_socket(
+            path, timeout=_bounded(timeout, httpcore2.ConnectTimeout),
+            socket_options=socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def install_deadlines(client: Any) -> None:
+    """Wrap the network backend of every connection pool of an httpx2 client."""
+    transports = [getattr(client, "_transport", None),
+                  *getattr(client, "_mounts", {}).values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
 
 
 def _read(resp: Any, limit: int, deadline: float) -> bytes | None:
@@ -408,15 +615,19 @@ def _env_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
 
 
-def _open_cache(settings: HubSettings) -> SnapshotCache | None:
+def _open_cache(settings: HubSettings) -> tuple[SnapshotCache | None, str | None]:
+    """The cache, or None and why it is not used when it is refused (untrusted)."""
     if not settings.use_cache:
-        return None
+        return None, None
     cache = SnapshotCache(cache_root(settings.cache_dir), settings.cache_max_bytes)
     if not cache.ensure_root():
-        return None
+        if cache.problem and "cannot create" not in cache.problem:
+            log.warning("licscan: not using the cache: %s", cache.problem)
+            return None, f"the licscan cache was not used: {cache.problem}"
+        return None, None
     if not settings.offline:
         cache.maybe_prune()
-    return cache
+    return cache, None
 
 
 def _check_ref(ref: ModelRef) -> None:
@@ -450,6 +661,7 @@ def parse_info(data: Any) -> HubInfo:
     if not isinstance(siblings, list):
         raise ValueError("'siblings' is not a list")
     sizes: dict[str, int | None] = {}
+    blob_ids: dict[str, str] = {}
     unsafe = 0
     for sibling in siblings:
         name = sibling.get("rfilename") if isinstance(sibling, dict) else None
@@ -459,12 +671,20 @@ def parse_info(data: Any) -> HubInfo:
         size = sibling.get("size")
         ok = isinstance(size, int) and not isinstance(size, bool) and size >= 0
         sizes[name] = size if ok else None
+        blob_id = sibling.get("blobId")
+        if isinstance(blob_id, str) and _BLOB_ID.match(blob_id):
+            blob_ids[name] = blob_id
     card = data.get("cardData")
-    card_data = {str(k): v for k, v in card.items() if v is not None} \
-        if isinstance(card, dict) else None
+    card_data, card_problem = None, None
+    if isinstance(card, dict):
+        plain_card, changed = plain_card_data({k: v for k, v in card.items() if v is not None})
+        card_data = plain_card
+        if changed:
+            card_problem = "cardData: " + "; ".join(changed)
     gated = data.get("gated")
     tags = data.get("tags")
     return HubInfo(sha=sha, sizes=sizes, unsafe_names=unsafe, card_data=card_data,
+                   blob_ids=blob_ids, card_problem=card_problem,
                    gated=gated if gated in ("auto", "manual") else "manual" if gated is True
                    else None,
                    private=data.get("private") is True,
@@ -514,6 +734,8 @@ def classify(exc: BaseException, ref: ModelRef) -> tuple[str, str]:
     from huggingface_hub import errors
 
     name = ref.repo_id or ref.target
+    if isinstance(exc, _DeadlineExceeded):
+        return "timeout", f"the Hub did not answer in time for {name}: {exc}"
     if isinstance(exc, _RateLimited):
         return "rate-limited", (f"the Hub rate-limited requests for {name}; the limit resets in "
                                 f"{math.ceil(exc.wait_s)} s, longer than this scan waits")
