@@ -124,14 +124,18 @@ class DerivedRules(Mapping[str, Rule]):
     def _rows(self) -> Mapping[str, tuple[str, str, str, str, bool, str]]:
         rows: dict[str, tuple[str, str, str, str, bool, str]] = {}
         for origin, raw in self._tables:  # a later table (a user's pack) overrides a row
-            for line in raw.decode("utf-8").splitlines():
+            try:
+                lines = raw.decode("utf-8").splitlines()
+            except UnicodeDecodeError as exc:
+                raise RulePackError(f"not UTF-8: {exc}", file=origin) from exc
+            for number, line in enumerate(lines, 1):
                 if not line or line.startswith("#"):
                     continue
                 cells = line.split("\t")
-                if len(cells) != 5:
+                if len(cells) != 5 or not cells[0]:
                     raise RulePackError("expected 5 tab-separated columns "
                                         "(spdx_id, name, category, source_category, exception)",
-                                        file=f"{origin}: {line[:60]!r}")
+                                        file=origin, line=number)
                 key = cells[0].lower()
                 if key not in self._excluded:
                     rows[key] = (cells[0], cells[1], cells[2], cells[3], cells[4] == "yes",
@@ -393,6 +397,8 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
         rules.update(dir_rules)  # a user's rule with a built-in id overrides it
         if table is not None:
             tables.append((str(root / DERIVED_TABLE), table))
+            if index:  # a user's table is checked on load; the built-in one is generated
+                len(DerivedRules(tables[-1:]))
         fingerprints = _merge_fingerprints(fingerprints, dir_fp)
         hashes.append(content_hash(hashed))
         if index:

@@ -176,10 +176,13 @@ def test_a_users_table_adds_categories_and_a_users_rule_wins(tmp_path: Path) -> 
 
 
 def test_a_broken_table_is_a_clear_error(tmp_path: Path) -> None:
-    root = _user_pack(tmp_path, "Acme-1.0\tonly two\n")
-    layered = load_rulepack([root])
-    with pytest.raises(RulePackError, match="5 tab-separated columns"):
-        layered.by_expression_id.get("acme-1.0")
+    root = _user_pack(tmp_path, "# spdx_id\tname\nAcme-1.0\tonly two\n")
+    with pytest.raises(RulePackError, match="5 tab-separated columns") as caught:
+        load_rulepack([root])  # on load, not in the middle of a scan
+    assert caught.value.file == str(root / DERIVED_TABLE) and caught.value.line == 2
+    (root / DERIVED_TABLE).write_bytes(b"Acme-1.0\t\xff\tpermissive\tPermissive\tno\n")
+    with pytest.raises(RulePackError, match="not UTF-8"):
+        load_rulepack([root])
 
 
 def test_the_table_is_part_of_the_pack_hash() -> None:
