@@ -32,6 +32,7 @@ class Inputs:
     fail_on: str | None
     formats: tuple[str, ...]
     output_dir: str
+    forbid_rule_overrides: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -47,8 +48,11 @@ class Inputs:
         unknown = [f for f in formats if f not in EXTENSIONS]
         if unknown:
             raise LicscanError(f"unknown format {unknown[0]!r}; formats: {', '.join(EXTENSIONS)}")
+        overrides = get("RULE_OVERRIDES") or "warn"
+        if overrides not in ("warn", "forbid"):
+            raise LicscanError(f"rule-overrides must be warn or forbid, not {overrides!r}")
         return cls(get("CONFIG"), get("MANIFEST"), fail_on, formats,
-                   get("OUTPUT_DIR") or "licscan-report")
+                   get("OUTPUT_DIR") or "licscan-report", overrides == "forbid")
 
 
 def main() -> int:
@@ -167,7 +171,12 @@ class _Commands:
 def _run(inputs: Inputs, workspace: Path, commands: _Commands) -> int:
     from dataclasses import replace
 
-    from licscan.config import display_path, resolve_config
+    from licscan.config import (
+        check_rule_overrides,
+        display_path,
+        overrides_forbidden,
+        resolve_config,
+    )
     from licscan.policy import configured_scanner
     from licscan.report.json_report import report_dict
     from licscan.scan import ScanOptions
@@ -177,6 +186,10 @@ def _run(inputs: Inputs, workspace: Path, commands: _Commands) -> int:
     manifest = display_path(_inside(inputs.manifest, workspace, "manifest")
                             or config.manifest)
     refs = load_manifest(manifest)
+    forbid = overrides_forbidden(inputs.forbid_rule_overrides)
+    for warning in check_rule_overrides(config.rules, forbid=forbid, where=config.where("rules")):
+        commands.annotate("warning", warning, file=config.file, line=config.lines.get("rules"),
+                          title="licscan rule override")
     scanner, _policy = configured_scanner(config, ScanOptions())
     result = replace(scanner.scan(refs), config_file=config.file)
     report = report_dict(result)

@@ -168,3 +168,56 @@ def _context(data: Mapping[str, Any], node: Any, file: str) -> Context | None:
         raise ConfigError("must be a mapping of context keys", file=file, key="context",
                           line=safeyaml.line_of(section_node))
     return context_from_mapping(section, file=file, node=section_node, prefix="context.")
+
+
+# --- rule packs of the user's own ----------------------------------------------------------
+
+NO_OVERRIDES_ENV = "LICSCAN_NO_RULE_OVERRIDES"
+
+
+def overrides_forbidden(flag: bool = False) -> bool:
+    """`--no-rule-overrides`, or LICSCAN_NO_RULE_OVERRIDES=1 (for CI: set outside the
+    repository, so a pull request cannot lift it the way it could edit licscan.yaml)."""
+    value = os.environ.get(NO_OVERRIDES_ENV, "").strip().lower()
+    return flag or value in ("1", "true", "yes", "on")
+
+
+def rule_overrides(rules_dirs: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    """(rule file, what it redefines) for every rule of a user's pack that replaces a built-in
+    rule: the same rule id, or a new id claiming a built-in license's expression id (which
+    would then answer for that license)."""
+    if not rules_dirs:
+        return []
+    from licscan.rulepack import load_rulepack
+
+    builtin = load_rulepack(())
+    merged = load_rulepack(tuple(rules_dirs))
+    builtin_dirs = [Path(d).resolve() for d in builtin.origins]
+    out = []
+    for rule_id, rule in merged.rules.items():
+        origin = Path(rule.origin or "")
+        if not rule.origin or any(d in origin.resolve().parents for d in builtin_dirs):
+            continue
+        if rule_id in builtin.rules:
+            out.append((display_path(origin), f"the built-in rule {rule_id!r}"))
+            continue
+        taken = builtin.by_expression_id.get(rule.expression_id.lower())
+        if taken is not None and taken.id in builtin.rules:
+            out.append((display_path(origin), f"the built-in rule {taken.id!r} (expression id "
+                                              f"{rule.expression_id!r})"))
+    return out
+
+
+def check_rule_overrides(rules_dirs: tuple[str, ...] | list[str], *, forbid: bool,
+                         where: str) -> list[str]:
+    """Warnings naming each overridden rule; a ConfigError instead when overrides are
+    forbidden."""
+    found = rule_overrides(rules_dirs)
+    if found and forbid:
+        file, what = found[0]
+        raise ConfigError(f"{file} redefines {what}" + (f" (and {len(found) - 1} more)"
+                                                          if len(found) > 1 else ""),
+                          file=where, key="rules",
+                          hint="rule overrides are forbidden here (--no-rule-overrides or "
+                               f"{NO_OVERRIDES_ENV}); rename the rule or remove the file")
+    return [f"{where}: rules: warning: {file} redefines {what}" for file, what in found]

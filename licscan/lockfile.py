@@ -1,8 +1,9 @@
 """licscan.lock: what every manifest entry resolved to, and the facts the policy needs.
 
 `licscan lock` writes it (JSON, stable order, no timestamps: relocking an unchanged manifest
-rewrites the same bytes); `licscan check` decides from it without the network or the rule
-pack; `licscan lock --check` compares it with a fresh resolution (drift).
+rewrites the same bytes); `licscan check` decides from it without the network, recomputing
+from the rule pack every fact the pack determines (licscan.locktrust); `licscan lock --check`
+compares every fact with a fresh resolution (drift).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from licscan.errors import ConfigError
 from licscan.model import ModelRef, ModelResult
 from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
 
-LOCK_VERSION = 1
+LOCK_VERSION = 2  # 2: evidence.multimodal, evidence.local (digests of local model folders)
 _FILE_KINDS = ("license-file", "notice-file", "use-policy-file")
 
 
@@ -73,11 +74,24 @@ def evidence_digests(model: ModelResult) -> dict[str, Any]:
              if ev.kind in _FILE_KINDS and ev.path and ev.sha256}
     fields = sorted({(ev.field, ev.value or "") for ev in items
                      if ev.kind == "card-field" and ev.field})
-    card = {"declared": asdict(model.declared), "fields": fields,
-            "card": model.extra.get("card") or {}}
+    card_data = model.extra.get("card") or {}
+    card = {"declared": asdict(model.declared), "fields": fields, "card": card_data}
     text = json.dumps(card, sort_keys=True, separators=(",", ":"), default=str)
-    return {"card": "sha256:" + hashlib.sha256(text.encode()).hexdigest(),
-            "files": [{"path": p, "sha256": files[p]} for p in sorted(files)]}
+    out: dict[str, Any] = {"card": "sha256:" + hashlib.sha256(text.encode()).hexdigest(),
+                           "files": [{"path": p, "sha256": files[p]} for p in sorted(files)],
+                           "multimodal": _multimodal(card_data)}
+    if model.ref.kind == "local" and model.ref.path and model.status == "ok":
+        from licscan.locktrust import local_evidence
+
+        out["local"] = local_evidence(Path(model.ref.path), files)
+    return out
+
+
+def _multimodal(card: Any) -> bool | None:
+    """The card's task, as the context evaluation reads it (check recomputes with it)."""
+    from licscan.assess import multimodal_from_card
+
+    return multimodal_from_card(card) if isinstance(card, dict) else None
 
 
 def entry_dict(model: ModelResult, facts: ModelFacts) -> dict[str, Any]:
@@ -249,8 +263,9 @@ def _rev(revision: str | None) -> str:
 
 
 def drift(old: LockEntry, new: LockEntry) -> tuple[list[str], bool]:
-    """What changed between two resolutions of one entry, and whether it is drift (anything
-    the policy rests on: the license, the license files, the card metadata, the verdict)."""
+    """What changed between two resolutions of one entry, and whether it is drift: anything
+    the policy or `licscan check` rests on (the license and its facts, the flags, the findings,
+    the license files, the card, the local folder, the verdict) — every fact check uses."""
     changes = []
     if old.facts.revision != new.facts.revision:
         changes.append(f"revision {_short(old.facts.revision)} -> {_short(new.facts.revision)}")
@@ -264,10 +279,42 @@ def drift(old: LockEntry, new: LockEntry) -> tuple[list[str], bool]:
                 for path in sorted({*before, *after}) if before.get(path) != after.get(path)]
     if old.evidence.get("card") != new.evidence.get("card"):
         changes.append("card metadata changed")
+    if old.evidence.get("multimodal") != new.evidence.get("multimodal"):
+        changes.append(f"card task multimodal {old.evidence.get('multimodal')} -> "
+                       f"{new.evidence.get('multimodal')}")
+    if old.evidence.get("local") != new.evidence.get("local"):
+        changes.append("local model files changed")
+    changes += _fact_changes(facts_dict(old.facts), facts_dict(new.facts))
     if old.verdict != new.verdict:
         changes.append(f"verdict {old.verdict} -> {new.verdict}")
+    if old.decided_by != new.decided_by:
+        changes.append(f"decided by {old.decided_by} -> {new.decided_by}")
     moved_only = len(changes) == 1 and changes[0].startswith("revision ")
     return changes, bool(changes) and not moved_only
+
+
+_SHOWN_ABOVE = ("id", "source", "requested_revision", "revision", "license")
+
+
+def _fact_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    out = []
+    for key in [k for k in dict.fromkeys([*before, *after]) if k not in _SHOWN_ABOVE]:
+        a, b = before.get(key), after.get(key)
+        if a == b:
+            continue
+        if key == "flags" and isinstance(a, dict) and isinstance(b, dict):
+            out += [f"flags.{k} {a.get(k)} -> {b.get(k)}" for k in sorted({*a, *b})
+                    if a.get(k) != b.get(k)]
+        elif key == "findings":
+            gone = [f["code"] for f in a or () if f not in (b or ())]
+            new = [f["code"] for f in b or () if f not in (a or ())]
+            out.append("findings" + (f" -{', -'.join(gone)}" if gone else "")
+                       + (f" +{', +'.join(new)}" if new else ""))
+        elif key == "licenses":
+            out.append("license facts changed (category, family, flags or context answer)")
+        else:
+            out.append(f"{key} {a} -> {b}")
+    return out
 
 
 def _short(value: str | None, missing: str = "none") -> str:

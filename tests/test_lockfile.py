@@ -56,7 +56,7 @@ def project(tmp_path: Path) -> Path:
 
 def test_the_lockfile_records_what_check_needs(project: Path) -> None:
     lock = json.loads((project / "licscan.lock").read_text())
-    assert lock["lockfile_version"] == 1 and lock["manifest"] == "models.yaml"
+    assert lock["lockfile_version"] == 2 and lock["manifest"] == "models.yaml"
     assert lock["rulepack"]["hash"].startswith("sha256:") and lock["rulepack"]["version"]
     assert lock["context_digest"].startswith("sha256:")
     ids = [m["id"] for m in lock["models"]]

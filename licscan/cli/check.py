@@ -1,7 +1,11 @@
 """`licscan check`: the manifest against licscan.lock and the policy, offline and fast.
 
-For pre-commit and CI. No network, no rule pack, no SPDX index: the lockfile carries every
-fact the policy needs. One line per problem, each with its file and line.
+For pre-commit and CI. No network and no license identification: the lockfile records what
+was resolved (revisions, expressions, findings, evidence digests), and every fact the rule pack
+determines is recomputed from the pack and compared (licscan.locktrust). A lockfile that
+disagrees with the pack was edited: exit 2, naming the model and the field. Local model folders
+are re-read: a card or license file changed since locking fails the check. One line per
+problem, each with its file and line.
 """
 
 from __future__ import annotations
@@ -13,25 +17,39 @@ from typing import TYPE_CHECKING
 import click
 
 from licscan.cli.common import gate_options
-from licscan.verdict import RANK
 
 if TYPE_CHECKING:
     from licscan.config import Config
-    from licscan.lockfile import LockEntry
+    from licscan.lockfile import Lock, LockEntry, Problem
     from licscan.model import ModelRef
+    from licscan.policy.facts import FactBuilder
+    from licscan.policy.model import ModelFacts
+
+RANK = {"allow": 0, "review": 1, "deny": 2}
 
 
 @click.command("check")
 @gate_options
 @click.option("--fail-on", type=click.Choice(["deny", "review"]),
               help="Exit 1 when a verdict is at or above this (default: the config's).")
+@click.option("--no-rule-overrides", is_flag=True,
+              help="Refuse a rule pack of your own that redefines a built-in rule (also "
+                   "LICSCAN_NO_RULE_OVERRIDES=1).")
 def check_command(config_path: str | None, manifest: str | None, lockfile: str | None,
-                  fail_on: str | None) -> int:
+                  fail_on: str | None, no_rule_overrides: bool) -> int:
     """Check the manifest against licscan.lock and the policy, without the network."""
-    from licscan.config import display_path, resolve_config
+    from licscan.config import (
+        check_rule_overrides,
+        display_path,
+        overrides_forbidden,
+        resolve_config,
+    )
+    from licscan.errors import ConfigError
     from licscan.lockfile import Problem, compare, read_lock
     from licscan.policy import today_utc
-    from licscan.redact import printable
+    from licscan.policy.facts import FactBuilder
+    from licscan.redact import printable_line
+    from licscan.rulepack import load_rulepack
     from licscan.targets import load_manifest
 
     today = today_utc()
@@ -43,16 +61,36 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
         click.echo(f"{lock_file}: missing: run licscan lock to resolve {manifest_file}")
         return 1
     lock = read_lock(Path(lock_file), lock_file)
+    warnings = check_rule_overrides(config.rules, forbid=overrides_forbidden(no_rule_overrides),
+                                    where=config.where("rules"))
+    pack = load_rulepack(config.rules)
     pairs, problems = compare(refs, lock, manifest_file)
-    if lock.context_digest != config.context_digest:
+    same_context = lock.context_digest == config.context_digest
+    if not same_context:
         problems.append(Problem(config.where("context"), None, "context",
                                 f"differs from the one {lock_file} was evaluated in "
                                 "(run licscan lock)"))
-    lines = [str(p) for p in problems]
-    counts, verdict_lines = _decide(config, pairs, manifest_file, today)
+    same_pack = lock.rulepack.get("hash") == pack.hash
+    if not same_pack:
+        problems.append(Problem(lock_file, None, "rulepack", (
+            f"written with rule pack {lock.rulepack.get('version')} "
+            f"({str(lock.rulepack.get('hash'))[:19]}); this licscan has {pack.version} "
+            f"({pack.hash[:19]}) (run licscan lock)")))
+    builder = FactBuilder(pack, config.context)
+    trusted, edited = _trusted(pairs, builder, lock)
+    if edited and same_pack and same_context:  # else a relock explains them (a problem above)
+        for line in edited:
+            click.echo(printable_line(line), err=True)
+        raise ConfigError(f"{len(edited)} fact(s) disagree with the rule pack: the lockfile was "
+                          "edited by hand or by another tool", file=lock_file,
+                          hint="regenerate it with licscan lock; check decides from the rule "
+                               "pack, never from facts a lockfile states")
+    problems += _local_problems(pairs, manifest_file, lock_file)
+    lines = warnings + [str(p) for p in problems]
+    counts, verdict_lines = _decide(config, pairs, trusted, manifest_file, today)
     lines += verdict_lines + _waiver_lines(config, pairs, manifest_file, today)
     for line in lines:
-        click.echo(printable(line))
+        click.echo(printable_line(line))
     threshold = RANK[fail_on or config.policy.fail_on]
     failed = bool(problems) or any(n and RANK[v] >= threshold for v, n in counts.items())
     click.echo(f"licscan check: {len(pairs)} model(s): {counts['allow']} allow, "
@@ -61,14 +99,49 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
     return 1 if failed else 0
 
 
-def _decide(config: Config, pairs: list[tuple[ModelRef, LockEntry]], manifest_file: str,
-            today: date) -> tuple[dict[str, int], list[str]]:
-    from licscan.policy.evaluate import decide
+def _trusted(pairs: list[tuple[ModelRef, LockEntry]], builder: FactBuilder, lock: Lock,
+             ) -> tuple[list[ModelFacts], list[str]]:
+    """The facts to decide from (recomputed where the pack determines them), and one line per
+    fact the lockfile states otherwise."""
+    from licscan.locktrust import disagreements, trusted_facts
+
+    facts, edited = [], []
+    for _ref, entry in pairs:
+        multimodal = entry.evidence.get("multimodal")
+        good = trusted_facts(entry.facts, builder,
+                             multimodal if isinstance(multimodal, bool) else None)
+        facts.append(good)
+        where = f"{lock.file}:{entry.line}" if entry.line else lock.file
+        edited += [f"{where}: {entry.facts.id}: {d}"
+                   for d in disagreements(entry.facts, good)]
+    return facts, list(dict.fromkeys(edited))
+
+
+def _local_problems(pairs: list[tuple[ModelRef, LockEntry]], manifest_file: str,
+                    lock_file: str) -> list[Problem]:
+    from licscan.lockfile import Problem
+    from licscan.locktrust import local_changes
+
+    out = []
+    for ref, entry in pairs:
+        if ref.kind != "local" or not ref.path or entry.facts.status != "ok":
+            continue
+        changes = local_changes(Path(ref.path), entry.evidence.get("local") or {})
+        if changes:
+            out.append(Problem(manifest_file, ref.origin.line, entry.facts.id,
+                               f"changed since {Path(lock_file).name} was written: "
+                               f"{'; '.join(changes)} (run licscan lock)"))
+    return out
+
+
+def _decide(config: Config, pairs: list[tuple[ModelRef, LockEntry]], trusted: list[ModelFacts],
+            manifest_file: str, today: date) -> tuple[dict[str, int], list[str]]:
+    from licscan.policy.decide import decide
 
     counts = dict.fromkeys(RANK, 0)
     lines = []
-    for ref, entry in pairs:
-        decision = decide(entry.facts, config.policy, today)
+    for (ref, entry), facts in zip(pairs, trusted, strict=True):
+        decision = decide(facts, config.policy, today)
         counts[decision.verdict] += 1
         if decision.verdict != "allow":
             where = f"{manifest_file}:{ref.origin.line}" if ref.origin.line else manifest_file

@@ -21,12 +21,21 @@ if TYPE_CHECKING:
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=20.0, show_default=True,
               help="Seconds to wait for each Hub request.")
+@click.option("--no-rule-overrides", is_flag=True,
+              help="Refuse a rule pack of your own that redefines a built-in rule (also "
+                   "LICSCAN_NO_RULE_OVERRIDES=1).")
 def lock_command(config_path: str | None, manifest: str | None, lockfile: str | None,
-                 check_drift: bool, jobs: int, timeout: float) -> int:
+                 check_drift: bool, jobs: int, timeout: float, no_rule_overrides: bool) -> int:
     """Resolve the manifest (revisions, licenses, evidence, verdicts) into licscan.lock."""
-    from licscan.config import display_path, resolve_config
+    from licscan.config import (
+        check_rule_overrides,
+        display_path,
+        overrides_forbidden,
+        resolve_config,
+    )
     from licscan.lockfile import entry_dict, lock_dict, write_lock
     from licscan.policy import configured_scanner
+    from licscan.redact import printable_line
     from licscan.scan import ScanOptions
     from licscan.sources.hub import HubSettings
     from licscan.targets import load_manifest
@@ -35,6 +44,10 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
     manifest_file = display_path(manifest or config.manifest)
     lock_path = Path(lockfile or config.lockfile)
     refs = load_manifest(manifest_file)
+    for warning in check_rule_overrides(config.rules,
+                                        forbid=overrides_forbidden(no_rule_overrides),
+                                        where=config.where("rules")):
+        click.echo(printable_line(warning), err=True)
     scanner, policy = configured_scanner(
         config, ScanOptions(jobs=jobs, hub=HubSettings(timeout=timeout)))
     result = scanner.scan(refs)
@@ -56,7 +69,7 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
 
 
 def _report_errors(result: ScanResult, refs: list[ModelRef], manifest_file: str) -> bool:
-    from licscan.redact import printable
+    from licscan.redact import printable_line as printable
 
     failed = [(ref, m) for ref, m in zip(refs, result.models, strict=True) if m.status != "ok"]
     for ref, model in failed:
@@ -80,7 +93,7 @@ def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
            manifest_file: str) -> int:
     from licscan.config import display_path
     from licscan.lockfile import compare, drift, entry_from_dict, read_lock
-    from licscan.redact import printable
+    from licscan.redact import printable_line as printable
 
     lock_file = display_path(lock_path)
     old = read_lock(lock_path, lock_file)

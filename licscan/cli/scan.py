@@ -147,11 +147,14 @@ def _config(config_file: str | None, no_config: bool) -> Config | None:
               help="How many generations of base models to follow.")
 @click.option("--datasets/--no-datasets", default=True, show_default=True,
               help="Read the licenses of the training datasets a card names.")
+@click.option("--no-rule-overrides", is_flag=True,
+              help="Refuse a rule pack of your own that redefines a built-in rule (also "
+                   "LICSCAN_NO_RULE_OVERRIDES=1).")
 def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
                  output: str | None, fail_on: str | None, config_file: str | None,
                  no_config: bool, context_file: str | None, jobs: int, timeout: float,
                  rules: tuple[str, ...], offline: bool, no_cache: bool, cache_dir: str | None,
-                 lineage: bool, max_depth: int, datasets: bool) -> int:
+                 lineage: bool, max_depth: int, datasets: bool, no_rule_overrides: bool) -> int:
     """Scan models: Hub ids (owner/name[@rev]), Hub URLs or local model folders.
 
     Set HF_TOKEN to read gated or private repositories.
@@ -164,8 +167,21 @@ def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
     if not targets and not manifests and config is not None and config.manifest.is_file():
         manifests = (str(config.manifest),)
     refs = _refs(targets, manifests)
+    _rule_overrides(rules, config, no_rule_overrides)
     result = run_scan(refs, settings, config)
     return exit_code(result, fail_on or (config.policy.fail_on if config else "deny"))
+
+
+def _rule_overrides(rules: tuple[str, ...], config: Config | None, forbid: bool) -> None:
+    """Name every built-in rule that --rules or the config's `rules:` redefine (stderr), or
+    refuse them with --no-rule-overrides / LICSCAN_NO_RULE_OVERRIDES=1."""
+    from licscan.config import check_rule_overrides, overrides_forbidden
+    from licscan.redact import printable_line
+
+    dirs = (*rules, *(config.rules if config else ()))
+    where = config.where("rules") if config and config.rules else "--rules"
+    for warning in check_rule_overrides(dirs, forbid=overrides_forbidden(forbid), where=where):
+        click.echo(printable_line(warning), err=True)
 
 
 @click.command("demo")

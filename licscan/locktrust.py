@@ -1,0 +1,256 @@
+"""What `licscan check` may believe of a lockfile, and how it verifies the rest.
+
+The lockfile is a file in the repository: anyone who can open a pull request can edit it. So
+`check` takes from it only what it cannot know offline, and recomputes everything else:
+
+- trusted as recorded (offline there is no other source; `licscan lock --check` resolves them
+  again and compares): the revision, the concluded expression, the findings and the evidence
+  digests of Hub models;
+- recomputed from the rule pack and the configured context: every license's facts (rule,
+  name, category, family, aliases, flags, the commercial-use answer in the context) and the
+  model's flags. A lockfile that states anything else was edited: `check` refuses it (exit 2)
+  naming the model and the field, and decides from the recomputed facts in any case;
+- checked for shape: every finding code is one licscan emits, every severity a known one;
+- re-read for local models: the card, the license files read when locking and a digest of the
+  folder's files, so a changed LICENSE or card fails `check` until `licscan lock` runs again.
+
+Only the rule pack loader and the light SPDX reader are used: no identification, no network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from licscan.policy import expr as spdx
+from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
+
+if TYPE_CHECKING:
+    from licscan.policy.facts import FactBuilder
+
+SEVERITIES = ("info", "review", "deny")
+STRICTNESS = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
+TRI = ("commercial_use", "modification", "distribution")
+BOOLS = ("attribution", "share_alike", "acceptable_use_policy")
+# The folder digest: content (up to what a scan reads of one file) of every file, but only the
+# size of weights and archives over that limit (a scan never reads them as license text).
+MAX_HASHED_BYTES = 16 << 20
+MAX_ENTRIES = 100_000
+_SKIP_DIRS = frozenset({".git", ".cache", "__pycache__"})
+_WEIGHTS = frozenset({".safetensors", ".bin", ".gguf", ".ggml", ".pt", ".pth", ".onnx", ".ckpt",
+                      ".h5", ".msgpack", ".pkl", ".npz", ".npy", ".tflite", ".parquet", ".arrow",
+                      ".zip", ".tar", ".gz", ".tgz", ".xz", ".zst", ".7z", ".model", ".keras"})
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    field: str
+    locked: Any
+    expected: Any
+
+    def __str__(self) -> str:
+        return (f"{self.field} is {_show(self.locked)} in the lockfile, but "
+                f"{_show(self.expected)} by the rule pack")
+
+
+def _show(value: Any) -> str:
+    return "absent" if value is None else repr(value)
+
+
+# --- facts from the rule pack ------------------------------------------------------------
+
+
+def expression_keys(expression: str | None) -> list[str]:
+    if not expression:
+        return []
+    try:
+        parsed = spdx.parse(expression)
+    except spdx.ExpressionProblem:
+        return []
+    return list(dict.fromkeys(leaf.key for leaf in spdx.leaves(parsed)))
+
+
+def model_flags(expression: str | None, builder: FactBuilder) -> dict[str, Any]:
+    """The model's flags as the scan concludes them (licscan.conclude.flags_for): per license
+    the rule's flags, `AND` the strictest, `OR` the most permissive; unknown ids unknown."""
+    unknown: dict[str, Any] = {**dict.fromkeys(TRI, "unknown"), **dict.fromkeys(BOOLS, False)}
+    if not expression:
+        return unknown
+    try:
+        parsed = spdx.parse(expression)
+    except spdx.ExpressionProblem:
+        return unknown
+
+    def fold(node: spdx.Expr) -> dict[str, Any]:
+        if isinstance(node, spdx.Leaf):
+            rule = builder.pack.by_expression_id.get(node.key.lower())
+            if rule is None:
+                return dict(unknown)
+            f = rule.flags
+            return {"commercial_use": f.commercial_use, "modification": f.modification,
+                    "distribution": f.distribution, "attribution": f.attribution,
+                    "share_alike": f.share_alike,
+                    "acceptable_use_policy": f.acceptable_use_policy}
+        parts = [fold(arg) for arg in node.args]
+        pick = max if node.op == "AND" else min
+        out: dict[str, Any] = {
+            key: pick((p[key] for p in parts), key=lambda v: STRICTNESS.get(v, 2))
+            for key in TRI}
+        out.update({key: any(p[key] for p in parts) for key in BOOLS})
+        return out
+
+    return fold(parsed)
+
+
+def trusted_facts(facts: ModelFacts, builder: FactBuilder,
+                  multimodal: bool | None) -> ModelFacts:
+    """`facts` with everything the rule pack and the context determine recomputed."""
+    if facts.status != "ok":
+        return replace(facts, licenses={}, has_context=builder.context is not None)
+    chosen = multimodal if builder.context is not None else None
+    leaves = {key.lower(): builder.leaf(key, chosen) for key in expression_keys(facts.expression)}
+    return replace(facts, licenses=leaves, flags=model_flags(facts.expression, builder),
+                   has_context=builder.context is not None)
+
+
+def disagreements(locked: ModelFacts, trusted: ModelFacts) -> list[Disagreement]:
+    out: list[Disagreement] = []
+    if locked.status == "ok":
+        for key in sorted({*locked.flags, *trusted.flags}):
+            if locked.flags.get(key) != trusted.flags.get(key):
+                out.append(Disagreement(f"flags.{key}", locked.flags.get(key),
+                                        trusted.flags.get(key)))
+    for key in sorted({*locked.licenses, *trusted.licenses}):
+        before, after = locked.licenses.get(key), trusted.licenses.get(key)
+        label = (before or after or LeafFacts(key=key)).key
+        if before is None or after is None:
+            out.append(Disagreement(f"licenses[{label}]", None if before is None else "present",
+                                    None if after is None else "present"))
+            continue
+        out += [Disagreement(f"licenses[{label}].{name}", value, theirs)
+                for name, value, theirs in _leaf_fields(before, after) if value != theirs]
+    out += finding_problems(locked.findings)
+    return out
+
+
+def _leaf_fields(a: LeafFacts, b: LeafFacts) -> Iterable[tuple[str, Any, Any]]:
+    yield "rule", a.rule, b.rule
+    yield "name", a.name, b.name
+    yield "category", a.category, b.category
+    yield "family", a.family, b.family
+    yield "aliases", sorted(a.aliases), sorted(b.aliases)
+    for key in sorted({*a.flags, *b.flags}):
+        yield f"flags.{key}", a.flags.get(key), b.flags.get(key)
+    yield "context.commercial_use", a.context, b.context
+    yield "context.reason", a.context_reason, b.context_reason
+
+
+def finding_problems(findings: Iterable[FindingFact]) -> list[Disagreement]:
+    from licscan.policy.findings import CATALOGUE
+
+    out = []
+    for index, finding in enumerate(findings):
+        if finding.code not in CATALOGUE:
+            out.append(Disagreement(f"findings[{index}].code", finding.code,
+                                    "a finding code licscan emits"))
+        if finding.severity not in SEVERITIES:
+            out.append(Disagreement(f"findings[{index}].severity", finding.severity,
+                                    " or ".join(SEVERITIES)))
+    return out
+
+
+# --- local model folders -----------------------------------------------------------------
+
+
+def _file_digest(path: Path, limit: int = MAX_HASHED_BYTES) -> str:
+    digest = hashlib.sha256()
+    left = limit
+    with open(path, "rb") as fh:
+        while left > 0 and (chunk := fh.read(min(1 << 20, left))):
+            digest.update(chunk)
+            left -= len(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+def _tree_lines(folder: Path) -> Iterable[str]:
+    """One line per entry below `folder`, in a stable order; symlinks are not followed."""
+    count = 0
+    stack = [Path()]
+    while stack:
+        rel = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder / rel), key=lambda e: e.name)
+        except OSError as exc:
+            yield f"{rel.as_posix()}/\0unreadable {exc.errno}"
+            continue
+        subdirs = []
+        for entry in entries:
+            count += 1
+            if count > MAX_ENTRIES:
+                yield "\0truncated"
+                return
+            name = (rel / entry.name).as_posix()
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield f"{name}\0unreadable {exc.errno}"
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                yield f"{name}\0link {os.readlink(entry.path)}"
+            elif stat.S_ISDIR(info.st_mode):
+                if entry.name not in _SKIP_DIRS:
+                    subdirs.append(rel / entry.name)
+            elif stat.S_ISREG(info.st_mode):
+                big = info.st_size > MAX_HASHED_BYTES and \
+                    Path(entry.name).suffix.lower() in _WEIGHTS
+                content = "" if big else " " + _safe_digest(Path(entry.path))
+                yield f"{name}\0{info.st_size}{content}"
+        stack.extend(reversed(subdirs))
+
+
+def _safe_digest(path: Path) -> str:
+    try:
+        return _file_digest(path)
+    except OSError as exc:
+        return f"unreadable {exc.errno}"
+
+
+def local_evidence(folder: Path, paths: Iterable[str]) -> dict[str, Any]:
+    """For the lockfile: the raw digests of the card and the license files the scan read, and
+    one digest of every file in the folder (anything added, removed or changed)."""
+    tree = hashlib.sha256()
+    for line in _tree_lines(folder):
+        tree.update(line.encode("utf-8", "surrogateescape") + b"\n")
+    files = []
+    for rel in sorted({"README.md", *paths}):
+        path = folder / rel
+        if path.is_file() and not path.is_symlink():
+            files.append({"path": rel, "sha256": _safe_digest(path)})
+    return {"tree": "sha256:" + tree.hexdigest(), "files": files}
+
+
+def local_changes(folder: Path, recorded: Mapping[str, Any]) -> list[str]:
+    """What changed in a local model folder since the lockfile was written ([] if nothing)."""
+    if not isinstance(recorded, Mapping) or "tree" not in recorded:
+        return ["the lockfile records no digests of the folder"]
+    listed = [str(f.get("path")) for f in recorded.get("files") or () if isinstance(f, Mapping)]
+    now = local_evidence(folder, listed)
+    before = {str(f.get("path")): f.get("sha256") for f in recorded.get("files") or ()
+              if isinstance(f, Mapping)}
+    after = {f["path"]: f["sha256"] for f in now["files"]}
+    changed = [f"{path} {_change(path, before, after)}"
+               for path in sorted({*before, *after}) if before.get(path) != after.get(path)]
+    if not changed and now["tree"] != recorded.get("tree"):
+        changed.append("files were added, removed or changed")
+    return changed
+
+
+def _change(path: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    if path not in after:
+        return "removed"
+    return "added" if path not in before else "changed"
