@@ -26,6 +26,8 @@ class _LazyGroup(click.Group):
     _commands: ClassVar[dict[str, tuple[str, str, str]]] = {
         "scan": ("licscan.cli.scan", "scan_command", "Scan models and report their licenses."),
         "demo": ("licscan.cli.scan", "demo_command", "Scan the bundled examples offline."),
+        "discover": ("licscan.cli.discover", "discover_command",
+                     "Find the models a source tree uses (code, configs, weight files)."),
         "identify": ("licscan.cli.identify", "identify_command",
                      "Identify license texts in files."),
         "rules": ("licscan.cli.rules", "rules_group", "Inspect and validate rule packs."),

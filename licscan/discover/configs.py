@@ -165,14 +165,15 @@ def _split(command: str) -> list[str]:
 
 
 def _value_ref(sink: _Sink, key: str, value: str, line: int | None, column: int | None,
-               pattern: str) -> bool:
+               pattern: str, revision: str | None = None) -> bool:
     """A `key: value` pair; True when it named something."""
     if not is_model_key(key):
         return False
     named = classify(value, require_owner=True)
     if named is None or named.kind == LOCAL:
         return False
-    sink.add(named, line, column, pattern, role_of_key(key))
+    role = role_of_key(key)
+    sink.add(named, line, column, pattern, role, revision=revision if role == "model" else None)
     return True
 
 
@@ -218,36 +219,46 @@ def _where(node: Node) -> tuple[int, int]:
 def _walk_yaml(node: Node, sink: _Sink, visited: set[int], key: str | None) -> None:
     # Aliases share node objects: each node is visited once, so an alias bomb stays linear.
     stack: list[tuple[Node, str | None]] = [(node, key)]
-    while stack:
+    while stack and len(visited) <= MAX_YAML_NODES:
         current, parent_key = stack.pop()
         if id(current) in visited:
             continue
         visited.add(id(current))
-        if len(visited) > MAX_YAML_NODES:
-            return
         if isinstance(current, ScalarNode):
-            if current.tag.endswith(":str") or current.tag == "tag:yaml.org,2002:str":
+            if current.tag == "tag:yaml.org,2002:str":
                 line, column = _where(current)
-                value = str(current.value)
-                if parent_key is None or not _value_ref(sink, parent_key, value, line, column,
-                                                        "config-key"):
-                    _scalar_text(sink, value, line, column)
+                _scalar_text(sink, str(current.value), line, column)
         elif isinstance(current, SequenceNode):
             scalars = [item for item in current.value if isinstance(item, ScalarNode)]
             if parent_key is not None and normal_command(parent_key) and scalars:
                 line, column = _where(current)
                 argv_refs([str(s.value) for s in scalars], sink, line, column)
-            for item in reversed(current.value):
-                stack.append((item, parent_key if isinstance(item, ScalarNode) else None))
+            stack.extend((item, parent_key) for item in reversed(current.value))
         elif isinstance(current, MappingNode):
-            pairs = [(k, v) for k, v in current.value if isinstance(k, ScalarNode)]
-            named = {str(k.value): v for k, v in pairs}
-            name_node, value_node = named.get("name"), named.get("value")
-            if isinstance(name_node, ScalarNode) and isinstance(value_node, ScalarNode):
-                line, column = _where(value_node)  # Kubernetes env: {name: MODEL_ID, value: X}
-                _value_ref(sink, str(name_node.value), str(value_node.value), line, column, "env")
-            for k, v in reversed(pairs):
-                stack.append((v, str(k.value)))
+            stack.extend(_yaml_mapping(current, sink, visited))
+
+
+def _yaml_mapping(node: MappingNode, sink: _Sink, visited: set[int],
+                  ) -> list[tuple[Node, str | None]]:
+    """Model keys of one mapping (with a sibling `revision:`); the rest is walked on."""
+    pairs = [(str(k.value), v) for k, v in node.value if isinstance(k, ScalarNode)]
+    scalars = {k: v for k, v in pairs if isinstance(v, ScalarNode)}
+    revision_node = scalars.get("revision")
+    revision = str(revision_node.value) if revision_node is not None else None
+    name_node, value_node = scalars.get("name"), scalars.get("value")
+    if name_node is not None and value_node is not None:  # Kubernetes env: {name: X, value: Y}
+        line, column = _where(value_node)
+        if _value_ref(sink, str(name_node.value), str(value_node.value), line, column, "env"):
+            visited.add(id(value_node))
+    for k, v in pairs:
+        items = [v] if isinstance(v, ScalarNode) else \
+            [i for i in v.value if isinstance(i, ScalarNode)] if isinstance(v, SequenceNode) \
+            else []
+        for item in items:
+            line, column = _where(item)
+            if _value_ref(sink, k, str(item.value), line, column, "config-key", revision):
+                visited.add(id(item))
+    return [(v, k) for k, v in reversed(pairs)]
 
 
 def normal_command(key: str) -> bool:
@@ -261,6 +272,8 @@ def _lines(text: str, sink: _Sink) -> None:
         line = raw.split(" #", 1)[0]
         if line.lstrip().startswith("#"):
             continue
+        line = re.sub(r"\{\{-?\s*(.*?)\s*-?\}\}", lambda m: "{{" + m.group(1).replace(" ", "")
+                      + "}}", line)
         match = pair.match(line)
         if match and "{{" not in match.group(2):
             column = match.start(2) + 1
@@ -303,20 +316,40 @@ def _walk_data(data: Any, sink: _Sink, locate: _Locator) -> None:
         count += 1
         if isinstance(current, str):
             line, column = locate.find(current)
-            if key is None or not _value_ref(sink, key, current, line, column, "config-key"):
-                _scalar_text(sink, current, line, column)
+            _scalar_text(sink, current, line, column)
         elif isinstance(current, list):
-            if key is not None and normal_command(key) and all(isinstance(x, str)
-                                                              for x in current) and current:
+            if key is not None and normal_command(key) and current \
+                    and all(isinstance(x, str) for x in current):
                 line, column = locate.find(current[0])
                 argv_refs(list(current), sink, line, column)
-            stack.extend((item, key if isinstance(item, str) else None)
-                         for item in reversed(current))
+            stack.extend((item, key) for item in reversed(current))
         elif isinstance(current, dict):
-            if isinstance(current.get("name"), str) and isinstance(current.get("value"), str):
-                line, column = locate.find(current["value"])
-                _value_ref(sink, current["name"], current["value"], line, column, "env")
-            stack.extend((v, str(k)) for k, v in reversed(list(current.items())))
+            stack.extend(_data_mapping(current, sink, locate))
+
+
+def _data_mapping(mapping: dict[Any, Any], sink: _Sink, locate: _Locator,
+                  ) -> list[tuple[Any, str | None]]:
+    revision = mapping.get("revision") if isinstance(mapping.get("revision"), str) else None
+    name, value = mapping.get("name"), mapping.get("value")
+    rest = []
+    if isinstance(name, str) and isinstance(value, str):
+        line, column = locate.find(value)
+        _value_ref(sink, name, value, line, column, "env")
+    for k, v in mapping.items():
+        if isinstance(v, str):
+            line, column = locate.find(v)
+            if _value_ref(sink, str(k), v, line, column, "config-key", revision):
+                continue
+        elif isinstance(v, list) and is_model_key(str(k)):
+            left = []
+            for item in v:
+                line, column = locate.find(item) if isinstance(item, str) else (None, None)
+                if not isinstance(item, str) or not _value_ref(sink, str(k), item, line, column,
+                                                               "config-key"):
+                    left.append(item)
+            v = left
+        rest.append((v, str(k)))
+    return list(reversed(rest))
 
 
 def find_json(text: str, file: str) -> tuple[list[Reference], list[ItemError]]:
