@@ -33,7 +33,8 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         if os.environ.get("CI"):
             raise RuntimeError(f"reference corpus missing at {CORPUS}")
-        pytest.skip("reference corpus (../shared/corpus) not available")
+        pytest.skip(f"needs the reference corpus at {CORPUS} (a folder 'shared/corpus' next to "
+                    "the repository, holding the license texts and INDEX.tsv; see README)")
     return CORPUS
 
 
