@@ -41,6 +41,7 @@ BOOLS = ("attribution", "share_alike", "acceptable_use_policy")
 # size of weights and archives over that limit (a scan never reads them as license text).
 MAX_HASHED_BYTES = 16 << 20
 MAX_ENTRIES = 100_000
+MAX_LISTED = 1_000  # files named in the lockfile, per local model
 _SKIP_DIRS = frozenset({".git", ".cache", "__pycache__"})
 _WEIGHTS = frozenset({".safetensors", ".bin", ".gguf", ".ggml", ".pt", ".pth", ".onnx", ".ckpt",
                       ".h5", ".msgpack", ".pkl", ".npz", ".npy", ".tflite", ".parquet", ".arrow",
@@ -177,8 +178,15 @@ def _file_digest(path: Path, limit: int = MAX_HASHED_BYTES) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _tree_lines(folder: Path) -> Iterable[str]:
-    """One line per entry below `folder`, in a stable order; symlinks are not followed."""
+@dataclass(frozen=True)
+class _Item:
+    name: str
+    line: str  # the entry as it enters the folder digest
+    digest: str | None = None  # a regular file's content digest
+
+
+def _walk(folder: Path) -> Iterable[_Item]:
+    """Every entry below `folder`, in a stable order; symlinks are not followed."""
     count = 0
     stack = [Path()]
     while stack:
@@ -186,30 +194,32 @@ def _tree_lines(folder: Path) -> Iterable[str]:
         try:
             entries = sorted(os.scandir(folder / rel), key=lambda e: e.name)
         except OSError as exc:
-            yield f"{rel.as_posix()}/\0unreadable {exc.errno}"
+            yield _Item(rel.as_posix(), f"{rel.as_posix()}/\0unreadable {exc.errno}")
             continue
         subdirs = []
         for entry in entries:
             count += 1
             if count > MAX_ENTRIES:
-                yield "\0truncated"
+                yield _Item("", "\0truncated")
                 return
             name = (rel / entry.name).as_posix()
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                yield f"{name}\0unreadable {exc.errno}"
+                yield _Item(name, f"{name}\0unreadable {exc.errno}")
                 continue
             if stat.S_ISLNK(info.st_mode):
-                yield f"{name}\0link {os.readlink(entry.path)}"
+                yield _Item(name, f"{name}\0link {os.readlink(entry.path)}")
             elif stat.S_ISDIR(info.st_mode):
                 if entry.name not in _SKIP_DIRS:
                     subdirs.append(rel / entry.name)
             elif stat.S_ISREG(info.st_mode):
-                big = info.st_size > MAX_HASHED_BYTES and \
-                    Path(entry.name).suffix.lower() in _WEIGHTS
-                content = "" if big else " " + _safe_digest(Path(entry.path))
-                yield f"{name}\0{info.st_size}{content}"
+                if info.st_size > MAX_HASHED_BYTES and \
+                        Path(entry.name).suffix.lower() in _WEIGHTS:
+                    yield _Item(name, f"{name}\0{info.st_size}")
+                else:
+                    digest = _safe_digest(Path(entry.path))
+                    yield _Item(name, f"{name}\0{info.st_size} {digest}", digest)
         stack.extend(reversed(subdirs))
 
 
@@ -221,33 +231,36 @@ def _safe_digest(path: Path) -> str:
 
 
 def local_evidence(folder: Path, paths: Iterable[str]) -> dict[str, Any]:
-    """For the lockfile: the raw digests of the card and the license files the scan read, and
-    one digest of every file in the folder (anything added, removed or changed)."""
+    """For the lockfile: one digest of every file in the folder, and the digest of each file
+    by name (all of them up to MAX_LISTED, else the card and the license files the scan read),
+    so `check` can say which file changed."""
     tree = hashlib.sha256()
-    for line in _tree_lines(folder):
-        tree.update(line.encode("utf-8", "surrogateescape") + b"\n")
-    files = []
-    for rel in sorted({"README.md", *paths}):
-        path = folder / rel
-        if path.is_file() and not path.is_symlink():
-            files.append({"path": rel, "sha256": _safe_digest(path)})
-    return {"tree": "sha256:" + tree.hexdigest(), "files": files}
+    digests = {}
+    for item in _walk(folder):
+        tree.update(item.line.encode("utf-8", "surrogateescape") + b"\n")
+        if item.digest is not None:
+            digests[item.name] = item.digest
+    wanted = sorted(digests) if len(digests) <= MAX_LISTED else \
+        sorted({"README.md", *paths} & set(digests))
+    return {"tree": "sha256:" + tree.hexdigest(),
+            "files": [{"path": name, "sha256": digests[name]} for name in wanted]}
 
 
 def local_changes(folder: Path, recorded: Mapping[str, Any]) -> list[str]:
     """What changed in a local model folder since the lockfile was written ([] if nothing)."""
     if not isinstance(recorded, Mapping) or "tree" not in recorded:
         return ["the lockfile records no digests of the folder"]
-    listed = [str(f.get("path")) for f in recorded.get("files") or () if isinstance(f, Mapping)]
-    now = local_evidence(folder, listed)
     before = {str(f.get("path")): f.get("sha256") for f in recorded.get("files") or ()
               if isinstance(f, Mapping)}
+    now = local_evidence(folder, before)
+    if now["tree"] == recorded.get("tree"):
+        return []
     after = {f["path"]: f["sha256"] for f in now["files"]}
+    complete = len(before) < MAX_LISTED and len(after) < MAX_LISTED
     changed = [f"{path} {_change(path, before, after)}"
-               for path in sorted({*before, *after}) if before.get(path) != after.get(path)]
-    if not changed and now["tree"] != recorded.get("tree"):
-        changed.append("files were added, removed or changed")
-    return changed
+               for path in sorted({*before, *after}) if before.get(path) != after.get(path)
+               and (complete or (path in before and path in after))]
+    return changed or ["files were added, removed or changed"]
 
 
 def _change(path: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
