@@ -162,7 +162,12 @@ def run(rows: list[Row], folder: Path) -> list[Outcome]:
                                "content differs from the labelled sha256", 0.0))
             continue
         start = time.perf_counter()
-        result = identify_bytes(data, pack, Path(row.path).name)
+        try:
+            result = identify_bytes(data, pack, Path(row.path).name)
+        except Exception as exc:  # a crash is a result to report, not a reason to stop
+            out.append(Outcome(row, "error", (), (), "wrong",
+                               f"identify raised {type(exc).__name__}: {exc}", 0.0))
+            continue
         elapsed = time.perf_counter() - start
         out.append(Outcome(row, result.status, tuple(m.rule_id for m in result.matches),
                            tuple(m.rule_id for m in result.matches if m.status == "identified"),
@@ -198,6 +203,7 @@ def figures(outcomes: list[Outcome]) -> dict[str, object]:
         "qualified_matched_any_license": len(qualified_any),
         "missing_or_changed_files": sum(o.status in ("missing", "sha-mismatch")
                                         for o in outcomes),
+        "identify_errors": sum(o.status == "error" for o in outcomes),
         "seconds_total": round(sum(o.seconds for o in outcomes), 3),
     }
 
@@ -228,6 +234,8 @@ def print_report(outcomes: list[Outcome], stats: dict[str, object], show_all: bo
     print(f"qualified texts identified as the permissive base (goal 0): "
           f"{stats['qualified_identified_as_permissive_base']}  "
           f"(matched any license: {stats['qualified_matched_any_license']})")
+    if stats["identify_errors"]:
+        print(f"identify raised on {stats['identify_errors']} files (see the table)")
     if stats["missing_or_changed_files"]:
         print(f"missing or changed files: {stats['missing_or_changed_files']}")
     shown = [o for o in outcomes if show_all or o.verdict != "right"]
