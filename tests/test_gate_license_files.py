@@ -10,6 +10,7 @@ model must never be allowed, locally and through the Hub double.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,10 +32,10 @@ def _apache(corpus: Path) -> bytes:
     return (corpus / "apache-2.0.txt").read_bytes()
 
 
-def _assert_nc_seen(model: dict[str, object]) -> None:
+def _assert_nc_seen(model: dict[str, Any]) -> None:
     assert model["status"] == "ok", model
     assert model["verdict"] == "deny", (model["verdict"], model.get("verdict_reason"))
-    assert "CC-BY-NC-4.0" in expression(model)  # type: ignore[arg-type]
+    assert "CC-BY-NC-4.0" in expression(model)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -56,7 +57,8 @@ def test_nc_text_under_any_license_name_is_read_from_the_hub(
 def test_nc_text_found_by_content(tmp_path: Path, corpus: Path, hub: HubDouble,
                                   name: str) -> None:
     """A small text file whose name says nothing is probed for license terms."""
-    files = {"README.md": CARD_APACHE, name: _nc(corpus), "vocab.txt": "a\nb\n"}
+    files: dict[str, str | bytes] = {"README.md": CARD_APACHE, name: _nc(corpus),
+                                     "vocab.txt": "a\nb\n"}
     model = write_tree(tmp_path / "m", files)
     _assert_nc_seen(scan(tmp_path, str(model)).model())
     hub.add_model(RepoSpec("acme/m", files=files))
