@@ -279,7 +279,7 @@ def _lines(text: str, sink: _Sink) -> None:
             column = match.start(2) + 1
             if _value_ref(sink, match.group(1), match.group(2), number, column, "config-key"):
                 continue
-        _scalar_text(sink, line.strip().lstrip("- "), number, None)
+        _scalar_text(sink, re.sub(r"^-\s+", "", line.strip()), number, None)
 
 
 # -- JSON and TOML ------------------------------------------------------------------------

@@ -169,7 +169,9 @@ class _Module:
                         self.consumed.add(id(bound))
                 lines = sorted({b.lineno for b in bindings if hasattr(b, "lineno")})
                 where = f" (line {', '.join(map(str, lines))})" if lines else ""
-                return strings.pop(), f"value of {node.id}{where}", False
+                inner = sorted({n for _v, n, _o in values if n})
+                note = "; ".join([f"value of {node.id}{where}", *inner])
+                return strings.pop(), note, False
             if len(strings) > 1:
                 return None, f"{node.id} is assigned {len(strings)} different values", False
             return None, None, False

@@ -25,9 +25,12 @@ _WEIGHT_SUFFIX = re.compile(r"\.(gguf|safetensors|bin|pt|pth|onnx|ckpt|h5|msgpac
                             re.IGNORECASE)
 _HUB_PREFIX = re.compile(r"^(?:hf[_-]hub:|hf://|huggingface://)", re.IGNORECASE)
 # LiteLLM and similar routers: provider/<model>.
-_PROVIDERS = {"huggingface", "hosted_vllm", "vllm", "together_ai", "openai", "text-completion-openai",
-              "sagemaker", "deepinfra", "fireworks_ai", "nvidia_nim", "openrouter"}
+_PROVIDERS = {"huggingface", "hosted_vllm", "vllm", "together_ai", "openai",
+              "text-completion-openai", "sagemaker", "deepinfra", "fireworks_ai", "nvidia_nim",
+              "openrouter"}
 _OLLAMA_PROVIDERS = {"ollama", "ollama_chat"}
+_OPENAI_API_MODELS = ("gpt-3", "gpt-4", "gpt-5", "o1", "o3", "o4", "chatgpt", "text-embedding",
+                      "dall-e", "tts-", "whisper-1", "davinci", "babbage", "omni-moderation")
 _MODEL_KEYS = {"model", "model_id", "modelid", "model_name", "modelname", "model_name_or_path",
                "pretrained_model_name_or_path", "name_or_path", "base_model", "repo_id",
                "hf_model", "hf_model_id", "hf_repo", "hf_repo_id", "huggingface_model",
@@ -149,6 +152,8 @@ def classify(text: str, *, require_owner: bool = False) -> Named | None:
         return ollama_name(rest)
     if provider in _PROVIDERS and rest and is_repo_id(rest) and "/" in rest:
         return Named("hub", rest, note=f"routed through the {provider} provider")
+    if provider == "openai" and rest.lower().startswith(_OPENAI_API_MODELS):
+        return None  # an OpenAI API model named the LiteLLM way, not the Hub's openai/ org
     if value.startswith(("/", "./", "../", "~")) or "\\" in value or _WEIGHT_SUFFIX.search(value):
         return Named("local", value)
     if is_repo_id(value):

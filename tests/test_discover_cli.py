@@ -1,0 +1,185 @@
+"""`licscan discover` end to end: the manifest it writes is one `scan --manifest` reads, JSON
+carries origins, and `--check` fails on an unlisted model, through the CLI and through the
+real pre-commit tool in a temporary git repository (a local hook: no network needed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from licscan.lockfile import LOCK_VERSION
+from licscan.targets import load_manifest
+
+REPO = Path(__file__).resolve().parent.parent
+LICSCAN = Path(sys.executable).with_name("licscan")
+PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"}
+
+APP = '''\
+from transformers import AutoModel, AutoTokenizer
+from vllm import LLM
+
+model = AutoModel.from_pretrained("acme/encoder", revision="v2")
+tok = AutoTokenizer.from_pretrained("acme/encoder", revision="v2")
+llm = LLM(model="acme/chat-8b")
+'''
+
+
+def licscan(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), **GIT_ENV)
+    return subprocess.run([sys.executable, "-m", "licscan", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "src").mkdir(parents=True)
+    (root / ".git").mkdir()  # config discovery stops here
+    (root / "src" / "app.py").write_text(APP)
+    (root / "serve.sh").write_text("vllm serve $MODEL_ID\nollama pull llama3.2:3b\n")
+    return root
+
+
+def test_yaml_output_is_a_manifest_scan_reads(project: Path) -> None:
+    done = licscan(project, "discover", "-o", "models.yaml")
+    assert done.returncode == 0, done.stderr
+    refs = load_manifest(project / "models.yaml")
+    assert [(r.repo_id, r.revision) for r in refs] == [("acme/chat-8b", None),
+                                                       ("acme/encoder", "v2")]
+    text = (project / "models.yaml").read_text()
+    assert "# src/app.py:4:35 from_pretrained" in text
+    assert "# src/app.py:5:37 from_pretrained (tokenizer)" in text
+    assert "unresolved: $MODEL_ID" in text and "ollama: llama3.2:3b" in text
+
+
+def test_json_output_has_origins(project: Path) -> None:
+    done = licscan(project, "discover", "src", "serve.sh", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    first = data["references"][0]
+    assert first == {"file": "serve.sh", "line": 1, "column": None, "kind": "unresolved",
+                     "value": "$MODEL_ID", "pattern": "vllm-serve", "role": "model",
+                     "notes": ["built from MODEL_ID, not set in this file"]}
+    values = {(r["file"], r["line"], r["value"]) for r in data["references"]}
+    assert ("src/app.py", 6, "acme/chat-8b") in values
+    assert data["summary"]["by_kind"] == {"hub": 3, "ollama": 1, "local": 0, "unresolved": 1}
+
+
+def test_check_fails_on_an_unlisted_model(project: Path) -> None:
+    (project / "models.yaml").write_text("models:\n  - id: acme/encoder\n    revision: v2\n")
+    done = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "src/app.py:6:17: acme/chat-8b: not listed in models.yaml (vllm-LLM)" in done.stdout
+    assert "acme/encoder" not in done.stdout.split("note:")[0]
+    assert "note: serve.sh:1: $MODEL_ID: cannot tell which model" in done.stdout
+    assert "FAILED" in done.stdout
+
+
+def test_check_passes_when_everything_is_listed_and_fails_closed_on_unresolved(
+        project: Path) -> None:
+    (project / "models.yaml").write_text(
+        "models:\n  - id: acme/encoder\n    revision: v2\n  - acme/chat-8b\n")
+    assert licscan(project, "discover", "--check", "--allow-unresolved").returncode == 0
+    strict = licscan(project, "discover", "--check")
+    assert strict.returncode == 1
+    assert "serve.sh:1: $MODEL_ID: cannot tell which model this names" in strict.stdout
+    ollama = licscan(project, "discover", "--check", "--allow-unresolved", "--strict")
+    assert ollama.returncode == 1
+    assert "ollama model not checked" in ollama.stdout
+
+
+def test_check_reports_a_revision_the_manifest_does_not_list(project: Path) -> None:
+    (project / "models.yaml").write_text(
+        "models:\n  - id: acme/encoder\n    revision: v1\n  - acme/chat-8b\n")
+    done = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert done.returncode == 1
+    assert "acme/encoder: the code uses revision v2 but models.yaml lists v1" in done.stdout
+
+
+def test_check_against_the_lockfile(project: Path) -> None:
+    def entry(model_id: str, requested: str | None, resolved: str) -> dict[str, object]:
+        return {"id": model_id, "source": "hub", "requested_revision": requested,
+                "revision": resolved, "status": "ok"}
+
+    lock = {"lockfile_version": LOCK_VERSION, "rulepack": {}, "manifest": None,
+            "models": [entry("acme/encoder", None, "a" * 40),
+                       entry("acme/chat-8b", None, "b" * 40)]}
+    (project / "licscan.lock").write_text(json.dumps(lock, indent=2))
+    done = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert done.returncode == 1  # the code pins v2; the lock has the default branch
+    assert "acme/encoder: the code uses revision v2" in done.stdout
+    (project / "src" / "app.py").write_text(APP.replace('revision="v2"', 'revision="aaaaaaa"'))
+    assert licscan(project, "discover", "--check", "--allow-unresolved").returncode == 0
+
+
+def test_check_without_a_manifest_is_a_usage_error(project: Path) -> None:
+    done = licscan(project, "discover", "--check")
+    assert done.returncode == 2
+    assert "--check needs a manifest or a lockfile" in done.stderr
+
+
+def test_unreadable_items_are_reported_and_fail_the_check(project: Path) -> None:
+    (project / "bad.py").write_bytes(b"\0\1\2binary")
+    (project / "models.yaml").write_text("models:\n  - acme/encoder@v2\n  - acme/chat-8b\n")
+    listed = licscan(project, "discover")
+    assert listed.returncode == 0
+    assert "bad.py: a binary file with a python name; not read" in listed.stderr
+    done = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert done.returncode == 1
+    assert "bad.py: a binary file" in done.stdout
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, env=dict(os.environ, **GIT_ENV), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    assert done.returncode == 0, done.stdout
+    return done.stdout
+
+
+@pytest.mark.skipif(not PRE_COMMIT.exists() or shutil.which("git") is None,
+                    reason="pre-commit or git is not installed")
+def test_pre_commit_blocks_a_commit_that_uses_an_unlisted_model(tmp_path: Path) -> None:
+    root = tmp_path / "product"
+    (root / "src").mkdir(parents=True)
+    git(root, "init", "-q")
+    (root / "models.yaml").write_text("models:\n  - id: acme/encoder\n    revision: v2\n")
+    (root / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n      - id: licscan-discover\n"
+        "        name: licscan discover --check\n"
+        f"        entry: {LICSCAN} discover --check\n"
+        "        language: system\n        pass_filenames: false\n        always_run: true\n")
+    env = dict(os.environ, **GIT_ENV, PRE_COMMIT_HOME=str(tmp_path / "pc-home"))
+    subprocess.run([str(PRE_COMMIT), "install"], cwd=root, env=env, check=True,
+                   capture_output=True)
+
+    def commit(message: str) -> subprocess.CompletedProcess[str]:
+        git(root, "add", "-A")
+        return subprocess.run(["git", "commit", "-m", message], cwd=root, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+
+    (root / "src" / "app.py").write_text(APP.splitlines()[0] + "\n" + APP.splitlines()[3] + "\n")
+    first = commit("use the encoder")
+    assert first.returncode == 0, first.stdout
+    assert "Passed" in first.stdout
+
+    (root / "src" / "app.py").write_text(APP)
+    blocked = commit("use the chat model too")
+    assert blocked.returncode != 0, blocked.stdout
+    assert "src/app.py:6:17: acme/chat-8b: not listed in models.yaml" in blocked.stdout
+    assert "Failed" in blocked.stdout
+
+    with (root / "models.yaml").open("a") as fh:
+        fh.write("  - id: acme/chat-8b\n")
+    allowed = commit("list the chat model")
+    assert allowed.returncode == 0, allowed.stdout
+    assert git(root, "log", "--format=%s").split() == "list the chat model use the encoder".split()
