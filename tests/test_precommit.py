@@ -112,13 +112,36 @@ def test_the_hook_blocks_a_denied_model_and_passes_an_allowed_one(
     assert git(product, "log", "--format=%s") == "add an MIT model"
 
 
-def test_the_hook_ignores_commits_that_do_not_touch_its_files(
+def test_the_hook_runs_on_every_commit_and_checks_what_is_committed(
         product: Path, pre_commit_home: Path) -> None:
+    assert commit(product, pre_commit_home, "the product").returncode == 0
     (product / "README.md").write_text("hello\n")
     with (product / "models.yaml").open("a") as fh:
-        fh.write("  - path: models/nc-model\n")
+        fh.write("  - path: models/nc-model\n")  # not staged: pre-commit hides it
     git(product, "add", "README.md")
     done = run(["git", "commit", "-m", "docs only"], product,
                {"PRE_COMMIT_HOME": str(pre_commit_home), **OFFLINE})
     assert done.returncode == 0, done.stdout
-    assert "(no files to check)Skipped" in done.stdout.replace(".", "")
+    assert "licscan check" in done.stdout and "Passed" in done.stdout
+    assert "no files to check" not in done.stdout
+
+
+def test_the_hook_blocks_a_changed_local_model(product: Path, pre_commit_home: Path) -> None:
+    """The model folder is listed in the manifest; only its card and LICENSE change."""
+    first = commit(product, pre_commit_home, "an MIT model")
+    assert first.returncode == 0, first.stdout
+    model = product / "models" / "mit-model"
+    (model / "README.md").write_text(card("cc-by-nc-4.0"))
+    (model / "LICENSE").write_text("Attribution-NonCommercial 4.0 International, in our words\n")
+    git(product, "add", "models/mit-model")
+    done = run(["git", "commit", "-m", "relicense the model"], product,
+               {"PRE_COMMIT_HOME": str(pre_commit_home), **OFFLINE})
+    assert done.returncode != 0, done.stdout
+    assert ("models.yaml:2: models/mit-model: changed since licscan.lock was written: "
+            "LICENSE added; README.md changed (run licscan lock)") in done.stdout
+    assert git(product, "log", "--format=%s") == "an MIT model"
+
+    assert licscan(product, "lock").returncode == 0  # relocked: now the verdict is deny
+    denied = commit(product, pre_commit_home, "relicense the model, locked")
+    assert denied.returncode != 0
+    assert "models.yaml:2: models/mit-model: deny: " in denied.stdout
