@@ -1,4 +1,11 @@
-"""The only wiring of the pipeline: refs -> snapshots -> conclusions -> verdicts -> ScanResult.
+"""The only wiring of the pipeline: refs -> snapshots -> conclusions -> the context -> verdicts
+-> ScanResult.
+
+After fetching and concluding (and lineage), each model goes through two stages: the context
+stage (`licscan.context_result.ContextStage`: the context evaluated once over the license
+expression) and the policy (`licscan.policy.applied.AppliedPolicy`: the one engine, with the
+built-in default or a configured licscan.yaml). `configured_scanner` builds a Scanner from
+licscan.yaml.
 
 Each repository is fetched at most once per scan (a memo of futures keyed by repo and
 revision), so a hundred fine-tunes of one base fetch the base once. Output order is the input
@@ -14,21 +21,28 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 from licscan import __version__
 from licscan.conclude import conclude
+from licscan.context import Context
+from licscan.context_result import ContextStage, attach, result_of
 from licscan.errors import SourceError
 from licscan.model import ModelError, ModelRef, ModelResult, ScanResult, Snapshot
+from licscan.policy import today_utc
+from licscan.policy.applied import AppliedPolicy, check_against_pack
+from licscan.policy.default import DEFAULT_POLICY
+from licscan.policy.model import Decision
 from licscan.rulepack import RulePack, load_rulepack
 from licscan.sources.hub import HubSettings, HubSource, RequestCounter
 from licscan.sources.local import fetch_local
-from licscan.verdict import Decision, default_policy
+
+if TYPE_CHECKING:
+    from licscan.config import Config
 
 DEFAULT_JOBS = 8
 Policy = Callable[[ModelResult], Decision]
-Finalizer = Callable[[ModelResult], ModelResult]
 
 
 @dataclass(frozen=True)
@@ -58,12 +72,15 @@ def _key(ref: ModelRef) -> tuple[str, str, str | None]:
 
 class Scanner:
     def __init__(self, options: ScanOptions, pack: RulePack | None = None,
-                 policy: Policy | None = None, finalize: Finalizer | None = None) -> None:
+                 policy: Policy | None = None, finalize: ContextStage | None = None) -> None:
+        """`finalize`: the context stage (default: no context); `policy`: the built-in
+        default unless given (a configured one: `configured_scanner`)."""
         self.options = options
         self.pack = pack or load_rulepack(options.rules_dirs)
         self.counter = RequestCounter()
-        self.policy = policy
-        self.finalize = finalize  # e.g. terms evaluation in the user's context
+        self.stage = finalize or ContextStage(self.pack, None)
+        self.policy = policy or AppliedPolicy.of(DEFAULT_POLICY, self.pack, self.stage.context,
+                                                 today_utc(), stage=self.stage)
         self._hub: HubSource | None = None
         self._hub_lock = threading.Lock()
         self._memo: dict[tuple[str, str, str | None], Future[ModelResult]] = {}
@@ -143,13 +160,18 @@ class Scanner:
                            verdict="review", error=ModelError(kind, redact(message)))
 
     def decide(self, model: ModelResult) -> ModelResult:
-        if self.finalize is not None and model.status == "ok":
-            model = self.finalize(model)
-        decision = (self.policy or default_policy)(model)
+        """The context stage, then the policy; the report follows the branch decided."""
+        model = self.stage(model)
+        decision = self.policy(model)
+        result = result_of(model)
+        if result is not None and decision.branch:
+            followed = result.follow(decision.branch)
+            if followed is not result:
+                model = attach(model, followed)
         extra: dict[str, Any] = dict(model.extra)
-        extra.update(getattr(decision, "extra", None) or {})  # e.g. the waivers considered
+        extra.update(decision.extra)  # e.g. the waivers considered
         extra["decided_by"] = decision.decided_by
-        findings = model.findings + tuple(getattr(decision, "findings", ()))  # waiver-expired
+        findings = model.findings + decision.findings  # e.g. waiver-expired
         return replace(model, verdict=decision.verdict, verdict_reason=decision.reason,
                        findings=findings, extra=extra)
 
@@ -178,3 +200,26 @@ class Scanner:
 
 def scan(refs: Sequence[ModelRef], options: ScanOptions | None = None) -> ScanResult:
     return Scanner(options or ScanOptions()).scan(refs)
+
+
+def build_policy(config: Config, pack: RulePack, context: Context | None = None, *,
+                 today: date | None = None, stage: ContextStage | None = None) -> AppliedPolicy:
+    """The policy of a loaded licscan.yaml. `context` (from `--context FILE`) replaces the
+    config's own `context:` section. Rule ids and families are checked against the pack."""
+    check_against_pack(config.policy, pack, config.file)
+    chosen = context if context is not None else config.context
+    return AppliedPolicy.of(config.policy, pack, chosen, today or today_utc(), stage=stage)
+
+
+def configured_scanner(config: Config, options: ScanOptions, context: Context | None = None, *,
+                       today: date | None = None) -> tuple[Scanner, AppliedPolicy]:
+    """A Scanner that applies licscan.yaml: its rule packs, its policy, and its context (or
+    `context`, from --context) for both the verdicts and the report's terms and obligations."""
+    options = replace(options, rules_dirs=(*options.rules_dirs, *config.rules))
+    pack = load_rulepack(options.rules_dirs)
+    chosen = context if context is not None else config.context
+    stage = ContextStage(pack, chosen)
+    policy = build_policy(config, pack, context, today=today, stage=stage)
+    scanner = Scanner(options, pack, policy=policy, finalize=stage)
+    scanner.context_dict = chosen.to_dict() if chosen is not None else None
+    return scanner, policy

@@ -15,11 +15,11 @@ from licscan.config import Config, find_config, load_config
 from licscan.context import Context
 from licscan.errors import ConfigError
 from licscan.model import Finding, LicenseConclusion, ModelError, ModelRef, ModelResult
-from licscan.policy import build_policy
 from licscan.policy import expr as spdx
 from licscan.policy.findings import CATALOGUE
-from licscan.policy.model import CATEGORIES, PolicyDecision
+from licscan.policy.model import CATEGORIES, Decision
 from licscan.rulepack import RulePack, load_rulepack
+from licscan.scan import build_policy
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 6, 1)
@@ -49,7 +49,7 @@ def model(pack: RulePack, expression: str | None, *, findings: tuple[Finding, ..
 
 
 def decide(cfg: Config, pack: RulePack, result: ModelResult, *, today: date = TODAY,
-           context: Context | None = None) -> PolicyDecision:
+           context: Context | None = None) -> Decision:
     return build_policy(cfg, pack, context, today=today)(result)
 
 
@@ -310,7 +310,7 @@ _WAIVER = "waivers:\n  - model: acme/x\n    reason: r\n    approved_by: a\n"
     ("policy:\n  fail_on: sometimes\n", "policy.fail_on", 2, "not one of"),
     ("policy:\n  unknown: allow\n", "policy.unknown", 2, "not one of"),
     ("policy:\n  denied: []\n", "policy.denied", 2, "unknown key"),
-    ("policy:\n  deny:\n    - MIT\n    - {category: commercial}\n", "policy.deny[1]", 4,
+    ("policy:\n  deny:\n    - MIT\n    - {category: comercial}\n", "policy.deny[1]", 4,
      "unknown category"),
     ("policy:\n  deny:\n    - {flag: commercial, is: prohibited}\n", "policy.deny[0]", 3,
      "unknown flag"),
@@ -459,7 +459,7 @@ def test_the_example_config_matches_the_schema() -> None:
 
 @pytest.mark.parametrize("text", [
     "polcy: {}\n",
-    "policy:\n  deny: [{category: commercial}]\n",
+    "policy:\n  deny: [{category: comercial}]\n",
     "policy:\n  deny: [{flag: commercial_use, is: forbidden}]\n",
     "policy:\n  unknown: allow\n",
     "waivers:\n  - model: acme/x\n    reason: r\n    approved_by: a\n",
@@ -474,8 +474,7 @@ def test_the_schema_and_the_loader_reject_the_same_mistakes(tmp_path: Path, text
 def test_allow_rule_cannot_override_a_prohibiting_context(tmp_path: Path) -> None:
     """`allow: [{family: llama}]` accepts Llama's terms; at 800M users they grant nothing."""
     from licscan.config import load_config
-    from licscan.policy import configured_scanner
-    from licscan.scan import ScanOptions
+    from licscan.scan import ScanOptions, configured_scanner
     from licscan.targets import parse_target
 
     folder = tmp_path / "m"

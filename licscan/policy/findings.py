@@ -39,4 +39,14 @@ CATALOGUE: dict[str, str] = {
     "dataset-unresolved": "A training dataset named by the card could not be scanned.",
     "dataset-license": "A training dataset's license restricts the model's use.",
     "waiver-expired": "A waiver for the model has expired and no longer applies.",
+    "license-file-truncated": "A license file was read only in part (its head); the rest was "
+                              "not seen.",
+    "card-restricts-use": "The card declares a license that allows commercial use, but its "
+                          "license, terms or usage sections restrict it.",
+    "license-custom": "A license file is a custom license (possibly built on a known one); its "
+                      "own terms apply, not the base license's.",
+    "license-link-restricted": "The card's license_link points at a non-commercial license "
+                               "licscan does not know.",
+    "scan-incomplete": "A limit (files, bytes, folder entries, depth) left part of the model "
+                       "unread; a license text there would not be seen.",
 }

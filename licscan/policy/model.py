@@ -1,8 +1,9 @@
-"""The policy as data: rules, waivers, and the facts about a model that rules are matched to.
+"""The policy as data: rules, waivers, the facts about a model that rules are matched to, and
+the decision.
 
-Facts come from a scan (`facts.py`) or from a lockfile (`licscan.lockfile`), so the same
-evaluation (`evaluate.py`) decides `licscan scan`, `licscan lock` and the offline
-`licscan check`.
+Facts come from a scan (`facts.py`) or from a lockfile (`licscan.lockfile`), so the one engine
+(`decide.py`) decides `licscan scan`, `licscan lock` and the offline `licscan check`, with a
+configured policy or the built-in default (`default.py`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,25 @@ from typing import Any
 
 from licscan.model import Finding
 from licscan.policy.expr import Expr
-from licscan.verdict import Decision
 
+RANK = {"allow": 0, "review": 1, "deny": 2}  # the verdicts, from the most permissive
+# The verdict a commercial-use answer (or flag) leads to when no rule decides.
+BY_ANSWER = {"allowed": "allow", "conditional": "review", "prohibited": "deny", "unknown": "review"}
+# Answers from the most permissive (what AND of several answers takes the worst of). The same
+# order as licscan.expression.STRICTNESS, which `licscan check` cannot import (it loads the
+# SPDX index).
+STRICTNESS = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
+
+
+def strictest(answers: list[str]) -> str:
+    return max(answers, key=lambda a: STRICTNESS.get(a, 2)) if answers else "unknown"
 LISTS = ("deny", "review", "allow")  # the order rules are tried in
 RULE_KINDS = ("license", "expression", "category", "family", "flag", "finding", "unknown")
 # Mirrors the `category` enum of licscan/schemas/rule.schema.json (tests keep them in step).
 CATEGORIES = ("permissive", "weak-copyleft", "copyleft", "public-domain", "data",
               "responsible-ai", "community", "non-commercial", "research", "non-production",
-              "source-available", "use-policy", "family", "unknown")
+              "source-available", "proprietary-free", "free-restricted", "commercial",
+              "use-policy", "family", "unknown")
 TRI_FLAGS = ("commercial_use", "modification", "distribution")
 BOOL_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
 TRI_VALUES = ("allowed", "conditional", "prohibited", "unknown")
@@ -147,10 +159,21 @@ class ModelFacts:
         return frozenset(f.code for f in self.findings)
 
 
-@dataclass(frozen=True)
-class PolicyDecision(Decision):
-    """A Decision plus the findings the policy itself raises (`waiver-expired`) and report
-    extras (`waivers`: which waivers matched and why they did or did not apply)."""
+def worst(verdicts: list[str]) -> str:
+    return max(verdicts, key=RANK.__getitem__) if verdicts else "allow"
 
-    findings: tuple[Finding, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
+
+@dataclass(frozen=True)
+class Decision:
+    """A model's verdict, why, and what decided it."""
+
+    verdict: str
+    reason: str
+    decided_by: str  # "waiver:<model>", "policy:<list>[<n>]", "policy:unknown",
+    #                  "context:commercial_use", "default-policy"
+    findings: tuple[Finding, ...] = ()  # raised by the policy itself (`waiver-expired`)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # `waivers`: considered, and why
+    branch: tuple[str, ...] = ()  # the license ids the verdict went through (OR: one branch)
+
+
+PolicyDecision = Decision  # its former name

@@ -1,9 +1,12 @@
-"""A model's license terms evaluated in a deployment context.
+"""One license's terms answered in a deployment context: answers and obligations, per rule.
 
-For each rule (the licenses of the model and the use policies they incorporate) the context
-turns conditional terms into answers (allowed | conditional | prohibited | unknown, each with a
-reason citing its clause) and selects the obligations it triggers. A missing context value is
-never guessed: the answer stays conditional and the reason names what is missing.
+For each rule (a license of the model, or a use policy it incorporates) the context turns
+conditional terms into answers (allowed | conditional | prohibited | unknown, each with a reason
+citing its clause) and selects the obligations it triggers. A missing context value is never
+guessed: the answer stays conditional and the reason names what is missing.
+
+Each rule is evaluated once (`evaluate_rule`); `combine` joins the rules that apply together
+(as with AND). Folding over an expression (OR: the branch chosen) is `licscan.context_result`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from licscan import explain
 from licscan.context import Context, matching_regions
-from licscan.expression import strictest
+from licscan.policy.model import strictest
 from licscan.rulepack import Rule, RulePack
 from licscan.terms import (
     CONFIDENCES,
@@ -59,7 +62,23 @@ class Obligation:
 
 
 @dataclass(frozen=True)
+class RuleInContext:
+    """One rule evaluated in one context (None: no context, so nothing is answered)."""
+
+    rule: Rule
+    terms: Terms
+    answers: tuple[Answer, ...]
+    # A license often repeats its use policy's regional clause: asked once per model.
+    regional_keys: tuple[tuple[object, ...] | None, ...]  # per answer; None: not regional
+    obligations: tuple[Obligation, ...]
+    condition_texts: tuple[str, ...]
+    regional_texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ModelEvaluation:
+    """Rules that apply together (as with AND), in report order: licenses, then use policies."""
+
     rule_terms: tuple[tuple[str, Terms], ...]
     answer_items: tuple[Answer, ...]
     obligation_items: tuple[Obligation, ...]
@@ -100,22 +119,47 @@ class _Outcome:
 
 def evaluate_model(rules: Sequence[Rule], pack: RulePack, context: Context | None, *,
                    multimodal: bool | None = None) -> ModelEvaluation:
-    """Evaluate the rules of one model's concluded license (all of them apply, as with AND).
+    """Evaluate rules that all apply (as with AND), with the use policies they incorporate.
 
     `multimodal` comes from the model card; when None, the context's value is used.
     """
-    ordered = with_use_policies(rules, pack)
-    terms = [(rule, terms_of(rule)) for rule in ordered]
+    return combine([evaluate_rule(rule, context, multimodal)
+                    for rule in with_use_policies(rules, pack)])
+
+
+def evaluate_rule(rule: Rule, context: Context | None,
+                  multimodal: bool | None = None) -> RuleInContext:
+    terms = terms_of(rule)
     if multimodal is None and context is not None:
         multimodal = context.multimodal
-    answers = [] if context is None else _answers(terms, context, multimodal)
-    obligations = [item for rule, rule_terms in terms
-                   for item in _obligations(rule, rule_terms, context)]
+    answers = [] if context is None else _answers(rule, terms, context, multimodal)
+    return RuleInContext(
+        rule=rule, terms=terms, answers=tuple(a for a, _ in answers),
+        regional_keys=tuple(k for _, k in answers),
+        obligations=tuple(_obligations(rule, terms, context)),
+        condition_texts=tuple(explain.condition_text(c) for c in terms.commercial_use.conditions),
+        regional_texts=tuple(explain.regional_condition_text(r) for r in terms.regional))
+
+
+def combine(evaluated: Sequence[RuleInContext]) -> ModelEvaluation:
+    """Rules that apply together, in report order (licenses first, each group by id)."""
+    ordered = sorted(evaluated, key=lambda e: (e.rule.kind == "use-policy", e.rule.id))
+    answers: list[Answer] = []
+    seen_regional: set[tuple[object, ...]] = set()
+    for item in ordered:
+        for answer, key in zip(item.answers, item.regional_keys, strict=True):
+            if key is not None:
+                if key in seen_regional:
+                    continue
+                seen_regional.add(key)
+            answers.append(answer)
+    conditions = [t for e in ordered for t in e.condition_texts]
+    conditions += [t for e in ordered for t in e.regional_texts]
     return ModelEvaluation(
-        rule_terms=tuple((rule.id, rule_terms) for rule, rule_terms in terms),
-        answer_items=tuple(answers), obligation_items=tuple(obligations),
-        condition_texts=tuple(_conditions(terms)),
-        commercial_use=_combined_use(terms, answers))
+        rule_terms=tuple((e.rule.id, e.terms) for e in ordered), answer_items=tuple(answers),
+        obligation_items=tuple(o for e in ordered for o in e.obligations),
+        condition_texts=tuple(dict.fromkeys(conditions)),
+        commercial_use=_combined_use(ordered, answers))
 
 
 def with_use_policies(rules: Sequence[Rule], pack: RulePack) -> list[Rule]:
@@ -130,33 +174,33 @@ def with_use_policies(rules: Sequence[Rule], pack: RulePack) -> list[Rule]:
     return sorted(found.values(), key=lambda r: (r.kind == "use-policy", r.id))
 
 
-def _combined_use(terms: Sequence[tuple[Rule, Terms]], answers: Sequence[Answer]) -> str:
+def _combined_use(evaluated: Sequence[RuleInContext], answers: Sequence[Answer]) -> str:
     decisive = [a.answer for a in answers if a.term in USE_TERMS]
     if decisive:
         return strictest(decisive)
-    return strictest([t.commercial_use.value for r, t in terms if r.kind != "use-policy"])
+    return strictest([e.terms.commercial_use.value for e in evaluated
+                      if e.rule.kind != "use-policy"])
 
 
 # --- answers -----------------------------------------------------------------------------------
 
 
-def _answers(terms: Sequence[tuple[Rule, Terms]], context: Context,
-             multimodal: bool | None) -> list[Answer]:
-    answers: list[Answer] = []
-    seen_regional: set[tuple[object, ...]] = set()
-    for rule, rule_terms in terms:
-        if rule.kind != "use-policy":
-            answers.append(_answer("commercial_use", rule, _use_outcomes(
-                rule_terms.commercial_use, context)))
-            distribution = _distribution_outcome(rule_terms, context)
-            if distribution is not None:
-                answers.append(_answer("distribution", rule, [distribution]))
-        for restriction in rule_terms.regional:
-            key = (restriction.regions, restriction.who, restriction.models, restriction.effect)
-            if key not in seen_regional:  # a license often repeats its use policy's clause
-                seen_regional.add(key)
-                answers.append(_answer("regional", rule, [
-                    _regional_outcome(restriction, context, multimodal)]))
+def _answers(rule: Rule, terms: Terms, context: Context, multimodal: bool | None,
+             ) -> list[tuple[Answer, tuple[object, ...] | None]]:
+    answers: list[tuple[Answer, tuple[object, ...] | None]] = []
+    if rule.kind != "use-policy":
+        answers.append((_answer("commercial_use", rule, _use_outcomes(
+            terms.commercial_use, context)), None))
+        distribution = _distribution_outcome(terms, context)
+        if distribution is not None:
+            answers.append((_answer("distribution", rule, [distribution]), None))
+    seen: set[tuple[object, ...]] = set()
+    for restriction in terms.regional:
+        key = (restriction.regions, restriction.who, restriction.models, restriction.effect)
+        if key not in seen:
+            seen.add(key)
+            answers.append((_answer("regional", rule, [
+                _regional_outcome(restriction, context, multimodal)]), key))
     return answers
 
 
@@ -450,10 +494,3 @@ def _display_due(condition: Condition, context: Context) -> bool:
         return True
     compared = value / 12 if condition.period == "monthly" else value
     return compared >= limit
-
-
-def _conditions(terms: Sequence[tuple[Rule, Terms]]) -> list[str]:
-    texts = [explain.condition_text(c) for _, t in terms for c in t.commercial_use.conditions]
-    texts += [explain.regional_condition_text(r) for _, t in terms for r in t.regional]
-    return list(dict.fromkeys(texts))
-
