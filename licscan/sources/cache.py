@@ -287,7 +287,7 @@ class SnapshotCache:
             for sub in ("repos", "blobs"):
                 (self.base / sub).mkdir(exist_ok=True, mode=0o700)
         except OSError as exc:
-            self.problem = f"cannot create {str(self.base)!r}: {exc.strerror or exc}"
+            self.problem = f"cannot create {str(self.base)!a}: {exc.strerror or exc}"
             log.debug("cache: disabled: %s", self.problem)
             return False
         for folder, follow in ((self.root, True), (self.base, False),
@@ -328,17 +328,17 @@ def untrusted(path: Path, follow: bool, directory: bool) -> str | None:
     try:
         info = os.stat(path) if follow else os.lstat(path)
     except FileNotFoundError:
-        return f"{str(path)!r} does not exist"
+        return f"{str(path)!a} does not exist"
     except OSError as exc:
-        return f"{str(path)!r} cannot be checked: {exc.strerror or exc}"
+        return f"{str(path)!a} cannot be checked: {exc.strerror or exc}"
     kind = "folder" if directory else "file"
     if (stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)) is False:
-        return f"{str(path)!r} is not a {kind}" + ("" if follow else " (symlinks are refused)")
+        return f"{str(path)!a} is not a {kind}" + ("" if follow else " (symlinks are refused)")
     if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
-        return (f"the cache {kind} {str(path)!r} belongs to another user (uid {info.st_uid}); "
+        return (f"the cache {kind} {str(path)!a} belongs to another user (uid {info.st_uid}); "
                 "entries someone else can write are not trusted")
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return (f"the cache {kind} {str(path)!r} is writable by group or others "
+        return (f"the cache {kind} {str(path)!a} is writable by group or others "
                 f"(mode {stat.S_IMODE(info.st_mode):o}); entries someone else can write are "
                 "not trusted")
     return None

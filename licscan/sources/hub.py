@@ -36,6 +36,7 @@ import math
 import os
 import random
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -622,7 +623,7 @@ def _open_cache(settings: HubSettings) -> tuple[SnapshotCache | None, str | None
     cache = SnapshotCache(cache_root(settings.cache_dir), settings.cache_max_bytes)
     if not cache.ensure_root():
         if cache.problem and "cannot create" not in cache.problem:
-            log.warning("licscan: not using the cache: %s", cache.problem)
+            sys.stderr.write(f"licscan: warning: not using the cache: {cache.problem}\n")
             return None, f"the licscan cache was not used: {cache.problem}"
         return None, None
     if not settings.offline:
