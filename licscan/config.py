@@ -100,16 +100,41 @@ def load_config(path: str | Path, *, today: date | None = None) -> Config:
                               hint="licscan.yaml keys: " + ", ".join(CONFIG_KEYS))
     root = Path(path).resolve().parent
     lines = _key_lines(node)
+    repo = repository_root(root)
+
+    def inside(key: str, value: str) -> Path:
+        return _inside_repository(root / value, repo, key, node, file)
+
     return Config(
         file=file, root=root,
-        manifest=root / _path(data, "manifest", DEFAULT_MANIFEST, node, file),
-        lockfile=root / _path(data, "lockfile", DEFAULT_LOCKFILE, node, file),
-        rules=tuple(str(root / p) for p in _paths(data, node, file)),
+        manifest=inside("manifest", _path(data, "manifest", DEFAULT_MANIFEST, node, file)),
+        lockfile=inside("lockfile", _path(data, "lockfile", DEFAULT_LOCKFILE, node, file)),
+        rules=tuple(str(inside("rules", p)) for p in _paths(data, node, file)),
         context=_context(data, node, file),
         policy=load_policy(data.get("policy"), safeyaml.mapping_value_node(node, "policy"),
                            data.get("waivers"), safeyaml.mapping_value_node(node, "waivers"),
                            file=file, today=today or today_utc()),
         lines=lines)
+
+
+def repository_root(folder: Path) -> Path:
+    """The git root above `folder` (a folder with `.git`), else `folder` itself."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def _inside_repository(path: Path, repo: Path, key: str, node: Any, file: str) -> Path:
+    """Paths in licscan.yaml stay in the repository (after symlinks): a pull request must not
+    point the manifest at /etc/passwd (its lines would be echoed in errors) or the lockfile at
+    a file of the user's to overwrite. The path's content is never shown in this error."""
+    real = path.resolve()
+    if real != repo and repo not in real.parents:
+        raise ConfigError("must be a path inside the repository", file=file, key=key,
+                          line=safeyaml.line_of(safeyaml.mapping_value_node(node, key)),
+                          hint=f"it leads outside {repo} (a '..' or a symbolic link)")
+    return path
 
 
 def _key_lines(node: Any) -> dict[str, int]:

@@ -67,6 +67,11 @@ def _finding(item: Any) -> Finding:
                    message=str(f.get("message", "")))
 
 
+def _verdict(value: Any) -> str:
+    """A saved report is untrusted: a verdict licscan does not emit reads as review."""
+    return value if value in ("allow", "review", "deny") else "review"
+
+
 def _model(m: dict[str, Any]) -> ModelResult:
     source = "local" if m.get("source") == "local" else "hub"
     mid = str(m.get("id", ""))
@@ -76,7 +81,7 @@ def _model(m: dict[str, Any]) -> ModelResult:
     lic, flags, err = _dict(m.get("license")), _dict(m.get("flags")), _dict(m.get("error"))
     return ModelResult(
         ref=ref, status="error" if m.get("status") == "error" else "ok", source=source,
-        revision=_str(m.get("revision")), verdict=str(m.get("verdict", "review")),
+        revision=_str(m.get("revision")), verdict=_verdict(m.get("verdict")),
         declared=Declared(),
         flags=Flags(commercial_use=str(flags.get("commercial_use", "unknown")),
                     modification=str(flags.get("modification", "unknown")),
