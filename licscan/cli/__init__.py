@@ -85,10 +85,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo(f"licscan: error: {printable(redact(exc.diagnostics()))}", err=True)
         code = EXIT_USAGE
     except Exception as exc:  # the one boundary for bugs
-        from licscan.redact import redact
+        from licscan.redact import printable_line, redact
 
-        click.echo(f"licscan: internal error: {redact(f'{type(exc).__name__}: {exc}')}",
-                   err=True)
+        message = printable_line(redact(f"{type(exc).__name__}: {exc}"))
+        click.echo(f"licscan: internal error: {message}", err=True)
         if os.environ.get("LICSCAN_VERBOSE"):
             click.echo(redact(traceback.format_exc()), err=True)
         else:
