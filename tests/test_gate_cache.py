@@ -84,7 +84,7 @@ def test_a_cache_of_another_user_is_refused(tmp_path: Path, hub: HubDouble,
     entry = _first_scan(tmp_path, hub)
     _plant_mit(entry, keep_digest=True)
     me = os.geteuid()
-    monkeypatch.setattr(cache_mod.os, "geteuid", lambda: me + 1)  # the files are not "ours"
+    monkeypatch.setattr(os, "geteuid", lambda: me + 1)  # the cache files are not "ours"
     run = _again(tmp_path, hub)
     assert run.model()["verdict"] == "deny"
     assert "belongs to another user" in run.stderr
