@@ -148,13 +148,12 @@ class _Cursor:
                                   f"{self.size - self.pos} bytes left")
         unpack = (self.u64 if self.wide else self.u32).unpack_from
         buf, pos, end = self.buf, self.pos, self.size
-        for _ in range(count):
-            if pos + width > end:
-                self.pos = pos
-                self.need(width, f"length of an element of {what}")
-            pos += width + unpack(buf, pos)[0]
+        try:  # lengths only grow `pos`; reading past the end raises struct.error
+            for _ in range(count):
+                pos += width + unpack(buf, pos)[0]
+        except struct.error:
+            pos = end + 1
         if pos > end:
-            self.pos = pos
             raise _bad(self.path, f"{what}: a string runs past the end of the file")
         self.pos = pos
 

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import stat
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,12 +130,27 @@ def read_model(store: Path, name: str) -> OllamaModel:
 
 
 def list_models(store: Path) -> tuple[list[OllamaModel], list[StoreProblem]]:
-    """Every model in the store; a broken manifest is a problem, the rest still listed."""
+    """Every model in the store, read (headers and license layers); a broken manifest is a
+    problem, the rest still listed."""
+    names, problems = list_names(store)
+    models = []
+    for name, path in names:
+        try:
+            models.append(read_manifest(store, path, name))
+        except SourceError as exc:
+            problems.append(StoreProblem(str(path), exc.message))
+    return models, problems
+
+
+def list_names(store: Path,
+               ) -> tuple[list[tuple[tuple[str, str, str, str], Path]], list[StoreProblem]]:
+    """(host, namespace, model, tag) and manifest path of every model, without reading
+    layers; a manifest that is not JSON with layers is a problem here already."""
     root = store / "manifests"
     if not root.is_dir():
         raise SourceError("not-found", f"no Ollama store at {store} (no manifests folder)",
                           hint="set OLLAMA_MODELS to the store's folder")
-    models: list[OllamaModel] = []
+    found: list[tuple[tuple[str, str, str, str], Path]] = []
     problems: list[StoreProblem] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
@@ -145,15 +161,17 @@ def list_models(store: Path) -> tuple[list[OllamaModel], list[StoreProblem]]:
                 problems.append(StoreProblem(str(path), "not at manifests/<host>/<namespace>/"
                                                         "<model>/<tag>; skipped"))
                 continue
-            if len(models) >= MAX_MODELS:
+            if len(found) >= MAX_MODELS:
                 problems.append(StoreProblem(str(root), f"more than {MAX_MODELS} models; "
                                                         "the rest were not read"))
-                return models, problems
+                return found, problems
             try:
-                models.append(read_manifest(store, path, (rel[0], rel[1], rel[2], file)))
+                _layers(path)
             except SourceError as exc:
                 problems.append(StoreProblem(str(path), exc.message))
-    return models, problems
+                continue
+            found.append(((rel[0], rel[1], rel[2], file), path))
+    return found, problems
 
 
 def read_manifest(store: Path, path: Path, name: tuple[str, str, str, str]) -> OllamaModel:
@@ -165,9 +183,8 @@ def read_manifest(store: Path, path: Path, name: tuple[str, str, str, str]) -> O
         if layer.media_type == LICENSE_TYPE:
             licenses.append(_license(store, layer))
         elif layer.media_type == MODEL_TYPE and gguf is None:
-            blob = blob_path(store, layer.digest)
             try:
-                gguf = read_gguf(blob, f"{layer.digest} (model layer)")
+                gguf = _model_header(store, layer.digest)
             except SourceError as exc:
                 problems.append(exc.message)
     if not any(layer.media_type == MODEL_TYPE for layer in layers):
@@ -176,6 +193,32 @@ def read_manifest(store: Path, path: Path, name: tuple[str, str, str, str]) -> O
     return OllamaModel(host=host, namespace=namespace, model=model, tag=tag, manifest=str(path),
                        layers=layers, licenses=tuple(licenses), gguf=gguf,
                        problems=tuple(problems))
+
+
+_HEADERS: dict[tuple[str, str, int, int], GGUFHeader] = {}
+_HEADERS_LOCK = threading.Lock()
+
+
+def _model_header(store: Path, digest: str) -> GGUFHeader:
+    """The GGUF header of a model layer. Blobs are named by their content digest, so one
+    header serves every tag that shares the blob (llama3:latest and llama3:8b)."""
+    blob = blob_path(store, digest)
+    try:
+        info = os.stat(blob)
+    except OSError as exc:
+        raise SourceError("unreadable", f"{digest} (model layer): cannot read: "
+                                        f"{exc.strerror or exc}") from exc
+    key = (str(blob), digest, info.st_size, info.st_mtime_ns)
+    with _HEADERS_LOCK:
+        cached = _HEADERS.get(key)
+    if cached is not None:
+        return cached
+    header = read_gguf(blob, f"{digest} (model layer)")
+    with _HEADERS_LOCK:
+        if len(_HEADERS) > 256:
+            _HEADERS.clear()
+        _HEADERS[key] = header
+    return header
 
 
 def blob_path(store: Path, digest: str) -> Path:

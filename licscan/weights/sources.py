@@ -22,7 +22,7 @@ from licscan.weights.ollama import (
     OllamaModel,
     StoreProblem,
     default_store,
-    list_models,
+    list_names,
     read_model,
 )
 from licscan.weights.safetensors import read_safetensors
@@ -134,9 +134,12 @@ def fetch_ollama(ref: ModelRef) -> Snapshot:
 def ollama_store_refs(store: Path | None = None) -> tuple[list[ModelRef], list[StoreProblem]]:
     """Every model of the store as a reference (`--ollama`); broken manifests as problems."""
     where = store or default_store()
-    models, problems = list_models(where)
-    return [ModelRef(kind="ollama", target=OLLAMA_PREFIX + m.name, path=str(where))
-            for m in models], problems
+    names, problems = list_names(where)
+    refs = []
+    for (host, namespace, model, tag), _path in names:
+        name = OllamaModel(host, namespace, model, tag, "", (), (), None).name
+        refs.append(ModelRef(kind="ollama", target=OLLAMA_PREFIX + name, path=str(where)))
+    return refs, problems
 
 
 def hf_cache_refs(cache_dir: Path | None = None) -> list[ModelRef]:
