@@ -110,7 +110,7 @@ def test_a_folder_with_more_than_20000_entries(tmp_path: Path, corpus: Path) -> 
 
 def test_the_walk_cap_is_reported(tmp_path: Path, corpus: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local_mod, "MAX_WALK_ENTRIES", 50)
+    monkeypatch.setattr(local_mod, "MAX_WALK_ENTRIES", 50, raising=False)
     model = write_tree(tmp_path / "m", {"README.md": CARD_APACHE, "LICENSE": _apache(corpus),
                                         **{f"a/{i:03d}.txt": "x" for i in range(60)},
                                         "b/LICENSE": _nc(corpus)})
@@ -137,10 +137,13 @@ def test_padding_does_not_push_a_text_over_the_cap(tmp_path: Path, corpus: Path,
         assert "license-file-unreadable" not in codes(found)
 
 
-def test_a_nul_in_front_of_the_text_is_not_a_pass(tmp_path: Path, corpus: Path) -> None:
-    model = write_tree(tmp_path / "m", {"README.md": CARD_APACHE,
-                                        "LICENSE": b"\0" + _nc(corpus)})
-    assert scan(tmp_path, str(model)).model()["verdict"] != "allow"
+@pytest.mark.parametrize("noise", [b"\0", b"\0\0\n\0", b"\x01\x02"])
+def test_a_nul_in_front_of_the_text_is_still_denied(tmp_path: Path, corpus: Path,
+                                                    hub: HubDouble, noise: bytes) -> None:
+    """It used to make the file "binary", unidentified: review, which passes fail_on deny."""
+    files: dict[str, str | bytes] = {"README.md": CARD_APACHE, "LICENSE": noise + _nc(corpus)}
+    _assert_nc_seen(scan(tmp_path, str(write_tree(tmp_path / "m", files))).model())
+    _assert_nc_seen(scan(tmp_path, "acme/m", endpoint=_with(hub, "acme/m", files)).model())
 
 
 def test_a_text_beyond_what_is_read_is_reported(tmp_path: Path, corpus: Path) -> None:
