@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from licscan import explain
+from licscan import plain_terms
 from licscan.context import Context, matching_regions
 from licscan.policy.model import strictest
 from licscan.rulepack import Rule, RulePack
@@ -137,8 +137,9 @@ def evaluate_rule(rule: Rule, context: Context | None,
         rule=rule, terms=terms, answers=tuple(a for a, _ in answers),
         regional_keys=tuple(k for _, k in answers),
         obligations=tuple(_obligations(rule, terms, context)),
-        condition_texts=tuple(explain.condition_text(c) for c in terms.commercial_use.conditions),
-        regional_texts=tuple(explain.regional_condition_text(r) for r in terms.regional))
+        condition_texts=tuple(plain_terms.condition_text(c)
+                              for c in terms.commercial_use.conditions),
+        regional_texts=tuple(plain_terms.regional_condition_text(r) for r in terms.regional))
 
 
 def combine(evaluated: Sequence[RuleInContext]) -> ModelEvaluation:
@@ -208,7 +209,7 @@ def _answer(term: str, rule: Rule, outcomes: Sequence[_Outcome]) -> Answer:
     """The strictest outcome decides; its reasons (all of them, if several tie) explain it."""
     verdict = strictest([o.answer for o in outcomes])
     decisive = [o for o in outcomes if o.answer == verdict]
-    reasons = dict.fromkeys(explain.cited(o.sentence, o.cite) + "." for o in decisive)
+    reasons = dict.fromkeys(plain_terms.cited(o.sentence, o.cite) + "." for o in decisive)
     clauses = dict.fromkeys(o.cite.clause for o in decisive)
     weakest = max((o.cite.confidence for o in decisive), key=CONFIDENCES.index)
     return Answer(term=term, answer=verdict, reason=" ".join(reasons), rule=rule.id,
@@ -244,7 +245,7 @@ def _base_use_outcome(use: CommercialUse, purpose: str | None) -> _Outcome:
 
 def _restricted_use_outcome(use: CommercialUse, purpose: str | None) -> _Outcome:
     basis = use.basis
-    grant = explain.basis_text(basis)
+    grant = plain_terms.basis_text(basis)
     if purpose == "research":
         if basis is None:
             return _Outcome("unknown", "Commercial use is prohibited and the rule pack does not "
@@ -272,13 +273,13 @@ def _exceeded(condition: Condition, lead: str) -> _Outcome:
     effect = condition.exceeded or "separate_license_required"
     answer = {"royalty": "conditional", "display_duty": "allowed"}.get(effect, "prohibited")
     detail = f" ({condition.text})" if effect == "display_duty" and condition.text else ""
-    measured = explain.measurement_text(condition)
-    return _Outcome(answer, f"{lead}: {explain.exceeded_text(condition)}{detail}."
+    measured = plain_terms.measurement_text(condition)
+    return _Outcome(answer, f"{lead}: {plain_terms.exceeded_text(condition)}{detail}."
                     + (f" {measured}" if measured else ""), condition.cite)
 
 
 def _users_outcome(condition: Condition, context: Context) -> _Outcome:
-    need = explain.condition_text(condition)
+    need = plain_terms.condition_text(condition)
     users, limit = context.monthly_active_users, condition.threshold
     if limit is None:
         return _Outcome("unknown", f"The license sets {need}", condition.cite)
@@ -288,17 +289,18 @@ def _users_outcome(condition: Condition, context: Context) -> _Outcome:
     daily = condition.metric == "daily_active_users"
     if users < limit:
         fewer = ", so fewer daily users," if daily else ""
-        return _Outcome("allowed", f"{explain.number(users)} monthly active users{fewer} is "
-                                   f"below the limit of {explain.number(limit)}", condition.cite)
+        return _Outcome("allowed", f"{plain_terms.number(users)} monthly active users{fewer} is "
+                                   f"below the limit of {plain_terms.number(limit)}",
+                        condition.cite)
     if daily:
         return _Outcome("conditional", f"Requires {need}; daily active users not given "
-                                       f"(monthly: {explain.number(users)})", condition.cite)
-    return _exceeded(condition, f"{explain.number(users)} monthly active users reach the limit "
-                                f"of {explain.number(limit)}")
+                                       f"(monthly: {plain_terms.number(users)})", condition.cite)
+    return _exceeded(condition, f"{plain_terms.number(users)} monthly active users reach the limit "
+                                f"of {plain_terms.number(limit)}")
 
 
 def _revenue_outcome(condition: Condition, context: Context) -> _Outcome:
-    need = explain.condition_text(condition)
+    need = plain_terms.condition_text(condition)
     revenue, limit = context.annual_revenue_usd, condition.amount
     if limit is None:
         return _Outcome("unknown", f"The license sets {need}", condition.cite)
@@ -312,10 +314,10 @@ def _revenue_outcome(condition: Condition, context: Context) -> _Outcome:
     compared = revenue / 12 if monthly else revenue
     what = "average monthly revenue" if monthly else "annual revenue"
     if compared < limit:
-        return _Outcome("allowed", f"An {what} of USD {explain.number(compared)} is below the "
-                                   f"limit of USD {explain.number(limit)}", condition.cite)
-    return _exceeded(condition, f"An {what} of USD {explain.number(compared)} reaches the limit "
-                                f"of USD {explain.number(limit)}")
+        return _Outcome("allowed", f"An {what} of USD {plain_terms.number(compared)} is below the "
+                                   f"limit of USD {plain_terms.number(limit)}", condition.cite)
+    return _exceeded(condition, f"An {what} of USD {plain_terms.number(compared)} reaches the "
+                                f"limit of USD {plain_terms.number(limit)}")
 
 
 def _step_outcome(condition: Condition, _context: Context) -> _Outcome:
@@ -343,7 +345,7 @@ def _hosted_outcome(condition: Condition, context: Context) -> _Outcome:
 
 
 def _region_outcome(condition: Condition, context: Context) -> _Outcome:
-    where = explain.regions_text(condition.regions)
+    where = plain_terms.regions_text(condition.regions)
     if not context.regions:
         return _Outcome("conditional", f"No rights for organisations established in {where}; "
                                        f"regions not given", condition.cite)
@@ -370,13 +372,14 @@ _CONDITION_OUTCOMES: dict[str, Callable[[Condition, Context], _Outcome]] = {
 
 def _regional_outcome(restriction: RegionalRestriction, context: Context,
                       multimodal: bool | None) -> _Outcome:
-    rule_text = explain.regional_text(restriction)
+    rule_text = plain_terms.regional_text(restriction)
     if not context.regions:
         return _Outcome("conditional", f"{_sentence(rule_text)}; regions not given",
                         restriction.cite)
     matches = matching_regions(restriction.regions, context.regions)
     if not matches:
-        return _Outcome("allowed", f"Not established in {explain.regions_text(restriction.regions)}"
+        where = plain_terms.regions_text(restriction.regions)
+        return _Outcome("allowed", f"Not established in {where}"
                                    f" ({', '.join(context.regions)})", restriction.cite)
     if restriction.models == "multimodal" and multimodal is False:
         return _Outcome("allowed", f"{_sentence(rule_text)}; this model is not multimodal",
@@ -415,7 +418,7 @@ def _obligations(rule: Rule, terms: Terms, context: Context | None) -> list[Obli
     found: list[tuple[str, str, str, Cite]] = []  # kind, text, trigger, cite
     for duties, default in ((terms.distribution.duties, "distribution"),
                             (terms.modification.duties, "a derivative is distributed")):
-        found += [(duty.type, explain.duty_text(duty, rule.name), duty.trigger or default,
+        found += [(duty.type, plain_terms.duty_text(duty, rule.name), duty.trigger or default,
                    duty.cite) for duty in duties
                   if _duty_triggered(duty.type, duty.trigger or default, distribution,
                                      hosting_distributes)]
@@ -481,7 +484,7 @@ def _condition_obligations(terms: Terms, context: Context | None
         elif condition.exceeded == "display_duty" and (
                 context is None or _display_due(condition, context)):
             found.append(("display", condition.text or "Display the attribution the license "
-                          "requires.", explain.condition_text(condition), condition.cite))
+                          "requires.", plain_terms.condition_text(condition), condition.cite))
     return found
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from licscan.context import Context, load_context, matching_regions
+from licscan.context_result import ContextResult, ContextStage
 from licscan.errors import ConfigError
 from licscan.rulepack import TRI_STATES, Rule, RulePack
 from licscan.terms_in_context import ModelEvaluation, evaluate_model, with_use_policies
@@ -432,3 +433,102 @@ def test_stability_nc_research_hosted_is_prohibited_even_for_research() -> None:
     assert hosted.commercial_use == "prohibited"
     internal = evaluate([rule], pack, Ctx(use="research", distribution="internal"))
     assert internal.commercial_use == "allowed"
+
+
+# --- the context folded over the expression (ContextResult) ----------------------------------
+
+
+def folded(pack: RulePack, expression: str, context: Context | None,
+           multimodal: bool | None = None) -> ContextResult:
+    return ContextStage(pack, context).evaluate_expression(expression, multimodal)
+
+
+def test_or_chooses_the_most_permissive_branch_and_says_which(pack: RulePack) -> None:
+    for expression in ("Apache-2.0 OR CC-BY-NC-4.0", "CC-BY-NC-4.0 OR Apache-2.0"):
+        result = folded(pack, expression, COMMERCIAL)
+        assert (result.commercial_use, result.chosen, result.branch) == \
+            ("allowed", "Apache-2.0", ("Apache-2.0",))
+        # Obligations and answers are the chosen branch's; terms describe every license.
+        assert {o.rule for o in result.applied.obligation_items} == {"apache-2.0"}
+        assert {a.rule for a in result.applied.answer_items} == {"apache-2.0"}
+        assert set(result.terms) == {"apache-2.0", "cc-by-nc-4.0"}
+        assert result.report_fields()["chosen_branch"] == "Apache-2.0"
+        nc = result.license("cc-by-nc-4.0")
+        assert nc is not None and nc.commercial_use == "prohibited"
+    # For research the non-commercial license is as good: the first of equals is chosen.
+    research = folded(pack, "CC-BY-NC-4.0 OR Apache-2.0", Context(use="research"))
+    assert (research.commercial_use, research.chosen) == ("allowed", "CC-BY-NC-4.0")
+
+
+def test_and_applies_every_part(pack: RulePack) -> None:
+    result = folded(pack, "Apache-2.0 AND CC-BY-NC-4.0", COMMERCIAL)
+    assert (result.commercial_use, result.chosen) == ("prohibited", None)
+    assert result.branch == ("Apache-2.0", "CC-BY-NC-4.0")
+    assert {o.rule for o in result.applied.obligation_items} == {"apache-2.0", "cc-by-nc-4.0"}
+    # The same answers as evaluating the rules together (the report of an AND is unchanged).
+    together = evaluate(pack, ("apache-2.0", "cc-by-nc-4.0"), COMMERCIAL)
+    assert result.report_fields() == together.to_dict()
+
+
+def test_nested_choice(pack: RulePack) -> None:
+    llama = "LicenseRef-scancode-llama-3.1-license-2024"
+    context = Context(use="commercial", monthly_active_users=900_000_000)
+    result = folded(pack, f"(MIT OR CC-BY-NC-4.0) AND ({llama} OR GPL-3.0-only)", context)
+    assert result.chosen == "MIT AND GPL-3.0-only" and result.commercial_use == "allowed"
+    small = folded(pack, f"(MIT OR CC-BY-NC-4.0) AND ({llama} OR GPL-3.0-only)",
+                   Context(use="commercial", monthly_active_users=5))
+    assert small.chosen == f"MIT AND {llama}"  # allowed too, and the first of equals
+
+
+def test_with_is_answered_by_its_license(pack: RulePack) -> None:
+    result = folded(pack, "GPL-2.0-only WITH Classpath-exception-2.0 OR CC-BY-NC-4.0",
+                    COMMERCIAL)
+    assert result.chosen == "GPL-2.0-only WITH Classpath-exception-2.0"
+    assert result.branch == ("GPL-2.0-only",) and result.commercial_use == "allowed"
+
+
+def test_without_a_context_the_flags_choose(pack: RulePack) -> None:
+    result = folded(pack, "CC-BY-NC-4.0 OR MIT", None)
+    assert (result.chosen, result.commercial_use) == ("MIT", "allowed")
+    assert result.applied.answer_items == () and result.license("MIT") is not None
+    assert {o.rule for o in result.applied.obligation_items} == {"mit"}
+
+
+def test_an_unknown_license_and_no_license(pack: RulePack) -> None:
+    unknown = folded(pack, "LicenseRef-acme-in-house OR MIT", COMMERCIAL)
+    assert unknown.chosen == "MIT"
+    alone = folded(pack, "LicenseRef-acme-in-house", COMMERCIAL)
+    assert alone.report_fields() == {} and alone.commercial_use == "unknown"
+    nothing = folded(pack, "", COMMERCIAL)
+    assert nothing.licenses == () and nothing.branch == () and nothing.report_fields() == {}
+
+
+def test_follow_selects_the_branch_the_policy_decided_through(pack: RulePack) -> None:
+    result = folded(pack, "Apache-2.0 OR CC-BY-NC-4.0", Context(use="research"))
+    assert result.chosen == "Apache-2.0"
+    other = result.follow(("CC-BY-NC-4.0",))
+    assert (other.chosen, other.branch) == ("CC-BY-NC-4.0", ("CC-BY-NC-4.0",))
+    assert {o.rule for o in other.applied.obligation_items} == {"cc-by-nc-4.0"}
+    assert result.follow(("apache-2.0",)) is result
+
+
+def test_each_license_is_answered_once_per_scan(pack: RulePack) -> None:
+    stage = ContextStage(pack, COMMERCIAL)
+    first = stage.evaluate_expression("Apache-2.0 OR CC-BY-NC-4.0")
+    again = stage.evaluate_expression("CC-BY-NC-4.0 AND Apache-2.0")
+    assert first.license("Apache-2.0") is again.license("Apache-2.0")
+    fields = first.report_fields()
+    fields["obligations"][0]["text"] = "changed"  # a copy: models sharing a result stay apart
+    assert first.report_fields()["obligations"][0]["text"] != "changed"
+
+
+def test_report_fields_of_a_choice_match_the_report_schema(pack: RulePack) -> None:
+    fields = folded(pack, "CC-BY-NC-4.0 OR Apache-2.0", COMMERCIAL).report_fields()
+    model = {"id": "m", "revision": None, "source": "hub", "status": "ok",
+             "declared": {"license": None, "license_name": None, "license_link": None},
+             "license": None, "flags": {"commercial_use": "unknown", "modification": "unknown",
+                                        "distribution": "unknown"},
+             "findings": [], "verdict": "allow", **fields}
+    assert fields["chosen_branch"] == "Apache-2.0"
+    assert not [e.message for e in _report_schema_validator("model").iter_errors(model)]
+    assert not _report_schema_validator("model").is_valid({**model, "chosen_branch": 3})

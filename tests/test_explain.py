@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from licscan.cli.rules import rules_group
-from licscan.explain import condition_text, duty_text, explain_rule
+from licscan.plain_terms import condition_text, duty_text, explain_rule
 from licscan.rulepack import Rule, RulePack, rule_from_mapping
 from licscan.terms import Cite, Condition, Duty
 

@@ -488,3 +488,53 @@ def test_allow_rule_cannot_override_a_prohibiting_context(tmp_path: Path) -> Non
         scanner, _ = configured_scanner(load_config(config), ScanOptions(offline=True))
         (model,) = scanner.scan([parse_target(str(folder))]).models
         assert (model.verdict, model.extra["decided_by"]) == (verdict, by)
+
+
+# --- one engine: the default is a Policy; OR names its branch; the report follows it ---------
+
+
+def test_the_default_is_a_policy_value_decided_by_the_same_engine(tmp_path: Path,
+                                                                  rulepack: RulePack) -> None:
+    from licscan.policy.applied import AppliedPolicy
+    from licscan.policy.default import DEFAULT_POLICY
+    from licscan.scan import Scanner, ScanOptions
+
+    scanner = Scanner(ScanOptions(jobs=1, offline=True), rulepack)
+    assert isinstance(scanner.policy, AppliedPolicy) and scanner.policy.policy == DEFAULT_POLICY
+    assert config(tmp_path, "policy: {}\n").policy == DEFAULT_POLICY
+
+
+def test_or_names_the_branch_and_prefers_the_one_best_before_findings(
+        tmp_path: Path, rulepack: RulePack) -> None:
+    cfg = config(tmp_path, "policy: {}\n")
+    plain = decide(cfg, rulepack, model(rulepack, "CC-BY-NC-4.0 OR MIT"))
+    assert (plain.verdict, plain.branch) == ("allow", ("MIT",))
+    assert plain.reason.startswith("CC-BY-NC-4.0 OR MIT: the most permissive branch is MIT; ")
+    # A review finding raises both branches to review: the one that was better still wins.
+    finding = (Finding("license-file-missing", "review", "no license file"),)
+    raised = decide(cfg, rulepack, model(rulepack, f"{LLAMA31} OR MIT", findings=finding))
+    assert (raised.verdict, raised.branch) == ("review", ("MIT",))
+    both = decide(cfg, rulepack, model(rulepack, "MIT AND CC-BY-NC-4.0"))
+    assert both.branch == ("MIT", "CC-BY-NC-4.0")
+
+
+def test_the_report_follows_the_branch_a_rule_chose(tmp_path: Path) -> None:
+    """In research both branches are allowed; a deny rule on Apache-2.0 sends the model
+    through CC-BY-NC-4.0, and the obligations are that license's."""
+    from licscan.scan import ScanOptions, configured_scanner
+    from licscan.targets import parse_target
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "README.md").write_text("---\nlicense: apache-2.0 OR cc-by-nc-4.0\n---\n")
+    path = tmp_path / "licscan.yaml"
+    for text, verdict, rules in (
+            ("context: {use: research}\n", "allow", {"apache-2.0"}),
+            ("context: {use: research}\npolicy:\n  deny: [Apache-2.0]\n", "allow",
+             {"cc-by-nc-4.0"})):
+        path.write_text(text)
+        scanner, _ = configured_scanner(load_config(path), ScanOptions(offline=True))
+        (result,) = scanner.scan([parse_target(str(folder))]).models
+        assert result.verdict == verdict
+        assert {o["rule"] for o in result.extra["obligations"]} == rules
+        assert result.extra["chosen_branch"] in (result.verdict_reason or "")
