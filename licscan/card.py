@@ -140,9 +140,11 @@ def license_section(body: str, max_chars: int = 8000) -> tuple[str, int] | None:
 
 _TERMS_HEADING = re.compile(
     r"^#{1,6}[ \t]*(?P<title>[^\n]*?(?:licen[cs]|terms|usage|\buses?\b|restrict|permitted"
-    r"|prohibited|commercial|legal|disclaimer|limitations)[^\n]*)$",
+    r"|prohibited|commercial|legal)[^\n]*)$",
     re.IGNORECASE | re.MULTILINE)
 MAX_SECTIONS = 12
+_CODE_BLOCK = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$",
+                         re.MULTILINE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,9 @@ class Section:
 
 def terms_sections(body: str, max_chars: int = 8000) -> list[Section]:
     """Sections of a README body whose heading is about licensing, terms, usage or
-    restrictions ('## License', '## Terms of Use', '## Usage', '### Out-of-scope use' ...)."""
+    restrictions ('## License', '## Terms of Use', '## Usage', '### Out-of-scope use' ...).
+    Fenced code is blanked out first (a comment in an example is neither heading nor term)."""
+    body = _CODE_BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     out: list[Section] = []
     for match in _TERMS_HEADING.finditer(body):
         start = match.end()

@@ -27,9 +27,8 @@ MAX_FILE_BYTES = 1 << 20  # a license text is a few dozen KiB; more is cut (and 
 MAX_READ_BYTES = 16 << 20  # raw bytes read of one file while collapsing padding
 MAX_LICENSE_FILES = 64  # license files read per model
 MAX_TOTAL_BYTES = 32 << 20  # license bytes read per model
-MAX_PROBES = 32  # small text files read per model to look for license terms
-MAX_PROBE_BYTES = 256 << 10  # only text files up to this size are probed
-PROBE_WINDOW = 64 << 10  # the probe reads the start of the file
+MAX_PROBES = 32  # text files whose start is read, per model, to look for license terms
+PROBE_WINDOW = 64 << 10  # the probe reads this much of a file (after collapsing padding)
 
 _NAME_WORD = re.compile(
     r"licen[cs]e|agreement|terms|use[ _.-]*policy|acceptable[ _.-]*use|notice|copying"
@@ -80,11 +79,11 @@ def is_license_file(path: str) -> bool:
 
 
 def may_hold_terms(path: str, size: int | None) -> bool:
-    """A small text file worth probing for license terms (not named like a license)."""
+    """A text file worth probing for license terms (not named like a license)."""
     name = PurePosixPath(path).name.lower()
     if path.lower() == "readme.md" or name in _NOT_TERMS or _suffix(path) not in _TEXT_SUFFIXES:
         return False
-    return size is None or 0 < size <= MAX_PROBE_BYTES
+    return size != 0
 
 
 def looks_like_license(data: bytes) -> bool:
@@ -131,7 +130,7 @@ class ReadPlan:
     """What to read of a repository, most relevant first."""
 
     named: tuple[str, ...]  # license files by name (and the card's license_link)
-    probes: tuple[str, ...]  # small text files to probe for license terms
+    probes: tuple[str, ...]  # text files to probe for license terms
     not_read: tuple[str, ...]  # license files by name left out by MAX_LICENSE_FILES
     not_probed: tuple[str, ...]  # probe candidates left out by MAX_PROBES
 
@@ -170,8 +169,9 @@ def cut_note(what: str, paths: Iterable[str], why: str) -> str:
 def read_planned(plan: ReadPlan, read: Callable[[str, int], FileBlob],
                  limit: int = MAX_FILE_BYTES) -> tuple[tuple[FileBlob, ...], tuple[str, ...]]:
     """Read what `plan` names with `read(path, limit)`: license files by name, then the probe
-    files that read like license terms, within `MAX_TOTAL_BYTES`. Returns the blobs and one
-    line for each thing a cap left unread (`Snapshot.unread`)."""
+    files that read like license terms (the start of each, padding collapsed; the whole file
+    when it does), within `MAX_TOTAL_BYTES`. Returns the blobs and one line for each thing a
+    cap left unread (`Snapshot.unread`)."""
     files: list[FileBlob] = []
     total = 0
     over_budget: list[str] = []
@@ -186,10 +186,11 @@ def read_planned(plan: ReadPlan, read: Callable[[str, int], FileBlob],
         if total >= MAX_TOTAL_BYTES:
             over_budget.append(path)
             continue
-        blob = read(path, MAX_PROBE_BYTES)
-        if blob.status == "ok" and blob.data is not None and not blob.truncated \
-                and looks_like_license(blob.data):
-            total += len(blob.data)
+        blob = read(path, PROBE_WINDOW)
+        if blob.status == "ok" and blob.data is not None and looks_like_license(blob.data):
+            if blob.truncated:
+                blob = read(path, limit)
+            total += len(blob.data or b"")
             files.append(replace(blob, found_by="content"))
     unread = []
     if plan.not_read:
@@ -197,7 +198,7 @@ def read_planned(plan: ReadPlan, read: Callable[[str, int], FileBlob],
                                "more license files than licscan reads per model"))
     if plan.not_probed:
         unread.append(cut_note("text file(s)", plan.not_probed,
-                               "more small text files than licscan probes for license terms"))
+                               "more text files than licscan probes for license terms"))
     if over_budget:
         unread.append(cut_note("file(s)", over_budget,
                                f"the {MAX_TOTAL_BYTES}-byte budget per model was used up"))

@@ -341,16 +341,16 @@ class HubSource:
                        ) -> tuple[tuple[FileBlob, ...], tuple[str, ...]]:
         """License files by name, then small text files that read like license terms; a
         file whose git blob was already read is not requested again."""
-        seen: dict[str, FileBlob] = {}
+        seen: dict[tuple[str, int], FileBlob] = {}
 
         def read(path: str, limit: int) -> FileBlob:
             blob_id = info.blob_ids.get(path)
-            known = seen.get(blob_id) if blob_id else None
-            if known is not None and (limit >= len(known.data or b"") or known.truncated):
+            known = seen.get((blob_id, limit)) if blob_id else None
+            if known is not None:
                 return replace(known, path=path)
             blob = self._get_file(ref, info.sha, path, info.sizes.get(path), limit)
             if blob_id and blob.status == "ok":
-                seen[blob_id] = blob
+                seen[(blob_id, limit)] = blob
             return blob
 
         return read_planned(plan_reads(info.sizes, link), read, self.settings.max_file_bytes)
