@@ -10,11 +10,12 @@ expected answer, pristine); the files themselves live OUTSIDE the project (defau
 script says so and exits 0 (CI has no such folder).
 
 Classes and what counts as right:
-  in-set      expected is a rule id or "A AND B". pristine=yes: status identified with exactly
-              those rule ids. pristine=no (meaning changed): right when status is modified with
-              the expected rule among the matches ("a|b": a text built on a template several
-              references share may be called a modified version of any of them); unknown is
-              counted apart; the expected license reported as identified is a gate error.
+  in-set      expected is a rule id or "A AND B" ("a|b": either id is right). pristine=yes:
+              status identified with exactly those rule ids. pristine=no (meaning changed):
+              right when status is modified with the expected rule among the matches (a text
+              built on a template several references share may be called a modified version
+              of any of them); unknown is counted apart; the expected license reported as
+              identified is a gate error.
   out-of-set  expected "unknown": status unknown. Any identified or modified match is wrong
               (the text was concluded, or called a modified version of, a license it is not).
               "unknown|rule": the pack knows that license by title only (no reference text);
@@ -132,7 +133,7 @@ def judge(row: Row, result: TextIdentification) -> str:
                                                    for p in row.expected):
                 return "right"
             return "unknown" if result.status == "unknown" else "wrong"
-        if result.status == "identified" and identified == set(row.expected) == got:
+        if result.status == "identified" and identified == got and _covers(row, got):
             return "right"
         return "unknown" if result.status == "unknown" and not got else "wrong"
     # out-of-set and qualified: the right answer is "not a license we know" (or the license
@@ -142,6 +143,12 @@ def judge(row: Row, result: TextIdentification) -> str:
     if got and got <= identified <= set(row.expected):
         return "right"
     return "wrong"
+
+
+def _covers(row: Row, got: set[str]) -> bool:
+    """Every expected text is matched by one of its alternatives, and nothing else is."""
+    parts = [set(part.split("|")) for part in row.expected]
+    return all(part & got for part in parts) and got <= set().union(*parts)
 
 
 def alternatives(row: Row) -> set[str]:
