@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from licscan.cli.common import gate_options
+from licscan.policy.model import RANK
 
 if TYPE_CHECKING:
     from licscan.config import Config
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
     from licscan.model import ModelRef
     from licscan.policy.facts import FactBuilder
     from licscan.policy.model import ModelFacts
-
-RANK = {"allow": 0, "review": 1, "deny": 2}
 
 
 @click.command("check")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from licscan.model import ScanResult
-from licscan.verdict import RANK
+if TYPE_CHECKING:  # `licscan check` imports this module: keep it light
+    from licscan.model import ScanResult
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -24,6 +24,8 @@ def write_output(text: str, output: str | None) -> None:
 
 
 def exit_code(result: ScanResult, fail_on: str) -> int:
+    from licscan.policy.model import RANK
+
     threshold = RANK[fail_on]
     failed = any(m.status == "error" or RANK[m.verdict] >= threshold for m in result.models)
     return 1 if failed else 0
