@@ -10,7 +10,9 @@ The lockfile is a file in the repository: anyone who can open a pull request can
   name, category, family, aliases, flags, the commercial-use answer in the context) and the
   model's flags. A lockfile that states anything else was edited: `check` refuses it (exit 2)
   naming the model and the field, and decides from the recomputed facts in any case;
-- checked for shape: every finding code is one licscan emits, every severity a known one;
+- checked for shape: every finding code is one licscan emits, every severity a known one, and
+  the status `ok` (`licscan lock` writes nothing when a model cannot be resolved, so an entry
+  marked unresolved — which the policy would send to its `unknown` verdict — was edited);
 - re-read for local models: the card, the license files read when locking and a digest of the
   folder's files, so a changed LICENSE or card fails `check` until `licscan lock` runs again.
 
@@ -53,10 +55,11 @@ class Disagreement:
     field: str
     locked: Any
     expected: Any
+    source: str = "by the rule pack"
 
     def __str__(self) -> str:
         return (f"{self.field} is {_show(self.locked)} in the lockfile, but "
-                f"{_show(self.expected)} by the rule pack")
+                f"{_show(self.expected)} {self.source}")
 
 
 def _show(value: Any) -> str:
@@ -121,6 +124,11 @@ def trusted_facts(facts: ModelFacts, builder: FactBuilder,
 
 def disagreements(locked: ModelFacts, trusted: ModelFacts) -> list[Disagreement]:
     out: list[Disagreement] = []
+    if locked.status != "ok":  # `licscan lock` writes nothing when a model is unresolved
+        out.append(Disagreement("status", locked.status, "ok", "as licscan lock writes it"))
+    if locked.has_context != trusted.has_context:
+        out.append(Disagreement("context", locked.has_context, trusted.has_context,
+                                "in licscan.yaml"))
     if locked.status == "ok":
         for key in sorted({*locked.flags, *trusted.flags}):
             if locked.flags.get(key) != trusted.flags.get(key):
@@ -158,10 +166,10 @@ def finding_problems(findings: Iterable[FindingFact]) -> list[Disagreement]:
     for index, finding in enumerate(findings):
         if finding.code not in CATALOGUE:
             out.append(Disagreement(f"findings[{index}].code", finding.code,
-                                    "a finding code licscan emits"))
+                                    "a code licscan emits", "(see docs/findings.md)"))
         if finding.severity not in SEVERITIES:
             out.append(Disagreement(f"findings[{index}].severity", finding.severity,
-                                    " or ".join(SEVERITIES)))
+                                    " or ".join(SEVERITIES), "in licscan"))
     return out
 
 

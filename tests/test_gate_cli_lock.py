@@ -90,6 +90,13 @@ def test_invented_findings_and_foreign_rule_packs(tmp_path: Path) -> None:
     assert "findings[0].code is 'all-clear'" in done.stderr
     assert "findings[0].severity is 'fine'" in done.stderr
 
+    def unresolved(entry: dict[str, Any]) -> None:  # deny -> the `unknown` verdict (review)
+        entry["status"], entry["error"] = "error", "timeout"
+    (root / "licscan.lock").write_text(original)
+    edit_lock(root, "models/mit-model", unresolved)
+    done = licscan(root, "check")
+    assert done.returncode == 2 and "status is 'error' in the lockfile" in done.stderr
+
     # a lockfile written by another rule pack is not "edited": relock; it fails closed
     (root / "licscan.lock").write_text(original)
     edit_lock(root, "models/mit-model", launder)
