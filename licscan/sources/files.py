@@ -27,7 +27,8 @@ MAX_FILE_BYTES = 1 << 20  # a license text is a few dozen KiB; more is cut (and 
 MAX_READ_BYTES = 16 << 20  # raw bytes read of one file while collapsing padding
 MAX_LICENSE_FILES = 64  # license files read per model
 MAX_TOTAL_BYTES = 32 << 20  # license bytes read per model
-MAX_PROBES = 32  # text files whose start is read, per model, to look for license terms
+MAX_PROBES = 32  # text files whose start is read per Hub model (a request each)
+MAX_LOCAL_PROBES = 256  # the same for a local folder (a cheap read each)
 PROBE_WINDOW = 64 << 10  # the probe reads this much of a file (after collapsing padding)
 
 _NAME_WORD = re.compile(
@@ -63,25 +64,28 @@ _PAD_BYTES = b" \t\r\n\f\v\x00"
 _PAD_RUN = re.compile(rb"[ \t\r\n\f\v\x00]{64,}")
 
 
-def _suffix(path: str) -> str:
-    suffix = PurePosixPath(path).suffix.lower()
-    return suffix if len(suffix) <= 12 else ""
+def _suffix(name: str) -> str:
+    """The extension of a file name, as PurePosixPath.suffix (called for every file walked)."""
+    dot = name.rfind(".")
+    if dot <= 0 or dot == len(name) - 1 or len(name) - dot > 12:
+        return ""
+    return name[dot:].lower()
 
 
 def is_license_file(path: str) -> bool:
     """Named like license evidence, or inside a LICENSES/ folder; never weights, code or media."""
-    pure = PurePosixPath(path)
-    if _suffix(path) in _NEVER:
+    folders, _, name = path.rpartition("/")
+    if _suffix(name) in _NEVER:
         return False
-    if any(_LICENSES_DIR.match(part) for part in pure.parts[:-1]):
+    if folders and any(_LICENSES_DIR.match(part) for part in folders.split("/")):
         return True
-    return bool(_NAME_WORD.search(pure.name))
+    return bool(_NAME_WORD.search(name))
 
 
 def may_hold_terms(path: str, size: int | None) -> bool:
     """A text file worth probing for license terms (not named like a license)."""
-    name = PurePosixPath(path).name.lower()
-    if path.lower() == "readme.md" or name in _NOT_TERMS or _suffix(path) not in _TEXT_SUFFIXES:
+    name = path.rpartition("/")[2].lower()
+    if path.lower() == "readme.md" or name in _NOT_TERMS or _suffix(name) not in _TEXT_SUFFIXES:
         return False
     return size != 0
 
@@ -136,7 +140,7 @@ class ReadPlan:
 
 
 def plan_reads(sizes: Mapping[str, int | None] | Iterable[str],
-               license_link: object = None) -> ReadPlan:
+               license_link: object = None, max_probes: int = MAX_PROBES) -> ReadPlan:
     """Choose the files to read from a listing (`{path: size}` or paths)."""
     listing: dict[str, int | None] = dict(sizes) if isinstance(sizes, Mapping) \
         else dict.fromkeys(sizes)
@@ -150,8 +154,8 @@ def plan_reads(sizes: Mapping[str, int | None] | Iterable[str],
     candidates = sorted((p for p, size in listing.items()
                          if p not in taken and may_hold_terms(p, size)),
                         key=lambda p: (p.count("/"), listing[p] or 0, p))
-    return ReadPlan(tuple(chosen), tuple(candidates[:MAX_PROBES]), tuple(cut),
-                    tuple(candidates[MAX_PROBES:]))
+    return ReadPlan(tuple(chosen), tuple(candidates[:max_probes]), tuple(cut),
+                    tuple(candidates[max_probes:]))
 
 
 def select_license_files(listing: Iterable[str], license_link: object = None) -> list[str]:

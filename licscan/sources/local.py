@@ -23,6 +23,7 @@ from licscan.errors import SourceError
 from licscan.model import FileBlob, ModelRef, Snapshot
 from licscan.sources.files import (
     MAX_FILE_BYTES,
+    MAX_LOCAL_PROBES,
     CappedReader,
     cut_note,
     is_license_file,
@@ -230,7 +231,7 @@ def fetch_local(ref: ModelRef, max_file_bytes: int = MAX_FILE_BYTES) -> Snapshot
     card_data, card_origin = card.data, "README.md" if card.data is not None else "none"
     problem = (card.problem, card.problem_line)
     link = card_data.get("license_link") if card_data else None
-    files, cut = read_planned(plan_reads(walk.sizes, link),
+    files, cut = read_planned(plan_reads(walk.sizes, link, MAX_LOCAL_PROBES),
                               lambda path, limit: read_capped(root, read_from, path, limit),
                               max_file_bytes)
     unread.extend(cut)
