@@ -99,3 +99,19 @@ def test_card_urls_are_not_links_in_the_summary(tmp_path: Path) -> None:
     assert "://" not in summary and "www." not in summary  # …but GitHub cannot link it
     assert not re.search(r"\w@[\w-]+\.", summary)
     assert (root / outputs["markdown-file"]).read_text() == summary
+
+
+def test_rule_overrides_are_annotated_or_forbidden(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", {"nc-model": "cc-by-nc-4.0"}, POLICY + "rules: ours\n")
+    rule = (Path(__file__).resolve().parent.parent / "rules" / "licenses" /
+            "cc-by-nc-4.0.yaml").read_text().replace("category: non-commercial",
+                                                     "category: permissive")
+    (root / "ours" / "licenses").mkdir(parents=True)
+    (root / "ours" / "licenses" / "cc-by-nc-4.0.yaml").write_text(rule)
+    done, _outputs, _summary = run_action(root, formats="json")
+    assert "::warning file=licscan.yaml,line=4,title=licscan rule override::" in done.stdout
+    assert "redefines the built-in rule 'cc-by-nc-4.0'" in done.stdout
+    done, outputs, _summary = run_action(root, formats="json", rule_overrides="forbid")
+    assert done.returncode == 2 and outputs == {"verdict": "error", "failed": "true"}
+    assert "rule overrides are forbidden here" in done.stderr
+    assert_no_injection(done.stdout, done.stderr)
