@@ -516,6 +516,10 @@ def test_or_names_the_branch_and_prefers_the_one_best_before_findings(
     assert (raised.verdict, raised.branch) == ("review", ("MIT",))
     both = decide(cfg, rulepack, model(rulepack, "MIT AND CC-BY-NC-4.0"))
     assert both.branch == ("MIT", "CC-BY-NC-4.0")
+    # An AND part is as good, before findings, as its worst part (Llama 3.1: conditional).
+    nested = decide(cfg, rulepack, model(rulepack, f"(MIT AND {LLAMA31}) OR Apache-2.0",
+                                         findings=finding))
+    assert (nested.verdict, nested.branch) == ("review", ("Apache-2.0",))
 
 
 def test_the_report_follows_the_branch_a_rule_chose(tmp_path: Path) -> None:

@@ -188,7 +188,9 @@ class _Evaluator:
         parts = [self.node(arg) for arg in expr.args]
         if expr.op == "AND":  # every part applies: the worst decides (the first of equals)
             worst = max(parts, key=lambda o: RANK[o.verdict])
-            return replace(worst, branch=tuple(dict.fromkeys(k for p in parts for k in p.branch)))
+            before = max((p.before_findings or p.verdict for p in parts), key=RANK.__getitem__)
+            return replace(worst, branch=tuple(dict.fromkeys(k for p in parts for k in p.branch)),
+                           before_findings=None if before == worst.verdict else before)
         best = min(range(len(parts)), key=lambda i: parts[i].order())  # the first of equals
         chosen = parts[best]
         return replace(chosen, reason=f"the most permissive branch is {expr.args[best]}; "
