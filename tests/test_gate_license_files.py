@@ -65,12 +65,17 @@ def test_nc_text_found_by_content(tmp_path: Path, corpus: Path, hub: HubDouble,
     _assert_nc_seen(scan(tmp_path, "acme/m", endpoint=hub.url).model())
 
 
-@pytest.mark.parametrize("where", ["after", "before"])
-def test_a_padded_text_under_a_plain_name_is_found(tmp_path: Path, corpus: Path,
-                                                   hub: HubDouble, where: str) -> None:
-    """Found by the property test: padding made notes.txt too big to probe."""
+CYRILLIC = str.maketrans({"a": "\u0430", "e": "\u0435", "o": "\u043e", "c": "\u0441"})
+
+
+@pytest.mark.parametrize("where", ["after", "before", "look-alikes"])
+def test_a_noisy_text_under_a_plain_name_is_found(tmp_path: Path, corpus: Path,
+                                                  hub: HubDouble, where: str) -> None:
+    """Found by the property test: padding made notes.txt too big to probe, and look-alike
+    letters hid the probe's phrases."""
     pad = b"\n" * (1 << 20)
-    data = _nc(corpus) + pad if where == "after" else pad + _nc(corpus)
+    data = {"after": _nc(corpus) + pad, "before": pad + _nc(corpus),
+            "look-alikes": _nc(corpus).decode().translate(CYRILLIC).encode()}[where]
     files: dict[str, str | bytes] = {"README.md": CARD_APACHE, "notes.txt": data}
     _assert_nc_seen(scan(tmp_path, str(write_tree(tmp_path / "m", files))).model())
     _assert_nc_seen(scan(tmp_path, "acme/m", endpoint=_with(hub, "acme/m", files)).model())

@@ -60,6 +60,7 @@ _PROBE_PHRASES = re.compile(
     r"|redistribution and use|\bshall not\b|\bsublicen[cs]e|royalty[- ]free|attribution",
     re.IGNORECASE)
 PROBE_MIN_PHRASES = 3
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _PAD_BYTES = b" \t\r\n\f\v\x00"
 _PAD_RUN = re.compile(rb"[ \t\r\n\f\v\x00]{64,}")
 
@@ -91,12 +92,15 @@ def may_hold_terms(path: str, size: int | None) -> bool:
 
 
 def looks_like_license(data: bytes) -> bool:
-    """A cheap test on the start of a file: several distinct license-ish phrases."""
-    head = data[:PROBE_WINDOW]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = head.decode("utf-16", errors="replace")
-    else:
-        text = head.replace(b"\x00", b"").decode("utf-8", errors="replace")
+    """A cheap test on the start of a file: several distinct license-ish phrases, after the
+    same decoding and clean-up as identification (encodings, control characters, look-alike
+    letters, markup)."""
+    from licscan.identify.normalize import clean, decode
+
+    text, _problem = decode(data[:PROBE_WINDOW])
+    if text is None:
+        return False
+    text = clean(_CONTROLS.sub("", text))
     found = {re.sub(r"[\s-]+", " ", m.group(0).lower()) for m in _PROBE_PHRASES.finditer(text)}
     return len(found) >= PROBE_MIN_PHRASES
 
