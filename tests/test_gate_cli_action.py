@@ -58,6 +58,7 @@ def test_config_errors_cannot_issue_workflow_commands(tmp_path: Path, manifest: 
     assert outputs == {"verdict": "error", "failed": "true"}
     assert_no_injection(done.stdout, done.stderr)
     assert done.stderr.startswith("licscan: error: ")
+    assert summary.startswith("## licscan: configuration error\n\n```\n")
 
 
 def test_card_text_cannot_issue_workflow_commands(tmp_path: Path) -> None:
