@@ -39,9 +39,18 @@ def test_lock_refuses_a_lockfile_that_is_a_symlink(tmp_path: Path) -> None:
     target = victim(tmp_path)
     (root / "licscan.lock").symlink_to(target)
     done = licscan(root, "lock")
+    assert done.returncode == 2, done.stdout + done.stderr  # leads outside the repository
+    assert "lockfile: must be a path inside the repository" in done.stderr
+    assert target.read_text() == VICTIM and (root / "licscan.lock").is_symlink()
+
+    inside = root / "models.yaml"  # a link to a file in the repository is refused too
+    before = inside.read_text()
+    (root / "licscan.lock").unlink()
+    (root / "licscan.lock").symlink_to(inside)
+    done = licscan(root, "lock")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "refusing to write licscan.lock: it is a symbolic link" in done.stderr
-    assert target.read_text() == VICTIM and (root / "licscan.lock").is_symlink()
+    assert inside.read_text() == before and (root / "licscan.lock").is_symlink()
 
 
 @pytest.mark.parametrize("link", ["report.json.tmp", "report.json"])
