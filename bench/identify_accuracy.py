@@ -477,6 +477,43 @@ def report(title: str, outcomes: list[Outcome]) -> dict[str, object]:
     return figures
 
 
+def leave_one_out(corpus: Path, pack: RulePack, only: str | None, show: bool
+                  ) -> dict[str, object]:
+    """Each reference text identified by an index without its rule's texts: a proxy for the
+    licenses real repositories ship that the pack does not know. Right: unknown (or the
+    rule itself by title); wrong: any other license, identified or modified."""
+    from licscan.identify import identify_text
+    from licscan.identify.index import pack_index
+
+    full = pack_index(pack)
+    tally: Counter[str] = Counter()
+    nearest: list[tuple[float, str, str]] = []
+    wrong = []
+    for name, text, ids in corpus_texts(corpus, only):
+        result = identify_text(text, pack, name, index=full.without(frozenset(ids)))
+        others = [m for m in result.matches if m.rule_id not in ids]
+        if not others:
+            tally["unknown" if result.status == "unknown" else "itself by title"] += 1
+        else:
+            kind = "modified" if all(m.status == "modified" for m in others) else "identified"
+            tally[f"wrong ({kind})"] += 1
+            wrong.append(f"{name}: {result.status} " + ", ".join(
+                f"{m.rule_id} {m.status} {m.confidence}" for m in others))
+        best = max((c.score for c in result.alternatives), default=0.0)
+        top = result.alternatives[0].rule_id if result.alternatives else "-"
+        nearest.append((best, name, top))
+    print("\n== leave-one-out: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+    scores = sorted(s for s, _n, _t in nearest)
+    if scores:
+        cuts = [scores[int(len(scores) * q)] for q in (0.5, 0.9, 0.95, 0.99)]
+        print("nearest other text (alternative score): median {:.1f}, p90 {:.1f}, p95 {:.1f}, "
+              "p99 {:.1f}, max {:.1f}".format(*cuts, scores[-1]))
+    for line in wrong if show else wrong[:15]:
+        print("  " + line)
+    return {"tally": dict(tally), "wrong": wrong,
+            "nearest": [{"file": n, "score": s, "rule": t} for s, n, t in sorted(nearest)]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
@@ -488,6 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["models", "spdx"], help="one corpus folder")
     parser.add_argument("--groups", default="pristine,format,noise,joined,edit",
                         help="comma-separated case groups to run")
+    parser.add_argument("--leave-one-out", action="store_true",
+                        help="identify each text without its own reference (unknown vs wrong)")
     parser.add_argument("--noise-every", type=int, default=10,
                         help="noise variants for every Nth text (0: none)")
     args = parser.parse_args(argv)
@@ -495,6 +534,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
         return 2
     pack = load_rulepack()
+    if args.leave_one_out:
+        loo = leave_one_out(args.corpus, pack, args.only, args.show)
+        if args.json:
+            args.json.write_text(json.dumps(loo, indent=1, sort_keys=True) + "\n")
+        return 0
     wanted = set(args.groups.split(","))
     all_cases = [c for c in cases(args.corpus, pack, args.only, args.noise_every)
                  if c.group in wanted]

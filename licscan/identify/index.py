@@ -161,6 +161,17 @@ class PackIndex:
     def rules_with_text(self) -> frozenset[str]:
         return frozenset(t.rule_id for t in self.texts)
 
+    def without(self, rule_ids: frozenset[str]) -> PackIndex:
+        """The index less the texts of some rules (leave-one-out evaluation: how does a
+        license the pack does not know come out?)."""
+        texts = tuple(t for t in self.texts if t.rule_id not in rule_ids)
+        by_hash: dict[str, tuple[RefText, ...]] = {}
+        for key, refs in self.by_hash.items():
+            kept = tuple(r for r in refs if r.rule_id not in rule_ids)
+            if kept:
+                by_hash[key] = kept
+        return PackIndex(texts, by_hash, self.skipped)
+
 
 _CACHE: dict[str, PackIndex] = {}
 

@@ -1,0 +1,135 @@
+"""Passages that add, remove or qualify the terms of a license a text refers to or contains.
+
+"Released under the Apache License 2.0, with the following additional restriction: research
+use only" names Apache, but it is not Apache: it is a custom license built on it. The
+patterns below run over canonical tokens (lower case; "non-commercial" is "noncommercial"),
+with the license names found in the text replaced by `<lic>` and standard boilerplate (the
+Apache and GPL notices) removed first, so "Creative Commons Attribution-NonCommercial" and
+"you may not use this file except in compliance with the License" qualify nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+LIC = "<lic>"
+
+# Standard notices that name a license without qualifying it (SPDX "standard headers").
+_BOILERPLATE = re.compile("|".join([
+    r"you may not use this file except in compliance with the <lic>",
+    r"(?:you may not use this file )?except in compliance with the (?:<lic>|license)",
+    r"unless required by applicable law or agreed to in writing",
+    r"without warranties or conditions of any kind,? either express or implied",
+    r"see the (?:<lic>|license) for the specific language governing permissions and "
+    r"limitations under the (?:<lic>|license)",
+    r"either version [\d.]+ of the (?:<lic>|license),? or (?:at your option )?any later version",
+    r"(?:but )?without any warranty,? without even the implied warranty of merchantability or "
+    r"fitness for a particular purpose",
+    r"all rights reserved",
+    r"you may obtain a copy of the (?:<lic>|license) at",
+    r"distributed (?:under the (?:<lic>|license) )?on an as is basis",
+]))
+
+# (pattern, what the passage does). Word boundaries are token boundaries.
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"(?<![\w<]){p}(?![\w>])"), why) for p, why in [
+        (r"(?:additional|further|extra|supplemental|supplementary) "
+         r"(?:use )?(?:restrictions?|conditions?|terms|requirements?|limitations?|obligations?"
+         r"|clauses?|provisions?)", "adds terms"),
+        (r"addendum|rider|amendment|amended|in addition to", "adds terms"),
+        (r"use ?based restrictions?|acceptable use|use polic(?:y|ies)|restrictions? on use"
+         r"|restricted use", "adds use restrictions"),
+        (r"except|excepting|excluding|exclusions?|exceptions?|excluded|other than"
+         r"|does not apply|do not apply|not covered|not licensed|not included|carve ?outs?",
+         "makes an exception"),
+        (r"(?:modified|altered|amended|adapted|custom|customi[sz]ed|derivative|variant|changed)"
+         r"(?: version)? (?:of |from )?(?:the |a |an )?(?:\w+ ){0,2}<lic>", "modifies the license"),
+        (r"(?:a |an )?(?:modified|altered|amended|custom|customi[sz]ed) <lic>",
+         "modifies the license"),
+        (r"(?:based|modell?ed|built|derived|adapted|inspired) (?:up)?on (?:the |a |an )?"
+         r"(?:\w+ ){0,2}<lic>|derived from (?:the |a |an )?(?:\w+ ){0,2}<lic>",
+         "is built on the license"),
+        (r"<lic> (?:with|plus|and) (?:the following |some |certain |a few )?(?:modifications"
+         r"|changes|amendments|additions)", "modifies the license"),
+        (r"noncommercial(?:ly)?|not for commercial|no commercial|non ?profit|not commercial",
+         "limits use to non-commercial purposes"),
+        (r"commercial (?:use|uses|purposes?|usage|deployment|applications?|products?|services?"
+         r"|exploitation|activities)(?: \w+){0,3} (?:is |are )?(?:not|prohibited|forbidden"
+         r"|restricted|excluded|requires?|subject)", "restricts commercial use"),
+        (r"commercial licen[cs]es?|separate licen[cs]es?|paid licen[cs]es?|enterprise licen[cs]es?",
+         "requires another license"),
+        (r"research (?:purposes? |use |usage )?only|only for (?:\w+ ){0,3}(?:research|academic"
+         r"|personal|evaluation|educational|testing|internal)|for (?:\w+ ){0,2}(?:academic"
+         r"|research|personal|evaluation|educational|internal|testing) (?:purposes|use|usage)"
+         r"(?: only)?|academic (?:use|purposes|research)|evaluation (?:purposes? )?only",
+         "limits the field of use"),
+        (r"(?:may|must|shall|can|will|should) not (?:be )?(?:\w+ ){0,2}(?:used?|deploy(?:ed)?"
+         r"|distribut(?:e|ed)|redistribut(?:e|ed)|sell|sold|commerciali[sz]ed?|offer(?:ed)?"
+         r"|provide[d]?|host(?:ed)?|modif(?:y|ied)|shared?|train(?:ed)?)", "prohibits a use"),
+        (r"prohibited|forbidden|not (?:be )?(?:permitted|allowed|authori[sz]ed)"
+         r"|no (?:use|redistribution|distribution|modification|derivatives?)"
+         r"|may only|can only|solely|exclusively|only (?:be )?used", "prohibits a use"),
+        (r"(?:requires?|required|need|needs|obtain|contact|apply for|request|ask for|seek)"
+         r"(?: \w+){0,3} (?:licen[cs]e|permission|approval|consent|agreement|authori[sz]ation)"
+         r"|written (?:permission|consent|approval|agreement)", "requires permission"),
+        (r"(?:monthly|daily) active users|annual revenue|revenues? (?:of|above|exceed)"
+         r"|million (?:users|dollars)", "adds a threshold"),
+        (r"provided that|on condition that|only if|as long as|subject to (?:the following"
+         r"|additional|these|further|our|its own|the terms below)", "adds a condition"),
+    ])
+
+
+@dataclass(frozen=True)
+class Qualifying:
+    start: int  # token index where the qualifying words start
+    reason: str
+
+
+def find(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> list[Qualifying]:
+    """Qualifying phrases in `tokens`; `names` are (start, end) token spans of license names,
+    which are read as one `<lic>` token."""
+    spans = sorted(names)
+    words: list[str] = []
+    starts: list[int] = []
+    position = 0
+    for start, end in spans:
+        if start < position:
+            continue
+        words.extend(tokens[position:start])
+        starts.extend(range(position, start))
+        words.append(LIC)
+        starts.append(start)
+        position = end
+    words.extend(tokens[position:])
+    starts.extend(range(position, len(tokens)))
+    text = " ".join(words)
+    offsets = []
+    at = 0
+    for word in words:
+        offsets.append(at)
+        at += len(word) + 1
+    text = _BOILERPLATE.sub(lambda m: " ".join("~" * len(w) for w in m.group(0).split(" ")),
+                            text)
+    found: list[Qualifying] = []
+    seen: set[str] = set()
+    for pattern, why in _PATTERNS:
+        for match in pattern.finditer(text):
+            index = _word_at(offsets, match.start())
+            if why not in seen:
+                seen.add(why)
+                found.append(Qualifying(starts[index] if index < len(starts) else 0, why))
+            break
+    return sorted(found, key=lambda q: q.start)
+
+
+def _word_at(offsets: Sequence[int], char: int) -> int:
+    low, high = 0, len(offsets) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if offsets[middle] <= char:
+            low = middle
+        else:
+            high = middle - 1
+    return low
