@@ -11,6 +11,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from licscan.discover.model import HUB, UNRESOLVED, ItemError, Location, Reference
 from licscan.discover.values import Named, classify, hub_urls, is_model_key, role_of_key
@@ -82,6 +83,23 @@ def _dotted(node: ast.expr) -> str:
     return ""
 
 
+def _all_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node, breadth first: ast.walk without its generators (3x faster here)."""
+    out: list[ast.AST] = [tree]
+    index = 0
+    node_type = ast.AST
+    while index < len(out):
+        node = out[index]
+        index += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                out.extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                out.append(value)
+    return out
+
+
 class _Module:
     def __init__(self, tree: ast.Module, source: str, file: str,
                  is_local: Callable[[str], bool]) -> None:
@@ -94,6 +112,9 @@ class _Module:
         self.consumed: set[int] = set()  # ids of string nodes already reported through a call
         self.refs: list[Reference] = []
         self.docstrings: set[int] = set()
+        self.buckets: dict[type[ast.AST], list[ast.AST]] = {}
+        for node in _all_nodes(tree):  # one walk, shared by the three passes
+            self.buckets.setdefault(type(node), []).append(node)
 
     # -- positions ----------------------------------------------------------------------
     def at(self, node: ast.AST) -> Location:
@@ -112,32 +133,31 @@ class _Module:
         return text if len(text) <= 200 else text[:197] + "..."
 
     # -- first pass: imports, assignments, docstrings -----------------------------------
+    def of(self, *types: type[ast.AST]) -> list[Any]:
+        return [node for t in types for node in self.buckets.get(t, ())]
+
     def index(self) -> None:
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.ImportFrom | ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.aliases[alias.asname] = alias.name.rsplit(".", 1)[-1]
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    self._bind(target, node.value)
-            elif isinstance(node, ast.AnnAssign | ast.AugAssign) and node.value is not None:
-                self._bind(node.target, node.value, aug=isinstance(node, ast.AugAssign))
-            elif isinstance(node, ast.For | ast.comprehension):
-                self._bind(node.target, node.iter, loop=True)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                args = node.args
-                for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg,
-                            args.kwarg):
-                    if arg is not None:
-                        self.strings.setdefault(arg.arg, []).append(ast.Name("<parameter>"))
-            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef |
-                          ast.AsyncFunctionDef) and node.body:
-                first = node.body[0]
-                if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                    self.docstrings.add(id(first.value))
-            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-                self.docstrings.add(id(node.value))  # a bare string statement is a comment
+        for imp in self.of(ast.ImportFrom, ast.Import):
+            for alias in imp.names:
+                if alias.asname:
+                    self.aliases[alias.asname] = alias.name.rsplit(".", 1)[-1]
+        for assign in self.of(ast.Assign):
+            for target in assign.targets:
+                self._bind(target, assign.value)
+        for ann in self.of(ast.AnnAssign, ast.AugAssign):
+            if ann.value is not None:
+                self._bind(ann.target, ann.value, aug=isinstance(ann, ast.AugAssign))
+        for loop in self.of(ast.For, ast.AsyncFor, ast.comprehension):
+            self._bind(loop.target, loop.iter, loop=True)
+        for func in self.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+            args = func.args
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg,
+                        args.kwarg):
+                if arg is not None:
+                    self.strings.setdefault(arg.arg, []).append(ast.Name("<parameter>"))
+        for expr in self.of(ast.Expr):  # a bare string statement (a docstring) is a comment
+            if isinstance(expr.value, ast.Constant):
+                self.docstrings.add(id(expr.value))
 
     def _bind(self, target: ast.expr, value: ast.expr, aug: bool = False,
               loop: bool = False) -> None:
@@ -223,11 +243,10 @@ class _Module:
 
     # -- second pass: calls -------------------------------------------------------------
     def calls(self) -> None:
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                self._call(node)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._defaults(node.args)
+        for call in self.of(ast.Call):
+            self._call(call)
+        for func in self.of(ast.FunctionDef, ast.AsyncFunctionDef):
+            self._defaults(func.args)
 
     def _call(self, call: ast.Call) -> None:
         func = call.func
@@ -374,8 +393,8 @@ class _Module:
     def strings_pass(self) -> None:
         model_names = {id(v): n for n, values in self.strings.items() if is_model_key(n)
                        for v in values}
-        for node in ast.walk(self.tree):
-            if not isinstance(node, ast.Constant) or not isinstance(node.value, str) \
+        for node in self.of(ast.Constant):
+            if not isinstance(node.value, str) \
                     or id(node) in self.consumed or id(node) in self.docstrings:
                 continue
             text = node.value
