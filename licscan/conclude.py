@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from licscan import expression as spdx
@@ -138,7 +138,8 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     readme = readme_evidence(snapshot, pack, identify_text)
     findings = [Finding(n.code, n.severity, n.message, tuple(card_ev)) for n in dl.notes]
     findings += _file_findings(files)
-    findings += _custom_findings([*files, *readme])
+    custom = _custom_findings([*files, *readme])
+    findings += custom
     strong = _text_matches([*files, *_full_texts(readme)], strong=True)
     weak = _text_matches([*files, *readme], strong=False)
     text_rules = _rules_of(strong, pack)
@@ -147,6 +148,12 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     declared_rules = [r for r in dl.rules if r.kind in ("license", "family", "marker")]
     license, more = _decide(dl, declared_rules, licenses, policies, strong, weak, card_ev, pack,
                             snapshot.card_problem)
+    if custom and license.expression is None:  # the text was found: it is a custom license
+        more = [replace(f, message=f.message.replace(
+            "no license text was found", "the license text found is a custom license (see "
+            "license-custom)")) if f.code == "license-unresolved" else f for f in more]
+        license = replace(license, reason=license.reason and license.reason.replace(
+            "no license text was found", "the license text found is a custom license"))
     findings += more
     license, more = _link_check(declared.license_link, dl, license, card_ev, pack)
     findings += more

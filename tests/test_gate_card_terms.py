@@ -101,17 +101,6 @@ CUSTOM = ("Model License\n\nThis model is licensed under a modified version of t
           "use it to provide a hosted service to third parties.\n")
 
 
-def _custom_licenses_recognised() -> bool:
-    from licscan.identify import identify_text
-    from licscan.rulepack import load_rulepack
-
-    return bool(identify_text(CUSTOM, load_rulepack(), "LICENSE").qualifiers)
-
-
-# Identification reports custom licenses (qualifiers) in helper A's work; until it does, this
-# end-to-end case is a known failure, and the mark lifts itself once it lands.
-@pytest.mark.xfail(not _custom_licenses_recognised(), strict=True,
-                   reason="identification does not report qualifiers for custom licenses yet")
 def test_a_custom_license_on_apache_is_not_apache(tmp_path: Path, hub: HubDouble) -> None:
     readme = _card("license: other\n", "")
     hub.add_model(RepoSpec("acme/m", files={"README.md": readme, "LICENSE": CUSTOM}))
@@ -121,6 +110,8 @@ def test_a_custom_license_on_apache_is_not_apache(tmp_path: Path, hub: HubDouble
         assert model["verdict"] != "allow", model
         assert "Apache-2.0" not in expression(model)
         assert "license-custom" in codes(model)
+        (unresolved,) = [f for f in model["findings"] if f["code"] == "license-unresolved"]
+        assert "custom license" in unresolved["message"]
 
 
 # -- conclude, with identification's answer given ------------------------------------------
