@@ -20,8 +20,9 @@ Classes and what counts as right:
               (the text was concluded, or called a modified version of, a license it is not).
               "unknown|rule": the pack knows that license by title only (no reference text);
               identifying it as that rule is right too.
-  qualified   expected "unknown": a card or README that qualifies a license ("Apache 2.0 with
-              additional restrictions"): status unknown. Identified as any license is wrong.
+  qualified   expected "unknown": a card, README or LICENSE that qualifies a license ("Apache
+              2.0 with additional restrictions"): status unknown (a known text inside may be
+              reported as a match). Status identified or modified is wrong.
 Headline figures (goal 0 for the last three): per class right / wrong / unknown; pristine
 in-set files reported modified; out-of-set files concluded as a known license (identified)
 or as a modified known license; qualified texts identified as their permissive base.
@@ -136,8 +137,12 @@ def judge(row: Row, result: TextIdentification) -> str:
         if result.status == "identified" and identified == got and _covers(row, got):
             return "right"
         return "unknown" if result.status == "unknown" and not got else "wrong"
-    # out-of-set and qualified: the right answer is "not a license we know" (or the license
-    # the pack knows by title only, when the row names it)
+    if row.cls == "qualified":
+        # a qualified file may hold a known text (reported as a match) next to the passage
+        # that qualifies it; the conclusion for the file must still be "not that license"
+        return "right" if result.status == "unknown" else "wrong"
+    # out-of-set: the right answer is "not a license we know" (or the license the pack
+    # knows by title only, when the row names it)
     if result.status == "unknown" and not got:
         return "right"
     if got and got <= identified <= set(row.expected):
