@@ -133,7 +133,7 @@ FACTS = [
          thresholds=(Threshold("users_threshold", 300e6, "all_use", "continuous",
                                affiliates=True),),
          duties=frozenset({"license_copy", "pass_restrictions"}), training="prohibited",
-         termination=frozenset({"ip_suit", "breach"}), law="Taiwan", changes=True,
+         termination=frozenset({"ip_suit", "breach"}), law="PRC mainland", changes=True,
          anchors=("2024/7/6", "300 million monthly active users", "registration")),
     Fact("minimax-2025-01-15", "allowed", duties=frozenset({"license_copy", "notice_text"}),
          training="allowed", termination=frozenset({"ip_suit", "breach"}), law="Singapore",
