@@ -151,10 +151,11 @@ def store_figures(root: Path, count: int, runs: int) -> None:
           "the reference corpus)")
     print(f"  list the store (every manifest parsed): median "
           f"{statistics.median(list_times) * 1000:.0f} ms")
+    rest = scan_times[1:] or scan_times
     print(f"  full offline scan (list, every GGUF header, license layers identified, verdicts): "
-          f"median "
-          f"{statistics.median(scan_times) * 1000:.0f} ms over {runs} runs (goal <= 1000 ms); "
-          f"statuses {statuses}")
+          f"first run {scan_times[0] * 1000:.0f} ms (includes loading the identification "
+          f"index), then median {statistics.median(rest) * 1000:.0f} ms over {len(rest)} runs "
+          f"(goal <= 1000 ms); statuses {statuses}")
     for message in errors:
         print(f"  error: {message}")
 

@@ -203,7 +203,8 @@ class Row:
 
 
 TABLE = [
-    Row("src/app.py", "model = AutoModelForCausalLM.from_pretrained(BASE", "hub", "meta-llama/Llama-3.1-8B-Instruct",
+    Row("src/app.py", "model = AutoModelForCausalLM.from_pretrained(BASE", "hub",
+        "meta-llama/Llama-3.1-8B-Instruct",
         SHA, pattern="from_pretrained", column_at="BASE, revision"),
     Row("src/app.py", '"meta-llama/Llama-3.1-8B-Instruct",', "hub",
         "meta-llama/Llama-3.1-8B-Instruct", "main", role="tokenizer", column_at='"meta'),
@@ -407,7 +408,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
         result = discover([tmp_path])
     finally:
         path.chmod(0o600)
-    assert [e.reason for e in result.errors][0].startswith("cannot read")
+    assert next(e.reason for e in result.errors).startswith("cannot read")
     assert [r.value for r in result.references] == ["c/d"]
 
 

@@ -182,4 +182,5 @@ def test_pre_commit_blocks_a_commit_that_uses_an_unlisted_model(tmp_path: Path) 
         fh.write("  - id: acme/chat-8b\n")
     allowed = commit("list the chat model")
     assert allowed.returncode == 0, allowed.stdout
-    assert git(root, "log", "--format=%s").split() == "list the chat model use the encoder".split()
+    assert git(root, "log", "--format=%s").splitlines() == ["list the chat model",
+                                                            "use the encoder"]

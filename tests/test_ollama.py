@@ -99,7 +99,7 @@ def test_whole_store_lists_good_models_and_reports_broken_ones(store: Store) -> 
     bad_digest.write_text(json.dumps({"layers": [{"mediaType": MODEL_TYPE,
                                                   "digest": "sha256:../../etc/passwd"}]}))
     (store.root / "manifests" / "stray-file").write_text("x")
-    lying = store.add("lying:latest", [(MODEL_TYPE, b"GGUF" + b"\x03\0\0\0" + b"\xff" * 24)])
+    store.add("lying:latest", [(MODEL_TYPE, b"GGUF" + b"\x03\0\0\0" + b"\xff" * 24)])
     missing_blob = store.add("gone:latest", [(MODEL_TYPE, gguf()), (LICENSE_TYPE, b"L")])
     for layer in json.loads(missing_blob.read_text())["layers"]:
         (store.root / "blobs" / layer["digest"].replace(":", "-")).unlink()

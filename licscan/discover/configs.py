@@ -109,25 +109,14 @@ def argv_refs(tokens: list[str], sink: _Sink, line: int | None, column: int | No
             value = inline if eq else following
             if value is not None:
                 revision = value
-        base = token.rsplit("/", 1)[-1]
-        if base == "vllm" and following == "serve" and i + 2 < len(tokens) \
-                and not tokens[i + 2].startswith("-"):
-            found.append((tokens[i + 2], "vllm-serve", "model"))
-            i += 3
-            continue
-        if base in ("huggingface-cli", "hf") and following == "download" and i + 2 < len(tokens) \
-                and not tokens[i + 2].startswith("-"):
-            found.append((tokens[i + 2], "hf-download", "model"))
-            i += 3
-            continue
-        if base == "ollama" and following in ("pull", "run") and i + 2 < len(tokens) \
-                and not tokens[i + 2].startswith("-"):
+        pattern = _subcommand(tokens, i)
+        if pattern == "ollama":
             named = ollama_name(_substitute(tokens[i + 2], env)[0])
             if named is not None:
-                sink.add(named, line, column, f"ollama-{following}")
-            i += 3
-            continue
-        i += 1
+                sink.add(named, line, column, f"ollama-{tokens[i + 1]}")
+        elif pattern is not None:
+            found.append((tokens[i + 2], pattern, "model"))
+        i += 1 if pattern is None else 3
     for value, pattern, role in found:
         text, unknown = _substitute(value, env)
         if unknown:
@@ -138,6 +127,18 @@ def argv_refs(tokens: list[str], sink: _Sink, line: int | None, column: int | No
         if named is not None:
             sink.add(named, line, column, pattern, role,
                      revision=revision if role == "model" else None)
+
+
+_SUBCOMMANDS = {("vllm", "serve"): "vllm-serve", ("huggingface-cli", "download"): "hf-download",
+                ("hf", "download"): "hf-download", ("ollama", "pull"): "ollama",
+                ("ollama", "run"): "ollama"}
+
+
+def _subcommand(tokens: list[str], i: int) -> str | None:
+    """`vllm serve X`, `hf download X`, `ollama pull X` starting at tokens[i]: the pattern."""
+    if i + 2 >= len(tokens) or tokens[i + 2].startswith("-"):
+        return None
+    return _SUBCOMMANDS.get((tokens[i].rsplit("/", 1)[-1], tokens[i + 1]))
 
 
 def _substitute(text: str, env: Callable[[str], str | None]) -> tuple[str, set[str]]:

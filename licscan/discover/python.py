@@ -149,15 +149,19 @@ class _Module:
                 self._bind(ann.target, ann.value, aug=isinstance(ann, ast.AugAssign))
         for loop in self.of(ast.For, ast.AsyncFor, ast.comprehension):
             self._bind(loop.target, loop.iter, loop=True)
+        self._parameters()
+        for expr in self.of(ast.Expr):  # a bare string statement (a docstring) is a comment
+            if isinstance(expr.value, ast.Constant):
+                self.docstrings.add(id(expr.value))
+
+    def _parameters(self) -> None:
+        """A function parameter is a binding nobody can resolve statically."""
         for func in self.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
             args = func.args
             for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg,
                         args.kwarg):
                 if arg is not None:
                     self.strings.setdefault(arg.arg, []).append(ast.Name("<parameter>"))
-        for expr in self.of(ast.Expr):  # a bare string statement (a docstring) is a comment
-            if isinstance(expr.value, ast.Constant):
-                self.docstrings.add(id(expr.value))
 
     def _bind(self, target: ast.expr, value: ast.expr, aug: bool = False,
               loop: bool = False) -> None:
@@ -177,38 +181,9 @@ class _Module:
             return (node.value, None, False) if isinstance(node.value, str) else \
                 (None, None, node.value is None)
         if isinstance(node, ast.Name):
-            bindings = self.strings.get(node.id, [])
-            values = [self.evaluate(b, depth + 1) for b in bindings
-                      if not isinstance(b, ast.Name) or not b.id.startswith("<")]
-            if bindings and all(isinstance(b, ast.Call) and self._producer(b) for b in bindings):
-                return None, None, True
-            strings = {v for v, _n, _o in values if v is not None}
-            if len(strings) == 1 and len(values) == len(bindings):
-                for bound in bindings:
-                    if isinstance(bound, ast.Constant):
-                        self.consumed.add(id(bound))
-                lines = sorted({b.lineno for b in bindings if hasattr(b, "lineno")})
-                where = f" (line {', '.join(map(str, lines))})" if lines else ""
-                inner = sorted({n for _v, n, _o in values if n})
-                note = "; ".join([f"value of {node.id}{where}", *inner])
-                return strings.pop(), note, False
-            if len(strings) > 1:
-                return None, f"{node.id} is assigned {len(strings)} different values", False
-            return None, None, False
+            return self._evaluate_name(node, depth)
         if isinstance(node, ast.JoinedStr):
-            parts = []
-            for value in node.values:
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    parts.append(value.value)
-                elif isinstance(value, ast.FormattedValue) and value.format_spec is None \
-                        and value.conversion == -1:
-                    text = self.evaluate(value.value, depth + 1)[0]
-                    if text is None:
-                        return None, None, False
-                    parts.append(text)
-                else:
-                    return None, None, False
-            return "".join(parts), "f-string of known values", False
+            return self._evaluate_fstring(node, depth)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self.evaluate(node.left, depth + 1), self.evaluate(node.right,
                                                                               depth + 1)
@@ -221,6 +196,41 @@ class _Module:
         if isinstance(node, ast.Call) and self._producer(node):
             return None, None, True
         return None, None, False
+
+    def _evaluate_name(self, node: ast.Name, depth: int) -> tuple[str | None, str | None, bool]:
+        bindings = self.strings.get(node.id, [])
+        values = [self.evaluate(b, depth + 1) for b in bindings
+                  if not isinstance(b, ast.Name) or not b.id.startswith("<")]
+        if bindings and all(isinstance(b, ast.Call) and self._producer(b) for b in bindings):
+            return None, None, True
+        strings = {v for v, _n, _o in values if v is not None}
+        if len(strings) == 1 and len(values) == len(bindings):
+            for bound in bindings:
+                if isinstance(bound, ast.Constant):
+                    self.consumed.add(id(bound))
+            lines = sorted({b.lineno for b in bindings if hasattr(b, "lineno")})
+            where = f" (line {', '.join(map(str, lines))})" if lines else ""
+            inner = sorted({n for _v, n, _o in values if n})
+            return strings.pop(), "; ".join([f"value of {node.id}{where}", *inner]), False
+        if len(strings) > 1:
+            return None, f"{node.id} is assigned {len(strings)} different values", False
+        return None, None, False
+
+    def _evaluate_fstring(self, node: ast.JoinedStr, depth: int,
+                          ) -> tuple[str | None, str | None, bool]:
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append(value.value)
+                continue
+            if not isinstance(value, ast.FormattedValue) or value.format_spec is not None \
+                    or value.conversion != -1:
+                return None, None, False
+            text = self.evaluate(value.value, depth + 1)[0]
+            if text is None:
+                return None, None, False
+            parts.append(text)
+        return "".join(parts), "f-string of known values", False
 
     def _env_default(self, node: ast.expr) -> tuple[str | None, str | None, bool] | None:
         """os.environ.get("X", "default") / os.getenv("X", "default")."""
@@ -248,35 +258,36 @@ class _Module:
         for func in self.of(ast.FunctionDef, ast.AsyncFunctionDef):
             self._defaults(func.args)
 
+    def _method_spec(self, call: ast.Call, func: ast.Attribute) -> CallSpec | None:
+        method = self.aliases.get(func.attr, func.attr)
+        receiver = _dotted(func.value).rsplit(".", 1)[-1]
+        receiver = self.aliases.get(receiver, receiver)
+        if method == "from_pretrained":
+            if receiver.startswith("PeftModel"):
+                return _PEFT
+            if receiver.startswith("AutoPeftModel"):
+                return CallSpec(0, _FROM_PRETRAINED.keywords, "peft-from_pretrained", "adapter")
+            if "Tokenizer" in receiver:
+                return CallSpec(0, _FROM_PRETRAINED.keywords, "from_pretrained", "tokenizer")
+        if method in _METHODS:
+            return _METHODS[method]
+        if method == "pipeline":  # transformers.pipeline, not any object's .pipeline()
+            return _FUNCTIONS[method] if receiver == "transformers" else None
+        if method == "add_argument":
+            self._argparse(call)
+        return _FUNCTIONS.get(method)
+
     def _call(self, call: ast.Call) -> None:
         func = call.func
-        spec = None
         if isinstance(func, ast.Attribute):
-            method = self.aliases.get(func.attr, func.attr)
-            receiver = _dotted(func.value).rsplit(".", 1)[-1]
-            receiver = self.aliases.get(receiver, receiver)
-            if method == "from_pretrained" and receiver.startswith("PeftModel"):
-                spec = _PEFT
-            elif method == "from_pretrained" and receiver.startswith("AutoPeftModel"):
-                spec = CallSpec(0, _FROM_PRETRAINED.keywords, "peft-from_pretrained", "adapter")
-            elif method == "from_pretrained" and "Tokenizer" in receiver:
-                spec = CallSpec(0, _FROM_PRETRAINED.keywords, "from_pretrained", "tokenizer")
-            elif method in _METHODS:
-                spec = _METHODS[method]
-            elif method in _FUNCTIONS and method != "pipeline" or (
-                    method == "pipeline" and receiver == "transformers"):
-                spec = _FUNCTIONS[method]
-            elif method == "add_argument":
-                self._argparse(call)
-            name = method
+            name = self.aliases.get(func.attr, func.attr)
+            spec = self._method_spec(call, func)
         elif isinstance(func, ast.Name):
             name = self.aliases.get(func.id, func.id)
             spec = _FUNCTIONS.get(name)
         else:
             return
-        if spec is None:
-            return
-        if not self._repo_type_is_model(call):
+        if spec is None or not self._repo_type_is_model(call):
             return
         arg = self._argument(call, spec.position, spec.keywords)
         if arg is not None:

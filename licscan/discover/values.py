@@ -124,12 +124,8 @@ def ollama_name(text: str) -> Named | None:
     return Named("ollama", text.strip())
 
 
-def classify(text: str, *, require_owner: bool = False) -> Named | None:
-    """What a model argument names. `require_owner` (for config values, where a bare word is
-    more often a served-model alias than a Hub id) accepts only owner/name ids."""
-    value = text.strip()
-    if not value or len(value) > 512 or any(not ch.isprintable() for ch in value):
-        return None
+def _hub_forms(value: str) -> Named | bool | None:
+    """URL, bare hf.co/..., hf-hub: prefixes. False when the value is none of those forms."""
     if re.match(r"^https?://", value):
         return hub_url(value)
     bare = re.match(r"^(?:www\.)?(?:huggingface\.co|hf\.co)/(.+)$", value)
@@ -142,11 +138,15 @@ def classify(text: str, *, require_owner: bool = False) -> Named | None:
         return named
     prefixed = _HUB_PREFIX.match(value)
     if prefixed:
-        rest = value[prefixed.end():]
-        repo, _, revision = rest.partition("@")
+        repo, _, revision = value[prefixed.end():].partition("@")
         if is_repo_id(repo):
             return Named("hub", repo, revision if revision and _REVISION.match(revision) else None)
         return None
+    return False
+
+
+def _routed(value: str) -> Named | bool | None:
+    """provider/model as LiteLLM and similar routers write it. False when not routed."""
     provider, _, rest = value.partition("/")
     if provider in _OLLAMA_PROVIDERS and rest:
         return ollama_name(rest)
@@ -154,15 +154,27 @@ def classify(text: str, *, require_owner: bool = False) -> Named | None:
         return Named("hub", rest, note=f"routed through the {provider} provider")
     if provider == "openai" and rest.lower().startswith(_OPENAI_API_MODELS):
         return None  # an OpenAI API model named the LiteLLM way, not the Hub's openai/ org
+    return False
+
+
+def classify(text: str, *, require_owner: bool = False) -> Named | None:
+    """What a model argument names. `require_owner` (for config values, where a bare word is
+    more often a served-model alias than a Hub id) accepts only owner/name ids."""
+    value = text.strip()
+    if not value or len(value) > 512 or any(not ch.isprintable() for ch in value):
+        return None
+    for form in (_hub_forms(value), _routed(value)):
+        if form is not False:
+            return form if isinstance(form, Named) else None
     if value.startswith(("/", "./", "../", "~")) or "\\" in value or _WEIGHT_SUFFIX.search(value):
         return Named("local", value)
     if is_repo_id(value):
-        if "/" not in value:
-            if require_owner:
-                return None
-            return Named("hub", value, note="a one-part name: a canonical Hub model, or a local "
-                                            "folder of that name")
-        return Named("hub", value)
+        if "/" in value:
+            return Named("hub", value)
+        if require_owner:
+            return None
+        return Named("hub", value, note="a one-part name: a canonical Hub model, or a local "
+                                        "folder of that name")
     if value.count("/") >= 2 and not require_owner:
         return Named("local", value)
     return None

@@ -88,12 +88,16 @@ class _Ignore:
         return verdict
 
 
+Item = Found | Skipped | ItemError
+_Folder = tuple[Path, str, "_Ignore"]
+
+
 def walk(root: Path, shown_root: str, max_text_bytes: int = MAX_TEXT_BYTES,
-         ) -> Iterator[Found | Skipped | ItemError]:
+         ) -> Iterator[Item]:
     """Files of interest under `root`, sorted, shown as `shown_root`/relative path."""
     real_root = root.resolve()
     prefix = "" if shown_root in ("", ".") else shown_root.rstrip("/") + "/"
-    stack: list[tuple[Path, str, _Ignore]] = [(root, "", _Ignore().child(root, ""))]
+    stack: list[_Folder] = [(root, "", _Ignore().child(root, ""))]
     count = 0
     while stack:
         folder, rel, ignore = stack.pop()
@@ -104,57 +108,61 @@ def walk(root: Path, shown_root: str, max_text_bytes: int = MAX_TEXT_BYTES,
             yield ItemError(Location(prefix + rel or shown_root),
                             f"cannot list folder: {exc.strerror or exc}")
             continue
-        subdirs: list[tuple[Path, str, _Ignore]] = []
+        subdirs: list[_Folder] = []
         for entry in entries:
             child_rel = f"{rel}/{entry.name}" if rel else entry.name
-            shown = prefix + child_rel
-            try:
-                is_link = entry.is_symlink()
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError as exc:
-                yield ItemError(Location(shown), f"cannot stat: {exc.strerror or exc}")
+            item = _entry(entry, child_rel, prefix + child_rel, ignore, real_root,
+                          max_text_bytes, subdirs)
+            if item is None:
                 continue
-            if is_dir:
-                if entry.name in SKIP_DIRS or ignore.ignored(child_rel, True):
-                    continue
-                path = Path(entry.path)
-                if any((path / marker).exists() for marker in ENV_MARKERS):
-                    yield Skipped(shown, "a Python or conda environment")
-                    continue
-                subdirs.append((path, child_rel, ignore.child(path, child_rel)))
-                continue
-            if is_link and entry.is_dir():
-                problem = _link_problem(Path(entry.path), real_root)
-                if problem is not None and not ignore.ignored(child_rel, True):
-                    yield ItemError(Location(shown), problem.replace("a file", "a folder"))
-                continue  # a folder symlink inside the tree: its target is walked
-            kind = classify_name(entry.name)
-            if kind is None or ignore.ignored(child_rel, False):
-                continue
-            count += 1
-            if count > MAX_FILES:
-                yield ItemError(Location(shown_root), f"more than {MAX_FILES} files; stopped")
-                return
-            if is_link:
-                problem = _link_problem(Path(entry.path), real_root)
-                if problem is not None:
-                    yield ItemError(Location(shown), problem)
-                else:
-                    yield Skipped(shown, "a symlink to a file inside the tree (read there)")
-                continue
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                yield ItemError(Location(shown), f"cannot stat: {exc.strerror or exc}")
-                continue
-            if not stat.S_ISREG(info.st_mode):
-                continue
-            if kind not in WEIGHT_KINDS and info.st_size > max_text_bytes:
-                yield Skipped(shown, f"{info.st_size} bytes: larger than the {max_text_bytes}-"
-                                     "byte limit for code and config files")
-                continue
-            yield Found(Path(entry.path), shown, kind, info.st_size)
+            if isinstance(item, Found):
+                count += 1
+                if count > MAX_FILES:
+                    yield ItemError(Location(shown_root), f"more than {MAX_FILES} files; stopped")
+                    return
+            yield item
         stack.extend(reversed(subdirs))
+
+
+def _entry(entry: os.DirEntry[str], rel: str, shown: str, ignore: _Ignore, real_root: Path,
+           max_text_bytes: int, subdirs: list[_Folder]) -> Item | None:
+    """One folder entry: a file to read, a reason to skip it, an error, or nothing; folders
+    to descend into are added to `subdirs`."""
+    try:
+        is_link = entry.is_symlink()
+        is_dir = entry.is_dir(follow_symlinks=False)
+    except OSError as exc:
+        return ItemError(Location(shown), f"cannot stat: {exc.strerror or exc}")
+    if is_dir:
+        if entry.name in SKIP_DIRS or ignore.ignored(rel, True):
+            return None
+        path = Path(entry.path)
+        if any((path / marker).exists() for marker in ENV_MARKERS):
+            return Skipped(shown, "a Python or conda environment")
+        subdirs.append((path, rel, ignore.child(path, rel)))
+        return None
+    if is_link and entry.is_dir():
+        problem = _link_problem(Path(entry.path), real_root)
+        if problem is not None and not ignore.ignored(rel, True):
+            return ItemError(Location(shown), problem)
+        return None  # a folder symlink inside the tree: its target is walked
+    kind = classify_name(entry.name)
+    if kind is None or ignore.ignored(rel, False):
+        return None
+    if is_link:
+        problem = _link_problem(Path(entry.path), real_root)
+        return ItemError(Location(shown), problem) if problem is not None else \
+            Skipped(shown, "a symlink to a file inside the tree (read there)")
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError as exc:
+        return ItemError(Location(shown), f"cannot stat: {exc.strerror or exc}")
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    if kind not in WEIGHT_KINDS and info.st_size > max_text_bytes:
+        return Skipped(shown, f"{info.st_size} bytes: larger than the {max_text_bytes}-byte "
+                              "limit for code and config files")
+    return Found(Path(entry.path), shown, kind, info.st_size)
 
 
 def _link_problem(path: Path, real_root: Path) -> str | None:
@@ -163,5 +171,6 @@ def _link_problem(path: Path, real_root: Path) -> str | None:
     except (OSError, RuntimeError) as exc:
         return f"broken symlink: {exc}"
     if not target.is_relative_to(real_root):
-        return "symlink points outside the tree; not read"
+        what = "a folder" if target.is_dir() else "a file"
+        return f"symlink to {what} outside the tree; not read"
     return None

@@ -90,49 +90,62 @@ def _varint_bytes(data: bytes, pos: int, path: str) -> tuple[int, int]:
 
 def read_onnx(path: str | Path, display: str | None = None) -> OnnxHeader:
     shown = display or str(path)
-    metadata: dict[str, str] = {}
-    info: dict[str, str] = {}
-    seen_ir_version = False
+    reader = _Reader(shown)
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             for _ in range(MAX_FIELDS):
-                tag = _varint(fh, shown)
-                if tag is None:
+                if not reader.field(fh, size):
                     break
-                number, wire = tag >> 3, tag & 7
-                if number == 0:
-                    raise _bad(shown, "field number 0")
-                if wire == 0:
-                    if _varint(fh, shown) is None:
-                        raise _bad(shown, "truncated varint")
-                    seen_ir_version = seen_ir_version or number == 1
-                elif wire == 1 or wire == 5:
-                    fh.seek(8 if wire == 1 else 4, os.SEEK_CUR)
-                elif wire == 2:
-                    length = _varint(fh, shown)
-                    if length is None or fh.tell() + length > size:
-                        raise _bad(shown, f"field {number} runs past the end of the file")
-                    if number == 14 or number in _STRINGS:
-                        if length > MAX_PROP_BYTES:
-                            fh.seek(length, os.SEEK_CUR)
-                            continue
-                        data = fh.read(length)
-                        if number == 14:
-                            key, value = _entry(data, shown)
-                            metadata[key] = value
-                        else:
-                            info[_STRINGS[number]] = data.decode("utf-8", "replace")[:4096]
-                    else:
-                        fh.seek(length, os.SEEK_CUR)
-                else:
-                    raise _bad(shown, f"unsupported wire type {wire} (field {number})")
-                if fh.tell() > size:
-                    raise _bad(shown, "a field runs past the end of the file")
             else:
                 raise _bad(shown, f"more than {MAX_FIELDS} top-level fields")
     except OSError as exc:
         raise SourceError("unreadable", f"{shown}: cannot read: {exc.strerror or exc}") from exc
-    if not seen_ir_version:
+    if not reader.seen_ir_version:
         raise _bad(shown, "no ir_version field (not an ONNX ModelProto)")
-    return OnnxHeader(path=shown, metadata=metadata, info=info)
+    return OnnxHeader(path=shown, metadata=reader.metadata, info=reader.info)
+
+
+class _Reader:
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.metadata: dict[str, str] = {}
+        self.info: dict[str, str] = {}
+        self.seen_ir_version = False
+
+    def field(self, fh: BinaryIO, size: int) -> bool:
+        """One top-level field; False at the end of the file."""
+        shown = self.shown
+        tag = _varint(fh, shown)
+        if tag is None:
+            return False
+        number, wire = tag >> 3, tag & 7
+        if number == 0:
+            raise _bad(shown, "field number 0")
+        if wire == 0:
+            if _varint(fh, shown) is None:
+                raise _bad(shown, "truncated varint")
+            self.seen_ir_version = self.seen_ir_version or number == 1
+        elif wire in (1, 5):
+            fh.seek(8 if wire == 1 else 4, os.SEEK_CUR)
+        elif wire == 2:
+            self._bytes_field(fh, size, number)
+        else:
+            raise _bad(shown, f"unsupported wire type {wire} (field {number})")
+        if fh.tell() > size:
+            raise _bad(shown, "a field runs past the end of the file")
+        return True
+
+    def _bytes_field(self, fh: BinaryIO, size: int, number: int) -> None:
+        length = _varint(fh, self.shown)
+        if length is None or fh.tell() + length > size:
+            raise _bad(self.shown, f"field {number} runs past the end of the file")
+        if (number != 14 and number not in _STRINGS) or length > MAX_PROP_BYTES:
+            fh.seek(length, os.SEEK_CUR)  # the graph, initialisers: skipped, never read
+            return
+        data = fh.read(length)
+        if number == 14:
+            key, value = _entry(data, self.shown)
+            self.metadata[key] = value
+        else:
+            self.info[_STRINGS[number]] = data.decode("utf-8", "replace")[:4096]
