@@ -192,6 +192,11 @@ _BOTH_WAYS = re.compile(r"\bcommercial\s+(?:and|or|&|as\s+well\s+as)\s+non[-\s]?
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s]))*(?:[.!?]+|\n|$)")
 
 
+def mentions_restriction(text: str) -> bool:
+    """Whether a text limits commercial use somewhere (non-commercial, research only ...)."""
+    return bool(_RESTRICTION.search(_BOTH_WAYS.sub(" ", " ".join(text.split()))))
+
+
 @dataclass(frozen=True)
 class Restriction:
     """A passage of a card that restricts use (non-commercial, research only ...)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from licscan import expression as spdx
+from licscan.card import mentions_restriction
 from licscan.declared import DeclaredLicense, _match_url, normalize_declared
 from licscan.evidence import (
     FileEvidence,
@@ -23,7 +24,15 @@ from licscan.evidence import (
     file_evidence,
     readme_evidence,
 )
-from licscan.model import Declared, Evidence, Finding, Flags, LicenseConclusion, Snapshot
+from licscan.model import (
+    Declared,
+    Evidence,
+    FileBlob,
+    Finding,
+    Flags,
+    LicenseConclusion,
+    Snapshot,
+)
 from licscan.rulepack import Rule, RulePack
 
 TEXT_MATCHERS = ("exact", "fingerprint", "title")
@@ -115,7 +124,7 @@ def _file_findings(files: Sequence[FileEvidence]) -> list[Finding]:
         if (blob.status == "ok" and ident is not None and ident.status == "unknown"
                 and item.evidence.kind != "notice-file" and not _qualified(item)):
             why = ident.reason or "not a license text licscan knows"
-            findings.append(Finding("license-text-unidentified", "review",
+            findings.append(Finding("license-text-unidentified", _unknown_severity(blob),
                                     f"{blob.path}: {why}", (item.evidence,)))
         for match in getattr(ident, "matches", ()):
             if match.status == "modified":
@@ -171,6 +180,18 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     evidence = tuple(card_ev) + tuple(f.evidence for f in files) + \
         tuple(r.evidence for r in readme) + tuple(restricted)
     return Conclusion(declared, dl, license, flags, rules, tuple(findings), evidence)
+
+
+def _unknown_severity(blob: FileBlob) -> str:
+    """An unknown text in a license file needs review. A file found only by its content (a
+    text that reads like terms, under a name that says nothing) needs review when it limits
+    use; otherwise it is reported for information (documentation about licensing)."""
+    if blob.found_by != "content" or blob.data is None:
+        return "review"
+    from licscan.identify.normalize import clean, decode
+
+    text, _problem = decode(blob.data)
+    return "review" if text is None or mentions_restriction(clean(text)) else "info"
 
 
 def _qualified(item: FileEvidence) -> bool:

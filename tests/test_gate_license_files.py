@@ -170,3 +170,32 @@ def test_a_text_beyond_what_is_read_is_reported(tmp_path: Path, corpus: Path) ->
     found = scan(tmp_path, str(model)).model()
     assert found["verdict"] == "review"
     assert "license-file-truncated" in codes(found)
+
+
+# -- files found by content whose text licscan does not know ------------------------------
+
+OWN_TERMS = ("ACME MODEL TERMS\n\nThe licensor grants the licensee a non-exclusive right to use "
+             "the model for non-commercial research only. The licensee shall not use the model "
+             "in any product or service. All rights reserved.\n")
+ABOUT = ("# About the weights\n\nThe weights are licensed under the Apache License 2.0. "
+         "Copyright 2025 Example Corp. All rights reserved. Contributions are accepted under "
+         "the same terms and conditions; see the LICENSE file.\n")
+
+
+def test_unknown_terms_under_a_plain_name_are_reviewed(tmp_path: Path, corpus: Path) -> None:
+    model = write_tree(tmp_path / "m", {"README.md": CARD_APACHE, "conditions.txt": OWN_TERMS,
+                                        "LICENSE": _apache(corpus)})
+    found = scan(tmp_path, str(model)).model()
+    assert found["verdict"] == "review"
+    (unknown,) = [f for f in found["findings"] if f["code"] == "license-text-unidentified"]
+    assert unknown["severity"] == "review" and "conditions.txt" in unknown["message"]
+
+
+def test_documentation_about_licensing_does_not_stop_a_model(tmp_path: Path,
+                                                             corpus: Path) -> None:
+    """The control: a doc that reads like terms but restricts nothing is not a reason to
+    review an Apache model."""
+    model = write_tree(tmp_path / "m", {"README.md": CARD_APACHE, "docs/about.md": ABOUT,
+                                        "LICENSE": _apache(corpus)})
+    found = scan(tmp_path, str(model)).model()
+    assert found["verdict"] == "allow", found["findings"]

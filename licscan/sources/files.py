@@ -52,14 +52,24 @@ _TEXT_SUFFIXES = {"", ".txt", ".md", ".markdown", ".rst", ".text", ".html", ".ht
 _NOT_TERMS = {"vocab.txt", "merges.txt", "requirements.txt", "dict.txt", "tokens.txt",
               "vocab.md", "spm.txt", "labels.txt", "classes.txt", ".gitattributes",
               ".gitignore", "dockerfile", "makefile"}
-_PROBE_PHRASES = re.compile(
-    r"licen[cs]e agreement|terms of (?:use|service)|terms and conditions|creative commons"
-    r"|non[- ]?commercial|research (?:purposes? )?only|permission is hereby granted"
-    r"|licensed under|use[- ]based restrictions|use restrictions|acceptable use"
-    r"|all rights reserved|\blicensor\b|\blicensee\b|hereby grants?|without warranty"
-    r"|redistribution and use|\bshall not\b|\bsublicen[cs]e|royalty[- ]free|attribution",
-    re.IGNORECASE)
-PROBE_MIN_PHRASES = 3
+_STRONG_PHRASES = (r"non commercial", r"noncommercial", r"research (?:purposes? )?only",
+                   r"licen[cs]e agreement", r"terms of (?:use|service)", r"creative commons",
+                   r"permission is hereby granted", r"use based restrictions",
+                   r"acceptable use policy", r"licensor", r"licensee", r"hereby grant(?:s|ed)?")
+_PHRASES = (r"terms and conditions", r"licensed under", r"use restrictions", r"acceptable use",
+            r"all rights reserved", r"without warrant(?:y|ies)", r"warranties",
+            r"redistribution and use", r"shall not", r"sublicen[cs]e", r"royalty free",
+            r"attribution", r"you may not", r"you agree", r"liability", r"prohibited",
+            r"copyright", r"permission to use")
+
+
+def _phrase(words: str) -> str:
+    return r"\b" + words.replace(" ", r"[\s\-]+") + r"\b"
+
+
+_PROBE_STRONG = re.compile("|".join(map(_phrase, _STRONG_PHRASES)), re.IGNORECASE)
+_PROBE_PHRASES = re.compile("|".join(map(_phrase, _PHRASES)), re.IGNORECASE)
+PROBE_MIN_SCORE = 3  # a strong phrase counts 2, another phrase 1; distinct phrases only
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _PAD_BYTES = b" \t\r\n\f\v\x00"
 _PAD_RUN = re.compile(rb"[ \t\r\n\f\v\x00]{64,}")
@@ -101,8 +111,11 @@ def looks_like_license(data: bytes) -> bool:
     if text is None:
         return False
     text = clean(_CONTROLS.sub("", text))
-    found = {re.sub(r"[\s-]+", " ", m.group(0).lower()) for m in _PROBE_PHRASES.finditer(text)}
-    return len(found) >= PROBE_MIN_PHRASES
+
+    def distinct(pattern: re.Pattern[str]) -> int:
+        return len({re.sub(r"[\s-]+", " ", m.group(0).lower()) for m in pattern.finditer(text)})
+
+    return 2 * distinct(_PROBE_STRONG) + distinct(_PROBE_PHRASES) >= PROBE_MIN_SCORE
 
 
 def _rank(path: str) -> tuple[int, int, int, str]:
