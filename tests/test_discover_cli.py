@@ -4,11 +4,13 @@ real pre-commit tool in a temporary git repository (a local hook: no network nee
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,9 +21,13 @@ from licscan.targets import load_manifest
 REPO = Path(__file__).resolve().parent.parent
 LICSCAN = Path(sys.executable).with_name("licscan")
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
+# An empty global git config of our own: git must never be pointed at /dev/null for writing.
+_CONFIG_DIR = tempfile.mkdtemp(prefix="licscan-test-gitconfig-")
+atexit.register(shutil.rmtree, _CONFIG_DIR, ignore_errors=True)
+Path(_CONFIG_DIR, "gitconfig").write_text("")
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_CONFIG_GLOBAL": str(Path(_CONFIG_DIR, "gitconfig")), "GIT_CONFIG_NOSYSTEM": "1",
            "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"}
 
 APP = '''\

@@ -312,7 +312,13 @@ def _surroundings(pack: RulePack, norm: Normalized, comparisons: Sequence[Compar
         if found:
             out += found
             continue
-        tokens = _passage_tokens(norm, passage)
+        first = norm.sentences[passage[0]].start
+        names = {t for m in mentions(norm, passage, phrases)
+                 for t in range(m.token, m.token + m.length)}
+        tokens = [t for n, t in enumerate(_passage_tokens(norm, passage), start=first)
+                  if n not in names]
+        if len(tokens) < 4:
+            continue  # a title or the license's name, as a heading
         why = guards.outside_flag(tokens)
         if why is not None:
             line = norm.sentences[passage[0]].first_line

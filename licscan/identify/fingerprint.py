@@ -74,7 +74,27 @@ def fingerprint_text(text: str, rule_id: str, *, source: str | None = None,
             optional.append([first, len(norm.sentences)])
     if optional:
         entry["optional"] = optional
+    titles = _title_sentences(text, norm)
+    if titles:
+        entry["title"] = titles
     return entry
+
+
+def _title_sentences(text: str, norm: Any) -> list[int]:
+    """The sentences of the title lines that open a text (short lines without a full stop):
+    a copy may leave them out, or head the text with a title of its own."""
+    lines = text.splitlines()
+    out = []
+    for number, sentence in enumerate(norm.sentences[:3]):
+        spanned = lines[sentence.first_line - 1:sentence.last_line]
+        words = sentence.end - sentence.start
+        if sentence.first_line > 6 or words > 20 or not spanned:
+            break
+        if any(len(line.strip()) > 100 or line.rstrip().endswith((".", ",", ";", ":"))
+               for line in spanned):
+            break
+        out.append(number)
+    return out
 
 
 def _marker_line(text: str, marker: str | None) -> int | None:
@@ -193,7 +213,8 @@ def pack_binary(texts: Mapping[str, Any]) -> bytes:
                                       base64.b64decode(entry["shingles"])))
         sample = sketch(values)
         body = json.dumps({"sentences": entry["sentences"],
-                           "optional": entry.get("optional", [])},
+                           "optional": entry.get("optional", []),
+                           "title": entry.get("title", [])},
                           separators=(",", ":")).encode()
         parts = []
         for raw in (body, struct.pack(f"<{len(values)}I", *values)):

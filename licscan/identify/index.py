@@ -36,9 +36,11 @@ class _Details:
     sentence_tokens: tuple[int, ...]
     sentence_marks: tuple[tuple[str, ...], ...]
     optional: frozenset[int]
+    titles: frozenset[int]  # title sentences: a copy may leave them out, not change them
 
 
-def _details(sentences: Sequence[str], optional: Sequence[Sequence[int]]) -> _Details:
+def _details(sentences: Sequence[str], optional: Sequence[Sequence[int]],
+             titles: Sequence[int] = ()) -> _Details:
     hashes, counts, guarded = [], [], []
     for item in sentences:
         parts = item.split(":", 2)
@@ -46,7 +48,8 @@ def _details(sentences: Sequence[str], optional: Sequence[Sequence[int]]) -> _De
         counts.append(int(parts[1]))
         guarded.append(tuple(parts[2].split(" ")) if len(parts) > 2 else ())
     return _Details(tuple(hashes), tuple(counts), tuple(guarded),
-                    frozenset(i for start, end in optional for i in range(start, end)))
+                    frozenset(i for start, end in optional for i in range(start, end)),
+                    frozenset(titles))
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,8 +69,8 @@ class RefText:
     @cached_property
     def _detail(self) -> _Details:
         if self._store is None:
-            sentences, optional, _packed = self._inline
-            return _details(sentences, optional)
+            sentences, optional, _packed, titles = self._inline
+            return _details(sentences, optional, titles)
         return self._store.details(self.number)
 
     @property
@@ -85,6 +88,10 @@ class RefText:
     @property
     def optional(self) -> frozenset[int]:
         return self._detail.optional
+
+    @property
+    def titles(self) -> frozenset[int]:
+        return self._detail.titles
 
     @property
     def shingles(self) -> frozenset[int]:
@@ -123,7 +130,7 @@ class _Store:
     def details(self, number: int) -> _Details:
         row = self._rows[number]
         body = json.loads(self._chunk(row[8], row[9], row[10]))
-        return _details(body["sentences"], body.get("optional", ()))
+        return _details(body["sentences"], body.get("optional", ()), body.get("title", ()))
 
     def shingles(self, number: int) -> frozenset[int]:
         found = self._sets.get(number)
@@ -223,7 +230,8 @@ def _build(fingerprints: Mapping[str, Any], origins: Sequence[str] = ()) -> Pack
         packed_set = str(entry["shingles"])
         texts.append(RefText(key, str(entry["rule"]), str(entry["hash"]), int(entry["tokens"]),
                              len(base64.b64decode(packed_set)) // 4, str(entry.get("source", "")),
-                             None, (entry["sentences"], entry.get("optional", ()), packed_set)))
+                             None, (entry["sentences"], entry.get("optional", ()), packed_set,
+                                    entry.get("title", ()))))
     by_hash: dict[str, list[RefText]] = {}
     for text in texts:
         same = by_hash.setdefault(text.hash, [])

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from hashlib import blake2b, sha256
 
-NORMALIZER_VERSION = 2
+NORMALIZER_VERSION = 3
 SHINGLE = 5
 
 _MAGIC = ((b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"),
@@ -105,6 +105,9 @@ _MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 
 
+_FENCE = re.compile(r"(?m)^[ \t>]*(?:```|~~~)[\w+.-]*[ \t]*$")
+
+
 def _newlines_only(match: re.Match[str]) -> str:
     return "\n" * match.group(0).count("\n")
 
@@ -115,6 +118,8 @@ def clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _NOISE.search(text):
         text = _NOISE.sub("", text)
+    if "```" in text or "~~~" in text:
+        text = _FENCE.sub("", text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         if _LOOK_ALIKE_SCRIPTS.search(text):
@@ -130,6 +135,10 @@ def clean(text: str) -> str:
         text = unescape(text)
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
+        if "<" in text and _HTML_HINT.search(text):  # markup that was escaped
+            text = _HTML_DROP.sub(_newlines_only, text)
+            text = _HTML_BLOCK.sub("\n", text)
+            text = _HTML_TAG.sub("", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "<" in text:
@@ -152,7 +161,13 @@ _MARKER = re.compile(
     r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
 _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)
 # ... and a statement, not a sentence about copyright: it has a year, (c) or the formula.
-_COPYRIGHT_SIGN = re.compile(r"\(c\)|©|\b(?:19|20)\d\d\b|all\s+rights\s+reserved|<year>|\[yyyy\]",
+_PLACEHOLDER = (r"[\[{<](?:yyyy|year|years|fullname|full name|name|owner|author|authors"
+                r"|name of copyright owner|copyright holders?|holder|organi[sz]ation)[\]}>]")
+# a statement even inside a sentence: the word followed by a sign, a year or a placeholder
+_STATEMENT = re.compile(r"(?:copyright|©)\s*(?:\(c\)|©)?\s*(?:\(c\)|©|(?:19|20)\d\d\b|"
+                        + _PLACEHOLDER + ")", re.I)
+_COPYRIGHT_SIGN = re.compile(r"\(c\)|©|\b(?:19|20)\d\d\b|all\s+rights\s+reserved|"
+                             + _PLACEHOLDER,
                              re.I)
 _STATEMENT_END = re.compile(r"[.;:!?](?=[\"'”’)\]]*(?:\s|$))|\n[ \t]*\n")
 _LEAD = " \t#>*_|-•"
@@ -180,7 +195,7 @@ def _drop_copyright(text: str) -> str:
     done = 0
     for found in _COPYRIGHT.finditer(text):
         start = found.start()
-        if start < done or not _starts_clause(text, start):
+        if start < done or not (_starts_clause(text, start) or _STATEMENT.match(text, start)):
             continue
         stop = _STATEMENT_END.search(text, found.end())
         end = stop.start() if stop else len(text)  # the full stop stays: a clause follows

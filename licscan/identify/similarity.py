@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -236,7 +237,9 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
             result.matched_tokens += sum(ref.sentence_tokens[j1:j2])
             matched.update(range(j1, j2))
         elif tag == "insert":
-            _removed(scan, result, theirs, low + i1)
+            # a missing title is no edit: the body says which license it is
+            _removed(scan, result, [j for j in theirs if j not in ref.titles], low + i1)
+            matched.update(j for j in theirs if j in ref.titles)
         elif not theirs:  # scanned text only: around the license (left out), or added inside
             if not edge:
                 _added(scan, result, mine)
@@ -290,6 +293,9 @@ def _changed(scan: Scan, result: Comparison, mine: list[int], theirs: list[int])
     words = _tokens(norm, mine)
     reference_marks = [m for j in theirs for m in ref.sentence_marks[j]]
     why = guards.compare_marks(guards.marks(words), reference_marks)
+    if why is not None and theirs and all(j in ref.titles for j in theirs) and \
+            not Counter(guards.marks(words)) - Counter(reference_marks):
+        why = None  # part of a title left out: nothing added or changed
     novel = novel_tokens(scan, ref, mine)
     if why is None:
         names = _names(norm, novel)
