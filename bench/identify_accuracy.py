@@ -102,7 +102,9 @@ def code_fence(text: str) -> str:
     return "```text\n" + text.strip("\n") + "\n```\n"
 
 
-_COPYRIGHT_LINE = re.compile(r"(?im)^[ \t#*>-]*(?:copyright\b|\(c\)\s|©).*$")
+# a copyright statement: the word or sign, then a year, a sign or a placeholder
+_COPYRIGHT_LINE = re.compile(r"(?im)^[ \t#*>-]*(?:copyright|\(c\)|©)[ \t]*(?:\(c\)|©)?[ \t]*"
+                             r"(?:(?:19|20)\d\d|\{|\[|<|\(c\)|©).*$")
 
 
 def copyright_changed(text: str) -> str:
@@ -136,8 +138,13 @@ def links(text: str) -> str:
 
 
 def no_title(text: str) -> str:
+    """The title line left out (a line on its own, or in capitals, before the text)."""
     lines = text.lstrip("\n").splitlines(keepends=True)
-    if lines and len(lines[0].strip()) < 100 and not lines[0].rstrip().endswith((".", ",", ";")):
+    if len(lines) < 2:
+        return text
+    first = lines[0].strip()
+    own = not lines[1].strip() or first.isupper()
+    if own and len(first) < 100 and not first.endswith((".", ",", ";", ":")):
         return "".join(lines[1:])
     return text
 
