@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from licscan.discover.configs import (
+    CONFIG_TRIGGERS,
     find_dockerfile,
     find_env,
     find_json,
@@ -104,6 +105,9 @@ def _read_text(item: Found, base: Path) -> tuple[list[Reference], list[ItemError
         return [], [ItemError(Location(item.shown),
                               f"a binary file with a {item.kind} name; not read")]
     if item.kind in ("python", "notebook") and not TRIGGERS.search(data):
+        return [], []
+    if item.kind not in ("python", "notebook", "modelfile") and not CONFIG_TRIGGERS.search(
+            data.decode("utf-8", errors="replace")):
         return [], []
     try:
         text = data.decode("utf-8-sig")

@@ -39,6 +39,12 @@ from licscan.discover.values import (
 )
 
 MAX_YAML_NODES = 200_000
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+# A config is parsed only if one of these occurs in it: every rule below needs one.
+CONFIG_TRIGGERS = re.compile(
+    r"model|tokenizer|repo|name_or_path|huggingface|hf\.co|hf[_-]hub|serve|download|ollama|adapter|lora"
+    r"|checkpoint|pretrained|llm|embed|rerank|draft|speculative|teacher|student",
+    re.IGNORECASE)
 _MODEL_FLAGS = {"--model", "--model-id", "--model_id", "--model-path", "--model_path",
                 "--model-name", "--model-name-or-path", "--hf-repo", "-hfr", "-hf",
                 "--pretrained-model-name-or-path", "--base-model", "--base_model",
@@ -178,6 +184,13 @@ def _value_ref(sink: _Sink, key: str, value: str, line: int | None, column: int 
     return True
 
 
+def _may_name(text: str) -> bool:
+    """Whether `_scalar_text` could find anything in this string (cheap; JSON values are
+    located in the text only when it could)."""
+    return "=" in text or "--" in text or "serve " in text or "download " in text \
+        or "ollama " in text or "huggingface.co/" in text or "hf.co/" in text
+
+
 def _scalar_text(sink: _Sink, text: str, line: int | None, column: int | None) -> None:
     """A free-standing string: a command line or a K=V assignment, and Hub URLs."""
     key, eq, value = text.partition("=")
@@ -195,7 +208,7 @@ def _scalar_text(sink: _Sink, text: str, line: int | None, column: int | None) -
 def find_yaml(text: str, file: str) -> tuple[list[Reference], list[ItemError]]:
     sink = _Sink(file)
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if not _TEMPLATE.search(text):
@@ -316,8 +329,9 @@ def _walk_data(data: Any, sink: _Sink, locate: _Locator) -> None:
         current, key = stack.pop()
         count += 1
         if isinstance(current, str):
-            line, column = locate.find(current)
-            _scalar_text(sink, current, line, column)
+            if _may_name(current):
+                line, column = locate.find(current)
+                _scalar_text(sink, current, line, column)
         elif isinstance(current, list):
             if key is not None and normal_command(key) and current \
                     and all(isinstance(x, str) for x in current):
@@ -333,11 +347,11 @@ def _data_mapping(mapping: dict[Any, Any], sink: _Sink, locate: _Locator,
     revision = mapping.get("revision") if isinstance(mapping.get("revision"), str) else None
     name, value = mapping.get("name"), mapping.get("value")
     rest = []
-    if isinstance(name, str) and isinstance(value, str):
+    if isinstance(name, str) and isinstance(value, str) and is_model_key(name):
         line, column = locate.find(value)
         _value_ref(sink, name, value, line, column, "env")
     for k, v in mapping.items():
-        if isinstance(v, str):
+        if isinstance(v, str) and is_model_key(str(k)):
             line, column = locate.find(v)
             if _value_ref(sink, str(k), v, line, column, "config-key", revision):
                 continue
