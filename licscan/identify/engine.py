@@ -340,6 +340,14 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
         inside = [(a - sentence.start, b - sentence.start) for a, b in spans
                   if sentence.start <= a < sentence.end]
         hits = qualify.find(norm.tokens[sentence.start:sentence.end], inside)
+        subject = named[0] if named else base
+        if default and named and default not in named:
+            # a scope statement: "does not apply to the code, which is under MIT"
+            hits = [h for h in hits if h.reason != qualify.EXCEPTION]
+        rule = pack.get(subject) if subject else None
+        if rule is not None and rule.flags.commercial_use == "prohibited":
+            # "non-commercial" restates a non-commercial license's own terms
+            hits = [h for h in hits if h.reason not in qualify.NONCOMMERCIAL]
         if hits:
             out.append(Qualifier(named[0] if named else base, norm.passage(number, number),
                                  sentence.first_line, "; ".join(h.reason for h in hits)))

@@ -99,8 +99,22 @@ _HTML_BLOCK = re.compile(r"</?(?:p|br|div|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|t
                          re.I)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
 # the target may be broken after a hyphen by a re-wrapping tool
-_MD_LINK = re.compile(r"!?\[([^\[\]]{0,300})\]\((?:[^()\s]|-\n[ \t]*|\([^()\s]*\))*"
+_MD_LINK = re.compile(r"!?\[([^\[\]]{0,300})\]\(<?((?:[^()\s<>]|-\n[ \t]*|\([^()\s]*\))*)>?"
                       r"(?:\s+\"[^\"\n]*\")?\)")
+_WEB = re.compile(r"^(?:https?://)?(?:www\.)?", re.I)
+
+
+def _link(match: re.Match[str]) -> str:
+    """A markdown link reads as its text, and its web address when the text does not show it
+    ("[Link](https://example.org/policy)"): a copy may show the address either way."""
+    text, target = match.group(1), match.group(2).replace("-\n", "-")
+    if not target.lower().startswith(("http://", "https://", "www.")):
+        return text
+    bare = _WEB.sub("", target).rstrip("/").lower()
+    shown = _WEB.sub("", text).rstrip("/").lower()
+    if not bare or bare in shown or ("." in shown and shown in bare):
+        return text  # the text is the address, or part of it
+    return f"{text} {target}"
 _MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -140,7 +154,7 @@ def clean(text: str) -> str:
             text = _HTML_BLOCK.sub("\n", text)
             text = _HTML_TAG.sub("", text)
     if "](" in text:
-        text = _MD_LINK.sub(r"\1", text)
+        text = _MD_LINK.sub(_link, text)
     if "<" in text:
         text = _MD_AUTOLINK.sub(r"\1", text)
     if "\\" in text:

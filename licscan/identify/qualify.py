@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 LIC = "<lic>"
+EXCEPTION = "makes an exception"
+NONCOMMERCIAL = frozenset({"limits use to non-commercial purposes", "restricts commercial use"})
 
 # Standard notices that name a license without qualifying it (SPDX "standard headers").
 _BOILERPLATE = re.compile("|".join([
@@ -58,8 +60,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"commercial (?:use|uses|purposes?|usage|deployment|applications?|products?|services?"
          r"|exploitation|activities)(?: \w+){0,3} (?:is |are )?(?:not|prohibited|forbidden"
          r"|restricted|excluded|requires?|subject)", "restricts commercial use"),
-        (r"commercial licen[cs]es?|separate licen[cs]es?|paid licen[cs]es?|enterprise licen[cs]es?",
-         "requires another license"),
+        (r"(?:commercial|separate|paid|enterprise|special|different|custom|proprietary"
+         r"|bespoke) licen[cs](?:es?|ing)", "requires another license"),
         (r"research (?:purposes? |use |usage )?only|only for (?:\w+ ){0,3}(?:research|academic"
          r"|personal|evaluation|educational|testing|internal)|for (?:\w+ ){0,2}(?:academic"
          r"|research|personal|evaluation|educational|internal|testing) (?:purposes|use|usage)"

@@ -247,6 +247,11 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
             # next to the license: the sentences nearest to it are the changed ones
             keep = min(len(mine), len(theirs) + 1)
             near = mine[-keep:] if number < first_equal else mine[:keep]
+            # a sentence sharing no wording with the reference is around it (a page heading)
+            near = [i for i in near if scan.sentence_values[i] & ref.shingles] or (
+                near[-1:] if number < first_equal else near[:1])
+            if len(near) > 1:
+                near = list(range(near[0], near[-1] + 1))
             _changed(scan, result, near, theirs)
         else:
             _changed(scan, result, mine, theirs)
