@@ -192,7 +192,7 @@ def bump(number: str) -> str:
 
 def edit_version(text: str, version: str | None) -> str | None:
     """Change the version (as the license states it) everywhere, or the head's first number."""
-    candidates = [version] if version and re.search(rf"(?<![\w.]){re.escape(version)}(?![\w])",
+    candidates = [version] if version and re.search(rf"(?<![\w.]){re.escape(version)}(?![\w]|\.\d)",
                                                       text) else []
     if not candidates:
         head = "\n".join(line for line in text.strip().splitlines()[:6]
@@ -203,7 +203,7 @@ def edit_version(text: str, version: str | None) -> str | None:
             return None
         candidates = [found.group(0)]
     old = candidates[0]
-    return re.sub(rf"(?<![\w.]){re.escape(old)}(?![\w])", bump(old), text)
+    return re.sub(rf"(?<![\w.]){re.escape(old)}(?![\w]|\.\d)", bump(old), text)
 
 
 def edit_threshold(text: str) -> str | None:

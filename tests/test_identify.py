@@ -258,8 +258,11 @@ def test_cc_by_nc_with_an_acceptable_use_addendum_is_not_pristine(pack: RulePack
     by_rule = {m.rule_id: m for m in result.matches}
     assert by_rule["cc-by-nc-4.0"].status == "modified"
     assert "cohere-c4ai-aup" in by_rule
-    added = [d for d in by_rule["cc-by-nc-4.0"].differences if d.kind == "added"]
-    assert added and added[-1].guarded and "Acceptable Use Addendum" in added[-1].text
+    # the changed title is the guarded difference; the addendum after the license is the
+    # policy's text (named by that title), not a custom qualifier
+    changed = [d for d in by_rule["cc-by-nc-4.0"].differences if d.guarded]
+    assert changed and "Acceptable Use Addendum" in changed[0].text
+    assert result.qualifiers == ()
 
 
 @pytest.mark.parametrize(("left", "right"), [
@@ -289,19 +292,19 @@ OWN_BODY = " ".join(f"Clause {n}. The user keeps the records of item {n} for the
 
 
 def test_a_license_known_only_by_title_and_version_line(pack: RulePack) -> None:
-    text = ("Qwen RESEARCH LICENSE AGREEMENT\n\nQwen RESEARCH LICENSE AGREEMENT Release Date: "
-            "September 19, 2024\n\n" + OWN_BODY)
+    text = ("FALCON 180B TII LICENSE VERSION 1.0\n\nSeptember 2023\n\n" + OWN_BODY)
     result = identify_text(text, pack)
     assert result.status == "identified"
     (match,) = result.matches
-    assert (match.rule_id, match.matcher, match.confidence) == ("qwen-research", "title", 80)
+    assert (match.rule_id, match.matcher, match.confidence) == ("falcon-180b-1.0", "title", 80)
 
 
-def test_a_known_title_over_another_body_is_modified(pack: RulePack) -> None:
+def test_a_known_title_over_another_body_is_unknown_not_modified(pack: RulePack) -> None:
+    # (was: "modified llama3.1 by title"; issue 11: a text that is not substantially X is
+    # never a modified X, whatever its title says)
     result = identify_text("LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\n\n" + OWN_BODY, pack)
-    (match,) = result.matches
-    assert (match.rule_id, match.status, match.matcher) == ("llama3.1", "modified", "title")
-    assert match.differences[0].guarded
+    assert (result.status, result.matches) == ("unknown", ())
+    assert "titled as llama3.1" in (result.reason or "")
 
 
 # --- references: NOTICE lines, README sections, URLs -------------------------------------
@@ -337,11 +340,16 @@ def test_spdx_license_identifier_lines(pack: RulePack) -> None:
 
 
 def test_text_around_a_license_counts_in_license_files_not_in_readmes(pack: RulePack) -> None:
+    # (was: "modified mit"; issue 11: a permissive text with added terms is a custom license,
+    # unknown, with the qualifying passage quoted -- never concluded as MIT)
     text = ("Commercial use of this model needs our written approval.\n\n"
             + read("mit.txt"))
     in_license = identify_text(text, pack, "LICENSE")
-    assert in_license.status == "modified"
-    assert in_license.matches[0].differences[0].kind == "added"
+    assert (in_license.status, in_license.matches) == ("unknown", ())
+    (qualifier,) = in_license.qualifiers
+    assert (qualifier.base, qualifier.line) == ("mit", 1)
+    assert qualifier.text.startswith("Commercial use of this model needs our written approval")
+    assert "requires permission" in qualifier.reason
     assert identify_text(text, pack, "README.md").status == "identified"
 
 
@@ -530,13 +538,27 @@ def test_add_text_refuses_binary_files(tmp_path: Path) -> None:
 
 
 def test_stored_fingerprints_are_current_and_hold_no_text() -> None:
+    import zlib
+
     corpus = corpus_dir()
-    built = fingerprint.dump(fingerprint.build(BUILD.corpus_items(corpus)))
-    stored = (REPO / "rules" / "fingerprints.json").read_text(encoding="utf-8")
-    assert built == stored, "run scripts/build_fingerprints.py"
-    assert len(stored.encode()) < 3_000_000
-    lowered = stored.lower()
-    for name in ("llama3.1-license.txt", "mit.txt", "gemma-tou-2024-04-01.txt"):
+    binary, pointer = BUILD.build_outputs(list(BUILD.corpus_items(corpus, check=True)))
+    stored = (REPO / "rules" / "fingerprints.bin").read_bytes()
+    assert binary == stored, "run scripts/build_fingerprints.py"
+    assert pointer == (REPO / "rules" / "fingerprints.json").read_text(encoding="utf-8")
+    assert len(stored) < 6_000_000
+    # every compressed chunk, decompressed: hashes and marks, never the text
+    chunks = []
+    at = stored.index(b"x\xda")  # zlib streams (level 9)
+    while at >= 0:
+        decompressor = zlib.decompressobj()
+        try:
+            chunks.append(decompressor.decompress(stored[at:]))
+        except zlib.error:
+            pass
+        at = stored.find(b"x\xda", at + 1)
+    plain = b"".join(chunks).decode("latin-1").lower()
+    for name in ("llama3.1-license.txt", "mit.txt", "gemma-tou-2024-04-01.txt",
+                 "spdx/GPL-3.0-only.txt"):
         words = re.findall(r"[a-z]+", read(name).lower())
         for start in range(0, len(words) - 8, 50):
-            assert " ".join(words[start:start + 8]) not in lowered
+            assert " ".join(words[start:start + 8]) not in plain

@@ -61,6 +61,7 @@ ALTERNATIVES = 3
 # 98-100% of cases, while different licenses built on one template (Llama 2 vs 3, DeepSeek
 # vs OpenRAIL++, SAM vs DINOv3, Databricks vs Llama 2) fall below it.
 SUBSTANTIAL = 0.8
+FRAGMENT = 0.3  # a text holding this much of a reference text is a fragment, not a reference
 SUBSTANTIAL_SUM = 1.8
 MIN_ALTERNATIVE = 5.0  # percent: less similar texts are not worth naming
 
@@ -91,9 +92,9 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
     exact = index.by_hash.get(norm.hash)
     if exact is not None:
         return _exact(pack, exact, (norm.lines[0], norm.lines[-1]))
-    scan = prepare(norm)
-    similar = candidates(scan, index)
     phrases = phrase_index(pack)
+    scan = prepare(norm, lambda number: bool(mentions(norm, [number], phrases)))
+    similar = candidates(scan, index)
     compared = _compare_all(scan, similar)
     # a text is a modified X only when it is substantially X; a text sharing a template
     # with X (another licensor's license, another version's rewrite) is not X
@@ -120,7 +121,8 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
         if not _prose(filename) and not policies:
             qualifiers = _surroundings(pack, norm, comparisons, rest, phrases)
         matches += policies
-    elif not matches and not distant:
+    elif not matches and not distant and not titles and \
+            not any(c.coverage >= FRAGMENT for c in similar):
         # (a text resembling a license text without being it is no reference to one)
         matches, reason, qualifiers = _references(pack, norm, rest, phrases, filename)
     matches.sort(key=lambda m: m.lines or (0, 0))
@@ -275,7 +277,7 @@ def _title_match(pack: RulePack, norm: Normalized, passage: Sequence[int], phras
     pool = with_version_line(tokens, rules, phrases) or sorted(rules)
     with_text = index.rules_with_text
     compared = [s for s in similar if s.ref.rule_id in pool]
-    if any(r in with_text for r in pool):
+    if any(r in with_text for r in pool) or any(s.coverage >= FRAGMENT for s in similar):
         # the pack has the text: a copy would have matched it, so the title heads another
         # text (a custom license under a known title) -- unknown, never "modified X"
         return None

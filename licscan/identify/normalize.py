@@ -111,7 +111,7 @@ def _link(match: re.Match[str]) -> str:
     if not target.lower().startswith(("http://", "https://", "www.")):
         return text
     bare = _WEB.sub("", target).rstrip("/").lower()
-    shown = _WEB.sub("", text).rstrip("/").lower()
+    shown = _WEB.sub("", "".join(text.split())).rstrip("/").lower()  # (re-wrapped text)
     if not bare or bare in shown or ("." in shown and shown in bare):
         return text  # the text is the address, or part of it
     return f"{text} {target}"
@@ -170,7 +170,7 @@ def clean(text: str) -> str:
 # "Version: 2.1") are never taken for list numbering.
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
 _MARKER = re.compile(
-    rf"([.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
+    rf"(?<!\b[vV])(?<!\b[vV]er)(?<!\b[nN]o)([.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
     r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
     r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
 _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from licscan.identify import guards
@@ -36,13 +36,14 @@ class Scan:
     values_set: frozenset[int]
     sentence_values: tuple[frozenset[int], ...]  # shingles starting in each sentence
     sentence_sizes: tuple[int, ...]  # how many shingles start in each sentence
+    names: Callable[[int], bool] = lambda _sentence: False  # does a sentence name a license?
 
 
-def prepare(norm: Normalized) -> Scan:
+def prepare(norm: Normalized, names: Callable[[int], bool] | None = None) -> Scan:
     values = tuple(shingles(norm.tokens))
     per_sentence = [values[s.start:min(s.end, len(values))] for s in norm.sentences]
     return Scan(norm, values, frozenset(values), tuple(frozenset(v) for v in per_sentence),
-                tuple(len(v) for v in per_sentence))
+                tuple(len(v) for v in per_sentence), *([names] if names else []))
 
 
 @dataclass(frozen=True)
@@ -247,8 +248,10 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
             # next to the license: the sentences nearest to it are the changed ones
             keep = min(len(mine), len(theirs) + 1)
             near = mine[-keep:] if number < first_equal else mine[:keep]
-            # a sentence sharing no wording with the reference is around it (a page heading)
-            near = [i for i in near if scan.sentence_values[i] & ref.shingles] or (
+            # a sentence sharing no wording with the reference is around it (a page heading),
+            # unless it names a license (a changed title: "LLAMA 3 COMMUNITY LICENSE")
+            near = [i for i in near
+                    if scan.sentence_values[i] & ref.shingles or scan.names(i)] or (
                 near[-1:] if number < first_equal else near[:1])
             if len(near) > 1:
                 near = list(range(near[0], near[-1] + 1))

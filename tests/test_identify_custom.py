@@ -1,0 +1,202 @@
+"""Custom licenses built on a known one, noise that must not hide a license, version pairs,
+and texts the pack does not know (issues 11 and 12).
+
+Every qualifying text below is our own wording. None of them may be identified as the
+permissive license it names: each is unknown, with the qualifying passage quoted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from licscan.identify import identify_bytes, identify_text
+from licscan.identify.index import pack_index
+from licscan.identify.normalize import decode
+from licscan.rulepack import RulePack, load_rulepack
+from tests.conftest import corpus_dir
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    return load_rulepack()
+
+
+def read(name: str) -> str:
+    text, _problem = decode((corpus_dir() / name).read_bytes())
+    assert text is not None
+    return text
+
+
+# (text, the permissive base it must not be concluded as)
+QUALIFIED = [
+    ("This model is released under the Apache License 2.0, with the following additional "
+     "restriction: it may be used for non-commercial research purposes only.", "apache-2.0"),
+    ("Licensed under the Apache License, Version 2.0, with the following additional "
+     "conditions: any commercial deployment requires a commercial license from Example Labs.",
+     "apache-2.0"),
+    ("The weights are provided under a modified version of the Apache 2.0 license that adds "
+     "use-based restrictions (see Attachment A).", "apache-2.0"),
+    ("This license is based on the MIT License. In addition, the Software may not be used to "
+     "train competing models.", "mit"),
+    ("MIT License, except that the software may not be used by companies with more than "
+     "100 employees.", "mit"),
+    ("Released under the MIT License for academic use only.", "mit"),
+    ("You may use this model under the terms of the Apache License 2.0 provided that you do "
+     "not use it in any military application.", "apache-2.0"),
+    ("Apache License 2.0. Commercial use is prohibited without our prior written consent.",
+     "apache-2.0"),
+    ("The code and weights follow the BSD 3-Clause License, excluding the checkpoints in the "
+     "private folder, which are not licensed for redistribution.", "bsd-3-clause"),
+    ("Use of these weights is governed by the Apache License 2.0 and the additional terms in "
+     "ADDENDUM.md.", "apache-2.0"),
+    ("This work is licensed under CC BY 4.0. Use for commercial purposes requires a separate "
+     "agreement with the authors.", "cc-by-4.0"),
+    ("Licensed under the MIT License. The model must not be deployed in production systems.",
+     "mit"),
+    ("The dataset is available under the Apache License 2.0 for evaluation purposes only.",
+     "apache-2.0"),
+    ("We release this checkpoint under the MIT License, with the exception of the tokenizer "
+     "files.", "mit"),
+    ("License: Apache License 2.0 with modifications (see below). Users in the following countries "
+     "are not permitted to download the model.", "apache-2.0"),
+    ("This model is distributed under an Apache 2.0 license derived from the original; "
+     "redistribution is forbidden.", "apache-2.0"),
+    ("The software is licensed under the MIT License, subject to the following further "
+     "limitations on use.", "mit"),
+    ("Code: MIT License. Weights: the MIT License applies only if your service has fewer than "
+     "one million monthly active users.", "mit"),
+    ("CC0 1.0 Universal dedication applies to the paper figures; for the model, contact us "
+     "to obtain a commercial license.", "cc0-1.0"),
+    ("The Apache License 2.0 governs this repository. Personal use only; resale of the "
+     "outputs is not allowed.", "apache-2.0"),
+    ("This fine-tune keeps the Apache 2.0 license of its base model but may only be used "
+     "together with the Example Cloud service.", "apache-2.0"),
+    ("Released under a custom variant of the BSD 3-Clause License that adds an "
+     "attribution requirement for hosted services.", "bsd-3-clause"),
+]
+
+
+@pytest.mark.parametrize(("text", "base"), QUALIFIED)
+@pytest.mark.parametrize("filename", ["LICENSE", "README.md"])
+def test_qualified_references_are_custom_licenses(text: str, base: str, filename: str,
+                                                  pack: RulePack) -> None:
+    result = identify_text(text, pack, filename)
+    assert result.status == "unknown", result.to_dict()
+    assert result.matches == ()
+    assert result.qualifiers, result.to_dict()
+    quoted = " ".join(text.split())
+    for qualifier in result.qualifiers:
+        assert qualifier.text.rstrip("…") in quoted  # quoted from the text
+        assert qualifier.line == 1 and qualifier.reason
+    assert base in {q.base for q in result.qualifiers}, result.to_dict()
+
+
+def test_at_least_twenty_phrasings() -> None:
+    assert len({t for t, _b in QUALIFIED}) >= 20
+
+
+@pytest.mark.parametrize("text", [
+    "Licensed under the Apache License, Version 2.0 (the \"License\"); you may not use this "
+    "file except in compliance with the License. Unless required by applicable law or agreed "
+    "to in writing, software distributed under the License is distributed on an \"AS IS\" "
+    "BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.",
+    "The model weights are released under the Apache License 2.0.",
+    "This project is licensed under the MIT License - see the LICENSE file for details.",
+])
+def test_plain_references_still_identify(text: str, pack: RulePack) -> None:
+    result = identify_text(text, pack, "README.md")
+    assert result.status == "identified", result.to_dict()
+    assert result.qualifiers == ()
+
+
+def test_an_exclusion_list_in_front_of_mit_is_a_custom_license(pack: RulePack) -> None:
+    text = ("The following uses are excluded from this license: surveillance products, "
+            "and any service offered in the Example Region.\n\n" + read("mit.txt"))
+    result = identify_text(text, pack, "LICENSE")
+    assert (result.status, result.matches) == ("unknown", ())
+    assert result.qualifiers[0].base == "mit"
+    assert result.qualifiers[0].text.startswith("The following uses are excluded")
+
+
+def test_a_long_file_that_mentions_apache_is_not_apache(pack: RulePack) -> None:
+    body = " ".join(f"Section {n}. The licensee keeps the records of item {n} for the "
+                    "provider and reports them yearly." for n in range(1, 60))
+    text = body + " Parts of the code were licensed under the Apache License 2.0."
+    result = identify_text(text, pack, "LICENSE")
+    assert (result.status, result.matches) == ("unknown", ())
+
+
+def test_a_restated_noncommercial_term_is_no_qualifier(pack: RulePack) -> None:
+    text = ("The weights are licensed under CC-BY-NC-4.0 (Creative Commons "
+            "Attribution-NonCommercial 4.0 International). You may share and adapt them "
+            "for non-commercial purposes.")
+    result = identify_text(text, pack, "README.md")
+    assert [m.rule_id for m in result.matches] == ["cc-by-nc-4.0"]
+
+
+# --- noise: NULs, controls, padding, look-alike letters (issue 12) ------------------------
+
+LOOK_ALIKE = str.maketrans("aceopxyACEHKMOPTX", "асеорхуАСЕНКМОРТХ")
+
+
+@pytest.mark.parametrize("noise", ["nul", "controls", "padding", "look-alikes", "zero-width"])
+def test_noise_does_not_hide_a_noncommercial_license(noise: str, pack: RulePack) -> None:
+    text = read("cc-by-nc-4.0.txt")
+    data = {
+        "nul": b"\0" + text.encode(),
+        "controls": text.replace(" ", " \x01\x7f", 50).encode(),
+        "padding": (text + "\n" * 1_000_000 + " " * 10_000).encode(),
+        "look-alikes": text.translate(LOOK_ALIKE).encode(),
+        "zero-width": text.replace("Commercial", "Com\u200bmer\u200dcial").encode(),
+    }[noise]
+    result = identify_bytes(data, pack, "LICENSE")
+    assert (result.status, [m.rule_id for m in result.matches]) == (
+        "identified", ["cc-by-nc-4.0"]), result.to_dict()
+
+
+def test_binary_data_is_still_binary(pack: RulePack) -> None:
+    assert identify_bytes(bytes(range(256)) * 8, pack).reason == "binary file"
+
+
+# --- versions told apart, including near-identical ones (issue 11) -------------------------
+
+
+@pytest.mark.parametrize(("name", "rule_id"), [
+    ("yi-license-1.0.txt", "yi-1.0"), ("yi-license-2.0.txt", "yi-2.0"),
+    ("yi-community-license-2.1.txt", "yi-community-2.1"),
+    ("gemma-tou-2024-02-21.txt", "gemma-2024-02-21"),
+    ("gemma-tou-2024-04-01.txt", "gemma-2024-04-01"),
+    ("spdx/LPPL-1.1.txt", None), ("spdx/LPPL-1.2.txt", None), ("spdx/LPPL-1.3a.txt", None),
+    ("spdx/LPPL-1.3c.txt", None), ("spdx/OFL-1.0.txt", None), ("spdx/OFL-1.1.txt", None),
+    ("spdx/ECL-1.0.txt", None), ("spdx/ECL-2.0.txt", None), ("spdx/AGPL-3.0-only.txt", None),
+    ("spdx/GPL-3.0-only.txt", None), ("spdx/CC-BY-ND-4.0.txt", None),
+    ("spdx/CC-BY-NC-ND-4.0.txt", None), ("spdx/BSD-2-Clause.txt", None),
+    ("spdx/BSD-3-Clause.txt", None), ("spdx/ISC.txt", None), ("spdx/Zlib.txt", None),
+    ("spdx/Unlicense.txt", None), ("spdx/BSL-1.0.txt", None), ("spdx/EUPL-1.2.txt", None),
+    ("spdx/OSL-3.0.txt", None), ("spdx/AFL-3.0.txt", None),
+])
+def test_each_version_is_identified_exactly(name: str, rule_id: str | None,
+                                            pack: RulePack) -> None:
+    if rule_id is None:
+        spdx_id = name.removeprefix("spdx/").removesuffix(".txt").lower()
+        rule = pack.by_expression_id.get(spdx_id)
+        rule_id = rule.id if rule else spdx_id
+    result = identify_text(read(name), pack, name)
+    assert (result.status, [m.rule_id for m in result.matches]) == ("identified", [rule_id])
+
+
+@pytest.mark.parametrize(("name", "other"), [
+    ("databricks-open-model-2024-03-27.txt", "llama2"),
+    ("kolors-model-license-2024-07-06.txt", "hunyuan-dit-2024-05-14"),
+    ("llama2-license.txt", "llama3"),
+    ("deepseek-license-1.0.txt", "creativeml-openrail++-m"),
+])
+def test_a_license_the_pack_does_not_know_is_unknown_with_candidates(
+        name: str, other: str, pack: RulePack) -> None:
+    # leave-one-out: without its own reference, the text shares a template with `other`
+    rule_ids = frozenset(r.rule_id for r in pack_index(pack).texts
+                         if r.source == name)
+    index = pack_index(pack).without(rule_ids)
+    result = identify_text(read(name), pack, name, index=index)
+    assert (result.status, result.matches) == ("unknown", ()), result.to_dict()
+    assert other in [c.rule_id for c in result.alternatives]
