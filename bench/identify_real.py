@@ -10,7 +10,9 @@ expected answer, pristine); the files themselves live OUTSIDE the project (defau
 script says so and exits 0 (CI has no such folder).
 
 Classes and what counts as right:
-  in-set      expected is a rule id or "A AND B" ("a|b": either id is right). pristine=yes:
+  in-set      expected is a rule id or "A AND B" ("a|b": either id is right; "B?": a license
+              the file names for another part of the repository, e.g. the code of a
+              model's repository: reporting it is right, omitting it too). pristine=yes:
               status identified with exactly those rule ids. pristine=no (meaning changed):
               right when status is modified with the expected rule among the matches (a text
               built on a template several references share may be called a modified version
@@ -130,8 +132,7 @@ def judge(row: Row, result: TextIdentification) -> str:
         if row.pristine == "no":
             if alternatives(row) & identified:
                 return "wrong"  # an edited text shown as the original
-            if result.status == "modified" and all(set(p.split("|")) & got
-                                                   for p in row.expected):
+            if result.status == "modified" and all(part & got for part in _required(row)):
                 return "right"
             return "unknown" if result.status == "unknown" else "wrong"
         if result.status == "identified" and identified == got and _covers(row, got):
@@ -152,12 +153,18 @@ def judge(row: Row, result: TextIdentification) -> str:
 
 def _covers(row: Row, got: set[str]) -> bool:
     """Every expected text is matched by one of its alternatives, and nothing else is."""
-    parts = [set(part.split("|")) for part in row.expected]
-    return all(part & got for part in parts) and got <= set().union(*parts)
+    allowed = {rule.rstrip("?") for part in row.expected for rule in part.split("|")}
+    return all(part & got for part in _required(row)) and got <= allowed
+
+
+def _required(row: Row) -> list[set[str]]:
+    """The expected parts that must be found (a part ending in "?" is optional)."""
+    return [set(part.split("|")) for part in row.expected if not part.endswith("?")]
 
 
 def alternatives(row: Row) -> set[str]:
-    return {rule for part in row.expected for rule in part.split("|")}
+    """The rule ids of the required expected parts."""
+    return {rule for part in _required(row) for rule in part}
 
 
 def run(rows: list[Row], folder: Path) -> list[Outcome]:
