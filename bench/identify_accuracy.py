@@ -195,8 +195,9 @@ def edit_version(text: str, version: str | None) -> str | None:
     candidates = [version] if version and re.search(rf"(?<![\w.]){re.escape(version)}(?![\w]|\.\d)",
                                                       text) else []
     if not candidates:
-        head = "\n".join(line for line in text.strip().splitlines()[:6]
-                         if "copyright" not in line.lower())
+        head = "\n".join(re.sub(r"^\s*\d+(?:\.\d+)*\.\s", "", line)  # not a list number
+                         for line in text.strip().splitlines()[:6]
+                         if not re.search(r"copyright|\(c\)|©|rights reserved", line, re.I))
         # a number in the title or version line, not a list marker ("1. Definitions")
         found = re.search(r"(?<![\w.])v?\d+(?:\.\d+)*(?![\w.])|(?<![\w.])\d+(?:\.\d+)+", head)
         if not found:

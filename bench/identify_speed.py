@@ -119,14 +119,72 @@ def scancode(tool: Path, one: Path, files: list[Path], runs: int) -> dict[str, o
     return {"one_file": single, "all_files": many}
 
 
+_BULK = """
+import resource, sys, time
+sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
+from identify_accuracy import VARIANTS, corpus_texts
+from pathlib import Path
+from licscan.identify import identify_bytes
+from licscan.rulepack import load_rulepack
+texts = corpus_texts(Path({corpus!r}))
+kinds = ["pristine", "rewrap-60", "markdown", "copyright-placeholder", "no-title"]
+cases = [VARIANTS[k](t) for k in kinds for _n, t, _i in texts][:{count}]
+start = time.perf_counter()
+pack = load_rulepack()
+statuses = {{}}
+for data in cases:
+    status = identify_bytes(data, pack).status
+    statuses[status] = statuses.get(status, 0) + 1
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(len(cases), round(elapsed, 2), round(peak, 1), statuses)
+"""
+
+
+def budgets(corpus: Path, runs: int) -> dict[str, object]:
+    """Issue 11's budgets: one file <= 12x `python -c pass` (interpreter start included);
+    2,400 texts in one process <= 20 s; peak memory of identify <= 150 MB."""
+    bare = statistics.median(timed([sys.executable, "-c", "pass"])[0] for _ in range(runs))
+    one = corpus / ONE_FILE
+    with tempfile.TemporaryDirectory() as tmp:
+        edited = Path(tmp) / "LICENSE"
+        edited.write_text(one.read_text(encoding="utf-8").replace("700 million", "900 million"),
+                          encoding="utf-8")
+        exact = [timed(licscan_command([one])) for _ in range(runs)]
+        fuzzy = [timed(licscan_command([edited])) for _ in range(runs)]
+    code = _BULK.format(root=str(ROOT), bench=str(ROOT / "bench"), corpus=str(corpus),
+                        count=2400)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT)
+    count, seconds, peak, statuses = proc.stdout.strip().split(" ", 3)
+    out = {"python -c pass (s)": round(bare, 3),
+           "identify one file, exact (s)": round(statistics.median(e[0] for e in exact), 3),
+           "identify one file, fuzzy (s)": round(statistics.median(f[0] for f in fuzzy), 3),
+           "peak RSS one file, exact / fuzzy (MiB)": (
+               round(max(e[1] or 0 for e in exact) / 1024, 1),
+               round(max(f[1] or 0 for f in fuzzy) / 1024, 1)),
+           "bulk texts": int(count), "bulk seconds": float(seconds), "bulk peak RSS (MiB)":
+           float(peak), "bulk statuses": statuses}
+    out["ratio exact / fuzzy vs python -c pass"] = (
+        round(out["identify one file, exact (s)"] / bare, 1),  # type: ignore[operator]
+        round(out["identify one file, fuzzy (s)"] / bare, 1))  # type: ignore[operator]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--budgets", action="store_true",
+                        help="only the issue-11 budgets (one file, 2,400 texts, memory)")
     parser.add_argument("--scancode", type=Path, default=Path("/tmp/scancode-venv/bin/scancode"))
     parser.add_argument("--no-scancode", action="store_true")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    if args.budgets:
+        for key, value in budgets(args.corpus, args.runs).items():
+            print(f"{key}: {value}")
+        return 0
     files = sorted(args.corpus.glob("*.txt"))
     if not files:
         print(f"no corpus at {args.corpus}", file=sys.stderr)

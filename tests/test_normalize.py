@@ -35,7 +35,18 @@ EQUIVALENT = [
     ("bullets", "Terms.\n  a. Grant of Rights.\n  b. Use.", "Terms.\n- Grant of Rights.\n- Use."),
     ("numbering", "Scope.\n1.1 Definitions apply.", "Scope.\n(a) Definitions apply."),
     ("markdown", "# Title\n\n**Agreement** means [the site](https://example.com/x).",
-     "Title\n\nAgreement means the site."),
+     "Title\n\nAgreement means the site https://example.com/x."),
+    ("markdown link showing its address", "[https://example.com/x](https://example.com/x)",
+     "https://example.com/x"),
+    ("code fence", "```text\nAgreement means the site.\n```", "Agreement means the site."),
+    ("look-alike letters", "Agrееmеnt mеаns thе sitе", "Agreement means the site"),
+    ("zero-width and controls", "Agree\u200bment\x00 means\x1b[1m the site",
+     "Agreement means the site"),
+    ("placeholder copyright", "Copyright {yyyy} {name of copyright owner}\n\nTerms.",
+     "Copyright [year] [fullname]\n\nTerms."),
+    # (was a meaningful difference; issue 11: holder lines never change what is granted)
+    ("inline copyright notice", "licensed under the License,\nCopyright © Meta Platforms",
+     "licensed under the License,\nCopyright © Acme"),
     ("markdown escape", "Rights.\n1\\. License Rights", "Rights.\n1. License Rights"),
     ("html", "<p>“Agreement” &amp; <b>terms</b></p><br>", "“Agreement” and terms"),
     ("html entities", "&ldquo;You&rdquo; &#8212; &copy; it&#39;s", "“You” — (c) it's"),
@@ -61,8 +72,8 @@ DIFFERENT = [
      "subject to Section 4. 3. Disclaimer"),
     ("copyright sentence", "Terms.\nCopyright and Similar Rights means rights.",
      "Terms.\nSimilar Rights means rights."),
-    ("inline copyright notice", "licensed under the License,\nCopyright © Meta Platforms",
-     "licensed under the License,\nCopyright © Acme"),
+    ("version after v.", "EUROPEAN UNION PUBLIC LICENCE v. 1.2",
+     "EUROPEAN UNION PUBLIC LICENCE v. 1.1"),
 ]
 
 

@@ -61,7 +61,7 @@ ALTERNATIVES = 3
 # 98-100% of cases, while different licenses built on one template (Llama 2 vs 3, DeepSeek
 # vs OpenRAIL++, SAM vs DINOv3, Databricks vs Llama 2) fall below it.
 SUBSTANTIAL = 0.8
-FRAGMENT = 0.3  # a text holding this much of a reference text is a fragment, not a reference
+FRAGMENT = 0.2  # a text holding this much of a reference text is a fragment, not a reference
 SUBSTANTIAL_SUM = 1.8
 MIN_ALTERNATIVE = 5.0  # percent: less similar texts are not worth naming
 
@@ -104,16 +104,7 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
     passages = _runs([i for i in range(len(norm.sentences)) if i not in claimed])
     matches = [_text_match(pack, c) for c in comparisons]
     known = {m.rule_id for m in matches}
-    rest = []
-    titles: list[str] = []
-    for passage in passages:
-        titled = _title_match(pack, norm, passage, phrases, index, similar)
-        if titled is not None and titled.rule_id not in known:
-            matches.append(titled)
-            known.add(titled.rule_id)
-        elif titled is None:
-            rest.append(passage)
-            titles += _known_title(norm, passage, phrases, index)
+    rest, titles = _titled(pack, norm, passages, phrases, index, similar, matches, known)
     reason = None
     qualifiers: list[Qualifier] = []
     if comparisons:
@@ -128,30 +119,55 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
     matches.sort(key=lambda m: m.lines or (0, 0))
     alternatives = _alternatives(similar, {m.rule_id for m in matches}, norm, phrases, matches)
     if qualifiers:
-        # a custom license built on a known one: never concluded as that one
-        bases = list(dict.fromkeys(q.base for q in qualifiers if q.base))
-        named = [Candidate(m.rule_id, float(m.confidence)) for m in matches
-                 if m.rule_id not in bases]
-        alternatives = tuple(dict.fromkeys([*named, *alternatives]))[:ALTERNATIVES + 2]
-        reason = ("custom terms: the text " + ("builds on " + ", ".join(bases) if bases else
-                                               "adds terms to a license") + " and "
-                  + "; ".join(dict.fromkeys(q.reason for q in qualifiers)))
-        return TextIdentification(UNKNOWN, (), alternatives, reason, tuple(qualifiers))
+        return _custom(matches, alternatives, qualifiers)
     final = tuple(matches)
     if not final and reason is None:
-        reason = "no license text recognised"
-        if titles:
-            reason = (f"the text is titled as {', '.join(dict.fromkeys(titles))} but its wording "
-                      "is not that license's")
-        elif distant:
-            best = max(distant, key=lambda c: sum(_resemblance(scan, c)))
-            present, explained = _resemblance(scan, best)
-            reason = (f"no reference text is close enough: the nearest, {best.region.ref.rule_id},"
-                      f" is {round(present * 100)}% present and explains "
-                      f"{round(explained * 100)}% of the text (a modified text needs "
-                      f"{round(SUBSTANTIAL * 100)}% of each, {round(SUBSTANTIAL_SUM * 50)}% on "
-                      "average)")
+        reason = _why_unknown(scan, titles, distant)
     return TextIdentification(overall_status(final), final, alternatives, reason)
+
+
+def _titled(pack: RulePack, norm: Normalized, passages: Sequence[list[int]],
+            phrases: PhraseIndex, index: PackIndex, similar: Sequence[Similar],
+            matches: list[TextMatch], known: set[str]) -> tuple[list[list[int]], list[str]]:
+    """Passages no fingerprint claimed: licenses known by title join `matches`; the rest is
+    returned, with the titles of known texts that head other wording."""
+    rest: list[list[int]] = []
+    titles: list[str] = []
+    for passage in passages:
+        titled = _title_match(pack, norm, passage, phrases, index, similar)
+        if titled is None:
+            rest.append(passage)
+            titles += _known_title(norm, passage, phrases, index)
+        elif titled.rule_id not in known:
+            matches.append(titled)
+            known.add(titled.rule_id)
+    return rest, titles
+
+
+def _custom(matches: Sequence[TextMatch], alternatives: tuple[Candidate, ...],
+            qualifiers: Sequence[Qualifier]) -> TextIdentification:
+    """A custom license built on a known one: never concluded as that one."""
+    bases = list(dict.fromkeys(q.base for q in qualifiers if q.base))
+    named = [Candidate(m.rule_id, float(m.confidence)) for m in matches if m.rule_id not in bases]
+    kept = tuple(dict.fromkeys([*named, *alternatives]))[:ALTERNATIVES + 2]
+    reason = ("custom terms: the text " + ("builds on " + ", ".join(bases) if bases else
+                                           "adds terms to a license") + " and "
+              + "; ".join(dict.fromkeys(q.reason for q in qualifiers)))
+    return TextIdentification(UNKNOWN, (), kept, reason, tuple(qualifiers))
+
+
+def _why_unknown(scan: Scan, titles: Sequence[str], distant: Sequence[Comparison]) -> str:
+    if titles:
+        return (f"the text is titled as {', '.join(dict.fromkeys(titles))} but its wording is "
+                "not that license's")
+    if distant:
+        best = max(distant, key=lambda c: sum(_resemblance(scan, c)))
+        present, explained = _resemblance(scan, best)
+        return (f"no reference text is close enough: the nearest, {best.region.ref.rule_id}, "
+                f"is {round(present * 100)}% present and explains {round(explained * 100)}% "
+                f"of the text (a modified text needs {round(SUBSTANTIAL * 100)}% of each, "
+                f"{round(SUBSTANTIAL_SUM * 50)}% on average)")
+    return "no license text recognised"
 
 
 def _resemblance(scan: Scan, comparison: Comparison) -> tuple[float, float]:
@@ -276,7 +292,6 @@ def _title_match(pack: RulePack, norm: Normalized, passage: Sequence[int], phras
     lines = (norm.sentences[passage[0]].first_line, norm.sentences[passage[-1]].last_line)
     pool = with_version_line(tokens, rules, phrases) or sorted(rules)
     with_text = index.rules_with_text
-    compared = [s for s in similar if s.ref.rule_id in pool]
     if any(r in with_text for r in pool) or any(s.coverage >= FRAGMENT for s in similar):
         # the pack has the text: a copy would have matched it, so the title heads another
         # text (a custom license under a known title) -- unknown, never "modified X"

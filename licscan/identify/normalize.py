@@ -42,18 +42,9 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
         text = data.decode("utf-16", errors="replace")
     elif b"\0" in data[:8192]:
         encoding = _bomless_utf16(data[:4096])
-        if encoding is not None:
-            text = data.decode(encoding, errors="replace")
-        else:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
+        text = data.decode(encoding, errors="replace") if encoding else _eight_bit(data)
     else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
+        text = _eight_bit(data)
     text = text.lstrip("\ufeff")
     sample = text[:8192]
     controls = len(_CONTROL.findall(sample))
@@ -74,6 +65,13 @@ _WORDISH = re.compile(r"[^\W\d_]{2,}")
 _NOISE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
                     r"|[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
                     r"\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def _eight_bit(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _bomless_utf16(head: bytes) -> str | None:
@@ -170,7 +168,7 @@ def clean(text: str) -> str:
 # "Version: 2.1") are never taken for list numbering.
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
 _MARKER = re.compile(
-    rf"(?<!\b[vV])(?<!\b[vV]er)(?<!\b[nN]o)([.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
+    rf"(?<!\b[vV])(?<!\b[vV]er)(?<!\b[vV]ersion)(?<!\b[nN]o)([.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
     r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
     r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
 _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)
@@ -361,7 +359,9 @@ def _confusables() -> dict[int, str]:
     case, from the Unicode confusables data (UTS #39 confusables.txt) that the
     confusable-homoglyphs package ships. Loaded only for text with such letters."""
     try:
-        from confusable_homoglyphs.confusables import confusables_data
+        from confusable_homoglyphs.confusables import (  # type: ignore[import-untyped]
+            confusables_data,
+        )
     except ImportError:  # pragma: no cover - a declared dependency
         return {}
     table: dict[int, str] = {}

@@ -39,6 +39,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(rf"(?<![\w<]){p}(?![\w>])"), why) for p, why in [
         (r"(?:additional|further|extra|supplemental|supplementary) "
          r"(?:use )?(?:restrictions?|conditions?|terms|requirements?|limitations?|obligations?"
+         r"|permissions?|exceptions?"
          r"|clauses?|provisions?)", "adds terms"),
         (r"addendum|rider|amendment|amended|in addition to", "adds terms"),
         (r"use ?based restrictions?|acceptable use|use polic(?:y|ies)|restrictions? on use"
