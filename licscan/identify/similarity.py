@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -302,10 +301,11 @@ def _changed(scan: Scan, result: Comparison, mine: list[int], theirs: list[int])
     reference_marks = [m for j in theirs for m in ref.sentence_marks[j]]
     why = guards.compare_marks(guards.marks(words), reference_marks)
     if why is not None and theirs and all(j in ref.titles for j in theirs) and \
-            not Counter(guards.marks(words)) - Counter(reference_marks):
-        why = None  # part of a title left out: nothing added or changed
+            not {m for m in guards.marks(words) if not _identifier(m)} - set(reference_marks):
+        why = None  # a title left out in part, or repeated by a heading: nothing new
+    titles_only = bool(theirs) and all(j in ref.titles for j in theirs)
     novel = novel_tokens(scan, ref, mine)
-    if why is None:
+    if why is None and not titles_only:
         names = _names(norm, novel)
         if names:
             why = "name differs: " + ", ".join(dict.fromkeys(names))[:120]
@@ -317,6 +317,11 @@ def _changed(scan: Scan, result: Comparison, mine: list[int], theirs: list[int])
     result.differences.append(Difference(
         "changed", norm.passage(mine[0], mine[-1]), norm.sentences[mine[0]].first_line,
         why is not None, reason))
+
+
+def _identifier(token: str) -> bool:
+    """A generated name (a workspace or commit id) in a heading, not a number of the text."""
+    return len(token) > 8 and any(c.isalpha() for c in token) and any(c.isdigit() for c in token)
 
 
 def _added(scan: Scan, result: Comparison, mine: list[int]) -> None:
