@@ -407,6 +407,15 @@ def _canonical_tokens(raw: Iterable[tuple[str, int, int]]) -> list[tuple[str, in
     return out
 
 
+def words(text: str) -> tuple[str, ...]:
+    """The canonical tokens of a short phrase (a license name, a title, a URL): the tokens
+    normalize() gives, without the sentence bookkeeping a full text needs."""
+    cleaned = _drop_markers(_drop_copyright(clean(text)))
+    pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
+    raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
+    return tuple(t for t, _s, _e in _canonical_tokens(raw))
+
+
 def normalize(text: str) -> Normalized:
     cleaned = _drop_markers(_drop_copyright(clean(text)))
     newlines = [m.start() for m in _NEWLINE.finditer(cleaned)]

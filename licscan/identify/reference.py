@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from licscan.identify.normalize import Normalized, normalize
+from licscan.identify.normalize import Normalized, words
 from licscan.rulepack import Rule, RulePack
 
 PHRASE = "phrase"  # a reference phrase, title or name
@@ -39,7 +39,7 @@ def phrase_index(pack: RulePack) -> PhraseIndex:
 
 
 def _words(phrase: str) -> tuple[str, ...]:
-    return normalize(phrase).tokens
+    return words(phrase)
 
 
 def _build(rules: Iterable[Rule]) -> PhraseIndex:
