@@ -20,7 +20,11 @@ NONCOMMERCIAL = frozenset({"limits use to non-commercial purposes", "restricts c
 
 # Standard notices that name a license without qualifying it (SPDX "standard headers").
 _BOILERPLATE = re.compile("|".join([
-    r"you may not use this file except in compliance with the <lic>",
+    r"you may not use (?:this|these|the) (?:\w+ ){0,2}except in compliance with the "
+    r"(?:<lic>|license)",
+    # scope statements: the license covers the weights, not the code
+    r"(?:does|do|shall) not (?:apply to|cover) (?:the |this |any )?(?:\w+ ){0,3}(?:source code"
+    r"|code|software|scripts|repository|codebase)",
     r"(?:you may not use this file )?except in compliance with the (?:<lic>|license)",
     r"unless required by applicable law or agreed to in writing",
     r"without warranties or conditions of any kind,? either express or implied",
@@ -72,7 +76,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"|distribut(?:e|ed)|redistribut(?:e|ed)|sell|sold|commerciali[sz]ed?|offer(?:ed)?"
          r"|provide[d]?|host(?:ed)?|modif(?:y|ied)|shared?|train(?:ed)?)", "prohibits a use"),
         (r"prohibited|forbidden|not (?:be )?(?:permitted|allowed|authori[sz]ed)"
-         r"|no (?:use|redistribution|distribution|modification|derivatives?)"
+         r"|no (?:use|redistribution|distribution|derivatives?)"
          r"|may only|can only|solely|exclusively|only (?:be )?used", "prohibits a use"),
         (r"(?:requires?|required|need|needs|obtain|contact|apply for|request|ask for|seek)"
          r"(?: \w+){0,3} (?:licen[cs]e|permission|approval|consent|agreement|authori[sz]ation)"
