@@ -136,7 +136,8 @@ _yaml_text = _WORDS | st.text(st.characters(blacklist_categories=("Cs", "Cc", "Z
                               max_size=8)
 _yaml_values: st.SearchStrategy[Any] = st.deferred(
     lambda: st.none() | st.booleans() | st.integers(-(2**40), 2**40)
-    | st.floats(allow_nan=False, allow_infinity=False) | _yaml_text | st.lists(_yaml_values, max_size=2)
+    | st.floats(allow_nan=False, allow_infinity=False) | _yaml_text
+    | st.lists(_yaml_values, max_size=2)
     | st.lists(st.tuples(_yaml_text, _yaml_values), max_size=2).map(dict))
 
 
