@@ -129,10 +129,15 @@ def _inside_repository(path: Path, repo: Path, key: str, node: Any, file: str) -
     """Paths in licscan.yaml stay in the repository (after symlinks): a pull request must not
     point the manifest at /etc/passwd (its lines would be echoed in errors) or the lockfile at
     a file of the user's to overwrite. The path's content is never shown in this error."""
-    real = path.resolve()
+    line = safeyaml.line_of(safeyaml.mapping_value_node(node, key))
+    try:
+        real = path.resolve()
+    except (OSError, ValueError, RuntimeError) as error:  # NUL byte, symlink loop
+        raise ConfigError("is not a usable path", file=file, key=key, line=line,
+                          hint=str(error)) from error
     if real != repo and repo not in real.parents:
         raise ConfigError("must be a path inside the repository", file=file, key=key,
-                          line=safeyaml.line_of(safeyaml.mapping_value_node(node, key)),
+                          line=line,
                           hint=f"it leads outside {repo} (a '..' or a symbolic link)")
     return path
 
