@@ -177,9 +177,8 @@ def _run(inputs: Inputs, workspace: Path, commands: _Commands) -> int:
         overrides_forbidden,
         resolve_config,
     )
-    from licscan.policy import configured_scanner
     from licscan.report.json_report import report_dict
-    from licscan.scan import ScanOptions
+    from licscan.scan import ScanOptions, configured_scanner
     from licscan.targets import load_manifest
 
     config = resolve_config(_inside(inputs.config, workspace, "config"))

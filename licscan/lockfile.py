@@ -89,7 +89,7 @@ def evidence_digests(model: ModelResult) -> dict[str, Any]:
 
 def _multimodal(card: Any) -> bool | None:
     """The card's task, as the context evaluation reads it (check recomputes with it)."""
-    from licscan.assess import multimodal_from_card
+    from licscan.context_result import multimodal_from_card
 
     return multimodal_from_card(card) if isinstance(card, dict) else None
 

@@ -223,7 +223,7 @@ def test_every_spdx_id_resolves_by_expression_id(pack: RulePack) -> None:
                if pack.by_expression_id[i.lower()].derived]
     assert derived and all(r.id not in pack.rules for r in derived)
     # a derived rule is marked as such wherever it is shown
-    from licscan.explain import explain_rule
+    from licscan.plain_terms import explain_rule
     from licscan.terms import terms_of
 
     for rule in derived[:25]:

@@ -7,7 +7,6 @@ row cannot drift away from the text it was read in."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,13 +327,9 @@ def test_hunyuan_notice_file_is_not_owed_by_a_hosted_service(pack: RulePack) -> 
 
 
 def _evaluate_model() -> Callable[..., Any]:
-    # the module is being renamed (licscan.evaluate -> licscan.terms_in_context)
-    try:
-        module = importlib.import_module("licscan.terms_in_context")
-    except ImportError:
-        module = importlib.import_module("licscan.evaluate")
-    function: Callable[..., Any] = module.evaluate_model
-    return function
+    from licscan.terms_in_context import evaluate_model
+
+    return evaluate_model
 
 
 def _c(**kwargs: object) -> Context:

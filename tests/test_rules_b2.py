@@ -179,14 +179,7 @@ def test_notice_texts_name_their_own_license(pack: RulePack) -> None:
 
 
 def test_context_answers(pack: RulePack) -> None:
-    import importlib
-
-    # the module is being renamed (licscan.evaluate -> licscan.terms_in_context)
-    try:
-        module = importlib.import_module("licscan.terms_in_context")
-    except ImportError:
-        module = importlib.import_module("licscan.evaluate")
-    evaluate_model = module.evaluate_model
+    from licscan.terms_in_context import evaluate_model
 
     def answer(rule_id: str, context: Context) -> str:
         rule = pack.get(rule_id)

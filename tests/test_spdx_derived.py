@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 
 from licscan.errors import RulePackError
-from licscan.explain import explain_rule
+from licscan.plain_terms import explain_rule
 from licscan.rulecheck import validate_rule
 from licscan.rulepack import (
     DERIVED_FLAGS,

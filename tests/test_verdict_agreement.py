@@ -24,15 +24,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from licscan.assess import Assessor
 from licscan.conclude import flags_for
 from licscan.config import load_config
 from licscan.context import Context, context_from_mapping
+from licscan.context_result import ContextStage as Assessor
 from licscan.model import Finding, LicenseConclusion, ModelRef, ModelResult
-from licscan.policy import configured_scanner
 from licscan.report.json_report import model_dict
 from licscan.rulepack import RulePack, load_rulepack
-from licscan.scan import Scanner, ScanOptions
+from licscan.scan import Scanner, ScanOptions, configured_scanner
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 6, 1)

@@ -34,9 +34,8 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
         resolve_config,
     )
     from licscan.lockfile import entry_dict, lock_dict, write_lock
-    from licscan.policy import configured_scanner
     from licscan.redact import printable_line
-    from licscan.scan import ScanOptions
+    from licscan.scan import ScanOptions, configured_scanner
     from licscan.sources.hub import HubSettings
     from licscan.targets import load_manifest
 

@@ -35,7 +35,7 @@ def list_command(rules: tuple[str, ...]) -> int:
 @click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, exists=True))
 def show_command(rule_id: str, rules: tuple[str, ...]) -> int:
     """Explain one rule's terms in plain words, with clause references."""
-    from licscan.explain import explain_rule
+    from licscan.plain_terms import explain_rule
     from licscan.rulepack import load_rulepack
 
     pack = load_rulepack(rules)

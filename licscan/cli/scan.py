@@ -51,8 +51,8 @@ def _refs(targets: tuple[str, ...], manifests: tuple[str | tuple[str, str], ...]
 
 def run_scan(refs: list[ModelRef], settings: RunSettings,
              config: Config | None = None) -> ScanResult:
-    from licscan.assess import Assessor
     from licscan.context import load_context
+    from licscan.context_result import ContextStage as Assessor
     from licscan.report import render
     from licscan.rulepack import load_rulepack
     from licscan.scan import Scanner, ScanOptions
@@ -68,7 +68,7 @@ def run_scan(refs: list[ModelRef], settings: RunSettings,
     if config is not None:
         from dataclasses import replace
 
-        from licscan.policy import configured_scanner
+        from licscan.scan import configured_scanner
 
         scanner, _policy = configured_scanner(config, options, context)
         result = replace(scanner.scan(refs), config_file=config.file)

@@ -14,29 +14,9 @@ fast. The scanner with a configured policy is built by `licscan.scan.configured_
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the compatibility names below, typed for their importers
-    from licscan.policy.applied import AppliedPolicy as ConfiguredPolicy
-    from licscan.scan import build_policy, configured_scanner
-
-__all__ = ["ConfiguredPolicy", "build_policy", "configured_scanner", "today_utc"]
+__all__ = ["today_utc"]
 
 
 def today_utc() -> date:
     return datetime.now(UTC).date()
-
-
-def __getattr__(name: str) -> Any:
-    """Compatibility for importers of the former names (cli/scan.py, cli/lock.py, action.py);
-    new code imports them from their homes. To be removed with them: it is the only path from
-    this package back to the scanner and licscan.yaml's Config."""
-    if name in ("build_policy", "configured_scanner"):
-        from licscan import scan
-
-        return getattr(scan, name)
-    if name == "ConfiguredPolicy":
-        from licscan.policy.applied import AppliedPolicy
-
-        return AppliedPolicy
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from licscan.model import Evidence, Finding, ModelResult, ScanResult
-from licscan.verdict import worst
+from licscan.policy.model import worst
 
 SCHEMA_VERSION = 1
 
