@@ -80,6 +80,17 @@ def test_an_entry_whose_digest_does_not_match_is_ignored(tmp_path: Path,
     assert model["verdict"] == "deny" and model["declared"]["license"] == "cc-by-nc-4.0"
 
 
+def test_an_entry_without_a_digest_is_ignored(tmp_path: Path, hub: HubDouble) -> None:
+    """An old-format entry (no digest) is not trusted: the card is fetched again."""
+    entry = _first_scan(tmp_path, hub)
+    _plant_mit(entry, keep_digest=False)
+    data = json.loads(entry.read_text())
+    data.pop("digest", None)
+    entry.write_text(json.dumps(data))
+    run = _again(tmp_path, hub)
+    assert run.model()["verdict"] == "deny"
+
+
 def test_a_cache_of_another_user_is_refused(tmp_path: Path, hub: HubDouble,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     entry = _first_scan(tmp_path, hub)

@@ -19,8 +19,8 @@ blob read is checked the same way (owner, no group/other write, a regular file, 
 symlink). Each entry also carries the sha256 of its payload (`digest`), checked on read, so
 a corrupted or half-edited entry is a miss. A plain hash does not stop someone who can write
 the folder (they can recompute it): the ownership and permission checks are the guard, the
-digest only detects damage. Entries written before the digest existed are still read unless
-`REQUIRE_DIGEST` is set.
+digest only detects damage. An entry without one (written before digests existed) is a miss
+and is fetched again.
 Every write goes to a unique temporary file and is renamed into place, so readers (other
 threads, a second scan in another process) see a whole file or none. Reads trust nothing:
 an entry that does not parse, names another repo, or points at a blob whose sha256 does not
@@ -61,7 +61,6 @@ _TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# licscan cache (safe to d
 #: Snapshot fields stored in an entry; `ref`, `source` and `revision` come from the lookup.
 STORED_FIELDS = ("card_data", "card_data_origin", "readme", "files", "listing", "gated",
                  "private", "tags", "notes", "card_problem", "card_problem_line", "unread")
-REQUIRE_DIGEST = False  # True once no bundled or older cache without digests is in use
 KEYED_FIELDS = ("ref", "source", "revision")
 log = logging.getLogger("licscan.cache")
 
@@ -356,12 +355,10 @@ def _signed(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _verified(data: Any) -> dict[str, Any]:
-    """`data` if its digest matches (or, unless REQUIRE_DIGEST, it has none)."""
+    """`data` if it carries a digest that matches its content."""
     if not isinstance(data, dict):
         raise _Broken("entry is not an object")
     digest = data.get("digest")
-    if digest is None and not REQUIRE_DIGEST:
-        return data
     if not isinstance(digest, str) or digest != _payload_digest(data):
         raise _Broken("entry digest does not match its content")
     return data
