@@ -1,7 +1,9 @@
-"""Helpers shared by commands: writing output, exit codes."""
+"""Helpers shared by commands: writing output, exit codes, the terminal (colour, quiet)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -10,6 +12,32 @@ import click
 
 if TYPE_CHECKING:  # `licscan check` imports this module: keep it light
     from licscan.model import ScanResult
+
+
+def colour_wanted(choice: str = "auto", stream: Any = None) -> bool:
+    """--color always/never; auto: a terminal, unless NO_COLOR is set (any value) or TERM is
+    dumb. An explicit --color always wins over NO_COLOR."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream if stream is not None else sys.stdout, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def is_quiet() -> bool:
+    """--quiet/-q given (before or after the subcommand), or LICSCAN_QUIET=1."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("licscan.quiet"):
+        return True
+    return os.environ.get("LICSCAN_QUIET", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def note(message: str) -> None:
+    """A non-essential line on stderr (which config is used, where a report went); --quiet
+    drops it."""
+    if not is_quiet():
+        click.echo(message, err=True)
 
 
 def write_output(text: str, output: str | None) -> None:

@@ -35,13 +35,17 @@ def identify_command(ctx: click.Context, files: tuple[Path, ...], fmt: str,
     if stale:
         click.echo(f"warning: {len(stale)} fingerprint(s) were made by another licscan version "
                    f"and are ignored ({', '.join(stale[:3])}); add those texts again", err=True)
+    from licscan.cli.progress import progress
+
     results = []
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        results.append((path, identify_bytes(data, pack, path.name)))
+    with progress(len(files) if len(files) > 1 else 0, "identifying") as tick:
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            results.append((path, identify_bytes(data, pack, path.name)))
+            tick(str(path))
     if fmt == "json":
         payload = {"rulepack": pack.stamp(),
                    "files": [{"file": str(p), **r.to_dict()} for p, r in results]}
@@ -67,7 +71,28 @@ def _text(name: str, result: dict[str, Any]) -> str:
             at = f"line {diff['line']}" if diff["line"] else "start"
             lines.append(f"  {mark} {at}: {diff['kind']}: {diff['reason'] or ''}")
             lines.append(f"      {diff['text']}")
-    if result["alternatives"]:
-        closest = ", ".join(f"{c['rule_id']} {c['score']:g}" for c in result["alternatives"])
-        lines.append(f"  closest: {closest}")
+    for qualifier in result.get("qualifiers") or ():
+        at = f"line {qualifier['line']}" if qualifier.get("line") else "text"
+        base = f" (on {qualifier['base']})" if qualifier.get("base") else ""
+        lines.append(f"  qualifier {at}{base}: {qualifier['reason']}")
+        lines.append(f"      {qualifier['text']}")
+    lines.extend(_closest(result))
     return "\n".join(lines)
+
+
+def _closest(result: dict[str, Any]) -> list[str]:
+    """The most similar texts that were not chosen, best first, after the match: their score
+    is word overlap with a reference text, not a confidence, so one can exceed the match's
+    confidence without being the better answer. Said so, never left to look like a ranking."""
+    candidates = sorted(result["alternatives"], key=lambda c: (-c["score"], c["rule_id"]))
+    if not candidates:
+        return []
+    listed = ", ".join(f"{c['rule_id']} {c['score']:g}%" for c in candidates)
+    if not result["matches"]:
+        return [f"  closest (similar wording, not a match): {listed}"]
+    floor = min(m["confidence"] for m in result["matches"])
+    line = f"  also similar (word overlap, not chosen): {listed}"
+    if candidates[0]["score"] > floor:
+        line += ("; a higher overlap is not a better match: the match above was chosen by "
+                 "the text's own title, version line or passages")
+    return [line]

@@ -92,11 +92,17 @@ def _model(m: dict[str, Any]) -> ModelResult:
             evidence=tuple[Evidence, ...]()),
         findings=tuple(_finding(f) for f in m.get("findings") or []),
         error=None if not err else ModelError(str(err.get("kind")), str(err.get("message"))),
-        verdict_reason=_str(m.get("verdict_reason")))
+        verdict_reason=_str(m.get("verdict_reason")),
+        extra={key: m[key] for key in _EXPLANATION if key in m})
+
+
+# What the text report's per-model explanation reads besides the fields above.
+_EXPLANATION = ("conditions", "context_answers", "obligations", "lineage", "decided_by")
 
 
 def result_from_dict(report: dict[str, Any]) -> ScanResult:
-    """Enough of a ScanResult for the text table; not a full round trip of the JSON."""
+    """Enough of a ScanResult for the text report (table and explanations); not a full round
+    trip of the JSON."""
     tool, pack = _dict(report.get("tool")), _dict(report.get("rulepack"))
     return ScanResult(models=tuple(_model(m) for m in report["models"] if isinstance(m, dict)),
                       tool_version=str(tool.get("version", "")),
