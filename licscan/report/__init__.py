@@ -1,9 +1,16 @@
-"""Renderers: one module per format, each `render(result) -> str`."""
+"""Renderers: one module per format, each `render(result, **options) -> str` and, where a saved
+JSON report is enough, `render_dict(report, **options) -> str`.
+
+FORMATS is the one list of formats: the CLI offers `list(FORMATS)`. OPTIONS names the options a
+format takes; `render` and `render_saved` pass a format only its own options, so a caller may
+hand every option to every format.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import import_module
+from typing import Any
 
 from licscan.errors import UsageError
 from licscan.model import ScanResult
@@ -14,28 +21,53 @@ FORMATS = {
     "json": "licscan.report.json_report",
     "html": "licscan.report.html",
     "spdx-json": "licscan.report.spdx",
+    "spdx3-json": "licscan.report.spdx3",
+    "cyclonedx-json": "licscan.report.cyclonedx",
     "markdown": "licscan.report.markdown",
     "sarif": "licscan.report.sarif",
 }
 
+# format name -> the options its renderers take
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "cyclonedx-json": ("cdx_version",),
+}
 
-def renderer(name: str) -> Callable[..., str]:
+CDX_VERSIONS = ("1.6", "1.7")
+
+
+def _module(name: str) -> str:
     module = FORMATS.get(name)
     if module is None:
         raise UsageError(f"unknown format {name!r}", hint=f"choose one of {', '.join(FORMATS)}")
-    render: Callable[..., str] = import_module(module).render
+    return module
+
+
+def renderer(name: str) -> Callable[..., str]:
+    render: Callable[..., str] = import_module(_module(name)).render
     return render
 
 
 def dict_renderer(name: str) -> Callable[..., str] | None:
     """The renderer of a saved JSON report in this format, if the format has one."""
-    if name not in FORMATS:
-        raise UsageError(f"unknown format {name!r}", hint=f"choose one of {', '.join(FORMATS)}")
-    found: Callable[..., str] | None = getattr(import_module(FORMATS[name]), "render_dict", None)
+    found: Callable[..., str] | None = getattr(import_module(_module(name)), "render_dict", None)
     return found
 
 
-def render(result: ScanResult, fmt: str, **options: object) -> str:
+def format_options(fmt: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options `fmt` takes, out of `options` (None values dropped: the default applies)."""
+    allowed = OPTIONS.get(fmt, ())
+    return {k: v for k, v in options.items() if k in allowed and v is not None}
+
+
+def render(result: ScanResult, fmt: str, **options: Any) -> str:
     from licscan.redact import redact
 
-    return redact(renderer(fmt)(result, **options))
+    return redact(renderer(fmt)(result, **format_options(fmt, options)))
+
+
+def render_saved(report: dict[str, Any], fmt: str, **options: Any) -> str | None:
+    """A saved JSON report in `fmt`; None when the format needs a ScanResult."""
+    found = dict_renderer(fmt)
+    if found is None:
+        return None
+    return found(report, **format_options(fmt, options))
