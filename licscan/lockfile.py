@@ -61,7 +61,10 @@ class Problem:
 
 
 def ref_key(ref: ModelRef) -> tuple[str, str]:
-    if ref.kind == "local":
+    """How a manifest entry pairs with a lock entry: (the ModelResult's source, its id).
+    Everything read from disk (a folder, a weight file, an Ollama model `ollama:NAME:TAG`)
+    is source "local" and keyed by the target as written."""
+    if ref.kind != "hub":
         return "local", ref.target
     return "hub", ref.repo_id or ref.target
 

@@ -18,8 +18,9 @@ import hashlib
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -65,17 +66,37 @@ def timestamp() -> str:
 
 
 def _key(ref: ModelRef) -> tuple[str, str, str | None]:
-    if ref.kind == "local":
-        return ("local", ref.path or ref.target, None)
+    if ref.kind == "ollama":  # the same name in two stores is two models
+        return ("ollama", ref.target, ref.path)
+    if ref.kind != "hub":
+        return (ref.kind, ref.path or ref.target, None)
     return (ref.repo_type, ref.repo_id or ref.target, ref.revision)
+
+
+def _fetch_offline_source(ref: ModelRef, max_file_bytes: int) -> Snapshot:
+    """Sources read from disk: a model folder, a weight file's header, the Ollama store."""
+    from licscan.weights import sources
+
+    if ref.kind == "local":
+        return fetch_local(ref, max_file_bytes)
+    if ref.kind == "gguf":
+        return sources.fetch_gguf(ref)
+    if ref.kind == "safetensors":
+        return sources.fetch_safetensors(ref)
+    if ref.kind == "ollama":
+        return sources.fetch_ollama(ref)
+    raise SourceError("internal", f"unknown kind of model reference: {ref.kind!r}")
 
 
 class Scanner:
     def __init__(self, options: ScanOptions, pack: RulePack | None = None,
-                 policy: Policy | None = None, finalize: ContextStage | None = None) -> None:
+                 policy: Policy | None = None, finalize: ContextStage | None = None,
+                 on_result: Callable[[ModelResult], None] | None = None) -> None:
         """`finalize`: the context stage (default: no context); `policy`: the built-in
-        default unless given (a configured one: `configured_scanner`)."""
+        default unless given (a configured one: `configured_scanner`); `on_result`: called
+        in the calling thread once per model given to `scan`, as its fetch finishes."""
         self.options = options
+        self.on_result = on_result
         self.pack = pack or load_rulepack(options.rules_dirs)
         self.counter = RequestCounter()
         self.stage = finalize or ContextStage(self.pack, None)
@@ -100,12 +121,12 @@ class Scanner:
             return self._hub
 
     def fetch(self, ref: ModelRef) -> Snapshot:
-        if ref.kind == "local":
-            return fetch_local(ref, self.options.hub.max_file_bytes)
+        if ref.kind != "hub":
+            return _fetch_offline_source(ref, self.options.hub.max_file_bytes)
         return self.hub().fetch(ref)
 
     def scan_one(self, ref: ModelRef) -> ModelResult:
-        source = "local" if ref.kind == "local" else "hub"
+        source = "hub" if ref.kind == "hub" else "local"
         try:
             snapshot = self.fetch(ref)
         except SourceError as exc:
@@ -176,14 +197,28 @@ class Scanner:
                        findings=findings, extra=extra)
 
     # -- the scan ------------------------------------------------------------------------
-    def scan(self, refs: Sequence[ModelRef]) -> ScanResult:
+    def scan(self, refs: Sequence[ModelRef],
+             failed: Sequence[tuple[ModelRef, SourceError]] = ()) -> ScanResult:
+        """`failed`: models found but known to be unreadable before fetching (a broken
+        manifest in the Ollama store); each is reported as an error after the others."""
         from licscan.related import resolve_related
 
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=max(1, self.options.jobs),
                                 thread_name_prefix="licscan") as pool:
             self._pool = pool
-            top = self.fetch_all(refs)
+            futures = [self._submit(ref) for ref in refs]
+            if self.on_result is not None:  # a model listed twice is one fetch, two ticks
+                given = Counter(futures)
+                for done in as_completed(given):
+                    for _ in range(given[done]):
+                        self.on_result(done.result())
+            top = [f.result() for f in futures]
+            for ref, exc in failed:
+                top.append(self._error(ref, "hub" if ref.kind == "hub" else "local",
+                                       exc.kind, exc.message))
+                if self.on_result is not None:
+                    self.on_result(top[-1])
             top = resolve_related(self, top)  # offline: parents and datasets from the cache
             models = tuple(self.decide(m) for m in top)
         self._pool = None

@@ -14,6 +14,9 @@ _REPO_PART = re.compile(r"^[A-Za-z0-9_][\w.\-]{0,95}$")
 _REVISION = re.compile(r"^[\w.\-/]{1,256}$")
 _HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 MAX_MANIFEST_BYTES = 4 << 20
+OLLAMA_PREFIX = "ollama:"
+#: files scanned for their header claims (no tensor read); the kind of their ModelRef
+WEIGHT_SUFFIXES = {".gguf": "gguf", ".safetensors": "safetensors"}
 
 
 def validate_repo_id(repo_id: str) -> str:
@@ -72,7 +75,8 @@ def _from_url(url: str, origin: Origin) -> ModelRef:
 
 
 def parse_target(target: str, origin: Origin | None = None, base: Path | None = None) -> ModelRef:
-    """A Hub id (owner/name[@rev]), a Hub URL, or a local model folder."""
+    """A Hub id (owner/name[@rev]), a Hub URL, a local model folder, a GGUF or safetensors
+    file, or an Ollama model (`ollama:NAME[:TAG]`)."""
     origin = origin or Origin()
     text = target.strip()
     if not text:
@@ -81,13 +85,12 @@ def parse_target(target: str, origin: Origin | None = None, base: Path | None = 
         raise UsageError(f"target contains control characters: {_printable(text)!r}")
     if re.match(r"^[a-z]+://", text):
         return _from_url(text, origin)
+    if text.startswith(OLLAMA_PREFIX):
+        return _ollama(text, origin)
     if text.startswith("hf:"):
         text = text[3:]
     elif _looks_local(text, base):
-        path = (base / text if base and not Path(text).is_absolute() else Path(text)).expanduser()
-        if not path.is_dir():
-            raise UsageError(f"local model folder does not exist: {text}")
-        return ModelRef(kind="local", target=target, path=str(path), origin=origin)
+        return local_ref(target, text, origin, base)
     repo_id, at, revision = text.partition("@")
     if at and not revision:
         raise UsageError(f"empty revision after '@' in {_printable(text)!r}")
@@ -99,7 +102,44 @@ def _looks_local(text: str, base: Path | None) -> bool:
     if text.startswith(("/", "./", "../", "~", ".\\")) or text in (".", ".."):
         return True
     candidate = (base / text) if base else Path(text)
-    return candidate.is_dir()
+    try:  # an existing file too: `some-model/README.md` is a valid-looking Hub id
+        return candidate.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def local_ref(target: str, text: str, origin: Origin, base: Path | None = None) -> ModelRef:
+    """A local model folder, or a weight file read for its header (GGUF, safetensors)."""
+    path = (base / text if base and not Path(text).is_absolute() else Path(text)).expanduser()
+    try:
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot use {_printable(text)!r} as a local model: {exc}") from exc
+    if is_dir:
+        return ModelRef(kind="local", target=target, path=str(path), origin=origin)
+    kind = WEIGHT_SUFFIXES.get(path.suffix.lower())
+    if is_file and kind is not None:
+        return ModelRef(kind=kind, target=target, path=str(path), origin=origin)
+    if is_file:
+        parent = path.parent
+        raise UsageError(f"{_printable(text)} is a file, not a model folder",
+                         hint=f"give the folder that holds it ({_printable(str(parent))}), or a "
+                              ".gguf or .safetensors file")
+    if kind is not None:
+        raise UsageError(f"weight file does not exist: {_printable(text)}")
+    raise UsageError(f"local model folder does not exist: {_printable(text)}")
+
+
+def _ollama(text: str, origin: Origin) -> ModelRef:
+    from licscan.errors import SourceError
+    from licscan.weights.sources import ollama_ref
+
+    try:
+        return ollama_ref(text, origin=origin)
+    except SourceError as exc:
+        raise UsageError(exc.message, hint="an Ollama model: ollama:NAME[:TAG], as `ollama "
+                                           "list` shows it (llama3.1:8b, hf.co/owner/name:Q4_K_M)"
+                         ) from exc
 
 
 def load_manifest(path: str | Path, display_name: str | None = None) -> list[ModelRef]:
@@ -170,13 +210,15 @@ def _manifest_entry(item: object, origin: Origin, base: Path) -> ModelRef:
     if "path" in item:
         if not isinstance(item["path"], str):
             raise UsageError("'path' must be a string")
-        local = (base / item["path"]).expanduser()
-        if not local.is_dir():
-            raise UsageError(f"local model folder does not exist: {item['path']}")
-        return ModelRef(kind="local", target=item["path"], path=str(local), origin=origin)
+        return local_ref(item["path"], item["path"], origin, base)
     repo_id, revision = item["id"], item.get("revision")
     if not isinstance(repo_id, str) or (revision is not None and not isinstance(revision, str)):
         raise UsageError("'id' and 'revision' must be strings")
+    if repo_id.startswith(OLLAMA_PREFIX):
+        if revision is not None:
+            raise UsageError("an Ollama model takes its tag in the name (ollama:NAME:TAG), "
+                             "not 'revision'")
+        return _ollama(repo_id, origin)
     if "@" in repo_id or "://" in repo_id:
         ref = parse_target(repo_id, origin, base)
         if revision:

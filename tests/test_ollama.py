@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from licscan.errors import SourceError
-from licscan.model import ModelRef, Snapshot
 from licscan.scan import Scanner, ScanOptions
 from licscan.sources.hub import HubSettings
 from licscan.weights.ollama import LICENSE_TYPE, MODEL_TYPE, list_models, parse_name, read_model
-from licscan.weights.sources import fetch_ollama, ollama_ref, ollama_store_refs
+from licscan.weights.sources import ollama_ref, ollama_store_refs
 from tests.hubdouble import HubDouble, RepoSpec
 from tests.test_gguf import Writer, llama3_like
 
@@ -142,15 +141,6 @@ def test_large_vocabulary_model_layer(store: Store, tmp_path: Path) -> None:
     assert model.gguf is not None and model.gguf.license == "llama3.1"
 
 
-class WiredScanner(Scanner):
-    """How the scan dispatches an `ollama:` reference (see docs/discovery.md)."""
-
-    def fetch(self, ref: ModelRef) -> Snapshot:
-        if ref.kind == "ollama":
-            return fetch_ollama(ref)
-        return super().fetch(ref)
-
-
 def test_scan_end_to_end_identifies_license_layers_and_follows_base_model(
         store: Store, hub: HubDouble, corpus: Path) -> None:
     apache = (corpus / "apache-2.0.txt").read_bytes()
@@ -162,7 +152,7 @@ def test_scan_end_to_end_identifies_license_layers_and_follows_base_model(
         "README.md": "---\nlicense: cc-by-nc-4.0\n---\n# base\n"}))
     refs, problems = ollama_store_refs(store.root)
     assert problems == []
-    scanner = WiredScanner(ScanOptions(jobs=2, hub=HubSettings(endpoint=hub.url, timeout=5,
+    scanner = Scanner(ScanOptions(jobs=2, hub=HubSettings(endpoint=hub.url, timeout=5,
                                                                retries=0)))
     result = {m.id: m for m in scanner.scan(refs).models}
     chat = result["ollama:acme-chat:8b"]

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from licscan.cli.common import exit_code, write_output
-from licscan.errors import UsageError
+from licscan.errors import SourceError, UsageError
 from licscan.model import ModelRef, ScanResult
 
 if TYPE_CHECKING:
     from licscan.config import Config
+    from licscan.scan import Scanner
 
 FORMAT_CHOICES = ["text", "json", "html", "markdown", "sarif", "spdx-json"]
 
@@ -36,21 +37,86 @@ class RunSettings:
     max_depth: int = 8
 
 
+@dataclass(frozen=True)
+class Sources:
+    """Where models come from besides targets and manifests (`--ollama`, `--hf-cache`,
+    `--author`, `--search`)."""
+
+    ollama: bool = False
+    ollama_dir: str | None = None
+    hf_cache: str | None = None  # "" = the default cache folder
+    author: str | None = None
+    search: str | None = None
+
+    @property
+    def any(self) -> bool:
+        return self.ollama or self.hf_cache is not None or bool(self.author or self.search)
+
+
+Failed = list[tuple[ModelRef, SourceError]]
+
+
 def _refs(targets: tuple[str, ...], manifests: tuple[str | tuple[str, str], ...],
-          ) -> list[ModelRef]:
+          sources: Sources | None = None) -> tuple[list[ModelRef], Failed]:
     from licscan.targets import load_manifest, parse_target
 
+    sources = sources or Sources()
     refs = [parse_target(t) for t in targets]
     for manifest in manifests:
         path, name = manifest if isinstance(manifest, tuple) else (manifest, None)
         refs.extend(load_manifest(path, name))
-    if not refs:
-        raise UsageError("nothing to scan", hint="give model ids, URLs or folders, or --manifest")
-    return refs
+    failed: Failed = []
+    if sources.ollama_dir:
+        refs = [replace(r, path=sources.ollama_dir) if r.kind == "ollama" else r for r in refs]
+    if sources.ollama:
+        found, broken = _ollama_store(sources.ollama_dir)
+        refs += found
+        failed += broken
+    if sources.hf_cache is not None:
+        from licscan.weights.sources import hf_cache_refs
+
+        try:
+            refs += hf_cache_refs(Path(sources.hf_cache).expanduser() if sources.hf_cache
+                                  else None)
+        except SourceError as exc:
+            raise UsageError(exc.message, hint=exc.hint) from exc
+    if not refs and not failed and not (sources.author or sources.search):
+        if manifests:
+            names = ", ".join(m[1] if isinstance(m, tuple) else m for m in manifests)
+            raise UsageError(f"nothing to scan: {names} lists no models",
+                             hint="add entries under `models:` (id: owner/name, or path: "
+                                  "folder), or give model ids, URLs or folders")
+        if sources.any:
+            raise UsageError("nothing to scan: the store or cache holds no models")
+        raise UsageError("nothing to scan", hint="give model ids, URLs or folders, or "
+                                                  "--manifest, --ollama, --hf-cache, --author")
+    return refs, failed
+
+
+def _ollama_store(store_dir: str | None) -> tuple[list[ModelRef], Failed]:
+    """Every model of the store; a broken manifest is an error result with its reason."""
+    from licscan.weights.ollama import default_store
+    from licscan.weights.sources import ollama_store_refs
+
+    store = Path(store_dir).expanduser() if store_dir else default_store()
+    try:
+        refs, problems = ollama_store_refs(store)
+    except SourceError as exc:
+        raise UsageError(exc.message, hint=exc.hint) from exc
+    failed: Failed = []
+    for problem in problems:
+        try:
+            shown = str(Path(problem.path).relative_to(store / "manifests"))
+        except ValueError:
+            shown = problem.path
+        ref = ModelRef(kind="ollama", target=f"ollama-store:{shown}", path=str(store))
+        failed.append((ref, SourceError("bad-manifest", problem.reason)))
+    return refs, failed
 
 
 def run_scan(refs: list[ModelRef], settings: RunSettings,
-             config: Config | None = None) -> ScanResult:
+             config: Config | None = None, failed: Failed | None = None,
+             sources: Sources | None = None) -> ScanResult:
     from licscan.context import load_context
     from licscan.context_result import ContextStage as Assessor
     from licscan.report import render
@@ -71,16 +137,34 @@ def run_scan(refs: list[ModelRef], settings: RunSettings,
         from licscan.scan import configured_scanner
 
         scanner, _policy = configured_scanner(config, options, context)
-        result = replace(scanner.scan(refs), config_file=config.file)
     else:
         pack = load_rulepack(settings.rules)
         scanner = Scanner(options, pack, finalize=Assessor(pack, context))
         scanner.context_dict = context.to_dict() if context else None
-        result = scanner.scan(refs)
+    if sources is not None and (sources.author or sources.search):
+        refs = [*refs, *_listed(scanner, sources)]
+    result = scanner.scan(refs, failed or ())
+    if config is not None:
+        result = replace(result, config_file=config.file)
     write_output(render(result, settings.fmt), settings.output)
     if settings.output not in (None, "-"):
         click.echo(render(result, "text"), nl=False)
     return result
+
+
+def _listed(scanner: Scanner, sources: Sources) -> list[ModelRef]:
+    """The models of `--author` / `--search`, listed through the scan's Hub source."""
+    from licscan.redact import printable_line
+
+    hub = scanner.hub()
+    refs = hub.list_models(author=sources.author, search=sources.search)
+    what = " ".join(p for p in (f"--author {sources.author}" if sources.author else "",
+                                f"--search {sources.search}" if sources.search else "") if p)
+    if not refs:
+        raise UsageError(f"nothing to scan: the Hub lists no models for {what}")
+    click.echo(printable_line(f"{what}: {len(refs)} model(s) listed in "
+                              f"{hub.listing_requests} request(s)"), err=True)
+    return refs
 
 
 @contextmanager
@@ -150,25 +234,51 @@ def _config(config_file: str | None, no_config: bool) -> Config | None:
 @click.option("--no-rule-overrides", is_flag=True,
               help="Refuse a rule pack of your own that redefines a built-in rule (also "
                    "LICSCAN_NO_RULE_OVERRIDES=1).")
+@click.option("--ollama", "ollama", is_flag=True,
+              help="Scan every model of the Ollama store (offline).")
+@click.option("--ollama-dir", type=click.Path(file_okay=False),
+              help="The Ollama store (default: $OLLAMA_MODELS, else ~/.ollama/models).")
+@click.option("--hf-cache", "hf_cache", is_flag=False, flag_value="", default=None,
+              metavar="[DIR]",
+              help="Scan every model in the Hugging Face cache, offline (default folder: "
+                   "$HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).")
+@click.option("--author", metavar="ORG",
+              help="Scan every model of this Hub organisation or user (listed through the "
+                   "Hub API, paged).")
+@click.option("--search", metavar="TEXT",
+              help="Scan every Hub model whose id contains TEXT (with --author: of that "
+                   "author).")
 def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
                  output: str | None, fail_on: str | None, config_file: str | None,
                  no_config: bool, context_file: str | None, jobs: int, timeout: float,
                  rules: tuple[str, ...], offline: bool, no_cache: bool, cache_dir: str | None,
-                 lineage: bool, max_depth: int, datasets: bool, no_rule_overrides: bool) -> int:
-    """Scan models: Hub ids (owner/name[@rev]), Hub URLs or local model folders.
+                 lineage: bool, max_depth: int, datasets: bool, no_rule_overrides: bool,
+                 ollama: bool, ollama_dir: str | None, hf_cache: str | None,
+                 author: str | None, search: str | None) -> int:
+    """Scan models: Hub ids (owner/name[@rev]), Hub URLs, local model folders, GGUF or
+    safetensors files, Ollama models (ollama:NAME[:TAG]); or a whole Ollama store, the HF
+    cache, a Hub organisation or search.
 
     Set HF_TOKEN to read gated or private repositories.
     """
+    if (author or search) and offline:
+        raise UsageError("--author and --search list models on the Hub; they cannot be used "
+                         "with --offline")
+    if (author is not None and not author.strip()) or (search is not None and not search.strip()):
+        raise UsageError("--author and --search need a non-empty value")
+    sources = Sources(ollama=ollama, ollama_dir=ollama_dir, hf_cache=hf_cache, author=author,
+                      search=search)
     settings = RunSettings(fmt=fmt, output=output, jobs=jobs, timeout=timeout, rules=rules,
                            context_file=context_file, offline=offline, use_cache=not no_cache,
                            cache_dir=cache_dir, lineage=lineage, datasets=datasets,
                            max_depth=max_depth)
     config = _config(config_file, no_config)
-    if not targets and not manifests and config is not None and config.manifest.is_file():
+    if not targets and not manifests and not sources.any and config is not None \
+            and config.manifest.is_file():
         manifests = (str(config.manifest),)
-    refs = _refs(targets, manifests)
+    refs, failed = _refs(targets, manifests, sources)
     _rule_overrides(rules, config, no_rule_overrides)
-    result = run_scan(refs, settings, config)
+    result = run_scan(refs, settings, config, failed, sources)
     return exit_code(result, fail_on or (config.policy.fail_on if config else "deny"))
 
 
@@ -200,7 +310,7 @@ def demo_command(output: str, fmt: str | None) -> int:
     root = _resources.examples_dir()
     chosen = fmt or {".json": "json", ".md": "markdown", ".sarif": "sarif",
                      ".txt": "text"}.get(Path(output).suffix.lower(), "html")
-    refs = _refs((), ((str(root / "models.yaml"), "examples/models.yaml"),))
+    refs, _failed = _refs((), ((str(root / "models.yaml"), "examples/models.yaml"),))
     with _demo_cache(root / "hub-cache") as cache_dir:
         run_scan(refs, RunSettings(fmt=chosen, output=output, jobs=4, timeout=5.0,
                                    offline=True, cache_dir=cache_dir,

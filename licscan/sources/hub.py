@@ -140,6 +140,7 @@ def _prepare_hub(timeout: dict[str, float | None]) -> None:
         def factory() -> Any:
             client = previous()
             client.event_hooks["request"].append(_default_timeout)
+            client.event_hooks["request"].append(_count_listing)
             install_deadlines(client)
             return client
 
@@ -151,6 +152,33 @@ def _default_timeout(request: Any) -> None:
     current = request.extensions.get("timeout") or {}
     if all(value is None for value in current.values()):
         request.extensions["timeout"] = dict(_fallback_timeout)
+
+
+_listing = threading.local()  # .counter: the RequestCounter of a listing in this thread
+
+
+def _count_listing(request: Any) -> None:
+    """Requests the client makes while `HubSource.list_models` pages through a listing."""
+    counter: RequestCounter | None = getattr(_listing, "counter", None)
+    if counter is not None:
+        counter.add()
+
+
+@dataclass(frozen=True)
+class Listed:
+    """What a Hub listing says of one model: enough to use a cached snapshot without asking
+    again. (A listing gives file names but not their sizes, which the choice of files to read
+    depends on, so a model not in the cache still gets its model-info request.)"""
+
+    repo_id: str
+    sha: str | None
+    gated: str | None
+    private: bool
+    tags: tuple[str, ...]
+
+
+LIST_EXPAND = ["sha", "gated", "private", "tags", "lastModified"]
+MAX_LISTED = 100_000
 
 
 class _DeadlineExceeded(Exception):
@@ -222,6 +250,8 @@ class HubSource:
         self._retries = _Retries(self.settings.max_retry_total)
         self._headers: dict[str, str] | None = None
         self._headers_lock = threading.Lock()
+        self.listed: dict[str, Listed] = {}
+        self.listing_requests = 0
         if not self.offline:
             _prepare_hub(self._timeout())
 
@@ -256,6 +286,14 @@ class HubSource:
             hit = self.cache.load(ref, ref.revision, limit)
             if hit is not None:
                 return hit
+        listed = self.listed.get(ref.repo_id or "") if ref.revision is None \
+            and ref.repo_type == "model" else None
+        if self.cache is not None and listed is not None and listed.sha is not None:
+            hit = self.cache.load(ref, listed.sha, limit)  # the listing pinned the commit
+            if hit is not None:
+                self.cache.record_ref(ref, listed.sha)
+                return replace(hit, gated=listed.gated, private=listed.private,
+                               tags=listed.tags)
         try:
             info = self._info(ref)
         except (SourceError, _DeadlineExceeded):
@@ -383,6 +421,50 @@ class HubSource:
         if not blob.truncated and not reader.compacted:
             return make_blob(path, blob.data or b"", size)
         return blob
+
+    # -- listing --------------------------------------------------------------------------
+    def list_models(self, author: str | None = None, search: str | None = None,
+                    ) -> list[ModelRef]:
+        """Every model of an organisation or user (`author`) and/or whose id contains
+        `search`, through `HfApi.list_models` (paged by the Hub's `Link` header: one request
+        per page). Each is remembered (`self.listed`) so that a snapshot cached at the
+        listed commit is used without another request. Raises SourceError."""
+        from huggingface_hub import HfApi
+
+        if self.offline:
+            raise SourceError("offline", "listing models needs the Hub; the scan is offline")
+        token = self.settings.token or os.environ.get("HF_TOKEN") \
+            or os.environ.get("HUGGING_FACE_HUB_TOKEN") or None
+        api = HfApi(endpoint=self.endpoint, token=token, library_name="licscan",
+                    library_version=__version__)
+        counter = RequestCounter()
+        _listing.counter = counter
+        refs: list[ModelRef] = []
+        what = " and ".join(p for p in (f"author {author!r}" if author else "",
+                                        f"search {search!r}" if search else "") if p)
+        try:
+            for info in api.list_models(author=author, search=search,
+                                        expand=LIST_EXPAND):  # type: ignore[arg-type]
+                listed = _listed(info)
+                if listed is None or listed.repo_id in self.listed:
+                    continue
+                self.listed[listed.repo_id] = listed
+                refs.append(ModelRef(kind="hub", target=listed.repo_id,
+                                     repo_id=listed.repo_id))
+                if len(refs) >= MAX_LISTED:
+                    log.warning("more than %d models listed; the rest are not scanned",
+                                MAX_LISTED)
+                    break
+        except Exception as exc:
+            kind, message = classify(exc, ModelRef(kind="hub", target=what,
+                                                   repo_id=author or search))
+            raise SourceError(kind, f"could not list the models of {what}: {message}"
+                              ) from None
+        finally:
+            _listing.counter = None
+            self.listing_requests += counter.count
+            self.counter.add(counter.count)
+        return sorted(refs, key=lambda r: r.repo_id or "")
 
     # -- requests -------------------------------------------------------------------------
     def _hf_headers(self) -> dict[str, str]:
@@ -642,6 +724,24 @@ def _check_ref(ref: ModelRef) -> None:
             validate_revision(ref.revision)
     except LicscanError as exc:
         raise SourceError("invalid", exc.message) from None
+
+
+def _listed(info: Any) -> Listed | None:
+    """A `ModelInfo` of a listing, validated; None for an entry that is not a model id."""
+    from licscan.targets import is_repo_id
+
+    repo_id = getattr(info, "id", None)
+    if not isinstance(repo_id, str) or not is_repo_id(repo_id):
+        return None
+    sha = getattr(info, "sha", None)
+    gated = getattr(info, "gated", None)
+    tags = getattr(info, "tags", None)
+    return Listed(repo_id=repo_id, sha=sha if isinstance(sha, str) and SHA40.match(sha) else None,
+                  gated=gated if gated in ("auto", "manual") else "manual" if gated is True
+                  else None,
+                  private=getattr(info, "private", None) is True,
+                  tags=tuple(t for t in tags if isinstance(t, str))
+                  if isinstance(tags, list) else ())
 
 
 def safe_repo_path(name: str) -> bool:

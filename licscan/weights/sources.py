@@ -116,7 +116,7 @@ def ollama_snapshot(ref: ModelRef, model: OllamaModel) -> Snapshot:
     notes += [f"could not read: {p}" for p in model.problems]
     if not model.licenses:
         notes.append("the Ollama manifest has no license layer")
-    model_layer = next((layer.digest for layer in model.layers
+    model_layer = next((layer.digest.removeprefix("sha256:") for layer in model.layers
                         if layer.media_type.endswith(".model")), None)
     return Snapshot(ref=ref, source="local", revision=model_layer, card_data=card,
                     card_data_origin="gguf-header" if model.gguf is not None else "none",
