@@ -37,6 +37,8 @@ class _LazyGroup(click.Group):
                   "Check the manifest against the lockfile and the policy, offline."),
         "lock": ("licscan.cli.lock", "lock_command",
                  "Resolve the manifest and write licscan.lock (or --check for drift)."),
+        "init": ("licscan.cli.init", "init_command",
+                 "Write a commented licscan.yaml and a manifest of the models found here."),
     }
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -54,17 +56,79 @@ class _LazyGroup(click.Group):
         from importlib import import_module
 
         command: click.Command = getattr(import_module(target[0]), target[1])
-        return command
+        return with_common_options(command)
+
+    def resolve_command(self, ctx: click.Context, args: list[str],
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and name not in self._commands and not name.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(name, list(self._commands), n=1, cutoff=0.6)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+
+def _set_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        os.environ["LICSCAN_VERBOSE"] = "1"
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["licscan.quiet"] = True
+
+
+def _set_color(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """--color auto|always|never (NO_COLOR set: never, unless --color always). Stored on the
+    root context, where click.echo and the text report read it."""
+    from licscan.cli.common import colour_wanted
+
+    if value is None and ctx.meta.get("licscan.color") is not None:
+        return  # given before the subcommand; the subcommand did not repeat it
+    ctx.meta["licscan.color"] = value or "auto"
+    wanted = colour_wanted(value or "auto")
+    here: click.Context | None = ctx
+    while here is not None:
+        here.color = wanted
+        here = here.parent
+
+
+COMMON_OPTIONS = (
+    click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
+                 callback=_set_verbose, help="Show tracebacks of internal errors."),
+    click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, is_eager=True,
+                 callback=_set_quiet,
+                 help="No progress and no notes on stderr (errors are still shown)."),
+    click.Option(["--color"], type=click.Choice(["auto", "always", "never"]), default=None,
+                 expose_value=False, is_eager=True, callback=_set_color,
+                 help="Colour the terminal output (default auto: on a terminal, unless "
+                      "NO_COLOR is set)."),
+)
+
+
+def with_common_options(command: click.Command) -> click.Command:
+    """-v, -q and --color on every command and subcommand, so `licscan scan -v` works as
+    well as `licscan -v scan`. Idempotent."""
+    names = {name for p in command.params for name in p.opts}
+    for option in COMMON_OPTIONS:
+        if not names & set(option.opts):
+            command.params.append(option)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_common_options(sub)
+    return command
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="licscan")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
-def cli(verbose: bool) -> None:
+def cli() -> None:
     """License compliance for machine-learning models: what you may do with each model,
     and what you owe, before you ship."""
-    if verbose:
-        os.environ["LICSCAN_VERBOSE"] = "1"
+
+
+with_common_options(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
