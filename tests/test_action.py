@@ -143,13 +143,19 @@ def test_action_yml_runs_the_script_with_every_input() -> None:
     assert install["env"]["LICSCAN_SOURCE"] == "${{ github.action_path }}"
     scan = next(s for s in steps if s.get("id") == "scan")
     assert scan["run"].endswith("-m licscan.action'") or "-m licscan.action" in scan["run"]
+    assert "${{" not in scan["run"]  # inputs reach the script only through env
+    elsewhere = {"python-version": "python", "version": "install", "cache": "cache"}
     for name in action["inputs"]:
-        if name != "python-version":
-            key = f"INPUT_{name.upper().replace('-', '_')}"
-            assert scan["env"][key] == f"${{{{ inputs.{name} }}}}"
-            assert "${{" not in scan["run"]  # inputs reach the script only through env
+        if name in elsewhere:  # used by another step, never in a shell line
+            step = next(s for s in steps if s.get("id") == elsewhere[name])
+            assert f"inputs.{name}" in json.dumps(step) and "${{" not in step.get("run", "")
+            continue
+        key = f"INPUT_{name.upper().replace('-', '_')}"
+        assert scan["env"][key] == f"${{{{ inputs.{name} }}}}"
     for name, output in action["outputs"].items():
-        assert output["value"] == f"${{{{ steps.scan.outputs.{name} }}}}"
+        step = {"cache-key": "key", "cache-hit": "cache"}.get(name, "scan")
+        source = "key" if name == "cache-key" else name.removeprefix("cache-")
+        assert output["value"] == f"${{{{ steps.{step}.outputs.{source} }}}}"
 
 
 def test_action_yml_pins_actions_by_commit_and_installs_from_a_hash_checked_lock() -> None:
