@@ -596,7 +596,7 @@ def deciding_reasons(model: ModelResult | Mapping[str, Any]) -> tuple[Reason, ..
     if core and named is None:
         code = core.split(":", 1)[0]
         headline = finding_headline(code, core[len(code) + 2:]) if code in _HEADLINES \
-            else _CLAUSE_TAIL.sub("", core)
+            else _sentence_case(_CLAUSE_TAIL.sub("", core))
         reasons.append(Reason(headline, core, "policy"))
     elif named is not None:
         findings.remove(named)
@@ -654,3 +654,15 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def flag_scopes(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
+    """Per yes flag: IF_DISTRIBUTED_TEXT when every duty carrying it out applies only once the
+    model is distributed (a hosted or internal context), else ""; "" for no and unknown."""
+    words, rows = flag_words(model), obligation_rows(model)
+    scopes = {}
+    for key in DUTY_FLAGS:
+        carried = [r for r in rows if r.kind in _FLAG_KINDS[key] or r.kind == key]
+        scopes[key] = IF_DISTRIBUTED_TEXT if words[key] == "yes" and carried and all(
+            r.applies_when == IF_DISTRIBUTED for r in carried) else ""
+    return scopes

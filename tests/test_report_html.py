@@ -207,14 +207,20 @@ def test_header_says_how_it_was_produced(pages: dict[str, str]) -> None:
 def test_summary_table(pages: dict[str, str]) -> None:
     page = Page(pages["mixed"])
     rows = [a for t, a in page.tags if t == "tr" and "data-verdict" in a]
-    assert [r["data-verdict"] for r in rows] == ["allow", "review", "deny", "review", "review",
+    # worst first: deny; review (could not be scanned, license unknown, the rest); allow
+    assert [r["data-verdict"] for r in rows] == ["deny", "review", "review", "review", "allow",
                                                  "allow"]
+    assert [r["class"] for r in rows][1:3] == ["verdict-review state-error",
+                                               "verdict-review state-unknown"]
+    ids = [a["href"] for t, a in page.tags if t == "a" and (a["href"] or "").startswith("#model-")]
+    articles = [a["id"] for t, a in page.tags if t == "article"]
+    assert ids[:6] == [f"#{a}" for a in articles]  # the sections follow the summary's order
     assert all(th.get("scope") in ("col", "row") for th in page.all("th"))
     text = " ".join(page.body_text.split())
     assert "6 models: 2 allow, 3 review, 1 deny, 1 could not be scanned." in text
     assert "Could not be scanned (not-found)" in text
-    assert "License unknown: review the evidence" in text
-    assert "commercial use is prohibited under CC-BY-NC-4.0" in text
+    assert "Commercial use is prohibited under CC-BY-NC-4.0" in text
+    assert "The card names a license licscan does not know" in text
 
 
 def test_model_section_claim_evidence_and_hub_link(pages: dict[str, str]) -> None:

@@ -21,14 +21,27 @@ from markupsafe import Markup
 
 from licscan._resources import templates_dir
 from licscan.model import ScanResult
+from licscan.plain_terms import (
+    FLAG_LABELS,
+    IF_DISTRIBUTED,
+    IF_DISTRIBUTED_TEXT,
+    ObligationRow,
+    Reason,
+    deciding_reasons,
+    flag_scopes,
+    flag_words,
+    obligation_rows,
+    severity_key,
+)
 from licscan.redact import printable
 from licscan.report.json_report import report_dict
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
+from licscan.terms import FLAGS_CLAUSE
 
 VERDICTS = ("allow", "review", "deny")
 VERDICT_MARKS = {"allow": "✓", "review": "!", "deny": "✕"}  # shown with the word, not instead
-VERDICT_RANK = {"allow": 0, "review": 1, "deny": 2}
+DUTY_WORDS = {"yes": "Yes", "no": "No", "unknown": "Unknown"}
 TRI_RANK = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
 TRI_WORDS = {"allowed": "Allowed", "conditional": "With conditions", "prohibited": "Not allowed",
              "unknown": "Unknown"}
@@ -219,25 +232,26 @@ def lineage_view(lineage: Any, model_id: Any) -> dict[str, Any]:
 # --- the model view -------------------------------------------------------------------------
 
 def main_condition(m: Mapping[str, Any]) -> str:
-    """The one thing a reader should know first about using this model."""
-    error, lic, flags = _dict(m.get("error")), _dict(m.get("license")), _dict(m.get("flags"))
+    """The one thing a reader should know first about using this model: its first condition,
+    else its first duty (marked when it applies only once the model is distributed). Read from
+    the same obligations as the model's Obligations section, so the two never disagree."""
+    error, lic = _dict(m.get("error")), _dict(m.get("license"))
     if m.get("status") == "error":
         return f"Could not be scanned ({_text(error.get('kind')) or 'error'})"
     if m.get("verdict") == "deny" and m.get("verdict_reason"):
         return _text(m.get("verdict_reason"))
-    for key in ("conditions", "obligations"):
-        first = next(iter(_list(m.get(key))), None)
-        text = _dict(first).get("text") if isinstance(first, dict) else first
-        if text:
-            return _text(text)
+    first = next(iter(_list(m.get("conditions"))), None)
+    text = _dict(first).get("text") if isinstance(first, dict) else first
+    if text:
+        return _text(text)
+    rows = obligation_rows(m)
+    now = next((r for r in rows if r.applies_when != IF_DISTRIBUTED), None)
+    if now is not None:
+        return now.text
     if not lic.get("expression"):
         return "License unknown: review the evidence"
-    if flags.get("acceptable_use_policy"):
-        return "Follow the acceptable use policy"
-    if flags.get("share_alike"):
-        return "Derivatives carry the same license"
-    if flags.get("attribution"):
-        return "Keep the license and attribution notices"
+    if rows:
+        return f"{rows[0].text} ({IF_DISTRIBUTED_TEXT})"
     return "None found"
 
 
@@ -340,12 +354,24 @@ def all_evidence(m: Mapping[str, Any]) -> list[Any]:
     return out
 
 
-def _obligation(o: Any) -> dict[str, Any]:
-    o = _dict(o)
-    return {"text": _text(o.get("text")) or humanize(o.get("kind")),
-            "kind": humanize(o.get("kind")), "trigger": _text(o.get("trigger")),
-            "rule": _text(o.get("rule")), "clause": _text(o.get("clause")),
-            "confidence": confidence(o.get("confidence"))}
+def _obligation(row: ObligationRow) -> dict[str, Any]:
+    return {"text": row.text or humanize(row.kind), "kind": humanize(row.kind),
+            "trigger": row.trigger, "rule": row.rule, "clause": row.clause,
+            "confidence": confidence(row.confidence or None), "note": row.note,
+            "derived": row.clause == FLAGS_CLAUSE}
+
+
+def _reason(reason: Reason) -> dict[str, str]:
+    return {"headline": reason.headline,
+            "detail": reason.detail if reason.detail != reason.headline else "",
+            "code": reason.code}
+
+
+def _rank(key: tuple[int, int]) -> int:
+    """One number for the summary's Verdict column: higher is worse (deny, a model that could
+    not be scanned, an unknown license first)."""
+    order, known = key
+    return (2 - order) * 3 + (2 - known)
 
 
 def model_view(m: Any, index: int) -> dict[str, Any]:
@@ -354,9 +380,10 @@ def model_view(m: Any, index: int) -> dict[str, Any]:
     lic, flags, origin = _dict(m.get("license")), _dict(m.get("flags")), _dict(m.get("origin"))
     tri = {k: v if isinstance(v := flags.get(k), str) and v in TRI_WORDS else "unknown"
            for k in ("commercial_use", "modification", "distribution")}
+    rows, key, scopes = obligation_rows(m), severity_key(m), flag_scopes(m)
     return {
         "anchor": f"model-{index}", "id": _text(m.get("id")) or "(no id)",
-        "verdict": verdict, "rank": VERDICT_RANK[verdict],
+        "verdict": verdict, "rank": _rank(key), "key": key,
         "verdict_reason": _text(m.get("verdict_reason")),
         "decided_by": _text(m.get("decided_by")),
         "status": "error" if m.get("status") == "error" else "ok",
@@ -376,15 +403,19 @@ def model_view(m: Any, index: int) -> dict[str, Any]:
         "license_name": _text(lic.get("name")),
         "flags": tri,
         "flag_rank": {k: TRI_RANK[v] for k, v in tri.items()},
-        "duties": {k: flags.get(k) is True
-                   for k in ("attribution", "share_alike", "acceptable_use_policy")},
+        "duties": [{"label": FLAG_LABELS[key], "word": DUTY_WORDS[word], "value": word,
+                    "scope": scopes[key]} for key, word in flag_words(m).items()],
         "main_condition": main_condition(m),
+        "reasons": [_reason(r) for r in deciding_reasons(m)],
+        "known": "error" if key[1] == 0 else "unknown" if key[1] == 1 else "known",
         "terms": term_groups(m.get("terms")) if m.get("terms") else [],
         "conditions": [_text(c) if not isinstance(c, dict) else
                        _text(c.get("text") or c.get("summary") or humanize(c.get("type")))
                        for c in _list(m.get("conditions"))],
         "answers": [_answer(a) for a in _list(m.get("context_answers"))],
-        "obligations": [_obligation(o) for o in _list(m.get("obligations"))],
+        "obligations": [_obligation(o) for o in rows if o.applies_when != IF_DISTRIBUTED],
+        "obligations_if_distributed": [_obligation(o) for o in rows
+                                       if o.applies_when == IF_DISTRIBUTED],
         "findings": [_finding(m, f) for f in _list(m.get("findings"))],
         "evidence": [evidence_view(m, e) for e in all_evidence(m)],
         "waivers": [_waiver(w) for w in _list(m.get("waivers"))],
@@ -439,10 +470,11 @@ def content_security_policy(style_hash: str, script_hash: str) -> str:
 
 
 def counts(models: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    out = dict.fromkeys(VERDICTS, 0) | {"error": 0, "total": 0}
+    out = dict.fromkeys(VERDICTS, 0) | {"error": 0, "unknown": 0, "total": 0}
     for m in models:
         out[m["verdict"]] += 1
         out["error"] += m["status"] == "error"
+        out["unknown"] += m["known"] == "unknown"
         out["total"] += 1
     return out
 
@@ -452,6 +484,7 @@ def render_dict(report: Mapping[str, Any]) -> str:
     style, style_hash = _static("report.css")
     script, script_hash = _static("report.js")
     models = [model_view(m, i) for i, m in enumerate(_list(report.get("models")), start=1)]
+    models.sort(key=lambda view: view["key"])  # worst first; stable: manifest order otherwise
     template = environment().get_template("report.html.j2")
     return template.render(
         header=header_view(report), models=models, counts=counts(models),

@@ -8,9 +8,11 @@ from dataclasses import asdict
 from typing import Any
 
 from licscan.model import Evidence, Finding, ModelResult, ScanResult
+from licscan.plain_terms import deciding_reasons, flag_words, obligation_rows
 from licscan.policy.model import worst
 
 SCHEMA_VERSION = 1
+_FLAG_VALUES: dict[str, bool | str] = {"yes": True, "no": False, "unknown": "unknown"}
 
 
 def evidence_dict(ev: Evidence) -> dict[str, Any]:
@@ -53,15 +55,24 @@ def model_dict(model: ModelResult) -> dict[str, Any]:
                           "evidence": [evidence_dict(e) for e in lic.evidence]}
     else:
         out["license"] = None
-    out["flags"] = asdict(model.flags)
+    # attribution, share_alike, acceptable_use_policy: true | false | "unknown"
+    words = flag_words(model)
+    out["flags"] = asdict(model.flags) | {key: _FLAG_VALUES[word] for key, word in words.items()}
     out["findings"] = [finding_dict(f) for f in model.findings]
     out["verdict"] = model.verdict
     out["verdict_reason"] = model.verdict_reason
     out["decided_by"] = model.extra.get("decided_by")
-    for key in ("conditions", "context_answers", "obligations", "terms", "lineage", "datasets",
-                "waivers"):
+    reasons = deciding_reasons(model)
+    if reasons:
+        out["deciding_reasons"] = [asdict(r) for r in reasons]
+    for key in ("conditions", "context_answers", "obligations", "chosen_branch", "terms",
+                "lineage", "datasets", "waivers"):
         if key in model.extra:
             out[key] = model.extra[key]
+    rows = obligation_rows(model)
+    if rows or "obligations" in model.extra:
+        # what the context triggers, then what applies only once the model is distributed
+        out["obligations"] = [row.to_dict() for row in rows]
     notes = model.extra.get("notes")
     if notes:
         out["notes"] = list(notes)
