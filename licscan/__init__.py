@@ -7,4 +7,6 @@ Quick start::
     result = scan([parse_target("meta-llama/Llama-3.1-8B")], ScanOptions())
 """
 
+# The only place the version is written (hatch reads it for the wheel and the sdist): SemVer,
+# the version being prepared; docs/release.md says when it changes.
 __version__ = "0.1.0"
