@@ -154,14 +154,35 @@ def _default_timeout(request: Any) -> None:
         request.extensions["timeout"] = dict(_fallback_timeout)
 
 
-_listing = threading.local()  # .counter: the RequestCounter of a listing in this thread
+_listing = threading.local()  # .current: the _Listing that this thread is paging through
+
+
+class _Listing:
+    """Requests `HfApi.list_models` makes: counted, and its own retries (`http_backoff`: up
+    to 5, waiting up to 23 s in all on a 5xx) cut to the scan's `retries`."""
+
+    def __init__(self, retries: int) -> None:
+        self.counter = RequestCounter()
+        self.attempts: dict[str, int] = {}
+        self.max_attempts = 1 + max(0, retries)
+
+
+class _ListingGaveUp(Exception):
+    def __init__(self, attempts: int) -> None:
+        super().__init__(f"no usable answer after {attempts} attempt(s)")
 
 
 def _count_listing(request: Any) -> None:
     """Requests the client makes while `HubSource.list_models` pages through a listing."""
-    counter: RequestCounter | None = getattr(_listing, "counter", None)
-    if counter is not None:
-        counter.add()
+    current: _Listing | None = getattr(_listing, "current", None)
+    if current is None:
+        return
+    url = str(request.url)
+    tried = current.attempts.get(url, 0)
+    if tried >= current.max_attempts:
+        raise _ListingGaveUp(tried)
+    current.attempts[url] = tried + 1
+    current.counter.add()
 
 
 @dataclass(frozen=True)
@@ -437,8 +458,7 @@ class HubSource:
             or os.environ.get("HUGGING_FACE_HUB_TOKEN") or None
         api = HfApi(endpoint=self.endpoint, token=token, library_name="licscan",
                     library_version=__version__)
-        counter = RequestCounter()
-        _listing.counter = counter
+        current = _listing.current = _Listing(self.settings.retries)
         refs: list[ModelRef] = []
         what = " and ".join(p for p in (f"author {author!r}" if author else "",
                                         f"search {search!r}" if search else "") if p)
@@ -455,15 +475,18 @@ class HubSource:
                     log.warning("more than %d models listed; the rest are not scanned",
                                 MAX_LISTED)
                     break
+        except _ListingGaveUp as exc:
+            raise SourceError("hub-error", f"could not list the models of {what}: the Hub "
+                              f"gave {exc}") from None
         except Exception as exc:
             kind, message = classify(exc, ModelRef(kind="hub", target=what,
                                                    repo_id=author or search))
             raise SourceError(kind, f"could not list the models of {what}: {message}"
                               ) from None
         finally:
-            _listing.counter = None
-            self.listing_requests += counter.count
-            self.counter.add(counter.count)
+            _listing.current = None
+            self.listing_requests += current.counter.count
+            self.counter.add(current.counter.count)
         return sorted(refs, key=lambda r: r.repo_id or "")
 
     # -- requests -------------------------------------------------------------------------
