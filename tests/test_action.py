@@ -40,7 +40,9 @@ def run_action(root: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[s
     summary, outputs = root.parent / "summary.md", root.parent / "outputs.txt"
     summary.write_text("")
     outputs.write_text("previous=step\n")
-    env = dict(os.environ, PYTHONPATH=str(REPO), GITHUB_WORKSPACE=str(root),
+    clean = {k: v for k, v in os.environ.items()  # not the runner's own, when CI is Actions
+             if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_"))}
+    env = dict(clean, PYTHONPATH=str(REPO), GITHUB_WORKSPACE=str(root),
                GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(outputs),
                HF_ENDPOINT="http://127.0.0.1:9", HF_HUB_OFFLINE="1", INPUT_TOKEN=TOKEN,
                **{f"INPUT_{k.upper()}": v for k, v in inputs.items()})

@@ -146,8 +146,10 @@ def run(root: Path, *, event: Path | None = None, api: str | None = None,
                **{f"INPUT_{k.upper()}": v for k, v in inputs.items()})
     if event:
         env["GITHUB_EVENT_PATH"] = str(event)
-    if api:
-        env["GITHUB_API_URL"] = api
+    # Nothing leaves loopback: without a double, the API is a closed port and no comment.
+    env["GITHUB_API_URL"] = api or "http://127.0.0.1:9"
+    if api is None:
+        env.setdefault("INPUT_COMMENT", "never")
     env.update(extra_env or {})
     done = subprocess.run([sys.executable, "-m", "licscan.action"], cwd=root.parent, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
