@@ -65,17 +65,35 @@ def display_path(path: Path | str) -> str:
     return str(path) if relative.startswith("..") else Path(relative).as_posix()
 
 
-def find_config(start: Path | None = None) -> Path | None:
-    """licscan.yaml in the working directory or a parent, stopping at the git root."""
+def find_config(start: Path | None = None, *, announce: bool = True) -> Path | None:
+    """licscan.yaml in the working directory or a parent, stopping at the git root.
+
+    Outside a git repository the walk goes up to the file system's root, so a licscan.yaml
+    in a parent folder (a home folder, a shared drive) can apply by surprise: `announce`
+    names it on stderr (not with --quiet)."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         for name in CONFIG_NAMES:
             candidate = folder / name
             if candidate.is_file():
+                if announce and folder != here and not _in_git(folder):
+                    _note(f"licscan: using {candidate} (found in a parent folder, outside a "
+                          "git repository; --config FILE chooses another)")
                 return candidate
         if (folder / ".git").exists():
             return None
     return None
+
+
+def _in_git(folder: Path) -> bool:
+    return any((f / ".git").exists() for f in (folder, *folder.parents))
+
+
+def _note(message: str) -> None:
+    from licscan.cli.common import note
+    from licscan.redact import printable_line
+
+    note(printable_line(message))
 
 
 def resolve_config(explicit: str | None = None, *, today: date | None = None) -> Config:

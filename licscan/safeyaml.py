@@ -80,7 +80,22 @@ def compose(text: str) -> tuple[Any, Node | None]:
         raise YamlProblem(f"invalid YAML: {exc}") from exc
     finally:
         loader.dispose()
+    _mark_key_lines(node)
     return data, node
+
+
+def _mark_key_lines(root: Node | None) -> None:
+    """Give each mapping value the line of its key: an error about `policy:` or `context:`
+    whose value is a nested block points at the key, not at the first line inside it."""
+    todo = [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                setattr(value_node, "key_line", key_node.start_mark.line + 1)  # noqa: B010
+                todo.append(value_node)
+        elif isinstance(node, SequenceNode):
+            todo.extend(node.value)
 
 
 def load(text: str) -> Any:
@@ -88,7 +103,12 @@ def load(text: str) -> Any:
 
 
 def line_of(node: Node | None) -> int | None:
-    return node.start_mark.line + 1 if node is not None else None
+    """The line of a node: a mapping value's key line (see `_mark_key_lines`), else where the
+    node starts."""
+    if node is None:
+        return None
+    key_line = getattr(node, "key_line", None)
+    return key_line if isinstance(key_line, int) else node.start_mark.line + 1
 
 
 def mapping_value_node(node: Node | None, key: str) -> Node | None:

@@ -110,7 +110,7 @@ def result_from_dict(report: dict[str, Any]) -> ScanResult:
                       generated_at=_str(report.get("generated_at")))
 
 
-def render_report(report: dict[str, Any], fmt: str) -> str:
+def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None) -> str:
     from licscan.report import dict_renderer
 
     render_dict = dict_renderer(fmt)
@@ -118,21 +118,41 @@ def render_report(report: dict[str, Any], fmt: str) -> str:
         return render_dict(report)
     from licscan.report.text import render
 
-    return render(result_from_dict(report))
+    return render(result_from_dict(report), width=width)
+
+
+_SUFFIXES = ((".spdx.json", "spdx-json"), (".sarif.json", "sarif"), (".html", "html"),
+             (".htm", "html"), (".md", "markdown"), (".markdown", "markdown"),
+             (".sarif", "sarif"), (".json", "json"), (".txt", "text"))
+
+
+def default_format(output: str | None) -> str:
+    """text on standard output; for -o FILE the format its suffix names, else html."""
+    if output is None or output == "-":
+        return "text"
+    name = output.lower()
+    return next((fmt for suffix, fmt in _SUFFIXES if name.endswith(suffix)), "html")
 
 
 @click.command("report")
 @click.argument("scan", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="html",
-              show_default=True, help="Report format.")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
+              help="Report format. Default: text on standard output; with -o, the format "
+                   "the file's suffix names (.html, .md, .sarif, .json, .spdx.json, .txt), "
+                   "else html.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report here instead of standard output.")
-def report_command(scan: str, fmt: str, output: str | None) -> int:
+@click.option("--width", type=click.IntRange(60, 1000), default=None,
+              help="Text format: wrap to this many columns (default: the terminal's, else "
+                   "100).")
+def report_command(scan: str, fmt: str | None, output: str | None, width: int | None) -> int:
     """Render a saved JSON report (from `licscan scan --format json`) without scanning again."""
+    from licscan.cli.common import note
     from licscan.redact import redact
 
     report = load_report(scan)
-    write_output(redact(render_report(report, fmt)), output)
+    chosen = fmt or default_format(output)
+    write_output(redact(render_report(report, chosen, width=width)), output)
     if output not in (None, "-"):
-        click.echo(f"report written to {output}", err=True)
+        note(f"{chosen} report written to {output}")
     return 0

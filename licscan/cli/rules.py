@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from licscan.errors import RulePackError, UsageError
+
+if TYPE_CHECKING:
+    from licscan.rulepack import RulePack
 
 
 @click.group("rules")
@@ -16,18 +20,39 @@ def rules_group() -> None:
 
 @rules_group.command("list")
 @click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, exists=True))
-def list_command(rules: tuple[str, ...]) -> int:
-    """List every rule: id, expression id, flags and name."""
-    from licscan.redact import printable
-    from licscan.rulepack import load_rulepack
+@click.option("--width", type=click.IntRange(60, 1000), default=None,
+              help="Wrap names to this many columns (default: the terminal's, else 100).")
+def list_command(rules: tuple[str, ...], width: int | None) -> int:
+    """List every rule: id, kind, the commercial-use, modification and distribution flags,
+    and the name with its expression id."""
+    import textwrap
 
-    pack = load_rulepack(rules)
-    for rule in pack.rules.values():
-        f = rule.flags
-        click.echo(printable(f"{rule.id:34} {rule.kind:10} {f.commercial_use:11} "
-                             f"{f.modification:11} {f.distribution:11} {rule.expression_id}"))
+    from licscan.redact import printable_line
+    from licscan.report.text import terminal_width
+
+    pack = load_rulepack_for(rules)
+    short = {"allowed": "yes", "conditional": "cond.", "prohibited": "NO"}
+    rows = [(printable_line(rule.id), printable_line(rule.kind),
+             *(short.get(v, v) for v in (rule.flags.commercial_use, rule.flags.modification,
+                                         rule.flags.distribution)),
+             printable_line(f"{rule.name or rule.id} [{rule.expression_id}]"))
+            for rule in pack.rules.values()]
+    header = ("ID", "KIND", "COMMERCIAL", "MODIFY", "DISTRIB", "NAME [EXPRESSION ID]")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    room = terminal_width(width)
+    for row in [header, *rows]:  # the name on its own line: ids and names both stay whole
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])).rstrip())
+        for line in textwrap.wrap(row[5], room, initial_indent="    ",
+                                  subsequent_indent="      ", break_on_hyphens=False):
+            click.echo(line)
     click.echo(f"{len(pack.rules)} rules; pack {pack.version} {pack.hash}")
     return 0
+
+
+def load_rulepack_for(rules: tuple[str, ...]) -> RulePack:
+    from licscan.rulepack import load_rulepack
+
+    return load_rulepack(rules)
 
 
 @rules_group.command("show")
