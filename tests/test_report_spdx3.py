@@ -183,7 +183,7 @@ def test_demo_file_hash_is_the_reports() -> None:
     report = fixture_reports()["demo"]
     doc = Doc(render_dict(report))
     hashes = [f.verifiedUsing[0].hashValue for f in doc.objects.foreach_type(spdx.software_File)]
-    assert len(hashes) == 3  # internal-classifier and qwen LICENSE, acme-llama NOTICE
+    assert len(hashes) == 4  # LICENSE of internal-classifier, qwen, tuesday; llama NOTICE
     qwen = next(m for m in report["models"] if m["id"] == "models/qwen-support-7b")
     lic_file = next(e for e in qwen["license"]["evidence"] if e.get("path") == "LICENSE")
     assert lic_file["sha256"] in hashes
