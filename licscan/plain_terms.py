@@ -608,6 +608,32 @@ def deciding_reasons(model: ModelResult | Mapping[str, Any]) -> tuple[Reason, ..
     return tuple(reasons)
 
 
+def main_condition(model: ModelResult | Mapping[str, Any]) -> str:
+    """The one thing a reader should know first about using a model: why it is denied, its
+    first condition, else its first duty (marked when it applies only once the model is
+    distributed). Read from `obligation_rows`, so it never disagrees with the obligations."""
+    view = _model_view(model)
+    if view["status"] == "error":
+        return f"Could not be scanned ({view['error_kind'] or 'error'})"
+    if view["verdict"] == "deny" and view["reason"]:
+        return str(view["reason"])
+    conditions = model.extra.get("conditions") if isinstance(model, ModelResult) \
+        else model.get("conditions")
+    for condition in _as_list(conditions)[:1]:
+        text = condition.get("text") if isinstance(condition, Mapping) else condition
+        if text:
+            return _str(text)
+    rows = obligation_rows(model)
+    now = next((r for r in rows if r.applies_when != IF_DISTRIBUTED), None)
+    if now is not None:
+        return now.text
+    if not view["expression"]:
+        return "License unknown: review the evidence"
+    if rows:
+        return f"{rows[0].text} ({IF_DISTRIBUTED_TEXT})"
+    return "None found"
+
+
 _VERDICT_ORDER = {"deny": 0, "review": 1, "allow": 2}
 
 

@@ -101,7 +101,8 @@ def _model(model_id: str, verdict: str, *, expression: str | None = "MIT", line:
     return ModelResult(
         ref=ref, status="error" if error else "ok", source="hub",
         revision=None if error else "c" * 40, verdict=verdict,
-        license=None if error else LicenseConclusion(expression, None, 90, "resolved"),
+        license=None if error else LicenseConclusion(
+            expression, None, 90, "resolved", (expression.lower(),) if expression else ()),
         flags=Flags(commercial_use="allowed"), findings=findings, error=error,
         verdict_reason=f"reason for {model_id}",
         extra={"decided_by": "policy:deny[0]" if verdict == "deny" else "default-policy"})
@@ -141,8 +142,11 @@ def test_sarif_has_results_for_deny_and_review_only_at_the_manifest_lines() -> N
     first = results[0]
     assert first["locations"][0]["physicalLocation"]["artifactLocation"] == {
         "uri": "models.yaml", "uriBaseId": "%SRCROOT%"}
-    assert first["message"]["text"] == \
-        "acme/nc (CC-BY-NC-4.0): deny: reason for acme/nc [decided by policy:deny[0]]"
+    assert first["message"]["text"] == ("acme/nc (CC-BY-NC-4.0): deny: reason for acme/nc; "
+                                        "The card contradicts the files "
+                                        "[decided by policy:deny[0]]")
+    assert first["properties"]["duties"] == {"attribution": "no", "share_alike": "no",
+                                             "acceptable_use_policy": "no"}
     assert results[-1]["locations"] == [{"logicalLocations": [{"name": "cli/target",
                                                                "kind": "module"}]}]
     fingerprints = [r["partialFingerprints"]["licscanModel/v1"] for r in results]
@@ -202,14 +206,20 @@ def test_markdown_summary() -> None:
     text = markdown.render(_result())
     assert text.startswith("## ❌ licscan: 1 deny, 3 review, 1 allow\n")
     attention = text.split("### Needs attention\n", 1)[1].split("### Models", 1)[0]
-    assert ("**acme/nc** (models.yaml:4) — deny: reason for acme/nc "
-            "(decided by policy:deny\\[0\\])") in attention
-    assert "  - review license-mismatch: the card and the files disagree" in attention
+    assert ("**acme/nc** (models.yaml:4) — **deny** (decided by policy:deny\\[0\\]), because:\n"
+            "  - **reason for acme/nc**\n"
+            "  - **The card contradicts the files**: the card and the files disagree "
+            "\\(license-mismatch\\)\n") in attention
     assert "no LICENSE" not in attention  # info findings stay out
     assert "**acme/gone** (models.yaml:8) — not scanned (not-found): no such model" in attention
+    # worst first: deny, then review (the model that could not be scanned first), then allow
+    order = re.findall(r"^- \S+ \*\*(\S+)\*\*", attention, re.MULTILINE)
+    assert order == ["acme/nc", "acme/gone", "acme/llama", "cli/target"]
     assert "acme/ok" not in attention
     rows = [line for line in text.splitlines() if line.startswith("| ") and "acme/" in line]
-    assert len(rows) == 4 and rows[0].startswith("| ✅ | acme/ok | cccccccccccc | MIT |")
+    assert len(rows) == 4 and rows[0].startswith("| ❌ | acme/nc | cccccccccccc | CC-BY-NC-4.0 |")
+    assert rows[-1].startswith("| ✅ | acme/ok | cccccccccccc | MIT | allowed | "
+                               "attribution: no, share-alike: no, use policy: no | **allow** |")
     assert markdown.render(_result()) == text == markdown.render_dict(_report(_result()))
 
 
@@ -220,7 +230,7 @@ def test_markdown_escapes_what_model_cards_control() -> None:
     assert "](" not in text
     for line in text.splitlines():
         if line.startswith("| ") and not line.startswith("| |"):
-            assert len(re.findall(r"(?<!\\)\|", line)) == 8, line  # 7 cells, no injected ones
+            assert len(re.findall(r"(?<!\\)\|", line)) == 10, line  # 9 cells, none injected
     evil = {"verdict_reason": "line one\n## injected heading\n[x](javascript:alert(1))"}
     report["models"][0].update(evil)
     text = markdown.render_dict(report)

@@ -24,12 +24,12 @@ from licscan.model import ScanResult
 from licscan.plain_terms import (
     FLAG_LABELS,
     IF_DISTRIBUTED,
-    IF_DISTRIBUTED_TEXT,
     ObligationRow,
     Reason,
     deciding_reasons,
     flag_scopes,
     flag_words,
+    main_condition,
     obligation_rows,
     severity_key,
 )
@@ -230,30 +230,6 @@ def lineage_view(lineage: Any, model_id: Any) -> dict[str, Any]:
 
 
 # --- the model view -------------------------------------------------------------------------
-
-def main_condition(m: Mapping[str, Any]) -> str:
-    """The one thing a reader should know first about using this model: its first condition,
-    else its first duty (marked when it applies only once the model is distributed). Read from
-    the same obligations as the model's Obligations section, so the two never disagree."""
-    error, lic = _dict(m.get("error")), _dict(m.get("license"))
-    if m.get("status") == "error":
-        return f"Could not be scanned ({_text(error.get('kind')) or 'error'})"
-    if m.get("verdict") == "deny" and m.get("verdict_reason"):
-        return _text(m.get("verdict_reason"))
-    first = next(iter(_list(m.get("conditions"))), None)
-    text = _dict(first).get("text") if isinstance(first, dict) else first
-    if text:
-        return _text(text)
-    rows = obligation_rows(m)
-    now = next((r for r in rows if r.applies_when != IF_DISTRIBUTED), None)
-    if now is not None:
-        return now.text
-    if not lic.get("expression"):
-        return "License unknown: review the evidence"
-    if rows:
-        return f"{rows[0].text} ({IF_DISTRIBUTED_TEXT})"
-    return "None found"
-
 
 def _difference(d: Any) -> dict[str, Any]:
     d = _dict(d)

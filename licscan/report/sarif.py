@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from licscan.model import ScanResult
+from licscan.plain_terms import deciding_reasons, flag_words, obligation_rows
 from licscan.policy.findings import CATALOGUE
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -93,9 +94,20 @@ def _results(model: Mapping[str, Any], index: Mapping[str, int], root: str | Non
     if verdict not in LEVELS:
         return []
     license_text = (model.get("license") or {}).get("expression") or "unresolved"
-    out = [_result(f"licscan/{verdict}", LEVELS[verdict],
-                   f"{model_id} ({license_text}): {verdict}: {model.get('verdict_reason')} "
-                   f"[decided by {model.get('decided_by')}]", model, index, root)]
+    # What decided, in words: the policy's reason in full, a finding by its headline (each
+    # finding has its own result with the whole message).
+    why = "; ".join(r.detail.rstrip(".") if r.code == "policy" and r.detail else r.headline
+                    for r in deciding_reasons(model)) or str(model.get("verdict_reason"))
+    result = _result(f"licscan/{verdict}", LEVELS[verdict],
+                     f"{model_id} ({license_text}): {verdict}: {why} "
+                     f"[decided by {model.get('decided_by')}]", model, index, root)
+    # Unknown stays "unknown"; a duty the context does not trigger says it applies only once
+    # the model is distributed.
+    result["properties"]["duties"] = flag_words(model)
+    result["properties"]["obligations"] = [
+        {"id": row.id, "text": row.text, "appliesWhen": row.applies_when}
+        | ({"note": row.note} if row.note else {}) for row in obligation_rows(model)]
+    out = [result]
     for finding in model.get("findings", ()):
         level = LEVELS.get(finding.get("severity"))
         if level:
