@@ -115,7 +115,7 @@ def test_each_thing_is_said_once_and_cells_are_whole(demo_json: Path) -> None:
                                           r"unresolved|ERROR \(\S+\)", cell), row
     # the expression that was shortened in the table is given whole below it
     assert "license: Apache-2.0 AND LicenseRef-scancode-llama-3.1-license-2024" in _words(text)
-    broken = [r for r in rows if r.startswith("models/broken-card")][0]
+    broken = next(r for r in rows if r.startswith("models/broken-card"))
     assert broken.split()[3:6] == ["unknown", "unknown", "unknown"]  # never "no" or "?"
 
 
@@ -293,3 +293,19 @@ def test_identify_prints_qualifiers_and_explains_candidates(tmp_path: Path) -> N
     result["matches"] = []
     assert identify_text("f", result).splitlines()[-1] == \
         "  closest (similar wording, not a match): z 91.5%, y 70%"
+
+
+def test_unknown_reads_unknown_and_hosted_duties_say_when_they_apply(demo_json: Path) -> None:
+    folder = demo_json.parent
+    saved = licscan(folder, "report", str(demo_json), "--width", "100").stdout
+    fresh = licscan(folder, "demo", "-o", "again.json", env={"COLUMNS": "100"}).stdout
+    assert fresh.startswith(saved)  # a fresh scan and its saved report read the same
+    words = _words(saved)
+    assert ("Attribution owed: unknown; Derivatives keep the license: unknown; Acceptable use "
+            "policy binds: unknown") in words  # broken-card, whose license is undetermined
+    assert ": no;" not in _words("\n".join(_blocks(saved)["models/broken-card"]))
+    # the demo's context is hosted: MIT's notice duties wait for a distribution
+    mit = _words("\n".join(_blocks(saved)["models/internal-classifier"]))
+    assert "Attribution owed: yes, applies only if you distribute the model" in mit
+    assert "owe (applies only if you distribute the model): Keep the copyright and license " \
+           "notices" in mit

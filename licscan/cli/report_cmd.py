@@ -93,7 +93,7 @@ def _model(m: dict[str, Any]) -> ModelResult:
         findings=tuple(_finding(f) for f in m.get("findings") or []),
         error=None if not err else ModelError(str(err.get("kind")), str(err.get("message"))),
         verdict_reason=_str(m.get("verdict_reason")),
-        extra={key: m[key] for key in _EXPLANATION if key in m})
+        extra={**{key: m[key] for key in _EXPLANATION if key in m}, "saved_model": m})
 
 
 # What the text report's per-model explanation reads besides the fields above.

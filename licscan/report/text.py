@@ -221,18 +221,33 @@ def _candidate_lines(model: ModelResult) -> Iterator[tuple[str, str]]:
             term = str(answer.get("term", "")).replace("_", " ")
             yield (f"in your context, {term} is {answer.get('answer') or 'unknown'}: "
                    f"{answer.get('reason')}", str(answer.get("reason")))
-    for obligation in _items(model.extra.get("obligations")):
-        if isinstance(obligation, Mapping):
-            line = _obligation_line(obligation)
-            yield line, line
+    yield from _duty_lines(model)
 
 
-def _obligation_line(obligation: Mapping[str, Any]) -> str:
-    cite = (f" [{obligation.get('rule')} {obligation.get('clause')}]"
-            if obligation.get("clause") else "")
-    scope = obligation.get("applies")  # plain_terms: e.g. "only if you distribute the model"
-    note = f" (applies {scope})" if isinstance(scope, str) and scope else ""
-    return f"owe: {obligation.get('text')}{note}{cite}"
+def _terms_source(model: ModelResult) -> ModelResult | Mapping[str, Any]:
+    """plain_terms reads a fresh scan's ModelResult, or a saved report's model as written
+    (its flags may say "unknown" and its obligations carry `applies_when`)."""
+    saved = model.extra.get("saved_model")
+    return saved if isinstance(saved, Mapping) else model
+
+
+def _duty_lines(model: ModelResult) -> Iterator[tuple[str, str]]:
+    """The duty flags (yes, no or unknown, never "no" for unknown) and the obligations; a
+    distribution duty in a hosted or internal context says it applies only if you distribute
+    the model."""
+    from licscan.plain_terms import FLAG_LABELS, flag_scopes, flag_words, obligation_rows
+
+    source = _terms_source(model)
+    if model.status == "ok":
+        words, scopes = flag_words(source), flag_scopes(source)
+        parts = [f"{FLAG_LABELS[key]}: {word}" + (f", {scopes[key]}" if scopes.get(key) else "")
+                 for key, word in words.items()]
+        line = "; ".join(parts)
+        yield line, line
+    for row in obligation_rows(source):
+        cite = f" [{row.rule} {row.clause}]" if row.clause else ""
+        line = f"owe ({row.note}): {row.text}{cite}" if row.note else f"owe: {row.text}{cite}"
+        yield line, line
 
 
 def _wrapped(text: str, width: int, first: str, rest: str) -> list[str]:
