@@ -257,9 +257,10 @@ def test_deterministic_serial_and_timestamp() -> None:
 
 def test_registry_and_options() -> None:
     assert {"cyclonedx-json", "spdx3-json", "spdx-json"} <= set(FORMATS)
-    assert format_options("cyclonedx-json", {"cdx_version": "1.7", "other": 1}) == \
-        {"cdx_version": "1.7"}
-    assert format_options("html", {"cdx_version": "1.7"}) == {}
+    assert format_options("cyclonedx-json", {"cdx_version": "1.7", "width": 80}) == \
+        {"cdx_version": "1.7", "width": 80}
+    assert format_options("cyclonedx-json", {"cdx_version": None}) == {}
+    assert format_options("text", {"cdx_version": "1.7", "width": 80}) == {"width": 80}
     report = json.loads((FIXTURES / "modified.json").read_text())
     saved = render_saved(report, "cyclonedx-json", cdx_version="1.7")
     assert saved is not None and json.loads(saved)["specVersion"] == "1.7"

@@ -1,9 +1,9 @@
 """Renderers: one module per format, each `render(result, **options) -> str` and, where a saved
 JSON report is enough, `render_dict(report, **options) -> str`.
 
-FORMATS is the one list of formats: the CLI offers `list(FORMATS)`. OPTIONS names the options a
-format takes; `render` and `render_saved` pass a format only its own options, so a caller may
-hand every option to every format.
+FORMATS is the one list of formats: the CLI offers `list(FORMATS)`. OPTIONS names the options
+only one format takes; `render` and `render_saved` do not pass them to other formats, so a
+caller may hand `cdx_version` to whichever format the user chose.
 """
 
 from __future__ import annotations
@@ -54,9 +54,13 @@ def dict_renderer(name: str) -> Callable[..., str] | None:
 
 
 def format_options(fmt: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options `fmt` takes, out of `options` (None values dropped: the default applies)."""
-    allowed = OPTIONS.get(fmt, ())
-    return {k: v for k, v in options.items() if k in allowed and v is not None}
+    """`options` without those that belong to other formats (listed in OPTIONS); a listed
+    option given as None is dropped too, so the format's default applies. Other options pass
+    through unchanged."""
+    own = OPTIONS.get(fmt, ())
+    listed = {name for names in OPTIONS.values() for name in names}
+    return {k: v for k, v in options.items()
+            if k not in listed or (k in own and v is not None)}
 
 
 def render(result: ScanResult, fmt: str, **options: Any) -> str:

@@ -389,6 +389,9 @@ def model_properties(model: Mapping[str, Any], problems: list[str], refs: list[s
         prop("status", model.get("status")),
         prop("source", model.get("source")),
         prop("gated", model.get("gated")),
+        prop("origin", ":".join(_text(v) for v in (_dict(model.get("origin")).get("file"),
+                                                   _dict(model.get("origin")).get("line"))
+                                if v is not None)),
         prop("chosen_branch", model.get("chosen_branch")),
         prop("license.status", lic.get("status") if lic else "unresolved"),
         prop("license.name", lic.get("name")),
