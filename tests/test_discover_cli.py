@@ -60,12 +60,14 @@ def test_yaml_output_is_a_manifest_scan_reads(project: Path) -> None:
     done = licscan(project, "discover", "-o", "models.yaml")
     assert done.returncode == 0, done.stderr
     refs = load_manifest(project / "models.yaml")
-    assert [(r.repo_id, r.revision) for r in refs] == [("acme/chat-8b", None),
-                                                       ("acme/encoder", "v2")]
+    assert [(r.kind, r.repo_id or r.target, r.revision) for r in refs] == [
+        ("hub", "acme/chat-8b", None), ("hub", "acme/encoder", "v2"),
+        ("ollama", "ollama:llama3.2:3b", None)]
     text = (project / "models.yaml").read_text()
     assert "# src/app.py:4:35 from_pretrained" in text
     assert "# src/app.py:5:37 from_pretrained (tokenizer)" in text
-    assert "unresolved: $MODEL_ID" in text and "ollama: llama3.2:3b" in text
+    assert "# serve.sh:2 ollama-pull\n  - \"ollama:llama3.2:3b\"\n" in text
+    assert "unresolved: $MODEL_ID" in text
 
 
 def test_json_output_has_origins(project: Path) -> None:
@@ -94,14 +96,19 @@ def test_check_fails_on_an_unlisted_model(project: Path) -> None:
 def test_check_passes_when_everything_is_listed_and_fails_closed_on_unresolved(
         project: Path) -> None:
     (project / "models.yaml").write_text(
-        "models:\n  - id: acme/encoder\n    revision: v2\n  - acme/chat-8b\n")
-    assert licscan(project, "discover", "--check", "--allow-unresolved").returncode == 0
+        "models:\n  - id: acme/encoder\n    revision: v2\n  - acme/chat-8b\n"
+        "  - ollama:llama3.2:3b\n")
+    passed = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert passed.returncode == 0, passed.stdout
     strict = licscan(project, "discover", "--check")
     assert strict.returncode == 1
     assert "serve.sh:1: $MODEL_ID: cannot tell which model this names" in strict.stdout
-    ollama = licscan(project, "discover", "--check", "--allow-unresolved", "--strict")
+    (project / "models.yaml").write_text(
+        "models:\n  - id: acme/encoder\n    revision: v2\n  - acme/chat-8b\n")
+    ollama = licscan(project, "discover", "--check", "--allow-unresolved")
     assert ollama.returncode == 1
-    assert "ollama model not checked" in ollama.stdout
+    assert ("serve.sh:2: llama3.2:3b: Ollama model not listed in models.yaml (ollama-pull)"
+            in ollama.stdout)
 
 
 def test_check_reports_a_revision_the_manifest_does_not_list(project: Path) -> None:
@@ -119,7 +126,8 @@ def test_check_against_the_lockfile(project: Path) -> None:
 
     lock = {"lockfile_version": LOCK_VERSION, "rulepack": {}, "manifest": None,
             "models": [entry("acme/encoder", None, "a" * 40),
-                       entry("acme/chat-8b", None, "b" * 40)]}
+                       entry("acme/chat-8b", None, "b" * 40),
+                       {**entry("ollama:llama3.2:3b", None, "c" * 64), "source": "local"}]}
     (project / "licscan.lock").write_text(json.dumps(lock, indent=2))
     done = licscan(project, "discover", "--check", "--allow-unresolved")
     assert done.returncode == 1  # the code pins v2; the lock has the default branch
@@ -150,6 +158,50 @@ def git(cwd: Path, *args: str) -> str:
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     assert done.returncode == 0, done.stdout
     return done.stdout
+
+
+def test_local_folders_and_weight_files_are_listed_and_checked(project: Path) -> None:
+    from tests.test_gguf import llama3_like
+
+    (project / "models" / "tuned").mkdir(parents=True)
+    (project / "models" / "tuned" / "README.md").write_text("---\nlicense: mit\n---\n")
+    llama3_like(vocab=50, merges=50).write(project / "models" / "tuned" / "q4.gguf")
+    (project / "weights").mkdir()
+    llama3_like(vocab=50, merges=50).write(project / "weights" / "chat-Q4_K_M.gguf")
+    (project / "src" / "local.py").write_text(
+        'from transformers import AutoModel\nm = AutoModel.from_pretrained("models/tuned")\n'
+        'n = AutoModel.from_pretrained("/srv/models/elsewhere")\n')
+    done = licscan(project, "discover", "-o", "models.yaml")
+    assert done.returncode == 0, done.stderr
+    text = (project / "models.yaml").read_text()
+    assert '  - path: "models/tuned"\n' in text
+    assert '  - path: "weights/chat-Q4_K_M.gguf"\n' in text
+    assert "local: /srv/models/elsewhere" in text  # not here: a comment, not an entry
+    kinds = [(r.kind, r.target) for r in load_manifest(project / "models.yaml")]
+    assert ("local", "models/tuned") in kinds and ("gguf", "weights/chat-Q4_K_M.gguf") in kinds
+    # the tree's own GGUF inside the listed folder is covered by the folder's entry
+    assert "q4.gguf" in text and '"models/tuned/q4.gguf"' not in text
+
+    passed = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert passed.returncode == 0, passed.stdout
+    assert "note: src/local.py:3:31: /srv/models/elsewhere: local model not checked" \
+        in passed.stdout, passed.stdout
+
+    (project / "models.yaml").write_text(
+        "models:\n  - id: acme/encoder\n    revision: v2\n  - acme/chat-8b\n"
+        "  - ollama:llama3.2:3b\n  - path: models/tuned\n")
+    failed = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert failed.returncode == 1
+    assert ("weights/chat-Q4_K_M.gguf: gguf weight file not listed in models.yaml"
+            in failed.stdout)
+    assert "models/tuned/q4.gguf" not in failed.stdout  # inside a listed folder
+    (project / "models.yaml").write_text(
+        "models:\n  - id: acme/encoder\n    revision: v2\n  - acme/chat-8b\n"
+        "  - ollama:llama3.2:3b\n  - path: weights/chat-Q4_K_M.gguf\n")
+    unlisted = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert unlisted.returncode == 1
+    assert ("src/local.py:2:31: models/tuned: local model not listed in models.yaml"
+            in unlisted.stdout)
 
 
 @pytest.mark.skipif(not PRE_COMMIT.exists() or shutil.which("git") is None,

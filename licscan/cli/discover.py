@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,11 @@ import click
 
 from licscan.cli.common import write_output
 from licscan.discover.model import HUB, LOCAL, OLLAMA, UNRESOLVED, Discovery, Reference
-from licscan.errors import UsageError
+from licscan.errors import SourceError, UsageError
+from licscan.targets import OLLAMA_PREFIX, WEIGHT_SUFFIXES
 
 _LINEAGE_ROLES = ("base-model", "source")
+SCANNED_WEIGHTS = frozenset(WEIGHT_SUFFIXES.values())  # formats `licscan scan` reads
 
 
 def _line(text: str) -> str:
@@ -37,43 +41,57 @@ def _plain(text: str) -> str:
     return text if re.match(r"^[A-Za-z0-9_][\w.\-/]*$", text) else json.dumps(text)
 
 
-def render_manifest(found: Discovery, base: Path) -> str:
-    """A manifest `licscan scan --manifest` reads: one entry per (id, revision) with every
-    place it was named as comments; what a manifest cannot list yet, as comments below."""
+def _entry(ref: Reference, base: Path) -> tuple[tuple[int, str, str], tuple[str, ...]] | None:
+    """(sort key, manifest lines) of the entry that lists `ref`; None if a manifest cannot."""
     from licscan.targets import is_repo_id, validate_revision
 
-    entries: dict[tuple[str, str | None], list[Reference]] = {}
-    folders: dict[str, list[Reference]] = {}
+    if ref.role in _LINEAGE_ROLES:
+        return None
+    if ref.kind == HUB and is_repo_id(ref.value):
+        if ref.revision is None:
+            return (0, ref.value.lower(), ""), (f"- id: {_plain(ref.value)}",)
+        try:
+            validate_revision(ref.revision)
+        except UsageError:
+            return None
+        return (0, ref.value.lower(), ref.revision), (
+            f"- id: {_plain(ref.value)}", f"  revision: {_plain(ref.revision)}")
+    if ref.kind == LOCAL and (folder := _folder(ref, base)) is not None:
+        return (1, str(folder), ""), (f"- path: {json.dumps(str(folder))}",)
+    if ref.kind == OLLAMA and _ollama_name(ref.value):
+        name = OLLAMA_PREFIX + ref.value.removeprefix(OLLAMA_PREFIX)
+        return (2, name, ""), (f"- {json.dumps(name)}",)
+    return None
+
+
+def render_manifest(found: Discovery, base: Path) -> str:
+    """A manifest `licscan scan --manifest` reads: one entry per model (Hub id and revision,
+    folder, weight file, Ollama name) with every place it was named as comments; what a
+    manifest cannot list (unresolved, not found here, lineage), as comments below."""
+    entries: dict[tuple[int, str, str], tuple[tuple[str, ...], list[str]]] = {}
     others: list[Reference] = []
     for ref in found.references:
-        if ref.kind == HUB and ref.role not in _LINEAGE_ROLES and is_repo_id(ref.value):
-            revision = ref.revision
-            if revision is not None:
-                try:
-                    validate_revision(revision)
-                except UsageError:
-                    others.append(ref)
-                    continue
-            entries.setdefault((ref.value, revision), []).append(ref)
-        elif ref.kind == LOCAL and _folder(ref, base) is not None:
-            folders.setdefault(str(_folder(ref, base)), []).append(ref)
-        else:
+        entry = _entry(ref, base)
+        if entry is None:
             others.append(ref)
+        else:
+            entries.setdefault(entry[0], (entry[1], []))[1].append(_origin(ref))
+    folders = [Path(key[1]) for key in entries if key[0] == 1]
+    for weight in found.weights:
+        where = os.path.relpath(Path(weight.origin.file).resolve(), base.resolve())
+        if weight.format in SCANNED_WEIGHTS \
+                and not any(f in Path(where).parents for f in folders):  # in a listed model
+            entries.setdefault((1, where, ""), ((f"- path: {json.dumps(where)}",), []))[1] \
+                .append(f"{weight.origin} {weight.format} header")
     lines = [_comment(f"licscan discover: {len(found.references)} reference(s) in "
                       f"{found.files_read} file(s) read; {len(found.errors)} error(s)"),
-             "models:" if entries or folders else "models: []"]
-    for (repo_id, revision), refs in sorted(entries.items(), key=lambda e: (e[0][0].lower(),
-                                                                            e[0][1] or "")):
-        lines += [f"  {_comment(_origin(r))}" for r in refs]
-        lines.append(f"  - id: {_plain(repo_id)}")
-        if revision:
-            lines.append(f"    revision: {_plain(revision)}")
-    for folder, refs in sorted(folders.items()):
-        lines += [f"  {_comment(_origin(r))}" for r in refs]
-        lines.append(f"  - path: {json.dumps(folder)}")
+             "models:" if entries else "models: []"]
+    for _key, (entry_lines, origins) in sorted(entries.items()):
+        lines += [f"  {_comment(o)}" for o in origins]
+        lines += [f"  {line}" for line in entry_lines]
     if others:
-        lines.append(_comment("not listed above (a manifest cannot name these, or they are "
-                              "followed as lineage):"))
+        lines.append(_comment("not listed above (unresolved, not found here, or followed as "
+                              "lineage):"))
         for ref in others:
             extra = f" @ {ref.revision}" if ref.revision else ""
             lines.append(_comment(f"  {ref.kind}: {ref.value}{extra}  <- {_origin(ref)}"))
@@ -82,15 +100,34 @@ def render_manifest(found: Discovery, base: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _folder(ref: Reference, base: Path) -> Path | None:
-    """A local reference that is an existing folder, relative to where the manifest goes."""
-    import os
+def _ollama_name(value: str) -> bool:
+    from licscan.targets import parse_target
 
+    try:
+        parse_target(OLLAMA_PREFIX + value.removeprefix(OLLAMA_PREFIX))
+    except UsageError:
+        return False
+    return True
+
+
+def _existing(ref: Reference) -> Path | None:
+    """A local reference that names an existing folder or a weight file scan reads."""
     file_dir = Path(ref.origin.file).parent
     for candidate in (file_dir / ref.value, Path(ref.value)):
-        if candidate.is_dir():
-            return Path(os.path.relpath(candidate.resolve(), base.resolve()))
+        try:
+            if candidate.is_dir() or (candidate.suffix.lower() in WEIGHT_SUFFIXES
+                                      and candidate.is_file()):
+                return candidate.resolve()
+        except (OSError, ValueError):
+            return None
     return None
+
+
+def _folder(ref: Reference, base: Path) -> Path | None:
+    """A local reference that is an existing folder or weight file, relative to where the
+    manifest goes."""
+    found = _existing(ref)
+    return Path(os.path.relpath(found, base.resolve())) if found is not None else None
 
 
 def render_json(found: Discovery) -> str:
@@ -110,46 +147,71 @@ def render_json(found: Discovery) -> str:
 # -- --check ------------------------------------------------------------------------------
 
 
-def listed_models(manifests: Iterable[str], lockfile: str | None,
-                  ) -> tuple[dict[str, set[str | None]], set[str], list[str]]:
-    """({repo id (lower case): revisions listed}, ollama names listed, sources read)."""
+@dataclass
+class Listed:
+    """What the manifest and lockfile list."""
+
+    hub: dict[str, set[str | None]] = field(default_factory=dict)  # id (lower): revisions
+    ollama: set[str] = field(default_factory=set)  # NAME:TAG (the tag defaulted)
+    local: set[Path] = field(default_factory=set)  # folders and weight files, resolved
+    sources: list[str] = field(default_factory=list)
+
+    def has_local(self, path: Path) -> bool:
+        """The path or a folder holding it is listed (a weight file inside a listed model)."""
+        return path in self.local or any(p in self.local for p in path.parents)
+
+
+def _ollama_key(name: str) -> str:
+    from licscan.weights.ollama import parse_name
+
+    try:
+        host, namespace, model, tag = parse_name(name.removeprefix(OLLAMA_PREFIX))
+    except SourceError:
+        return name
+    return f"{host}/{namespace}/{model}:{tag}"
+
+
+def listed_models(manifests: Iterable[str], lockfile: str | None) -> Listed:
     from licscan.lockfile import read_lock
     from licscan.targets import load_manifest
 
-    hub: dict[str, set[str | None]] = {}
-    ollama: set[str] = set()
-    sources = []
+    listed = Listed()
     for manifest in manifests:
-        sources.append(Path(manifest).name)
+        listed.sources.append(Path(manifest).name)
         for ref in load_manifest(manifest):
             if ref.kind == "hub" and ref.repo_id:
-                hub.setdefault(ref.repo_id.lower(), set()).add(ref.revision)
+                listed.hub.setdefault(ref.repo_id.lower(), set()).add(ref.revision)
             elif ref.kind == "ollama":
-                ollama.add(ref.target.removeprefix("ollama:"))
+                listed.ollama.add(_ollama_key(ref.target))
+            elif ref.path:
+                listed.local.add(Path(ref.path).resolve())
     if lockfile:
-        sources.append(Path(lockfile).name)
+        listed.sources.append(Path(lockfile).name)
         for entry in read_lock(Path(lockfile), lockfile).entries:
             if entry.facts.source == "hub":
-                revisions = hub.setdefault(entry.facts.id.lower(), set())
+                revisions = listed.hub.setdefault(entry.facts.id.lower(), set())
                 revisions.add(entry.facts.requested_revision)
                 if entry.facts.revision:
                     revisions.add(entry.facts.revision)
-            elif entry.facts.source == "ollama":
-                ollama.add(entry.facts.id.removeprefix("ollama:"))
-    return hub, ollama, sources
+            elif entry.facts.id.startswith(OLLAMA_PREFIX):
+                listed.ollama.add(_ollama_key(entry.facts.id))
+            else:  # a local path as the manifest wrote it, usually next to the lockfile
+                listed.local.add((Path(lockfile).parent / entry.facts.id).resolve())
+    return listed
 
 
-def check(found: Discovery, hub: dict[str, set[str | None]], ollama: set[str], where: str,
-          *, allow_unresolved: bool, strict: bool) -> tuple[list[str], list[str]]:
+def check(found: Discovery, listed: Listed, *, allow_unresolved: bool, strict: bool,
+          ) -> tuple[list[str], list[str]]:
     """(problems, notes): a problem for every model the code uses that is not listed."""
     problems: list[str] = []
     notes: list[str] = []
+    where = " or ".join(listed.sources)
     for ref in found.references:
         at = f"{ref.origin}: {ref.value}"
         if ref.role in _LINEAGE_ROLES:
             continue  # followed as lineage of the file that names it
         if ref.kind == HUB:
-            revisions = hub.get(ref.value.lower())
+            revisions = listed.hub.get(ref.value.lower())
             if revisions is None:
                 problems.append(f"{at}: not listed in {where} ({ref.pattern})")
             elif ref.revision not in revisions and not _same_commit(ref.revision, revisions):
@@ -161,13 +223,33 @@ def check(found: Discovery, hub: dict[str, set[str | None]], ollama: set[str], w
             message = f"{at}: cannot tell which model this names ({ref.pattern})" + \
                 (f"; {'; '.join(ref.notes)}" if ref.notes else "")
             (notes if allow_unresolved else problems).append(message)
-        elif ref.kind == OLLAMA and ref.value.removeprefix("ollama:") in ollama:
-            continue
+        elif ref.kind == OLLAMA:
+            if _ollama_key(ref.value) not in listed.ollama:
+                problems.append(f"{at}: Ollama model not listed in {where} ({ref.pattern})")
+        elif ref.kind == LOCAL and (path := _existing(ref)) is not None:
+            if not listed.has_local(path):
+                problems.append(f"{at}: local model not listed in {where} ({ref.pattern})")
         else:
-            message = f"{at}: {ref.kind} model not checked: a manifest cannot list it yet"
+            message = f"{at}: {ref.kind} model not checked: no such folder or weight file here"
             (problems if strict else notes).append(message)
+    _check_weights(found, listed, strict, problems, notes)
     problems += [f"{e}" for e in found.errors]
     return problems, notes
+
+
+def _check_weights(found: Discovery, listed: Listed, strict: bool, problems: list[str],
+                   notes: list[str]) -> None:
+    """A weight file in the tree is a model too: listed itself or inside a listed folder."""
+    where = " or ".join(listed.sources)
+    for weight in found.weights:
+        if listed.has_local(Path(weight.origin.file).resolve()):
+            continue
+        if weight.format in SCANNED_WEIGHTS:
+            problems.append(f"{weight.origin}: {weight.format} weight file not listed in {where}")
+        else:
+            message = f"{weight.origin}: {weight.format} weight file not checked: scan does " \
+                      "not read this format"
+            (problems if strict else notes).append(message)
 
 
 def _same_commit(revision: str | None, listed: set[str | None]) -> bool:
@@ -209,8 +291,8 @@ def _check_sources(manifests: tuple[str, ...], lockfile: str | None,
 @click.option("--allow-unresolved", is_flag=True,
               help="With --check: report references built from variables without failing.")
 @click.option("--strict", is_flag=True,
-              help="With --check: also fail on Ollama models and local weight files, which a "
-                   "manifest cannot list yet.")
+              help="With --check: also fail on local paths that do not exist here and on "
+                   "ONNX files, which scan does not read.")
 @click.option("--no-weights", is_flag=True, help="Do not read GGUF/safetensors/ONNX headers.")
 def discover_command(paths: tuple[str, ...], fmt: str, output: str | None, check_mode: bool,
                      manifests: tuple[str, ...], lockfile: str | None, allow_unresolved: bool,
@@ -228,8 +310,7 @@ def discover_command(paths: tuple[str, ...], fmt: str, output: str | None, check
             click.echo(f"licscan: {_line(str(error))}", err=True)
         return 0
     manifests, lockfile = _check_sources(manifests, lockfile)
-    hub, ollama, sources = listed_models(manifests, lockfile)
-    problems, notes = check(found, hub, ollama, " or ".join(sources),
+    problems, notes = check(found, listed_models(manifests, lockfile),
                             allow_unresolved=allow_unresolved, strict=strict)
     for line in problems:
         click.echo(_line(line))
