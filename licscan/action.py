@@ -40,6 +40,7 @@ DEFAULT_FORMATS = ("json", "sarif", "markdown", "html")
 COMMENT_MODES = ("always", "on-failure", "never")
 SCOPES = ("changed", "all")
 MARKER = "<!-- licscan -->"
+ACTIONS_BOT = "github-actions[bot]"
 MAX_COMMENT_CHARS = 65_000  # GitHub refuses a comment body over 65,536 characters
 CACHE_FORMAT = "v1"  # bump when the layout of licscan's cache changes (licscan.sources.cache)
 
@@ -710,6 +711,18 @@ class GitHubApi:
             raise _ApiError(None, "the GitHub API answered with something that is not "
                                   "JSON") from None
 
+    def login(self) -> str:
+        """Who this token writes as: the user of a personal token; the job's GITHUB_TOKEN
+        cannot ask (403) and writes as github-actions[bot]."""
+        try:
+            me = self.call("GET", "/user")
+        except _ApiError as exc:
+            if exc.status in (401, 403, 404):
+                return ACTIONS_BOT
+            raise
+        login = me.get("login") if isinstance(me, dict) else None
+        return login if isinstance(login, str) else ACTIONS_BOT
+
     def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for page in range(1, 51):  # 5,000 comments at most
@@ -766,9 +779,10 @@ def pull_request_comment(inputs: Inputs, event: Mapping[str, Any], env: Mapping[
     try:
         api = GitHubApi(env.get("GITHUB_API_URL") or "https://api.github.com",
                         inputs.github_token)
-        existing = [c for c in api.comments(repo, number) if _ours(c)]
-        # Prefer a comment by a bot (the job's token writes as github-actions[bot]).
-        existing.sort(key=lambda c: (not _is_bot(c), c.get("id", 0)))
+        me = api.login()
+        # Only a comment this token wrote is updated: one a person wrote (quoting the
+        # marker, or with a token that could edit it) is left alone.
+        existing = [c for c in api.comments(repo, number) if _ours(c) and _author(c) == me]
         body = comment_body(markdown, env)
         for comment in existing[:1]:
             try:
@@ -776,7 +790,7 @@ def pull_request_comment(inputs: Inputs, event: Mapping[str, Any], env: Mapping[
                                 {"body": body})
                 return _html_url(done), None
             except _ApiError as exc:
-                if exc.status not in (403, 404):
+                if exc.status != 404:  # deleted meanwhile: write a new one
                     raise
         if inputs.comment == "on-failure" and not failed:
             return None, None
@@ -791,9 +805,10 @@ def pull_request_comment(inputs: Inputs, event: Mapping[str, Any], env: Mapping[
         return None, f"cannot write the pull-request comment on #{number}: {why}"
 
 
-def _is_bot(comment: Mapping[str, Any]) -> bool:
+def _author(comment: Mapping[str, Any]) -> str | None:
     user = comment.get("user")
-    return isinstance(user, dict) and user.get("type") == "Bot"
+    login = user.get("login") if isinstance(user, dict) else None
+    return login if isinstance(login, str) else None
 
 
 def _html_url(answer: Any) -> str | None:

@@ -42,6 +42,9 @@ class GitHubDouble:
     tokens: set[str] = field(default_factory=set)
     next_id: int = 1000
     url: str = ""
+    user: dict[str, Any] | None = None  # GET /user: None for the job's token (403)
+    may_edit_others: bool = True  # a token with write access may edit anyone's comment
+
 
     def add(self, body: str, user: dict[str, Any] | None = None) -> dict[str, Any]:
         self.next_id += 1
@@ -75,6 +78,10 @@ def _handler(double: GitHubDouble) -> type[BaseHTTPRequestHandler]:
                          "documentation_url": "https://docs.github.com/rest", "status": "403"}
             listing = re.fullmatch(r"/repos/acme/product/issues/42/comments", url.path)
             one = re.fullmatch(r"/repos/acme/product/issues/comments/(\d+)", url.path)
+            if self.command == "GET" and url.path == "/user":
+                if double.user is None:  # the job's GITHUB_TOKEN (an installation token)
+                    return self._answer(403, forbidden)
+                return self._answer(200, double.user)
             if self.command == "GET" and listing:
                 query = parse_qs(url.query)
                 size, page = int(query["per_page"][0]), int(query["page"][0])
@@ -82,12 +89,13 @@ def _handler(double: GitHubDouble) -> type[BaseHTTPRequestHandler]:
             if double.read_only and self.command in ("POST", "PATCH"):
                 return self._answer(403, forbidden)
             if self.command == "POST" and listing:
-                return self._answer(201, double.add(body["body"]))
+                return self._answer(201, double.add(body["body"], double.user))
             if self.command == "PATCH" and one:
                 found = [c for c in double.comments if c["id"] == int(one.group(1))]
                 if not found:
                     return self._answer(404, {"message": "Not Found"})
-                if found[0]["user"] != BOT:
+                if found[0]["user"]["login"] != (double.user or BOT)["login"] \
+                        and not double.may_edit_others:
                     return self._answer(403, forbidden)
                 found[0]["body"] = body["body"]
                 return self._answer(200, found[0])
@@ -193,7 +201,8 @@ def test_a_failing_pull_request_gets_one_comment_updated_on_every_run(
     github.log.clear()
     second = run(root, event=event, api=github.url, formats="json", scope="all")
     assert second.done.returncode == 0
-    assert [m for m, _ in github.log] == ["GET", "PATCH"]
+    assert github.log == [("GET", "/user"), ("GET", "/repos/acme/product/issues/42/comments"),
+                          ("PATCH", f"/repos/acme/product/issues/comments/{ours[0]['id']}")]
     assert len(github.comments) == 2 and ours[0]["body"].startswith(
         "<!-- licscan -->\n## ✅ licscan: 0 deny, 0 review, 2 allow")
     assert second.outputs["comment-url"] == ours[0]["html_url"]
@@ -205,7 +214,8 @@ def test_on_failure_writes_nothing_for_a_passing_pull_request_and_never_never_ca
     event = event_file(tmp_path)
     passing = run(root, event=event, api=github.url, formats="json")
     assert passing.done.returncode == 0 and github.comments == []
-    assert [m for m, _ in github.log] == ["GET"] and passing.outputs["comment-url"] == ""
+    assert [m for m, _ in github.log] == ["GET", "GET"]  # who am I, the comments
+    assert passing.outputs["comment-url"] == ""
     github.log.clear()
     run(root, event=event, api=github.url, formats="json", comment="never")
     assert github.log == []
@@ -223,7 +233,7 @@ def test_the_marker_is_found_on_a_later_page_and_another_users_copy_is_left_alon
     ours = github.add("<!-- licscan -->\nold report")
     done = run(root, event=event_file(tmp_path), api=github.url, formats="json")
     assert done.done.returncode == 1
-    assert [m for m, _ in github.log] == ["GET", "GET", "PATCH"]  # pages 1 and 2, one update
+    assert [m for m, _ in github.log] == ["GET"] * 3 + ["PATCH"]  # /user, pages 1 and 2
     assert ours["body"].startswith("<!-- licscan -->\n## ❌") and len(github.comments) == 132
     assert github.comments[130]["body"] == "<!-- licscan -->\nquoted by a person"
 
@@ -234,7 +244,7 @@ def test_a_read_only_token_warns_and_does_not_change_the_result(
     github.read_only = True
     done = run(root, event=event_file(tmp_path), api=github.url, formats="json")
     assert done.done.returncode == 1  # the gate's answer, not the comment's
-    assert [m for m, _ in github.log] == ["GET", "POST"]
+    assert [m for m, _ in github.log] == ["GET", "GET", "POST"]
     warning = [line for line in done.done.stdout.splitlines()
                if line.startswith("::warning title=licscan comment::")]
     assert warning == ["::warning title=licscan comment::cannot write the pull-request comment "
@@ -286,3 +296,19 @@ def test_a_comment_too_long_for_github_is_cut_with_a_pointer() -> None:
         "GITHUB_RUN_ID": "7"})
     assert len(body) <= MAX_COMMENT_CHARS and body.startswith(MARKER)
     assert "cut to fit a comment" in body and body.endswith("/acme/product/actions/runs/7)")
+
+
+def test_a_personal_token_updates_its_own_comment_and_never_a_persons(
+        tmp_path: Path, github: GitHubDouble) -> None:
+    root = workspace(tmp_path / "ws", MODELS, POLICY)
+    event = event_file(tmp_path)
+    person = {"login": "maintainer", "id": 7, "type": "User"}
+    quoted = github.add("<!-- licscan -->\nI quote the report here", person)
+    github.user = {"login": "release-bot-user", "id": 8, "type": "User"}  # a PAT's account
+    first = run(root, event=event, api=github.url, formats="json")
+    assert first.done.returncode == 1 and len(github.comments) == 2
+    assert quoted["body"] == "<!-- licscan -->\nI quote the report here"  # may edit, did not
+    mine = github.comments[1]
+    assert mine["user"]["login"] == "release-bot-user"
+    run(root, event=event, api=github.url, formats="json")
+    assert len(github.comments) == 2 and mine["body"].startswith("<!-- licscan -->\n## ❌")
