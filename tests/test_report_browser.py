@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,8 +92,10 @@ def browser() -> Iterator[Any]:
 def open_report(browser: Any, tmp_path: Path) -> Iterator[Any]:
     contexts: list[Any] = []
 
-    def opener(name: str, **context_options: Any) -> Opened:
-        report = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    def opener(name: str, report: dict[str, Any] | None = None,
+               **context_options: Any) -> Opened:
+        if report is None:
+            report = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
         path = tmp_path / f"{name}.html"
         path.write_text(render_dict(report), encoding="utf-8")
         context = browser.new_context(**context_options)
@@ -241,3 +245,139 @@ def test_text_has_sufficient_contrast(open_report: Any) -> None:
         assert len(pairs) > 50
         low = [(cls, round(ratio, 2)) for cls, ratio in pairs if ratio < 4.5]
         assert low == [], low
+
+
+# --- the demo report: what a legal reviewer reads first ------------------------------------
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1}
+WORST_FIRST = {"deny": 0, "review": 1, "allow": 2}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The JSON of `licscan demo` (offline, reproducible), rendered by each test."""
+    out = tmp_path_factory.mktemp("demo") / "demo.json"
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600", HF_ENDPOINT="http://127.0.0.1:9",
+               HF_HUB_OFFLINE="1")
+    run = subprocess.run([sys.executable, "-m", "licscan", "demo", "-o", str(out)], env=env,
+                         cwd=out.parent, capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return data
+
+
+def _summary_rows(page: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = page.eval_on_selector_all(
+        "#models-table tbody tr", """rows => rows.map(r => ({
+          id: r.querySelector("th").innerText.trim(), verdict: r.dataset.verdict,
+          state: r.className, why: r.querySelector("td.why-cell").innerText.trim(),
+          reasons: Array.from(r.querySelectorAll("td.why-cell li")).map(li => li.innerText)}))""")
+    return rows
+
+
+def test_each_review_or_deny_row_names_what_decided_it(open_report: Any,
+                                                       demo: dict[str, Any]) -> None:
+    r = open_report("demo", demo)
+    rows = _summary_rows(r.page)
+    flagged = [row for row in rows if row["verdict"] in ("review", "deny")]
+    assert len(flagged) == 4
+    for row in flagged:
+        assert row["reasons"], row  # a list of reasons, not the main condition
+    llama = next(row for row in rows if row["id"].endswith("acme-llama-support"))
+    why = llama["why"].lower()
+    for words in ("the card contradicts the files", "training data is non-commercial",
+                  "an ancestor's license conflicts", "naming rule (must begin with 'llama')"):
+        assert words in why, words
+    assert "700,000,000" not in why  # the user threshold is a condition, not why it is flagged
+    broken = next(row for row in rows if row["id"].endswith("broken-card"))
+    assert "The license could not be determined" in broken["reasons"]
+    allowed = [row for row in rows if row["verdict"] == "allow"]
+    assert allowed and not [row for row in allowed if row["reasons"]]
+    # the model's own section says the same, with the full messages
+    article = r.page.locator("article", has=r.page.locator(".model-id",
+                                                           has_text="acme-llama-support"))
+    assert article.locator("ul.reasons li").count() == len(llama["reasons"])
+    assert r.problems() == []
+
+
+def test_rows_sort_worst_first_by_default(open_report: Any, demo: dict[str, Any]) -> None:
+    r = open_report("demo", demo)
+    rows = _summary_rows(r.page)
+    ranks = [WORST_FIRST[row["verdict"]] for row in rows]
+    assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 2
+    review = [row for row in rows if row["verdict"] == "review"]
+    assert "state-unknown" in review[0]["state"]  # within a verdict, the unknown first
+    header = r.page.locator("#models-table thead th").nth(1)
+    assert header.get_attribute("aria-sort") == "descending"
+    sections = r.page.eval_on_selector_all("article .model-id", "ids => ids.map(i => i.innerText)")
+    assert sections == [row["id"] for row in rows]  # the details follow the same order
+    r.page.get_by_role("button", name="Verdict").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert _summary_rows(r.page)[0]["verdict"] == "allow"
+
+
+def test_unknown_duty_flags_read_unknown(open_report: Any, demo: dict[str, Any]) -> None:
+    r = open_report("demo", demo)
+    article = r.page.locator("article", has=r.page.locator(".model-id", has_text="broken-card"))
+    for label in ("Attribution owed", "Derivatives keep the license",
+                  "Acceptable use policy binds"):
+        cell = article.locator("table.rights tr", has=r.page.locator(
+            "th", has_text=label)).locator("td")
+        assert cell.inner_text().strip() == "Unknown", label
+    for use in ("Commercial use", "Modification", "Distribution"):
+        cell = article.locator("table.rights tr", has=r.page.locator(
+            "th", has_text=use)).locator("td")
+        assert cell.inner_text().strip() == "Unknown", use
+    assert "obligations are unknown" in article.inner_text()
+    mit = r.page.locator("article", has=r.page.locator(".model-id",
+                                                       has_text="internal-classifier"))
+    attribution = mit.locator("table.rights tr", has=r.page.locator(
+        "th", has_text="Attribution owed")).locator("td").inner_text()
+    assert attribution.startswith("Yes") and "only if you distribute the model" in attribution
+    assert mit.locator("ul.checklist.if-distributed li").count() >= 2
+    assert "listed no obligations" not in mit.inner_text()
+
+
+@pytest.mark.parametrize("name", ["demo", "mixed", "rich", "modified", "hostile"])
+def test_nothing_overflows_on_a_phone(open_report: Any, demo: dict[str, Any],
+                                      name: str) -> None:
+    r = open_report(name, demo if name == "demo" else None, **PHONE)
+    page = r.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    wide = page.evaluate("""() => Array.from(document.querySelectorAll("body *"))
+      .filter(el => el.getBoundingClientRect().right > 390.5 && el.getClientRects().length
+              && !el.closest(".skip"))
+      .map(el => el.tagName + "." + el.className)""")
+    assert wide == []
+    # each summary row is a card: the id, the verdict, the license, the three uses and the
+    # reason are all shown, one under the other, each with its label
+    cells = page.eval_on_selector_all("#models-table tbody tr:first-child > *", """cells =>
+      cells.map(c => { const b = c.getBoundingClientRect();
+        return [c.dataset.label || "", b.width > 0 && b.left >= 0 && b.right <= 390]; })""")
+    assert len(cells) == 7 and all(visible for _label, visible in cells), cells
+    labels = page.eval_on_selector_all("#models-table tbody tr:first-child td", """cells =>
+      cells.map(c => getComputedStyle(c, "::before").content)""")
+    assert all(label.startswith('"') and label != '""' for label in labels), labels
+    header = page.evaluate("document.querySelector('header').getBoundingClientRect().right")
+    assert header <= 390
+    assert r.problems() == []
+
+
+def test_print_shows_every_section(open_report: Any, demo: dict[str, Any]) -> None:
+    r = open_report("demo", demo)
+    page = r.page
+    page.get_by_label("Filter models").fill("gemma")  # a filter must not cut the paper copy
+    assert len(r.rows()) == 1
+    hidden_on_screen = page.evaluate("""() => Array.from(document.querySelectorAll(
+      "details > :not(summary)")).filter(el => !el.checkVisibility()).length""")
+    assert hidden_on_screen > 0
+    page.emulate_media(media="print")
+    missing = page.evaluate("""() => Array.from(document.querySelectorAll(
+        "main section, main article, main h2, main h3, main h4, main table, main tr, main ul, "
+        + "main ol, main li, main dl, main pre, main p, details > *"))
+      .filter(el => !el.closest("#table-controls, .back") && !el.checkVisibility())
+      .map(el => el.tagName + "." + el.className + " " + el.textContent.slice(0, 40))""")
+    assert missing == []
+    assert page.locator("article.model").count() == len(demo["models"])
+    assert not page.locator("#table-controls").is_visible()
