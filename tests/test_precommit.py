@@ -145,3 +145,37 @@ def test_the_hook_blocks_a_changed_local_model(product: Path, pre_commit_home: P
     denied = commit(product, pre_commit_home, "relicense the model, locked")
     assert denied.returncode != 0
     assert "models.yaml:2: models/mit-model: deny: " in denied.stdout
+
+
+def test_the_discover_hook_blocks_a_commit_that_uses_an_unlisted_model(
+        tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    """The `licscan-discover` hook of .pre-commit-hooks.yaml, installed by pre-commit from
+    the hook repository like a user's would be."""
+    repo, rev = hook_repo
+    root = tmp_path / "service"
+    (root / "src").mkdir(parents=True)
+    git(root, "init", "-q")
+    (root / "models.yaml").write_text("models:\n  - id: acme/encoder\n    revision: v2\n")
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: licscan-discover\n")
+    env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
+    assert run([str(PRE_COMMIT), "install"], root, env).returncode == 0
+    (root / "src" / "app.py").write_text(
+        "from transformers import AutoModel\n"
+        'encoder = AutoModel.from_pretrained("acme/encoder", revision="v2")\n')
+    listed = commit(root, pre_commit_home, "use the listed encoder")
+    assert listed.returncode == 0, listed.stdout
+    assert "licscan discover --check" in listed.stdout and "Passed" in listed.stdout
+
+    with (root / "src" / "app.py").open("a") as fh:
+        fh.write('from vllm import LLM\nllm = LLM(model="acme/chat-8b")\n')
+    unlisted = commit(root, pre_commit_home, "use an unlisted chat model")
+    assert unlisted.returncode != 0, unlisted.stdout
+    assert "src/app.py:4:17: acme/chat-8b: not listed in models.yaml (vllm-LLM)" \
+        in unlisted.stdout
+    assert "Failed" in unlisted.stdout
+    assert git(root, "log", "--format=%s") == "use the listed encoder"
+
+    with (root / "models.yaml").open("a") as fh:
+        fh.write("  - id: acme/chat-8b\n")
+    assert commit(root, pre_commit_home, "list the chat model").returncode == 0
