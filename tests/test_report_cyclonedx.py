@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from licscan.errors import UsageError
 from licscan.report import FORMATS, format_options, render, render_saved
@@ -65,6 +68,27 @@ def demo_scan() -> dict[str, Any]:
     return report
 
 
+@cache
+def validator(version: str) -> Any:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    return JsonStrictValidator(SchemaVersion.from_version(version))
+
+
+# RFC 3987 IRI references as licscan writes them: the schema's `iri-reference` format is only
+# checked when rfc3987 is installed, so the tests check the characters themselves
+_IRI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def _assert_urls(bom: dict[str, Any]) -> None:
+    for node in _walk(bom):
+        if isinstance(node.get("url"), str):
+            assert _IRI.fullmatch(node["url"]), node["url"]
+        if isinstance(node.get("url"), list):
+            assert all(_IRI.fullmatch(u) for u in node["url"]), node["url"]
+
+
 def fixture_reports() -> dict[str, dict[str, Any]]:
     reports = {p.stem: json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))}
     reports["demo"] = demo_scan()
@@ -84,19 +108,16 @@ def test_demo_scan_has_failed_and_unknown_models() -> None:
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("name", ["demo", "hostile", "mixed", "modified", "rich"])
 def test_every_fixture_is_valid_cyclonedx(name: str, version: str) -> None:
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
-
     report = fixture_reports()[name]
     text = render_dict(report, cdx_version=version)
-    schema = SchemaVersion.from_version(version)
-    error = JsonStrictValidator(schema).validate_str(text)
+    error = validator(version).validate_str(text)
     assert error is None, f"{name} {version}: {error}"
     bom = json.loads(text)
     assert bom["specVersion"] == version
     models = [c for c in bom["components"] if c["type"] == "machine-learning-model"]
     assert len(models) == len(report["models"])
     _assert_only_valid_expressions(bom)
+    _assert_urls(bom)
 
 
 def _walk(value: Any) -> Any:
@@ -300,3 +321,52 @@ def test_rendering_does_not_import_the_validator(tmp_path: Path) -> None:
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == []
+
+
+LICENSE_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["MIT", "gpl-3.0", "LicenseRef-x", "MIT AND", "WITH", "LicenseRef-",
+                     "Apache-2.0 WITH LicenseRef-e", "NOASSERTION", "NONE", "unknown", "other",
+                     "(", "a:b", "LicenseRef-a AND LicenseRef-b"]),
+)
+
+
+def random_report(mid: str, declared: Any, concluded: str, revision: str | None, source: str,
+                  path: str, link: str) -> dict[str, Any]:
+    """The `rich` fixture's first model with random ids, licenses, paths and links."""
+    report = json.loads((FIXTURES / "rich.json").read_text())
+    model = report["models"][0]
+    model.update(id=mid, target=mid, revision=revision, source=source)
+    model["declared"].update(license=declared, license_link=link, expression=None)
+    model["license"]["expression"] = concluded
+    model["license"]["evidence"] = [{
+        "kind": "license-file", "source": source, "revision": revision, "path": path,
+        "sha256": "ab" * 32, "detail": {"license": {"expression": concluded, "name": mid}}}]
+    model["lineage"] = [{"id": mid, "relation": concluded, "license": concluded,
+                         "revision": revision, "parents": [{"id": link, "license": declared}]}]
+    model["datasets"] = [{"id": path, "license": concluded, "declared": declared,
+                          "revision": revision}, mid]
+    report["models"] = [model, dict(model)]
+    return report
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mid=st.text(max_size=30), declared=st.one_of(LICENSE_TEXT, st.lists(LICENSE_TEXT,
+                                                                           max_size=3)),
+       concluded=LICENSE_TEXT, revision=st.one_of(st.none(), st.text(max_size=41),
+                                                  st.just("a" * 40)),
+       source=st.sampled_from(["hub", "local"]), path=st.text(min_size=1, max_size=20),
+       link=st.one_of(st.text(max_size=20), st.just("https://example.org/a b{|}^`\\")))
+def test_any_model_gives_a_valid_bom(mid: str, declared: Any, concluded: str,
+                                     revision: str | None, source: str, path: str,
+                                     link: str) -> None:
+    report = random_report(mid, declared, concluded, revision, source, path, link)
+    for version in VERSIONS:
+        text = render_dict(report, cdx_version=version)
+        error = validator(version).validate_str(text)
+        assert error is None, error
+        bom = json.loads(text)
+        _assert_only_valid_expressions(bom)
+        _assert_urls(bom)
+        refs = [n["bom-ref"] for n in _walk(bom) if "bom-ref" in n]
+        assert len(refs) == len(set(refs))

@@ -11,13 +11,15 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from spdx_python_model import v3_0_1 as spdx
 
 from licscan.errors import ReportError
 from licscan.report import render_saved
 from licscan.report.spdx import license_expression
 from licscan.report.spdx3 import DATA_LICENSE, Spdx3Error, build_objects, render_dict, serialize
-from tests.test_report_cyclonedx import EXAMPLES, fixture_reports
+from tests.test_report_cyclonedx import EXAMPLES, LICENSE_TEXT, fixture_reports, random_report
 
 NO_ASSERTION = spdx.expandedlicensing_IndividualLicensingInfo.NoAssertionLicense
 _ID = re.compile(r"https://licscan\.invalid/spdx3/scan-[0-9a-f]{32}#[A-Za-z0-9.-]+")
@@ -187,3 +189,29 @@ def test_demo_file_hash_is_the_reports() -> None:
     qwen = next(m for m in report["models"] if m["id"] == "models/qwen-support-7b")
     lic_file = next(e for e in qwen["license"]["evidence"] if e.get("path") == "LICENSE")
     assert lic_file["sha256"] in hashes
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mid=st.text(max_size=30), declared=st.one_of(LICENSE_TEXT, st.lists(LICENSE_TEXT,
+                                                                           max_size=3)),
+       concluded=LICENSE_TEXT, revision=st.one_of(st.none(), st.text(max_size=41),
+                                                  st.just("a" * 40)),
+       source=st.sampled_from(["hub", "local"]), path=st.text(min_size=1, max_size=20),
+       link=st.one_of(st.text(max_size=20), st.just("https://example.org/LICENSE")))
+def test_any_model_gives_a_document_that_round_trips(mid: str, declared: Any, concluded: str,
+                                                     revision: str | None, source: str,
+                                                     path: str, link: str) -> None:
+    report = random_report(mid, declared, concluded, revision, source, path, link)
+    text = render_dict(report)
+    doc = Doc(text)
+    assert doc.objects.link() == {DATA_LICENSE}
+    assert serialize(doc.objects) == text
+    assert all(_ID.fullmatch(i) for i in doc.by_id), sorted(doc.by_id)
+    roots = [doc.by_id[_ref(e)] for e in doc.document.rootElement]
+    assert len(roots) == 2
+    for package in roots:
+        for kind in (spdx.RelationshipType.hasConcludedLicense,
+                     spdx.RelationshipType.hasDeclaredLicense):
+            expr = doc.expression(package, kind)
+            assert expr is None or license_expression(expr).problem is None
+    _check_custom_licenses(doc)

@@ -65,6 +65,8 @@ _OUTPUTTERS = {"1.6": JsonV1Dot6, "1.7": JsonV1Dot7}
 _HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+#: an absolute http(s) URL of RFC 3986 characters only: a card's link is used as-is or not at all
+HTTP_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 _LICENSE_FILES = ("license-file", "notice-file", "use-policy-file")
 _MAX_LINEAGE = 500
 _SERIAL_NAMESPACE = uuid.UUID("6f1c3a52-3f3e-5d0a-9b51-1c0a9e0d1c6b")
@@ -180,8 +182,7 @@ class _Builder:
                 found.concluded.startswith("LicenseRef-") and lic.get("name"):
             names.setdefault(found.concluded, _text(lic.get("name")))
         link = card.get("license_link")
-        if isinstance(link, str) and re.fullmatch(r"https?://[^\s\"'<>]+", link) and \
-                found.declared:
+        if isinstance(link, str) and HTTP_URL.fullmatch(link) and found.declared:
             for declared_ref in license_expression(found.declared).refs:
                 urls.setdefault(declared_ref, link)
 

@@ -32,6 +32,7 @@ from licscan.errors import ReportError
 from licscan.model import ScanResult
 from licscan.redact import printable
 from licscan.report.cyclonedx import (
+    HTTP_URL,
     hub_file_url,
     license_files,
     model_properties,
@@ -50,7 +51,6 @@ NO_ASSERTION = spdx.expandedlicensing_IndividualLicensingInfo.NoAssertionLicense
 _HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _MAX_LINEAGE = 500
-_HTTP = re.compile(r"https?://[^\s\"'<>\\^`{|}]+")
 
 
 class Spdx3Error(RuntimeError):
@@ -144,7 +144,7 @@ class _Builder:
             spdxId=f"{self.ns}{ref}", creationInfo=self.creation,
             name=name or ref.removeprefix("LicenseRef-").replace("scancode-", "", 1),
             simplelicensing_licenseText=text,
-            expandedlicensing_seeAlso=[url] if url and _HTTP.fullmatch(url) else []))
+            expandedlicensing_seeAlso=[url] if url and HTTP_URL.fullmatch(url) else []))
         self.custom[ref] = element
         return element
 
