@@ -334,7 +334,7 @@ LICENSE_TEXT = st.one_of(
 def random_report(mid: str, declared: Any, concluded: str, revision: str | None, source: str,
                   path: str, link: str) -> dict[str, Any]:
     """The `rich` fixture's first model with random ids, licenses, paths and links."""
-    report = json.loads((FIXTURES / "rich.json").read_text())
+    report: dict[str, Any] = json.loads((FIXTURES / "rich.json").read_text())
     model = report["models"][0]
     model.update(id=mid, target=mid, revision=revision, source=source)
     model["declared"].update(license=declared, license_link=link, expression=None)
