@@ -1,7 +1,7 @@
-"""Using the hook and the Action before licscan is published, exactly as docs/release.md (and
-the README, once it carries the same blocks) says: from a clone of this repository pinned at a
-commit, with the real pre-commit, and action.yml's steps run from a clone inside a workspace the
-way `uses: ./PATH` runs them.
+"""Using the hook and the Action before licscan is published, exactly as docs/release.md says
+(and any page of README.md or docs/ with a block marked like its pre-commit blocks): from a
+clone of this repository pinned at a commit, with the real pre-commit, and action.yml's steps run
+from a clone inside a workspace the way `uses: ./PATH` runs them.
 
 The clone is `git clone` of this repository at its HEAD commit (committed work only, as a user's
 clone would be). pre-commit and the Action install licscan's dependencies from the package index
@@ -39,8 +39,8 @@ def config_blocks(path: Path) -> list[str]:
     return [block for block in blocks if block.startswith(MARKER)]
 
 
-DOCUMENTED = [(name, index) for name in ("docs/release.md", "README.md")
-              for index in range(len(config_blocks(REPO / name)))]
+PAGES = ["README.md", *sorted(p.relative_to(REPO).as_posix() for p in REPO.glob("docs/*.md"))]
+DOCUMENTED = [(name, index) for name in PAGES for index in range(len(config_blocks(REPO / name)))]
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +126,7 @@ def test_a_documented_hook_passes_an_allowed_model_and_blocks_a_denied_one(
     allowed = run(["git", "commit", "-m", "an MIT model"], root, env)
     assert allowed.returncode == 0, allowed.stdout
     assert re.search(r"licscan check\.+Passed", allowed.stdout), allowed.stdout
+    assert "[WARNING]" not in allowed.stdout, allowed.stdout  # e.g. a mutable rev
 
     models(root, ["models/mit-model", DENIED])
     lock(root, installed)
