@@ -195,7 +195,8 @@ def edit_version(text: str, version: str | None) -> str | None:
     candidates = [version] if version and re.search(rf"(?<![\w.]){re.escape(version)}(?![\w]|\.\d)",
                                                       text) else []
     if not candidates:
-        head = "\n".join(re.sub(r"^\s*\d+(?:\.\d+)*\.\s", "", line)  # not a list number
+        # not a list or section number ("1. Definitions", "1) This notice", "0.1 As required")
+        head = "\n".join(re.sub(r"^\s*\(?\d+(?:\.\d+)*(?:[.)]\s|\s+(?=[A-Z]))", "", line)
                          for line in text.strip().splitlines()[:6]
                          if not re.search(r"copyright|\(c\)|©|rights reserved", line, re.I))
         # a number in the title or version line, not a list marker ("1. Definitions")

@@ -109,7 +109,6 @@ KNOWN_GAPS = frozenset({
     "spdx/OPUBL-1.0.txt-copyright-placeholder",
     "spdx/SHL-0.51.txt-copyright-changed",
     "spdx/SHL-0.51.txt-copyright-placeholder",
-    "yayi-model-license.txt-header-footer"
 })
 
 

@@ -206,3 +206,54 @@ def test_a_license_the_pack_does_not_know_is_unknown_with_candidates(
     result = identify_text(read(name), pack, name, index=index)
     assert (result.status, result.matches) == ("unknown", ()), result.to_dict()
     assert other in [c.rule_id for c in result.alternatives]
+
+
+# Scope statements and restated terms (our own wording): they say what the license covers,
+# or repeat a non-commercial license's own terms; they add nothing, so the license stands.
+SCOPE_AND_RESTATEMENTS = [
+    ("This license applies to the published checkpoints only. It does not apply to the "
+     "training scripts, which are licensed under the MIT License.\n\nThe checkpoints are "
+     "released under the Apache License 2.0.", "apache-2.0"),
+    ("The checkpoints are licensed under CC-BY-NC-4.0. Not permitted:\n\n- commercial use "
+     "of the checkpoints.\n\nThe annotation corpus is not covered by this license and "
+     "remains subject to its owner's terms.", "cc-by-nc-4.0"),
+    ("The checkpoints are licensed under CC-BY-NC-4.0. You may share them provided that you "
+     "give appropriate credit and do not use them for commercial purposes. Use them for "
+     "academic research and personal projects.", "cc-by-nc-4.0"),
+    ("The weights are released under the Apache License 2.0. The serving software (binaries "
+     "and wrappers) is licensed separately under a proprietary license.", "apache-2.0"),
+]
+
+
+@pytest.mark.parametrize(("text", "rule_id"), SCOPE_AND_RESTATEMENTS)
+def test_scope_statements_and_restated_terms_are_no_qualifiers(text: str, rule_id: str,
+                                                               pack: RulePack) -> None:
+    result = identify_text(text, pack, "MODEL_LICENSE")
+    assert result.qualifiers == (), result.to_dict()
+    assert rule_id in [m.rule_id for m in result.matches], result.to_dict()
+
+
+# ... while a scope statement that also limits the model is still a custom license
+@pytest.mark.parametrize("text", [
+    "The code is released under the Apache License 2.0, but the pre-trained weights are "
+    "under a special license.",
+    "The Apache License 2.0 applies to the model weights, which may not be used in "
+    "production.",
+    "The inputs are subject to their own terms. The model is licensed under the MIT License "
+    "for research purposes only.",
+])
+def test_a_scope_statement_that_limits_the_model_still_qualifies(text: str,
+                                                                 pack: RulePack) -> None:
+    result = identify_text(text, pack, "LICENSE")
+    assert (result.status, result.matches) == ("unknown", ()), result.to_dict()
+    assert result.qualifiers
+
+
+def test_a_notice_that_grants_nothing_is_not_the_license_it_mentions(pack: RulePack) -> None:
+    text = ("# Model weights: licensing status\n\nAccess to this repository does not grant "
+            "permission to redistribute or deploy the fine-tuned weights. A separate written "
+            "license is required for any use outside the project.\n\nThe upstream toolkit is "
+            "published under the MIT License.")
+    result = identify_text(text, pack, "MODEL_LICENSE.md")
+    assert (result.status, result.matches) == ("unknown", ()), result.to_dict()
+    assert result.qualifiers

@@ -58,6 +58,25 @@ EQUIVALENT = [
     ("copyright symbol", "Permission.\n© 2023 Acme Inc. All rights reserved.\nTerms.",
      "Permission.\nTerms."),
     ("nfkc", "ﬁne print\u00a0here", "fine print here"),
+    # template variables in the standard holder slots (SPDX replaceable text)
+    ("holder in the endorsement clause",
+     "Neither the name of Example Robotics Ltd. nor the names of its contributors may be used",
+     "Neither the name of the copyright holder nor the names of its contributors may be used"),
+    ("holder in the disclaimer", "PROVIDED BY EXAMPLE LABS AND CONTRIBUTORS \"AS IS\" AND",
+     "PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS \"AS IS\" AND"),
+    ("holder in the liability clause", "IN NO EVENT SHALL JANE DOE BE LIABLE FOR",
+     "IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR"),
+    ("numbering after a heading", "TERMS AND CONDITIONS\n\n1. Definitions.",
+     "TERMS AND CONDITIONS\n\nDefinitions."),
+    ("numbering after a colon", "You agree not to use the Model:\n1. In any way",
+     "You agree not to use the Model:\n\nIn any way"),
+    ("numbering with emphasis", "rights.\n\n3**. Disclaimer**. None.",
+     "rights.\n\n3. Disclaimer. None."),
+    ("escaped address shown as link text",
+     "at [https://example.com/a\\_b/policy](https://example.com/a_b/policy))",
+     "at https://example.com/a_b/policy)"),
+    ("generic link text", "* [Link](https://example.com/report) - Reporting issues.",
+     "* https://example.com/report - Reporting issues."),
 ]
 
 DIFFERENT = [
@@ -74,6 +93,10 @@ DIFFERENT = [
      "Terms.\nSimilar Rights means rights."),
     ("version after v.", "EUROPEAN UNION PUBLIC LICENCE v. 1.2",
      "EUROPEAN UNION PUBLIC LICENCE v. 1.1"),
+    ("negation in the holder slot", "IN NO EVENT SHALL THE AUTHORS BE LIABLE",
+     "IN NO EVENT SHALL THE AUTHORS NOT BE LIABLE"),
+    ("numbering after a long paragraph", "x " * 80 + "\n\n11. Terms.", "x " * 80 + "\n\nTerms."),
+    ("version after a colon", "Threshold: 1.5 million users", "Threshold: 2.5 million users"),
 ]
 
 

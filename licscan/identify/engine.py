@@ -45,6 +45,7 @@ from licscan.identify.similarity import (
     find_regions,
     novel_tokens,
     prepare,
+    region_of,
 )
 from licscan.rulepack import RulePack
 
@@ -64,6 +65,8 @@ SUBSTANTIAL = 0.8
 FRAGMENT = 0.2  # a text holding this much of a reference text is a fragment, not a reference
 SUBSTANTIAL_SUM = 1.8
 MIN_ALTERNATIVE = 5.0  # percent: less similar texts are not worth naming
+SIBLINGS = 8  # most similar texts tried when the closest one is not a clean copy ...
+SIBLING_DICE = 0.03  # ... among those about as similar to the region
 
 
 def identify_bytes(data: bytes, pack: RulePack, filename: str | None = None, *,
@@ -218,12 +221,39 @@ def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
             start = regions[number - 1].first if number else low
             end = regions[number + 1].last if number + 1 < len(regions) else high
             comparison = compare(scan, region, start, end)
+            if not _clean(comparison):
+                comparison = _sibling(scan, similar, comparison, start, end) or comparison
             out.append(comparison)
             claimed.update(comparison.attributed)
         if len(claimed) > before:  # (each round claims something, so this ends)
             rest = _runs([i for i in range(low, high + 1) if i not in claimed])
             spans += [(run[0], run[-1]) for run in rest]
     return sorted(out, key=lambda c: c.lines)
+
+
+def _clean(comparison: Comparison) -> bool:
+    """A comparison that identifies its reference (no guarded or large difference)."""
+    share = comparison.unguarded_tokens / max(comparison.reference_tokens, 1)
+    return not comparison.guarded and share <= MODIFIED_SHARE
+
+
+def _sibling(scan: Scan, similar: Sequence[Similar], comparison: Comparison, start: int,
+             end: int) -> Comparison | None:
+    """A near-identical reference that the region is a clean copy of, when the most similar
+    one is not: OFL 1.1 with its usual preamble is closest to the OFL-1.1-RFN text (which
+    has that preamble) but is a copy of OFL-1.1 (which has no Reserved Font Name line)."""
+    region = comparison.region
+    found = []
+    for item in similar[:SIBLINGS]:
+        if item.ref is region.ref or item.coverage < SUBSTANTIAL:
+            continue
+        other = region_of(scan, item.ref, region.first, region.last)
+        if other.dice < region.dice - SIBLING_DICE:
+            continue
+        candidate = compare(scan, other, start, end)
+        if _clean(candidate) and _substantially(scan, candidate):
+            found.append(candidate)
+    return max(found, key=lambda c: (c.similarity, c.region.ref.key), default=None)
 
 
 def _exact(pack: RulePack, refs: Sequence[RefText], lines: tuple[int, int]
@@ -336,6 +366,14 @@ def _surroundings(pack: RulePack, norm: Normalized, comparisons: Sequence[Compar
                   if n not in names]
         if len(tokens) < 4:
             continue  # a title or the license's name, as a heading
+        # standard notices (the Apache header over the weights) and scope statements ("this
+        # license applies to the model artifacts; the code is under MIT") add no terms
+        kept = [n for n in passage if not qualify.is_scope(
+            norm.tokens[norm.sentences[n].start:norm.sentences[n].end])]
+        tokens = qualify.without_boilerplate(
+            [t for n in kept for i, t in enumerate(
+                norm.tokens[norm.sentences[n].start:norm.sentences[n].end],
+                start=norm.sentences[n].start) if i not in names])
         why = guards.outside_flag(tokens)
         if why is not None:
             line = norm.sentences[passage[0]].first_line
@@ -356,21 +394,60 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
         named = [r for m in here if (r := resolve(m.rule_ids, pack)) is not None]
         inside = [(a - sentence.start, b - sentence.start) for a, b in spans
                   if sentence.start <= a < sentence.end]
-        hits = qualify.find(norm.tokens[sentence.start:sentence.end], inside)
+        words = norm.tokens[sentence.start:sentence.end]
+        hits = qualify.find(words, inside)
         subject = named[0] if named else base
         if default and named and default not in named:
             # a scope statement: "does not apply to the code, which is under MIT"
             hits = [h for h in hits if h.reason != qualify.EXCEPTION]
+        if hits and qualify.is_scope(words, inside):
+            # what the license covers, or the terms of other material (code, data, a base
+            # model): only a limit on the model's own use still qualifies the license
+            hits = [h for h in hits if h.reason in _MODEL_LIMITS and qualify.about_subject(words)]
         rule = pack.get(subject) if subject else None
-        if rule is not None and rule.flags.commercial_use == "prohibited":
-            # "non-commercial" restates a non-commercial license's own terms
-            hits = [h for h in hits if h.reason not in qualify.NONCOMMERCIAL]
+        if hits and rule is not None and rule.flags.commercial_use == "prohibited":
+            hits = [h for h in hits if not _restates_noncommercial(h.reason, words)]
+        if hits:
+            hits = [h for h in hits if not _restates_attribution(h.reason, words)]
         if hits:
             out.append(Qualifier(named[0] if named else base, norm.passage(number, number),
                                  sentence.first_line, "; ".join(h.reason for h in hits)))
         if named:
             base = named[-1]
     return out
+
+
+_USE_LIMITS = qualify.NONCOMMERCIAL | {"limits the field of use", "prohibits a use",
+                                       "adds a threshold"}
+# (a scope sentence that also speaks of the model: "the code is Apache 2.0, but the weights
+# are under a special license")
+_MODEL_LIMITS = _USE_LIMITS | {"requires another license", "requires permission"}
+_ABOUT_USE = frozenset({"commercial", "commercially", "noncommercial", "noncommercially",
+                        "research", "academic", "personal", "educational", "evaluation",
+                        "profit", "revenue", "sell", "selling", "paid"})
+_CREDIT = frozenset({"credit", "attribution", "attribute", "cite", "citation"})
+_RESTRICTIVE = frozenset({"not", "no", "never", "only", "solely", "exclusively", "commercial",
+                          "commercially", "noncommercial", "research", "prohibited", "except",
+                          "unless", "without", "approval", "permission", "fee", "fees"})
+
+
+def _restates_noncommercial(reason: str, words: Sequence[str]) -> bool:
+    """A sentence that restates a non-commercial license's own terms: non-commercial or
+    research use, no commercial use ("Not permitted: commercial use"), credit or
+    non-commercial use as a condition. Other prohibitions (a field of use) still qualify."""
+    if reason in qualify.NONCOMMERCIAL or reason == "limits the field of use":
+        return True
+    if reason == "prohibits a use":
+        return len(words) <= 3 or any(w in _ABOUT_USE for w in words)
+    if reason == "adds a condition":
+        return any(w in _ABOUT_USE or w in _CREDIT for w in words)
+    return False
+
+
+def _restates_attribution(reason: str, words: Sequence[str]) -> bool:
+    """"provided that you give appropriate credit": the notice duty every license has."""
+    return reason == "adds a condition" and any(w in _CREDIT for w in words) and \
+        not any(w in _RESTRICTIVE for w in words)
 
 
 def _policies_in_changes(pack: RulePack, norm: Normalized, comparisons: Sequence[Comparison],

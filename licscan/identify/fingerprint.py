@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from licscan.identify.guards import marks
+from licscan.identify.guards import GUARD_WORDS, marks
 from licscan.identify.normalize import NORMALIZER_VERSION, decode, normalize, shingles
 
 FORMAT = 1
@@ -88,13 +88,28 @@ def _title_sentences(text: str, norm: Any) -> list[int]:
     for number, sentence in enumerate(norm.sentences[:3]):
         spanned = lines[sentence.first_line - 1:sentence.last_line]
         words = sentence.end - sentence.start
-        if sentence.first_line > 6 or words > 20 or not spanned:
+        if sentence.first_line > 6 or words > 25 or not spanned:
             break
-        if any(len(line.strip()) > 100 or line.rstrip().endswith((".", ",", ";", ":"))
-               for line in spanned):
+        if _names_itself(norm.tokens[sentence.start:sentence.end]):
+            out.append(number)  # "PostgreSQL is released under the PostgreSQL License, ..."
+            continue
+        if words > 20 or any(len(line.strip()) > 100 or
+                             line.rstrip().endswith((".", ",", ";", ":")) for line in spanned):
             break
         out.append(number)
     return out
+
+
+_NAMING_VERBS = frozenset({"released", "licensed", "distributed", "available", "provided"})
+
+
+def _names_itself(words: Sequence[str]) -> bool:
+    """An opening statement that only says which license follows ("X is released under the X
+    License, a liberal Open Source license"): a copy may leave it out like a title."""
+    if "license" not in words or any(w in GUARD_WORDS for w in words):
+        return False
+    return any(w in _NAMING_VERBS and n + 1 < len(words) and words[n + 1] == "under"
+               for n, w in enumerate(words[:8]))
 
 
 def _marker_line(text: str, marker: str | None) -> int | None:

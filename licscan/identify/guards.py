@@ -45,6 +45,14 @@ OUTSIDE_WORDS = frozenset({
     "commercial", "noncommercial", "research", "prohibited", "addendum", "restriction",
     "restrictions", "military", "noderivatives", "nonproduction",
 })
+# ... or is a long passage with words that grant, oblige or forbid (a passage that only
+# names licenses, sources or patents does not add terms)
+DUTY_WORDS = frozenset({
+    "not", "no", "never", "nor", "without", "except", "unless", "only", "solely",
+    "exclusively", "must", "shall", "may", "cannot", "prohibited", "permitted", "allowed",
+    "required", "requires", "notwithstanding", "irrevocable", "revocable", "terminate",
+    "terminates", "termination", "royalty", "royalties", "fee", "fees", "paid", "charge",
+})
 CURRENCY = frozenset("$€£¥%")
 _SHOWN = {"noncommercial": "non-commercial", "noncommercially": "non-commercially",
           "noderivatives": "NoDerivatives", "eu": "EU",
@@ -113,6 +121,6 @@ def outside_flag(tokens: Sequence[str]) -> str | None:
     strong = sorted({t for t in tokens if t in OUTSIDE_WORDS})
     if strong:
         return "text next to the license mentions " + ", ".join(map(shown, strong))
-    if len(tokens) >= 40 and any(t in GUARD_WORDS for t in tokens):
+    if len(tokens) >= 40 and any(t in DUTY_WORDS for t in tokens):
         return "long passage next to the license adds terms"
     return None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from hashlib import blake2b, sha256
 
-NORMALIZER_VERSION = 3
+NORMALIZER_VERSION = 4
 SHINGLE = 5
 
 _MAGIC = ((b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"),
@@ -102,14 +102,24 @@ _MD_LINK = re.compile(r"!?\[([^\[\]]{0,300})\]\(<?((?:[^()\s<>]|-\n[ \t]*|\([^()
 _WEB = re.compile(r"^(?:https?://)?(?:www\.)?", re.I)
 
 
+_GENERIC_LINK_TEXT = frozenset({"link", "here", "click here", "this link", "email", "e-mail",
+                                "website", "web site", "page", "url", "site"})
+
+
 def _link(match: re.Match[str]) -> str:
     """A markdown link reads as its text, and its web address when the text does not show it
     ("[Link](https://example.org/policy)"): a copy may show the address either way."""
     text, target = match.group(1), match.group(2).replace("-\n", "-")
+    generic = " ".join(text.lower().split()) in _GENERIC_LINK_TEXT
+    if generic and target.lower().startswith("mailto:"):
+        return target[7:]  # "[Email](mailto:x@example.org)" shows the address
     if not target.lower().startswith(("http://", "https://", "www.")):
         return text
-    bare = _WEB.sub("", target).rstrip("/").lower()
-    shown = _WEB.sub("", "".join(text.split())).rstrip("/").lower()  # (re-wrapped text)
+    if generic:
+        return target  # "[Link](https://...)": the text says nothing the address does not
+    bare = _WEB.sub("", _MD_ESCAPE.sub(r"\1", target)).rstrip("/").lower()
+    # (re-wrapped text; markdown escapes in the shown address: "llama3\_3")
+    shown = _WEB.sub("", _MD_ESCAPE.sub(r"\1", "".join(text.split()))).rstrip("/").lower()
     if not bare or bare in shown or ("." in shown and shown in bare):
         return text  # the text is the address, or part of it
     return f"{text} {target}"
@@ -163,14 +173,24 @@ def clean(text: str) -> str:
 # --- list markers and copyright statements ---------------------------------------------
 
 # A list marker counts only where a new clause starts: after '.' or ';' (closing quotes and
-# markup in between). The test does not look at line breaks, so re-wrapping a paragraph or
-# adding markdown never changes which markers are dropped, and version numbers ("Llama 3.1",
-# "Version: 2.1") are never taken for list numbering.
+# markup in between), after ':' (a short list number or letter: "the Model:\n1. In any
+# way"), at the start of the text, and at the start of a paragraph that follows a heading
+# (a paragraph of at most HEADING characters: "DISTRIBUTION\n\n1. Definitions"). The test
+# does not look at single line breaks, and a paragraph's length does not change when it is
+# re-wrapped, so re-wrapping or adding markdown never changes which markers are dropped;
+# version numbers ("Llama 3.1", "Version: 2.1") are never taken for list numbering.
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
+_FORMS = (r"(?:\(?\d{1,3}(?:\.\d{1,3})*[*_]{0,2}[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
+          r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
 _MARKER = re.compile(
-    rf"(?<!\b[vV])(?<!\b[vV]er)(?<!\b[vV]ersion)(?<!\b[nN]o)([.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
-    r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
-    r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
+    rf"((?<!\b[vV])(?<!\b[vV]er)(?<!\b[vV]ersion)(?<!\b[nN]o)[.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
+    + _FORMS)
+_COLON_MARKER = re.compile(
+    rf"((?<!\b[vV]ersion)(?<!\b[dD]ate):[\"'”’)\]*_]*+\s{_MARKUP}*+)"
+    r"(?:\(?\d{1,2}[*_]{0,2}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)]|\([A-Za-z0-9]{1,3}\))(?=\s)")
+_PARAGRAPH_MARKER = re.compile(rf"((?:\A|\n[ \t]*\n){_MARKUP}*+)" + _FORMS)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+HEADING = 100
 _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)
 # ... and a statement, not a sentence about copyright: it has a year, (c) or the formula.
 _PLACEHOLDER = (r"[\[{<](?:yyyy|year|years|fullname|full name|name|owner|author|authors"
@@ -192,7 +212,25 @@ def _drop_markers(text: str) -> str:
     while previous != text:
         previous = text
         text = _MARKER.sub(lambda m: m.group(1) + " ", text)
+        if ":" in text:
+            text = _COLON_MARKER.sub(lambda m: m.group(1) + " ", text)
+        text = _PARAGRAPH_MARKER.sub(_paragraph_marker, text)
     return text
+
+
+def _paragraph_marker(match: re.Match[str]) -> str:
+    """A list marker opening a paragraph after a heading (or the text) is dropped."""
+    start = match.start()
+    if start:
+        window = match.string[max(0, start - HEADING - 2):start]
+        blanks = list(_BLANK_LINE.finditer(window))
+        if blanks:
+            window = window[blanks[-1].end():]
+        elif start > HEADING:
+            return match.group(0)  # the paragraph before is longer than a heading
+        if len(" ".join(window.split())) > HEADING:
+            return match.group(0)
+    return match.group(1) + " "
 
 
 def _drop_copyright(text: str) -> str:
@@ -407,13 +445,64 @@ def _canonical_tokens(raw: Iterable[tuple[str, int, int]]) -> list[tuple[str, in
     return out
 
 
+# Template variables in the standard slots of permissive licenses: the holder a BSD text
+# names ("Neither the name of Salesforce.com nor the names of its contributors", "PROVIDED
+# BY THE REGENTS AND CONTRIBUTORS "AS IS"", "IN NO EVENT SHALL ACME BE LIABLE") is filled in
+# by every licensor (SPDX: replaceable text). The words between the slot's opening and
+# closing words become one token, so a filled-in holder is no edit. (opening, closing)
+_SLOTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
+    "neither": ((("neither", "the", "name", "of"), ("nor",)),
+                (("neither", "the", "names", "of"), ("nor",))),
+    "provided": ((("provided", "by"), ("as", "is")),),
+    "in": ((("in", "no", "event", "shall"), ("be", "liable")),),
+}
+SLOT_TOKEN = "holder"
+_SLOT_WORDS = 10  # longest holder a slot takes, in tokens
+_SLOT_NEVER = frozenset({"not", "no", "never", "nor", "neither", "shall", "may", "must",
+                         "will", "be"})
+
+
+def _fill_slots(canon: list[tuple[str, int, int]], cleaned: str) -> list[tuple[str, int, int]]:
+    if not any(t in _SLOTS for t, _s, _e in canon):
+        return canon
+    out: list[tuple[str, int, int]] = []
+    index = 0
+    count = len(canon)
+    while index < count:
+        word = canon[index][0]
+        filled = None
+        for opening, closing in _SLOTS.get(word, ()):
+            stop = index + len(opening)
+            if tuple(t for t, _s, _e in canon[index:stop]) != opening:
+                continue
+            for end in range(stop + 1, min(stop + _SLOT_WORDS, count - len(closing)) + 1):
+                if tuple(t for t, _s, _e in canon[end:end + len(closing)]) == closing:
+                    holder = canon[stop:end]
+                    first, last = holder[0][1], holder[-1][2]
+                    if not any(t in _SLOT_NEVER or t.isdigit() for t, _s, _e in holder) \
+                            and "\n\n" not in cleaned[first:last].replace(" ", ""):
+                        filled = (stop, end)
+                    break
+            if filled:
+                break
+        if filled is None:
+            out.append(canon[index])
+            index += 1
+            continue
+        stop, end = filled
+        out.extend(canon[index:stop])
+        out.append((SLOT_TOKEN, canon[stop][1], canon[end - 1][2]))
+        index = end
+    return out
+
+
 def words(text: str) -> tuple[str, ...]:
     """The canonical tokens of a short phrase (a license name, a title, a URL): the tokens
     normalize() gives, without the sentence bookkeeping a full text needs."""
     cleaned = _drop_markers(_drop_copyright(clean(text)))
     pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
     raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
-    return tuple(t for t, _s, _e in _canonical_tokens(raw))
+    return tuple(t for t, _s, _e in _fill_slots(_canonical_tokens(raw), cleaned))
 
 
 def normalize(text: str) -> Normalized:
@@ -421,7 +510,7 @@ def normalize(text: str) -> Normalized:
     newlines = [m.start() for m in _NEWLINE.finditer(cleaned)]
     pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
     raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
-    canon = _canonical_tokens(raw)
+    canon = _fill_slots(_canonical_tokens(raw), cleaned)
     tokens = tuple(t for t, _s, _e in canon)
     offsets = tuple((s, e) for _t, s, e in canon)
     token_lines = tuple(bisect_right(newlines, s) + 1 for s, _e in offsets)

@@ -34,9 +34,29 @@ _BOILERPLATE = re.compile("|".join([
     r"(?:but )?without any warranty,? without even the implied warranty of merchantability or "
     r"fitness for a particular purpose",
     r"all rights reserved",
+    r"(?:this|the) (?:<lic>|license) does not grant permission to use the trade names",
     r"you may obtain a copy of the (?:<lic>|license) at",
     r"distributed (?:under the (?:<lic>|license) )?on an as is basis",
 ]))
+
+_OTHER_WORK = (r"(?:code|software|source|scripts?|codebase|binaries|data|datasets?"
+               r"|corpus|corpora|inputs|fonts|base model)")
+_DATA = r"(?:data|datasets?|corpus|corpora|inputs|fonts)"
+_SCOPE = re.compile(r"(?<![\w<])(?:" + "|".join([
+    r"(?:<lic>|license|grant|agreement|terms) (?:that |which )?(?:only )?(?:(?:applies|apply"
+    r"|extends|extend) (?:only )?to|covers|cover|governs|govern)",
+    r"third party (?:\w+ )?(?:data|datasets?|code|software|components|material|content)",
+    r"(?:does|do|shall|will) not (?:\w+ ){0,2}(?:apply|cover|relicense|govern|extend)",
+    r"not (?:covered|relicensed|redistributed|included) (?:by|under|in)",
+    r"remains? (?:\w+ ){0,2}(?:subject to|under|governed)",
+    # other material under its own terms ("the software ... is licensed separately under a
+    # proprietary license"; "some inputs are subject to upstream terms"); "the software is
+    # licensed under MIT" alone is no scope statement: in a LICENSE the software is the subject
+    rf"{_OTHER_WORK}(?: \w+){{0,6}} (?:is |are )?(?:\w+ ){{0,2}}(?:licensed|released|"
+    r"distributed|published|governed) (?:separately|independently)",
+    rf"{_DATA}(?: \w+){{0,6}} (?:is |are )(?:\w+ ){{0,2}}(?:subject to|governed by)",
+]) + r")(?![\w>])")
+_SUBJECT = frozenset({"model", "models", "weights", "checkpoint", "checkpoints", "artifacts"})
 
 # (pattern, what the passage does). Word boundaries are token boundaries.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -67,6 +87,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"|restricted|excluded|requires?|subject)", "restricts commercial use"),
         (r"(?:commercial|separate|paid|enterprise|special|different|custom|proprietary"
          r"|bespoke) licen[cs](?:es?|ing)", "requires another license"),
+        (r"(?:licen[cs]e|permission|approval|consent|authori[sz]ation)(?: \w+){0,2} (?:is|are)"
+         r" (?:\w+ )?required|(?:does|do|shall|will) not (?:\w+ ){0,2}grant (?:\w+ ){0,2}"
+         r"permission", "requires permission"),
         (r"research (?:purposes? |use |usage )?only|only for (?:\w+ ){0,3}(?:research|academic"
          r"|personal|evaluation|educational|testing|internal)|for (?:\w+ ){0,2}(?:academic"
          r"|research|personal|evaluation|educational|internal|testing) (?:purposes|use|usage)"
@@ -97,6 +120,37 @@ class Qualifying:
 def find(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> list[Qualifying]:
     """Qualifying phrases in `tokens`; `names` are (start, end) token spans of license names,
     which are read as one `<lic>` token."""
+    text, offsets, starts = _read(tokens, names)
+    found: list[Qualifying] = []
+    seen: set[str] = set()
+    for pattern, why in _PATTERNS:
+        for match in pattern.finditer(text):
+            index = _word_at(offsets, match.start())
+            if why not in seen:
+                seen.add(why)
+                found.append(Qualifying(starts[index] if index < len(starts) else 0, why))
+            break
+    return sorted(found, key=lambda q: q.start)
+
+
+def is_scope(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> bool:
+    """Does the sentence say what the license covers, or that other material (code, data,
+    inputs, a base model) is under other terms? ("This license applies to the model
+    weights", "The code is licensed under MIT", "The corpus is not covered by this license
+    and remains subject to its own terms.") Such a sentence adds no terms to the license."""
+    text, _offsets, _starts = _read(tokens, names, blank=False)
+    return _SCOPE.search(text) is not None
+
+
+def about_subject(tokens: Sequence[str]) -> bool:
+    """Does the sentence speak of the licensed model itself?"""
+    return any(t in _SUBJECT for t in tokens)
+
+
+def _read(tokens: Sequence[str], names: Iterable[tuple[int, int]], blank: bool = True
+          ) -> tuple[str, list[int], list[int]]:
+    """The sentence as one string with license names as `<lic>` and boilerplate blanked,
+    the character offset of each word, and each word's token index."""
     spans = sorted(names)
     words: list[str] = []
     starts: list[int] = []
@@ -117,18 +171,16 @@ def find(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> list[Q
     for word in words:
         offsets.append(at)
         at += len(word) + 1
-    text = _BOILERPLATE.sub(lambda m: " ".join("~" * len(w) for w in m.group(0).split(" ")),
-                            text)
-    found: list[Qualifying] = []
-    seen: set[str] = set()
-    for pattern, why in _PATTERNS:
-        for match in pattern.finditer(text):
-            index = _word_at(offsets, match.start())
-            if why not in seen:
-                seen.add(why)
-                found.append(Qualifying(starts[index] if index < len(starts) else 0, why))
-            break
-    return sorted(found, key=lambda q: q.start)
+    if blank:
+        text = _BOILERPLATE.sub(
+            lambda m: " ".join("~" * len(w) for w in m.group(0).split(" ")), text)
+    return text, offsets, starts
+
+
+def without_boilerplate(tokens: Sequence[str]) -> list[str]:
+    """The tokens that are not part of a standard notice (the Apache or GPL header)."""
+    text, _offsets, _starts = _read(tokens, ())
+    return [w for w in text.split(" ") if w and not w.startswith("~")]
 
 
 def _word_at(offsets: Sequence[int], char: int) -> int:

@@ -143,6 +143,11 @@ def find_regions(scan: Scan, found: Sequence[Similar], low: int, high: int) -> l
     return [r for r in regions if r.coverage >= ACCEPT_COVERAGE]
 
 
+def region_of(scan: Scan, ref: RefText, first: int, last: int) -> Region:
+    """Sentences first..last as a region explained by `ref`."""
+    return _region(frozenset().union(*scan.sentence_values[first:last + 1]), ref, first, last)
+
+
 def _best(scan: Scan, pool: Sequence[RefText], first: int, last: int) -> Region:
     values = frozenset().union(*scan.sentence_values[first:last + 1])
     return max((_region(values, ref, first, last) for ref in pool),
@@ -241,7 +246,13 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
             _removed(scan, result, [j for j in theirs if j not in ref.titles], low + i1)
             matched.update(j for j in theirs if j in ref.titles)
         elif not theirs:  # scanned text only: around the license (left out), or added inside
-            if not edge:
+            optional = [j for j in range(j1, j2) if j in ref.optional]
+            if not edge and optional and guards.compare_marks(
+                    guards.marks(_tokens(norm, mine)),
+                    [m for j in optional for m in ref.sentence_marks[j]]) is None:
+                # a part a copy may leave out (the appendix), re-flowed: nothing new in it
+                result.attributed.extend(mine)
+            elif not edge:
                 _added(scan, result, mine)
         elif edge:
             # next to the license: the sentences nearest to it are the changed ones
