@@ -73,18 +73,20 @@ def _key(ref: ModelRef) -> tuple[str, str, str | None]:
     return (ref.repo_type, ref.repo_id or ref.target, ref.revision)
 
 
-def _fetch_offline_source(ref: ModelRef, max_file_bytes: int) -> Snapshot:
+def _fetch_offline_source(ref: ModelRef, hub: HubSettings) -> Snapshot:
     """Sources read from disk: a model folder, a weight file's header, the Ollama store."""
     from licscan.weights import sources
 
     if ref.kind == "local":
-        return fetch_local(ref, max_file_bytes)
+        return fetch_local(ref, hub.max_file_bytes)
     if ref.kind == "gguf":
         return sources.fetch_gguf(ref)
     if ref.kind == "safetensors":
         return sources.fetch_safetensors(ref)
     if ref.kind == "ollama":
-        return sources.fetch_ollama(ref)
+        from licscan.sources.cache import cache_root
+
+        return sources.fetch_ollama(ref, cache_root(hub.cache_dir) if hub.use_cache else None)
     raise SourceError("internal", f"unknown kind of model reference: {ref.kind!r}")
 
 
@@ -122,7 +124,7 @@ class Scanner:
 
     def fetch(self, ref: ModelRef) -> Snapshot:
         if ref.kind != "hub":
-            return _fetch_offline_source(ref, self.options.hub.max_file_bytes)
+            return _fetch_offline_source(ref, self.options.hub)
         return self.hub().fetch(ref)
 
     def scan_one(self, ref: ModelRef) -> ModelResult:

@@ -176,3 +176,42 @@ def test_ollama_ref_validates_the_name(tmp_path: Path) -> None:
     assert (ref.kind, ref.target, ref.path) == ("ollama", "ollama:llama3.1:8b", str(tmp_path))
     with pytest.raises(SourceError):
         ollama_ref("ollama:../../x")
+
+
+def test_model_layer_headers_are_kept_between_runs(store: Store, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from licscan.weights import ollama
+
+    store.add("cached:1b", [(MODEL_TYPE, gguf("apache-2.0", "https://huggingface.co/a/b"))])
+    cache = tmp_path / "cache"
+    first = read_model(store.root, "cached:1b", cache)
+    assert len(list((cache / "gguf-headers").iterdir())) == 1
+    ollama._HEADERS.clear()  # a new process: only the cache folder is left
+
+    def fail(*_args: object) -> None:
+        raise AssertionError("the blob was parsed again")
+
+    monkeypatch.setattr(ollama, "read_gguf", fail)
+    again = read_model(store.root, "cached:1b", cache)
+    assert again.gguf is not None and first.gguf is not None
+    assert again.gguf == first.gguf
+    assert again.gguf.base_models[0].repo_url == "https://huggingface.co/a/b"
+
+    # a blob rewritten in place (another modification time) is read again
+    ollama._HEADERS.clear()
+    blob = ollama.blob_path(store.root, again.layers[0].digest)
+    os.utime(blob, ns=(1, 1))
+    with pytest.raises(AssertionError, match="parsed again"):
+        read_model(store.root, "cached:1b", cache)
+    monkeypatch.undo()
+    (cache / "gguf-headers").chmod(0o500)  # an unwritable cache is no cache, not an error
+    try:
+        assert read_model(store.root, "cached:1b", cache).gguf == first.gguf
+    finally:
+        (cache / "gguf-headers").chmod(0o700)
+    for entry in (cache / "gguf-headers").iterdir():
+        entry.write_text("{not json")  # a damaged entry: the blob is read again
+    ollama._HEADERS.clear()
+    assert read_model(store.root, "cached:1b", cache).gguf == first.gguf

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from licscan.errors import SourceError
-from licscan.weights.gguf import GGUFHeader, read_gguf
+from licscan.weights.gguf import GGUFHeader, Value, read_gguf
 
 DEFAULT_HOST = "registry.ollama.ai"
 DEFAULT_NAMESPACE = "library"
@@ -119,14 +119,15 @@ def parse_name(text: str) -> tuple[str, str, str, str]:
     return host, namespace, model, tag
 
 
-def read_model(store: Path, name: str) -> OllamaModel:
-    """One model of the store by name. Raises SourceError (not-found, bad-manifest)."""
+def read_model(store: Path, name: str, header_cache: Path | None = None) -> OllamaModel:
+    """One model of the store by name. Raises SourceError (not-found, bad-manifest).
+    `header_cache`: a folder where model-layer headers are kept between runs."""
     host, namespace, model, tag = parse_name(name)
     path = store / "manifests" / host / namespace / model / tag
     if not path.is_file():
         raise SourceError("not-found", f"Ollama model {name} is not in the store at {store}",
                           hint="ollama list shows the models present")
-    return read_manifest(store, path, (host, namespace, model, tag))
+    return read_manifest(store, path, (host, namespace, model, tag), header_cache)
 
 
 def list_models(store: Path) -> tuple[list[OllamaModel], list[StoreProblem]]:
@@ -174,7 +175,8 @@ def list_names(store: Path,
     return found, problems
 
 
-def read_manifest(store: Path, path: Path, name: tuple[str, str, str, str]) -> OllamaModel:
+def read_manifest(store: Path, path: Path, name: tuple[str, str, str, str],
+                  header_cache: Path | None = None) -> OllamaModel:
     layers = _layers(path)
     licenses = []
     gguf = None
@@ -184,7 +186,7 @@ def read_manifest(store: Path, path: Path, name: tuple[str, str, str, str]) -> O
             licenses.append(_license(store, layer))
         elif layer.media_type == MODEL_TYPE and gguf is None:
             try:
-                gguf = _model_header(store, layer.digest)
+                gguf = _model_header(store, layer.digest, header_cache)
             except SourceError as exc:
                 problems.append(exc.message)
     if not any(layer.media_type == MODEL_TYPE for layer in layers):
@@ -199,9 +201,11 @@ _HEADERS: dict[tuple[str, str, int, int], GGUFHeader] = {}
 _HEADERS_LOCK = threading.Lock()
 
 
-def _model_header(store: Path, digest: str) -> GGUFHeader:
+def _model_header(store: Path, digest: str, header_cache: Path | None = None) -> GGUFHeader:
     """The GGUF header of a model layer. Blobs are named by their content digest, so one
-    header serves every tag that shares the blob (llama3:latest and llama3:8b)."""
+    header serves every tag that shares the blob (llama3:latest and llama3:8b), and, kept in
+    `header_cache`, every later run: the entry is used only while the blob has the same size,
+    modification time and inode (the model layer is too large to hash on every run)."""
     blob = blob_path(store, digest)
     try:
         info = os.stat(blob)
@@ -213,12 +217,60 @@ def _model_header(store: Path, digest: str) -> GGUFHeader:
         cached = _HEADERS.get(key)
     if cached is not None:
         return cached
-    header = read_gguf(blob, f"{digest} (model layer)")
+    shown = f"{digest} (model layer)"
+    entry = header_cache / "gguf-headers" / (
+        f"{digest.removeprefix('sha256:')}-{info.st_size}-{info.st_mtime_ns}-{info.st_ino}"
+        f"-v{HEADER_CACHE_VERSION}.json") if header_cache is not None else None
+    header = _load_header(entry, shown) if entry is not None else None
+    if header is None:
+        header = read_gguf(blob, shown)
+        if entry is not None:
+            _store_header(entry, header)
     with _HEADERS_LOCK:
         if len(_HEADERS) > 256:
             _HEADERS.clear()
         _HEADERS[key] = header
     return header
+
+
+HEADER_CACHE_VERSION = 1
+
+
+def _load_header(entry: Path, shown: str) -> GGUFHeader | None:
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        metadata: dict[str, Value] = {}
+        for key, value in data["metadata"].items():
+            if isinstance(value, list):
+                if not all(isinstance(v, str) for v in value):
+                    return None
+                metadata[key] = tuple(value)
+            elif isinstance(value, str | int | float | bool):
+                metadata[key] = value
+            else:
+                return None
+        return GGUFHeader(path=shown, version=int(data["version"]),
+                          byte_order=str(data["byte_order"]),
+                          tensor_count=int(data["tensor_count"]),
+                          kv_count=int(data["kv_count"]), metadata=metadata,
+                          header_bytes=int(data["header_bytes"]),
+                          notes=tuple(str(n) for n in data["notes"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # absent or unusable: read the blob again
+
+
+def _store_header(entry: Path, header: GGUFHeader) -> None:
+    data = {"version": header.version, "byte_order": header.byte_order,
+            "tensor_count": header.tensor_count, "kv_count": header.kv_count,
+            "metadata": dict(header.metadata), "header_bytes": header.header_bytes,
+            "notes": list(header.notes)}
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a cache that cannot be written is no cache; the header was read
 
 
 def blob_path(store: Path, digest: str) -> Path:

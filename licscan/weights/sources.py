@@ -124,11 +124,12 @@ def ollama_snapshot(ref: ModelRef, model: OllamaModel) -> Snapshot:
                     listing=tuple(f.path for f in files), notes=tuple(notes))
 
 
-def fetch_ollama(ref: ModelRef) -> Snapshot:
-    """`ollama:NAME:TAG` from the store in ref.path (default: $OLLAMA_MODELS). Offline."""
+def fetch_ollama(ref: ModelRef, header_cache: Path | None = None) -> Snapshot:
+    """`ollama:NAME:TAG` from the store in ref.path (default: $OLLAMA_MODELS). Offline.
+    `header_cache`: where model-layer headers are kept between runs (the licscan cache)."""
     store = Path(ref.path) if ref.path else default_store()
     name = ref.target[len(OLLAMA_PREFIX):] if ref.target.startswith(OLLAMA_PREFIX) else ref.target
-    return ollama_snapshot(ref, read_model(store, name))
+    return ollama_snapshot(ref, read_model(store, name, header_cache))
 
 
 def ollama_store_refs(store: Path | None = None) -> tuple[list[ModelRef], list[StoreProblem]]:
