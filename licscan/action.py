@@ -523,13 +523,13 @@ class _Git:
             top = self._run("rev-parse", "--show-prefix") or b""
             prefix = top.decode().strip()
             names |= {prefix + n for n in extra.decode(errors="surrogateescape").split("\0")}
-        out_names = set()
+        inside = set()
         for name in names - {""}:
-            path = self.top / name
-            rel = _relative(path, self.workspace)
-            if not rel.startswith("..") and not Path(rel).is_absolute():
-                out_names.add(rel)
-        return out_names
+            try:  # not resolved: a changed symlink is the link, not its target
+                inside.add((self.top / name).relative_to(self.workspace).as_posix())
+            except ValueError:  # outside the workspace (it is a subfolder of the repository)
+                continue
+        return inside
 
     def show(self, commit: str, path: Path) -> bytes | None:
         """A file's bytes at `commit`, or None when it did not exist there."""

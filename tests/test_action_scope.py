@@ -166,3 +166,17 @@ def test_discovered_references_new_in_the_pull_request(tmp_path: Path) -> None:
         everything = run(root, event=event_file(tmp_path, base, head), extra_env=extra,
                          formats="json", discover="src", scope="all")
         assert everything.outputs["models"] == "3"
+
+
+def test_a_pull_request_that_touches_no_model_evaluates_none_and_passes(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    base = base_repo(root)  # main already holds a denied model (nc)
+    write(root, {"docs/notes.md": "unrelated change\n"})
+    head = commit_all(root, "docs")
+    done = run(root, event=event_file(tmp_path, base, head), formats="json,sarif,markdown")
+    assert done.done.returncode == 0, done.done.stdout + done.done.stderr
+    assert (done.outputs["scope"], done.outputs["models"], done.outputs["skipped"],
+            done.outputs["hub-requests"]) == ("changed", "0", "4", "0")
+    assert "0 model(s) added or changed" in done.summary
+    assert json.loads((root / "licscan-report" / "licscan.sarif").read_text())["runs"][0][
+        "results"] == []
