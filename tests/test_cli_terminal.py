@@ -309,3 +309,36 @@ def test_unknown_reads_unknown_and_hosted_duties_say_when_they_apply(demo_json: 
     assert "Attribution owed: yes, applies only if you distribute the model" in mit
     assert "owe (applies only if you distribute the model): Keep the copyright and license " \
            "notices" in mit
+
+
+SCAN_DRIVE = ("import sys\n"
+              "from licscan.cli.progress import progress\n"
+              "from licscan.scan import Scanner, ScanOptions\n"
+              "from licscan.targets import parse_target\n"
+              "refs = [parse_target(t) for t in sys.argv[1:]]\n"
+              "scanner = Scanner(ScanOptions(offline=True))\n"
+              "with progress(len(refs), 'scanning') as tick:\n"
+              "    scanner.on_result = lambda model: tick(model.id)\n"
+              "    result = scanner.scan(refs)\n"
+              "print(len(result.models))\n")
+
+
+def test_scan_progress_through_the_scanner_hook(tmp_path: Path) -> None:
+    """The wiring the lead puts into cli/scan.py, run from a script until then."""
+    root = local_project(tmp_path / "repo", {"mit-model": "mit", "nc-model": "cc-by-nc-4.0"})
+    args = [sys.executable, "-c", SCAN_DRIVE, "models/mit-model", "models/nc-model"]
+    shown, out = _pty_run(args, env={}, cwd=root)
+    assert "[2/2] scanning  models/" in shown and out == "2\n"
+    piped = subprocess.run(args, cwd=root, capture_output=True, text=True, check=True,
+                           env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert piped.stderr == "" and piped.stdout == "2\n"
+
+
+@pytest.mark.xfail(strict=True, reason="cli/scan.py run_scan does not open progress() yet (the "
+                   "lead wires it); remove this mark then")
+def test_scan_shows_progress_on_a_terminal(tmp_path: Path) -> None:
+    root = local_project(tmp_path / "repo", {"mit-model": "mit", "nc-model": "cc-by-nc-4.0"})
+    command = [sys.executable, "-m", "licscan", "scan", "models/mit-model", "models/nc-model"]
+    shown, out = _pty_run(command, env={}, cwd=root)
+    assert "[2/2] scanning" in shown and "models/nc-model" in out
+    assert "scanning" not in licscan(root, "scan", "models/mit-model").stderr
