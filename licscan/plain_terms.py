@@ -392,6 +392,9 @@ def flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
     if isinstance(model, ModelResult):
         if model.status != "ok" or model.license is None or not model.license.expression:
             return dict.fromkeys(DUTY_FLAGS, "unknown")
+        branch = _chosen_branch_flags(model)
+        if branch is not None:
+            return branch
         partly_unknown = _partly_unknown(model)
         return {key: "yes" if getattr(model.flags, key) is True
                 else "unknown" if partly_unknown else "no" for key in DUTY_FLAGS}
@@ -402,6 +405,25 @@ def flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
         value = flags.get(key)
         words[key] = "yes" if value is True else "no" if value is False and not undetermined \
             else "unknown"
+    return words
+
+
+def _chosen_branch_flags(model: ModelResult) -> dict[str, str] | None:
+    """For an expression with OR, the flags of the branch followed (the one whose obligations
+    are listed), not of every branch; None for any other expression."""
+    from licscan.context_result import result_of
+
+    result = result_of(model)
+    if result is None or result.chosen is None:
+        return None
+    keys = {k.lower() for k in result.branch}
+    items = [item for item in result.licenses if item.key.lower() in keys]
+    unknown = any(item.rule is None for item in items)
+    words = {}
+    for key in DUTY_FLAGS:
+        found = any(getattr(r.rule.flags, key) is True for item in items for r in item.rules
+                    if r.rule.kind != "use-policy")
+        words[key] = "yes" if found else "unknown" if unknown else "no"
     return words
 
 

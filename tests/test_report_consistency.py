@@ -28,6 +28,7 @@ SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "schemas" / "report.s
 CARDS = {
     "mit-model": "---\nlicense: mit\n---\n# A small classifier\n",
     "either-model": "---\nlicense: Apache-2.0 OR CC-BY-NC-4.0\n---\n# Dual licensed\n",
+    "either-sa": "---\nlicense: Apache-2.0 OR CC-BY-SA-4.0\n---\n# Dual licensed\n",
     "own-terms": "---\nlicense: other\nlicense_name: our-very-own-terms\n---\n# Own terms\n",
     "broken": "---\nlicense: [mit\ntags: : :\n---\n# Broken front matter\n",
 }
@@ -81,6 +82,11 @@ def test_json_follows_the_schema_with_unknown_flags_and_applies_when(hosted: Sca
     assert either["chosen_branch"] == "Apache-2.0"
     assert {o["rule"] for o in either["obligations"]} == {"apache-2.0"}
     assert "chosen_branch" not in mit
+    # the duty flags of an OR are the chosen branch's: Apache-2.0 asks no share-alike
+    either_sa = models["either-sa"]
+    assert either_sa["chosen_branch"] == "Apache-2.0"
+    assert either_sa["flags"]["share_alike"] is False
+    assert "same_license" not in {o["kind"] for o in either_sa["obligations"]}
 
 
 def test_a_context_that_distributes_triggers_the_same_duties(tmp_path: Path) -> None:
