@@ -217,7 +217,8 @@ def test_summary_table(pages: dict[str, str]) -> None:
     assert ids[:6] == [f"#{a}" for a in articles]  # the sections follow the summary's order
     assert all(th.get("scope") in ("col", "row") for th in page.all("th"))
     text = " ".join(page.body_text.split())
-    assert "6 models: 2 allow, 3 review, 1 deny, 1 could not be scanned." in text
+    assert ("6 models: 2 allow, 3 review, 1 deny, 1 could not be scanned, 1 with an unknown "
+            "license.") in text
     assert "Could not be scanned (not-found)" in text
     assert "Commercial use is prohibited under CC-BY-NC-4.0" in text
     assert "The card names a license licscan does not know" in text
