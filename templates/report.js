@@ -24,7 +24,7 @@
     button.textContent = th.textContent;
     th.textContent = "";
     th.append(button);
-    th.setAttribute("aria-sort", th.dataset.sorted || "none");  // the server sorts worst first
+    th.setAttribute("aria-sort", th.getAttribute("aria-sort") || "none");  // served worst first
     button.addEventListener("click", () => {
       const direction = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
       const numeric = th.dataset.type === "number";

@@ -236,6 +236,9 @@ def test_complete_without_script(open_report: Any) -> None:
     assert len(r.rows()) == 6
     assert not r.page.locator("#table-controls").is_visible()
     assert r.page.locator("#models-table thead button").count() == 0
+    # the order is the server's, worst first, and says so without the script too
+    assert r.page.locator("#models-table thead th").nth(1).get_attribute("aria-sort") == \
+        "descending"
     assert r.page.locator("article.model").count() == 6
 
 
