@@ -226,3 +226,12 @@ def test_worst_first_everywhere() -> None:
     rows = [line.split(" | ")[1] for line in text.splitlines()
             if line.startswith("| ") and "a/" in line]
     assert rows == want
+
+
+def test_a_message_of_another_shape_gets_the_generic_headline() -> None:
+    assert plain_terms.finding_headline("lineage-naming", "reworded by a newer licscan") == \
+        "The name breaks the base license's naming rule"
+    assert plain_terms.finding_headline("dataset-license", "training dataset o/d: its license "
+                                        "(X) restricts use to research") == \
+        "A training dataset's license restricts use"
+    assert plain_terms.finding_headline("brand-new", "") == "brand-new"
