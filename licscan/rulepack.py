@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from licscan import _resources
 from licscan.errors import RulePackError
@@ -274,6 +273,8 @@ def rule_from_mapping(data: Mapping[str, Any], origin: str) -> Rule:
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml  # (only when rule files are parsed: a locked pack loads rules/compiled.json)
+
     try:
         with path.open("rb") as fh:
             return yaml.load(fh, Loader=yaml.CSafeLoader)
@@ -301,6 +302,8 @@ def pack_files(root: Path) -> list[Path]:
 
 def _parse_rule_files(root: Path, files: list[tuple[Path, bytes]]) -> dict[str, Any]:
     """The parsed YAML of each rule file, by relative path."""
+    import yaml
+
     parsed: dict[str, Any] = {}
     for path, raw in files:
         try:
@@ -366,9 +369,35 @@ def _load_dir(root: Path) -> _Loaded:
     return rules, fingerprints, hashed, table
 
 
+_FLAT = re.compile(r"""^([A-Za-z_][\w-]*):[ \t]*(?:"([^"\\]*)"|'([^'\\]*)'|([^#"'\s][^#]*?))"""
+                   r"[ \t]*(?:#.*)?$")
+
+
+def _flat_yaml(path: Path) -> dict[str, str] | None:
+    """pack.yaml when it is flat `key: scalar` lines and comments (the built-in one), read
+    without loading a YAML parser; None for anything else."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        found = _FLAT.match(line)
+        if found is None:
+            return None
+        out[found.group(1)] = next(g for g in found.groups()[1:] if g is not None)
+    return out
+
+
 def read_pack_meta(root: Path) -> dict[str, str]:
     meta_path = root / "pack.yaml"
-    meta = _read_yaml(meta_path) if meta_path.is_file() else {}
+    meta: Any = {}
+    if meta_path.is_file():
+        meta = _flat_yaml(meta_path)
+        if meta is None:
+            meta = _read_yaml(meta_path)
     if not isinstance(meta, dict):
         raise RulePackError("pack.yaml is not a mapping", file=str(meta_path))
     return {"name": str(meta.get("name", root.name)), "version": str(meta.get("version", "0"))}

@@ -257,3 +257,28 @@ def test_a_notice_that_grants_nothing_is_not_the_license_it_mentions(pack: RuleP
     result = identify_text(text, pack, "MODEL_LICENSE.md")
     assert (result.status, result.matches) == ("unknown", ()), result.to_dict()
     assert result.qualifiers
+
+
+@pytest.mark.parametrize(("text", "rule_id"), [
+    ("License: Apache 2.0", "apache-2.0"),
+    ("See https://github.com/meta-llama/llama-models/blob/main/models/llama3_1/LICENSE",
+     "llama3.1"),
+    ("Use is governed by https://github.com/facebookresearch/llama/blob/main/LICENSE", "llama2"),
+    ("Released under the Tencent Hunyuan Community License Agreement.",
+     "tencent-hunyuan-community"),
+    ("This model is licensed under the EXAONE AI Model License Agreement.", "exaone"),
+])
+def test_reference_phrases_urls_and_family_rules(text: str, rule_id: str,
+                                                 pack: RulePack) -> None:
+    result = identify_text(text, pack, "README.md")
+    assert [m.rule_id for m in result.matches] == [rule_id], result.to_dict()
+
+
+def test_family_rules_name_their_versions(pack: RulePack) -> None:
+    family = pack.get("tencent-hunyuan-community")
+    assert family is not None and family.version is None
+    versions = [r for r in pack.rules.values()
+                if r.family == "tencent-hunyuan-community" and r.version is not None]
+    assert len(versions) == 5
+    assert pack.get("exaone") is not None
+    assert pack.get("exaone-1.1-nc").family == "exaone"  # type: ignore[union-attr]

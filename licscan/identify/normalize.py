@@ -222,14 +222,14 @@ def _paragraph_marker(match: re.Match[str]) -> str:
     """A list marker opening a paragraph after a heading (or the text) is dropped."""
     start = match.start()
     if start:
-        window = match.string[max(0, start - HEADING - 2):start]
+        # (indentation counts for nothing: a centred heading is as short as a flush one)
+        reach = 4 * HEADING
+        window = match.string[max(0, start - reach):start]
         blanks = list(_BLANK_LINE.finditer(window))
         if blanks:
             window = window[blanks[-1].end():]
-        elif start > HEADING:
-            return match.group(0)  # the paragraph before is longer than a heading
         if len(" ".join(window.split())) > HEADING:
-            return match.group(0)
+            return match.group(0)  # the paragraph before is longer than a heading
     return match.group(1) + " "
 
 

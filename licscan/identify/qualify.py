@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 LIC = "<lic>"
 EXCEPTION = "makes an exception"
 NONCOMMERCIAL = frozenset({"limits use to non-commercial purposes", "restricts commercial use"})
 
 # Standard notices that name a license without qualifying it (SPDX "standard headers").
-_BOILERPLATE = re.compile("|".join([
+_BOILERPLATE_SOURCE = "|".join([
     r"you may not use (?:this|these|the) (?:\w+ ){0,2}except in compliance with the "
     r"(?:<lic>|license)",
     # scope statements: the license covers the weights, not the code
@@ -37,12 +38,12 @@ _BOILERPLATE = re.compile("|".join([
     r"(?:this|the) (?:<lic>|license) does not grant permission to use the trade names",
     r"you may obtain a copy of the (?:<lic>|license) at",
     r"distributed (?:under the (?:<lic>|license) )?on an as is basis",
-]))
+])
 
 _OTHER_WORK = (r"(?:code|software|source|scripts?|codebase|binaries|data|datasets?"
                r"|corpus|corpora|inputs|fonts|base model)")
 _DATA = r"(?:data|datasets?|corpus|corpora|inputs|fonts)"
-_SCOPE = re.compile(r"(?<![\w<])(?:" + "|".join([
+_SCOPE_SOURCE = (r"(?<![\w<])(?:" + "|".join([
     r"(?:<lic>|license|grant|agreement|terms) (?:that |which )?(?:only )?(?:(?:applies|apply"
     r"|extends|extend) (?:only )?to|covers|cover|governs|govern)",
     r"third party (?:\w+ )?(?:data|datasets?|code|software|components|material|content)",
@@ -59,8 +60,8 @@ _SCOPE = re.compile(r"(?<![\w<])(?:" + "|".join([
 _SUBJECT = frozenset({"model", "models", "weights", "checkpoint", "checkpoints", "artifacts"})
 
 # (pattern, what the passage does). Word boundaries are token boundaries.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rf"(?<![\w<]){p}(?![\w>])"), why) for p, why in [
+_PATTERN_SOURCES: tuple[tuple[str, str], ...] = tuple(
+    (rf"(?<![\w<]){p}(?![\w>])", why) for p, why in [
         (r"(?:additional|further|extra|supplemental|supplementary) "
          r"(?:use )?(?:restrictions?|conditions?|terms|requirements?|limitations?|obligations?"
          r"|permissions?|exceptions?"
@@ -112,6 +113,21 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 
 @dataclass(frozen=True)
+class _Compiled:
+    boilerplate: re.Pattern[str]
+    scope: re.Pattern[str]
+    patterns: tuple[tuple[re.Pattern[str], str], ...]
+
+
+@cache
+def _compiled() -> _Compiled:
+    """The patterns, compiled on first use: identifying a reference text exactly needs none
+    (start-up of `licscan identify`)."""
+    return _Compiled(re.compile(_BOILERPLATE_SOURCE), re.compile(_SCOPE_SOURCE),
+                     tuple((re.compile(p), why) for p, why in _PATTERN_SOURCES))
+
+
+@dataclass(frozen=True)
 class Qualifying:
     start: int  # token index where the qualifying words start
     reason: str
@@ -123,7 +139,7 @@ def find(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> list[Q
     text, offsets, starts = _read(tokens, names)
     found: list[Qualifying] = []
     seen: set[str] = set()
-    for pattern, why in _PATTERNS:
+    for pattern, why in _compiled().patterns:
         for match in pattern.finditer(text):
             index = _word_at(offsets, match.start())
             if why not in seen:
@@ -139,7 +155,7 @@ def is_scope(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> bo
     weights", "The code is licensed under MIT", "The corpus is not covered by this license
     and remains subject to its own terms.") Such a sentence adds no terms to the license."""
     text, _offsets, _starts = _read(tokens, names, blank=False)
-    return _SCOPE.search(text) is not None
+    return _compiled().scope.search(text) is not None
 
 
 def about_subject(tokens: Sequence[str]) -> bool:
@@ -172,7 +188,7 @@ def _read(tokens: Sequence[str], names: Iterable[tuple[int, int]], blank: bool =
         offsets.append(at)
         at += len(word) + 1
     if blank:
-        text = _BOILERPLATE.sub(
+        text = _compiled().boilerplate.sub(
             lambda m: " ".join("~" * len(w) for w in m.group(0).split(" ")), text)
     return text, offsets, starts
 
