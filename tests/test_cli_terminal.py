@@ -225,6 +225,8 @@ def test_common_options_after_the_subcommand_and_did_you_mean(tmp_path: Path) ->
     done = licscan(root, "scna", "models/mit-model")
     assert done.returncode == 2 and "No such command 'scna'. Did you mean 'scan'?" in done.stderr
     assert "Did you mean" not in licscan(root, "frobnicate").stderr
+    done = licscan(root, "rules", "lst")
+    assert done.returncode == 2 and "No such command 'lst'. Did you mean 'list'?" in done.stderr
     assert "-q, --quiet" in licscan(root, "rules", "list", "--help").stdout
 
 

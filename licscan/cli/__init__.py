@@ -62,11 +62,9 @@ class _LazyGroup(click.Group):
                         ) -> tuple[str | None, click.Command | None, list[str]]:
         name = click.utils.make_str(args[0]) if args else ""
         if args and name not in self._commands and not name.startswith("-"):
-            import difflib
+            from licscan.cli.common import unknown_command
 
-            close = difflib.get_close_matches(name, list(self._commands), n=1, cutoff=0.6)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            ctx.fail(f"No such command {name!r}.{hint}")
+            unknown_command(ctx, name, list(self._commands))
         return super().resolve_command(ctx, args)
 
 

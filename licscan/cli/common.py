@@ -14,6 +14,25 @@ if TYPE_CHECKING:  # `licscan check` imports this module: keep it light
     from licscan.model import ScanResult
 
 
+def unknown_command(ctx: click.Context, name: str, known: list[str]) -> None:
+    """Fail with `No such command 'scna'. Did you mean 'scan'?` (difflib)."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    ctx.fail(f"No such command {name!r}." + (f" Did you mean {close[0]!r}?" if close else ""))
+
+
+class SuggestingGroup(click.Group):
+    """A command group that suggests the closest subcommand for a misspelt one."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str],
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and not name.startswith("-") and self.get_command(ctx, name) is None:
+            unknown_command(ctx, name, self.list_commands(ctx))
+        return super().resolve_command(ctx, args)
+
+
 def colour_wanted(choice: str = "auto", stream: Any = None) -> bool:
     """--color always/never; auto: a terminal, unless NO_COLOR is set (any value) or TERM is
     dumb. An explicit --color always wins over NO_COLOR."""

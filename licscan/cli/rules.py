@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from licscan.cli.common import SuggestingGroup
 from licscan.errors import RulePackError, UsageError
 
 if TYPE_CHECKING:
     from licscan.rulepack import RulePack
 
 
-@click.group("rules")
+@click.group("rules", cls=SuggestingGroup)
 def rules_group() -> None:
     """Inspect and validate rule packs."""
 

@@ -135,8 +135,12 @@ def _cell_lines(column: str, text: str, width: int) -> list[str]:
         return _expression_lines(text, width)
     if len(text) <= width:
         return [text]
-    if column == "MODEL":
-        return _break_word(text, width)
+    if column == "MODEL":  # continuation lines indented: they do not read as another model
+        first = _break_word(text, width)[0]
+        rest = text[len(first):].lstrip()
+        if not rest:
+            return [first]
+        return [first, *("  " + line for line in _break_word(rest, max(8, width - 2)))]
     return [text[: width - 1] + "…"]  # flags and verdicts are short words; a forged one is cut
 
 
