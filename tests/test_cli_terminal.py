@@ -344,3 +344,16 @@ def test_scan_shows_progress_on_a_terminal(tmp_path: Path) -> None:
     shown, out = _pty_run(command, env={}, cwd=root)
     assert "[2/2] scanning" in shown and "models/nc-model" in out
     assert "scanning" not in licscan(root, "scan", "models/mit-model").stderr
+
+
+@pytest.mark.parametrize("width", [60, 80, 140])
+def test_other_widths_fit_too(demo_json: Path, width: int) -> None:
+    text = licscan(demo_json.parent, "report", str(demo_json), "--width", str(width)).stdout
+    assert max(len(line) for line in text.splitlines()) <= width
+    report = json.loads(demo_json.read_text())
+    words = _words(text)
+    for model in report["models"]:
+        assert _norm(model["verdict_reason"]) in words
+    if width == 60:  # a narrow terminal lists the models: ids stay whole on their line
+        for model in report["models"]:
+            assert re.search(rf"^(ALLOW|REVIEW|DENY) +{re.escape(model['id'])}$", text, re.M)

@@ -152,8 +152,28 @@ def _style(text: str, word: str, color: bool, bold: bool = False) -> str:
     return click.style(text, fg=_COLOURS[word], bold=bold)
 
 
+def _free(width: int) -> int:
+    """Columns left for MODEL and LICENSE once the fixed columns and gaps are laid out."""
+    return width - sum(max(len(c), w) for c, w in _FIXED.items()) - len(_GAP) * (
+        len(_COLUMNS) - 1)
+
+
+def _list(rows: Sequence[Mapping[str, str]], width: int, color: bool) -> list[str]:
+    """A narrow terminal: one entry per model instead of a table."""
+    out = []
+    for row in rows:
+        verdict = row["VERDICT"]
+        out.append(_style(verdict.ljust(7), verdict, color, bold=True) + " " + row["MODEL"])
+        facts = (f"rev {row['REV']}, license {row['LICENSE']}; commercial {row['COMMERCIAL']}, "
+                 f"modify {row['MODIFY']}, distribute {row['DISTRIB']}")
+        out.extend(_wrapped(facts, width, "        ", "          "))
+    return out
+
+
 def _table(models: Sequence[ModelResult], width: int, color: bool) -> list[str]:
     rows = [_cells(m) for m in models]
+    if _free(width) < 28:
+        return _list(rows, width, color)
     widths = _widths(rows, width)
     out = [_GAP.join(c.ljust(widths[c]) for c in _COLUMNS).rstrip()]
     for row in rows:
