@@ -213,6 +213,9 @@ def test_colours_follow_the_terminal_color_and_no_color(demo_json: Path) -> None
     assert "\x1b[1m" in forced.stdout
     forced_after = licscan(folder, "report", str(demo_json), "--color", "always")
     assert ANSI.sub("", forced_after.stdout) == piped.stdout
+    to_file = licscan(folder, "report", str(demo_json), "--color", "always", "-o", "c.txt")
+    assert to_file.returncode == 0 and "\x1b" not in (folder / "c.txt").read_text()
+    assert (folder / "c.txt").read_text() == piped.stdout
 
 
 def test_common_options_after_the_subcommand_and_did_you_mean(tmp_path: Path) -> None:

@@ -65,6 +65,9 @@ def write_output(text: str, output: str | None) -> None:
         return
     from licscan.safewrite import make_folder, write_text
 
+    # colour is for the terminal: a file never gets it (every field was escaped before it
+    # was styled, so the only escape sequences left are the styles themselves)
+    text = click.unstyle(text)
     path = Path(output)
     make_folder(path.parent)
     write_text(path, text)
