@@ -173,7 +173,30 @@ vllm serve $MODEL --revision abc1234 --tensor-parallel-size 2
 vllm serve "$UNKNOWN_MODEL"
 python -m sglang.launch_server --model-path Qwen/QwQ-32B
 ''',
-    "README.md": "AutoModel.from_pretrained('docs/not-read') https://huggingface.co/x/y\n",
+    "README.md": """\
+# The service
+
+Prose is not read: AutoModel.from_pretrained('docs/not-read'), but a link is:
+see [the base model](https://huggingface.co/x/y).
+
+```python
+from transformers import AutoModel
+model = AutoModel.from_pretrained("docs/example-model", revision="v3")
+```
+
+```console
+$ vllm serve docs/served-model
+INFO: an output line naming vllm serve docs/output-line
+```
+
+```python
+model = AutoModel.from_pretrained("docs/elided", ...  # https://huggingface.co/acme/in-broken
+```
+
+~~~
+plain text: https://huggingface.co/acme/plain-url
+~~~
+""",
     ".gitignore": "ignored/\n*.log\n",
     "ignored/app.py": 'AutoModel.from_pretrained("ignored/model")\n',
     "src/debug.log": 'AutoModel.from_pretrained("ignored/log")\n',
@@ -260,6 +283,16 @@ TABLE = [
         pattern="hf-download"),
     Row("Modelfile", "FROM", "hub", "bartowski/Llama-3.2-3B-Instruct-GGUF",
         pattern="modelfile-from", column_at="hf.co"),
+    Row("README.md", "[the base model]", "hub", "x/y", pattern="markdown-link",
+        column_at="https://"),
+    Row("README.md", "docs/example-model", "hub", "docs/example-model", "v3",
+        pattern="from_pretrained", column_at='"docs/example-model"'),
+    Row("README.md", "vllm serve docs/served-model", "hub", "docs/served-model",
+        pattern="vllm-serve"),
+    Row("README.md", "acme/in-broken", "hub", "acme/in-broken", pattern="hub-url",
+        column_at="https://"),
+    Row("README.md", "plain-url", "hub", "acme/plain-url", pattern="hub-url",
+        column_at="https://"),
     Row("Modelfile", "ADAPTER", "local", "./adapters/lora.gguf", role="adapter"),
     Row("ollama/Modelfile.library", "FROM", "ollama", "llama3.1:8b"),
     Row("scripts/serve.sh", "MODEL=", "hub", "google/gemma-3-4b-it", pattern="env"),

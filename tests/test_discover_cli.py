@@ -204,6 +204,27 @@ def test_local_folders_and_weight_files_are_listed_and_checked(project: Path) ->
             in unlisted.stdout)
 
 
+def test_models_named_in_markdown_are_notes_unless_strict(project: Path) -> None:
+    (project / "README.md").write_text(
+        "# Service\n\nBuilt on [the encoder](https://huggingface.co/acme/encoder).\n\n"
+        "```python\nfrom transformers import AutoModel\n"
+        'AutoModel.from_pretrained("acme/doc-example")\n```\n')
+    (project / "models.yaml").write_text(
+        "models:\n  - id: acme/encoder\n    revision: v2\n  - acme/chat-8b\n"
+        "  - ollama:llama3.2:3b\n")
+    done = licscan(project, "discover", "--check", "--allow-unresolved")
+    assert done.returncode == 0, done.stdout
+    assert ("note: README.md:7:27: acme/doc-example: named in documentation, not listed in "
+            "models.yaml (from_pretrained)") in done.stdout
+    assert "README.md:3" not in done.stdout  # the link names a listed model
+    strict = licscan(project, "discover", "--check", "--allow-unresolved", "--strict")
+    assert strict.returncode == 1
+    assert "README.md:7:27: acme/doc-example: not listed in models.yaml" in strict.stdout
+    written = licscan(project, "discover")
+    assert "#   hub: acme/doc-example  <- README.md:7:27 from_pretrained" in written.stdout
+    assert "  - id: acme/doc-example" not in written.stdout
+
+
 @pytest.mark.skipif(not PRE_COMMIT.exists() or shutil.which("git") is None,
                     reason="pre-commit or git is not installed")
 def test_pre_commit_blocks_a_commit_that_uses_an_unlisted_model(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def _entry(ref: Reference, base: Path) -> tuple[tuple[int, str, str], tuple[str,
     """(sort key, manifest lines) of the entry that lists `ref`; None if a manifest cannot."""
     from licscan.targets import is_repo_id, validate_revision
 
-    if ref.role in _LINEAGE_ROLES:
+    if ref.role in _LINEAGE_ROLES or from_docs(ref):
         return None
     if ref.kind == HUB and is_repo_id(ref.value):
         if ref.revision is None:
@@ -62,6 +62,11 @@ def _entry(ref: Reference, base: Path) -> tuple[tuple[int, str, str], tuple[str,
         name = OLLAMA_PREFIX + ref.value.removeprefix(OLLAMA_PREFIX)
         return (2, name, ""), (f"- {json.dumps(name)}",)
     return None
+
+
+def from_docs(ref: Reference) -> bool:
+    """Named in Markdown: a code example or a link, not a dependency by itself."""
+    return any(key == "markdown" for key, _value in ref.detail)
 
 
 def render_manifest(found: Discovery, base: Path) -> str:
@@ -90,8 +95,8 @@ def render_manifest(found: Discovery, base: Path) -> str:
         lines += [f"  {_comment(o)}" for o in origins]
         lines += [f"  {line}" for line in entry_lines]
     if others:
-        lines.append(_comment("not listed above (unresolved, not found here, or followed as "
-                              "lineage):"))
+        lines.append(_comment("not listed above (unresolved, not found here, named in "
+                              "documentation, or followed as lineage):"))
         for ref in others:
             extra = f" @ {ref.revision}" if ref.revision else ""
             lines.append(_comment(f"  {ref.kind}: {ref.value}{extra}  <- {_origin(ref)}"))
@@ -205,36 +210,59 @@ def check(found: Discovery, listed: Listed, *, allow_unresolved: bool, strict: b
     """(problems, notes): a problem for every model the code uses that is not listed."""
     problems: list[str] = []
     notes: list[str] = []
-    where = " or ".join(listed.sources)
     for ref in found.references:
-        at = f"{ref.origin}: {ref.value}"
         if ref.role in _LINEAGE_ROLES:
             continue  # followed as lineage of the file that names it
-        if ref.kind == HUB:
-            revisions = listed.hub.get(ref.value.lower())
-            if revisions is None:
-                problems.append(f"{at}: not listed in {where} ({ref.pattern})")
-            elif ref.revision not in revisions and not _same_commit(ref.revision, revisions):
-                shown = ", ".join(sorted(r or "the default branch" for r in revisions))
-                problems.append(f"{at}: the code uses revision "
-                                f"{ref.revision or 'of the default branch'} but {where} lists "
-                                f"{shown} ({ref.pattern})")
-        elif ref.kind == UNRESOLVED:
-            message = f"{at}: cannot tell which model this names ({ref.pattern})" + \
-                (f"; {'; '.join(ref.notes)}" if ref.notes else "")
-            (notes if allow_unresolved else problems).append(message)
-        elif ref.kind == OLLAMA:
-            if _ollama_key(ref.value) not in listed.ollama:
-                problems.append(f"{at}: Ollama model not listed in {where} ({ref.pattern})")
-        elif ref.kind == LOCAL and (path := _existing(ref)) is not None:
-            if not listed.has_local(path):
-                problems.append(f"{at}: local model not listed in {where} ({ref.pattern})")
-        else:
-            message = f"{at}: {ref.kind} model not checked: no such folder or weight file here"
-            (problems if strict else notes).append(message)
+        problem, note = _check_ref(ref, listed, allow_unresolved=allow_unresolved,
+                                   strict=strict)
+        problems += [problem] if problem else []
+        notes += [note] if note else []
     _check_weights(found, listed, strict, problems, notes)
     problems += [f"{e}" for e in found.errors]
     return problems, notes
+
+
+def _check_ref(ref: Reference, listed: Listed, *, allow_unresolved: bool, strict: bool,
+               ) -> tuple[str | None, str | None]:
+    """(problem, note) about one reference."""
+    at = f"{ref.origin}: {ref.value}"
+    where = " or ".join(listed.sources)
+    if from_docs(ref) and not strict:
+        if _is_listed(ref, listed):
+            return None, None
+        return None, f"{at}: named in documentation, not listed in {where} ({ref.pattern})"
+    if ref.kind == HUB:
+        revisions = listed.hub.get(ref.value.lower())
+        if revisions is None:
+            return f"{at}: not listed in {where} ({ref.pattern})", None
+        if ref.revision not in revisions and not _same_commit(ref.revision, revisions):
+            shown = ", ".join(sorted(r or "the default branch" for r in revisions))
+            return (f"{at}: the code uses revision {ref.revision or 'of the default branch'} "
+                    f"but {where} lists {shown} ({ref.pattern})"), None
+        return None, None
+    if ref.kind == UNRESOLVED:
+        message = f"{at}: cannot tell which model this names ({ref.pattern})" + \
+            (f"; {'; '.join(ref.notes)}" if ref.notes else "")
+        return (None, message) if allow_unresolved else (message, None)
+    if ref.kind == OLLAMA:
+        if _ollama_key(ref.value) in listed.ollama:
+            return None, None
+        return f"{at}: Ollama model not listed in {where} ({ref.pattern})", None
+    if ref.kind == LOCAL and (path := _existing(ref)) is not None:
+        if listed.has_local(path):
+            return None, None
+        return f"{at}: local model not listed in {where} ({ref.pattern})", None
+    message = f"{at}: {ref.kind} model not checked: no such folder or weight file here"
+    return (message, None) if strict else (None, message)
+
+
+def _is_listed(ref: Reference, listed: Listed) -> bool:
+    if ref.kind == HUB:
+        return ref.value.lower() in listed.hub
+    if ref.kind == OLLAMA:
+        return _ollama_key(ref.value) in listed.ollama
+    path = _existing(ref) if ref.kind == LOCAL else None
+    return path is not None and listed.has_local(path)
 
 
 def _check_weights(found: Discovery, listed: Listed, strict: bool, problems: list[str],
@@ -291,8 +319,8 @@ def _check_sources(manifests: tuple[str, ...], lockfile: str | None,
 @click.option("--allow-unresolved", is_flag=True,
               help="With --check: report references built from variables without failing.")
 @click.option("--strict", is_flag=True,
-              help="With --check: also fail on local paths that do not exist here and on "
-                   "ONNX files, which scan does not read.")
+              help="With --check: also fail on models named in Markdown, local paths that "
+                   "do not exist here, and ONNX files (which scan does not read).")
 @click.option("--no-weights", is_flag=True, help="Do not read GGUF/safetensors/ONNX headers.")
 def discover_command(paths: tuple[str, ...], fmt: str, output: str | None, check_mode: bool,
                      manifests: tuple[str, ...], lockfile: str | None, allow_unresolved: bool,

@@ -21,6 +21,7 @@ from licscan.discover.configs import (
     find_toml,
     find_yaml,
 )
+from licscan.discover.markdown import find_markdown
 from licscan.discover.model import (
     HUB,
     Discovery,
@@ -38,6 +39,7 @@ Finder = Callable[[str, str], tuple[list[Reference], list[ItemError]]]
 _TEXT_FINDERS: dict[str, Finder] = {
     "yaml": find_yaml, "json": find_json, "toml": find_toml, "dockerfile": find_dockerfile,
     "modelfile": find_modelfile, "shell": find_shell, "env": find_env,
+    "markdown": find_markdown,
 }
 
 __all__ = ["Discovery", "Location", "Reference", "WeightFile", "discover", "read_weight"]

@@ -28,7 +28,8 @@ MAX_FILES = 1_000_000
 _BY_SUFFIX = {".py": "python", ".ipynb": "notebook", ".yaml": "yaml", ".yml": "yaml",
               ".json": "json", ".toml": "toml", ".sh": "shell", ".bash": "shell",
               ".env": "env", ".dockerfile": "dockerfile", ".modelfile": "modelfile",
-              ".gguf": "gguf", ".safetensors": "safetensors", ".onnx": "onnx"}
+              ".gguf": "gguf", ".safetensors": "safetensors", ".onnx": "onnx",
+              ".md": "markdown", ".markdown": "markdown"}
 WEIGHT_KINDS = ("gguf", "safetensors", "onnx")
 
 
