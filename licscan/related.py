@@ -7,8 +7,9 @@ cycle detection and a depth limit.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from licscan import expression as spdx
 from licscan.conclude import flags_for
@@ -26,8 +27,17 @@ from licscan.model import Evidence, Finding, LicenseConclusion, ModelRef, ModelR
 from licscan.rulepack import RulePack
 from licscan.targets import is_repo_id
 
-if TYPE_CHECKING:
-    from licscan.scan import Scanner
+#: fetch and conclude models (once each, in order): the scanner's `fetch_all`
+FetchAll = Callable[[Sequence[ModelRef]], list[ModelResult]]
+
+
+@dataclass(frozen=True)
+class Related:
+    """What to follow: base models (to `max_depth` generations) and training datasets."""
+
+    lineage: bool = True
+    datasets: bool = True
+    max_depth: int = 8
 
 
 def _card(model: ModelResult) -> dict[str, Any]:
@@ -43,15 +53,16 @@ def _hub_ref(repo_id: str, repo_type: str = "model") -> ModelRef:
     return ModelRef(kind="hub", target=repo_id, repo_id=repo_id, repo_type=repo_type)
 
 
-def _fetch_ancestors(scanner: Scanner, top: list[ModelResult]) -> dict[str, ModelResult]:
+def _fetch_ancestors(fetch_all: FetchAll, top: list[ModelResult],
+                     max_depth: int) -> dict[str, ModelResult]:
     known: dict[str, ModelResult] = {m.ref.repo_id: m for m in top
                                      if m.ref.repo_id and m.ref.revision is None}
     frontier = [p.repo_id for m in top if m.status == "ok" for p in _parents(m)]
-    for _level in range(scanner.options.max_depth):
+    for _level in range(max_depth):
         todo = sorted({r for r in frontier if r not in known})
         if not todo:
             break
-        for repo_id, result in zip(todo, scanner.fetch_all([_hub_ref(r) for r in todo]),
+        for repo_id, result in zip(todo, fetch_all([_hub_ref(r) for r in todo]),
                                    strict=True):
             known[repo_id] = result
         frontier = [p.repo_id for r in todo if known[r].status == "ok"
@@ -197,16 +208,17 @@ def _dataset_problem(result: ModelResult) -> str | None:
     return None
 
 
-def resolve_related(scanner: Scanner, top: list[ModelResult]) -> list[ModelResult]:
-    options = scanner.options
-    if options.lineage:
-        known = _fetch_ancestors(scanner, top)
-        top = [_apply_lineage(m, known, scanner.pack, options.max_depth)
+def resolve_related(fetch_all: FetchAll, top: list[ModelResult], pack: RulePack,
+                    follow: Related) -> list[ModelResult]:
+    """Each model with its base models' inherited terms and its datasets' licenses."""
+    if follow.lineage:
+        known = _fetch_ancestors(fetch_all, top, follow.max_depth)
+        top = [_apply_lineage(m, known, pack, follow.max_depth)
                if m.status == "ok" else m for m in top]
-    if options.datasets:
+    if follow.datasets:
         valid = sorted({d for m in top if m.status == "ok" for d in _dataset_ids(m)
                         if is_repo_id(d)})
         refs = [_hub_ref(d, "dataset") for d in valid]
-        datasets = dict(zip(valid, scanner.fetch_all(refs), strict=True))
+        datasets = dict(zip(valid, fetch_all(refs), strict=True))
         top = [_apply_datasets(m, datasets) if m.status == "ok" else m for m in top]
     return top

@@ -35,6 +35,7 @@ from licscan.policy import today_utc
 from licscan.policy.applied import AppliedPolicy, check_against_pack
 from licscan.policy.default import DEFAULT_POLICY
 from licscan.policy.model import Decision
+from licscan.related import Related, resolve_related
 from licscan.rulepack import RulePack, load_rulepack
 from licscan.sources.hub import HubSettings, HubSource, RequestCounter
 from licscan.sources.local import fetch_local
@@ -203,8 +204,6 @@ class Scanner:
              failed: Sequence[tuple[ModelRef, SourceError]] = ()) -> ScanResult:
         """`failed`: models found but known to be unreadable before fetching (a broken
         manifest in the Ollama store); each is reported as an error after the others."""
-        from licscan.related import resolve_related
-
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=max(1, self.options.jobs),
                                 thread_name_prefix="licscan") as pool:
@@ -221,7 +220,9 @@ class Scanner:
                                        exc.kind, exc.message))
                 if self.on_result is not None:
                     self.on_result(top[-1])
-            top = resolve_related(self, top)  # offline: parents and datasets from the cache
+            options = self.options  # offline: parents and datasets from the cache
+            top = resolve_related(self.fetch_all, top, self.pack,
+                                  Related(options.lineage, options.datasets, options.max_depth))
             models = tuple(self.decide(m) for m in top)
         self._pool = None
         return ScanResult(models=models, tool_version=__version__, rulepack=self.pack.stamp(),
