@@ -459,3 +459,33 @@ def test_nested_gitignore_with_negation(tmp_path: Path) -> None:
     for name in ("a.py", "pkg/b.py", "pkg/keep.py"):
         (tmp_path / name).write_text(f'AutoModel.from_pretrained("o/{Path(name).stem}")\n')
     assert [r.value for r in discover([tmp_path]).references] == ["o/keep"]
+
+
+def test_parallel_reading_finds_the_same_as_sequential(repo: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large tree is read by forked processes; the result must not depend on it."""
+    import threading
+
+    import licscan.discover as module
+
+    if threading.active_count() > 1:
+        pytest.skip("another thread runs in this test process: discover does not fork then")
+    monkeypatch.setattr(module, "PARALLEL_MIN_FILES", 10**9)
+    sequential = discover([repo])
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: discover does not fork")
+    import concurrent.futures
+
+    pools: list[int] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    class Spy(real):  # type: ignore[valid-type,misc]
+        def __init__(self, workers: int, **kwargs: object) -> None:
+            pools.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Spy)
+    monkeypatch.setattr(module, "PARALLEL_MIN_FILES", 1)
+    parallel = discover([repo])
+    assert pools and pools[0] >= 2  # the files were read by other processes
+    assert parallel == sequential

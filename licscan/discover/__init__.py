@@ -8,7 +8,8 @@ walk never stops for one bad file).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from licscan.discover.configs import (
@@ -42,6 +43,9 @@ _TEXT_FINDERS: dict[str, Finder] = {
     "markdown": find_markdown,
 }
 
+PARALLEL_MIN_FILES = 500  # below this, starting processes costs more than it saves
+MAX_WORKERS = 4
+
 __all__ = ["Discovery", "Location", "Reference", "WeightFile", "discover", "read_weight"]
 
 
@@ -52,23 +56,9 @@ def discover(paths: Sequence[str | Path], *, weights: bool = True,
     errors: list[ItemError] = []
     skipped: list[tuple[str, str]] = []
     files_read = 0
+    pending: list[tuple[Found, Path]] = []
     for raw in paths:
-        root = Path(raw)
-        shown_root = str(raw)
-        if root.is_dir():
-            items = walk(root, shown_root, max_text_bytes)
-            base = root
-        elif root.is_file():
-            kind = classify_name(root.name) or "python" if root.suffix == ".py" else \
-                classify_name(root.name)
-            if kind is None:
-                raise UsageError(f"not a file discovery reads: {shown_root}",
-                                 hint="give a folder, or a Python, config, Dockerfile, "
-                                      "Modelfile or weight file")
-            items = iter([Found(root, shown_root, kind, root.stat().st_size)])
-            base = root.parent
-        else:
-            raise UsageError(f"no such file or folder: {shown_root}")
+        items, base = _items(raw, max_text_bytes)
         for item in items:
             if isinstance(item, ItemError):
                 errors.append(item)
@@ -87,15 +77,62 @@ def discover(paths: Sequence[str | Path], *, weights: bool = True,
                 refs.extend(_weight_refs(weight))
             else:
                 files_read += 1
-                new_refs, new_errors = _read_text(item, base)
-                refs.extend(new_refs)
-                errors.extend(new_errors)
+                pending.append((item, base))
+    for new_refs, new_errors in _read_all(pending):
+        refs.extend(new_refs)
+        errors.extend(new_errors)
     unique = {(r.sort_key(), r.subfolder, r.notes): r for r in refs}
     return Discovery(references=tuple(sorted(unique.values(), key=Reference.sort_key)),
                      weights=tuple(sorted(found_weights, key=lambda w: w.origin)),
                      errors=tuple(sorted(errors, key=lambda e: (e.origin.file,
                                                                 e.origin.line or 0))),
                      files_read=files_read, skipped=tuple(sorted(skipped)))
+
+
+def _items(raw: str | Path, max_text_bytes: int,
+           ) -> tuple[Iterable[Found | Skipped | ItemError], Path]:
+    """What one PATH argument yields to read, and the folder its relative paths start from."""
+    root = Path(raw)
+    shown_root = str(raw)
+    if root.is_dir():
+        return walk(root, shown_root, max_text_bytes), root
+    if root.is_file():
+        kind = classify_name(root.name) or "python" if root.suffix == ".py" else \
+            classify_name(root.name)
+        if kind is None:
+            raise UsageError(f"not a file discovery reads: {shown_root}",
+                             hint="give a folder, or a Python, config, Dockerfile, "
+                                  "Modelfile, Markdown or weight file")
+        return [Found(root, shown_root, kind, root.stat().st_size)], root.parent
+    raise UsageError(f"no such file or folder: {shown_root}")
+
+
+def _read_all(pending: list[tuple[Found, Path]],
+              ) -> list[tuple[list[Reference], list[ItemError]]]:
+    """Each file's references, in order. Parsing Python is most of the time on a large tree
+    (bench/discover_speed.py), so a large batch is shared among forked processes (nothing to
+    import again) when there are several cores and this process runs no other thread that a
+    fork could leave in a broken state."""
+    import multiprocessing
+    import threading
+
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(pending) < PARALLEL_MIN_FILES or workers < 2 or threading.active_count() > 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return [_read_text(item, base) for item, base in pending]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_read_one, pending,
+                                 chunksize=max(16, len(pending) // (workers * 8))))
+    except (BrokenProcessPool, OSError):  # no processes to be had: the same work, here
+        return [_read_text(item, base) for item, base in pending]
+
+
+def _read_one(job: tuple[Found, Path]) -> tuple[list[Reference], list[ItemError]]:
+    return _read_text(*job)
 
 
 def _read_text(item: Found, base: Path) -> tuple[list[Reference], list[ItemError]]:
