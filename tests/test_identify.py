@@ -10,6 +10,7 @@ import importlib.util
 import json
 import re
 import sys
+import zlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -594,3 +595,26 @@ def test_stored_fingerprints_are_current_and_hold_no_text() -> None:
         words = re.findall(r"[a-z]+", read(name).lower())
         for start in range(0, len(words) - 8, 50):
             assert " ".join(words[start:start + 8]) not in plain
+
+
+@pytest.mark.parametrize("where", ["header", "sketch", "chunk"])
+def test_a_tampered_fingerprint_binary_is_refused(tmp_path: Path, where: str) -> None:
+    """The pointer's header sha256 vouches for the header, whose digests vouch for the sketch
+    block and every chunk: a changed byte anywhere is refused when that part is read."""
+    import struct
+
+    from licscan.identify.index import FingerprintError, _build
+
+    data = bytearray((REPO / "rules" / "fingerprints.bin").read_bytes())
+    (length,) = struct.unpack_from("<I", data, 6)
+    meta = json.loads(zlib.decompress(bytes(data[10:10 + length])))
+    at = {"header": 20, "sketch": 10 + length + 5,
+          "chunk": 10 + length + meta["sketch"] + 5}[where]
+    data[at] ^= 0xFF
+    (tmp_path / "fingerprints.bin").write_bytes(bytes(data))
+    facts = json.loads((REPO / "rules" / "fingerprints.json").read_text())
+    with pytest.raises((FingerprintError, zlib.error)):
+        index = _build(facts, (str(tmp_path),))
+        for text in index.texts:  # reads the sketches, then each text's chunks
+            text.sketch  # noqa: B018
+            text.sentence_hashes  # noqa: B018

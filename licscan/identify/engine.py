@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from licscan.identify import guards, qualify
 from licscan.identify.index import PackIndex, RefText, pack_index, rule_facts
@@ -36,18 +37,10 @@ from licscan.identify.result import (
     TextMatch,
     overall_status,
 )
-from licscan.identify.similarity import (
-    Comparison,
-    Scan,
-    Similar,
-    candidates,
-    compare,
-    find_regions,
-    novel_tokens,
-    prepare,
-    region_of,
-)
 from licscan.rulepack import RulePack
+
+if TYPE_CHECKING:
+    from licscan.identify.similarity import Comparison, Scan, Similar
 
 MODIFIED_SHARE = 0.02  # unguarded differences above this share of the text: modified
 SHORT_TEXT = 400  # tokens: a text this short that names a license refers to it
@@ -95,6 +88,9 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
     exact = index.by_hash.get(norm.hash)
     if exact is not None:
         return _exact(pack, exact, (norm.lines[0], norm.lines[-1]))
+    # (the fuzzy matcher is imported only here: an exact copy needs none of it)
+    from licscan.identify.similarity import candidates, prepare
+
     phrases = phrase_index(pack)
     scan = prepare(norm, lambda number: bool(mentions(norm, [number], phrases)))
     similar = candidates(scan, index)
@@ -177,6 +173,8 @@ def _resemblance(scan: Scan, comparison: Comparison) -> tuple[float, float]:
     """(share of the reference's wording present in the region, share of the region's words
     that the reference explains): an insertion lowers the second, a deletion the first, a
     different license sharing a template both."""
+    from licscan.identify.similarity import novel_tokens
+
     region = comparison.region
     sentences = range(region.first, region.last + 1)
     words = sum(scan.norm.sentences[i].end - scan.norm.sentences[i].start for i in sentences)
@@ -208,6 +206,8 @@ def _collapse_padding(text: str) -> str:
 def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
     """Every reference text found, searching again what the found ones leave: a second copy,
     or a version that differs from its neighbour by a word (OpenMDW 1.0 then 1.1)."""
+    from licscan.identify.similarity import compare, find_regions
+
     out: list[Comparison] = []
     claimed: set[int] = set()
     spans = [(0, len(scan.norm.sentences) - 1)]
@@ -242,6 +242,8 @@ def _sibling(scan: Scan, similar: Sequence[Similar], comparison: Comparison, sta
     """A near-identical reference that the region is a clean copy of, when the most similar
     one is not: OFL 1.1 with its usual preamble is closest to the OFL-1.1-RFN text (which
     has that preamble) but is a copy of OFL-1.1 (which has no Reserved Font Name line)."""
+    from licscan.identify.similarity import compare, region_of
+
     region = comparison.region
     found = []
     for item in similar[:SIBLINGS]:

@@ -197,11 +197,17 @@ def _binary(name: str, facts: Mapping[str, Any], origins: Sequence[str]) -> _Sto
         if not path.is_file():
             continue
         data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != facts.get("sha256"):
-            raise FingerprintError(f"{path} does not match the sha256 in fingerprints.json")
-        if not data.startswith(b"LSFP2\n"):
+        if not data.startswith(b"LSFP2\n") or len(data) < 10:
             raise FingerprintError(f"{path} is not a fingerprint binary")
         (length,) = struct.unpack_from("<I", data, 6)
+        header = facts.get("header_sha256")
+        # the header carries the digests of the sketch block and of every chunk (checked when
+        # they are read), so its sha256 vouches for the whole file; without it, hash it all
+        if header is not None:
+            if hashlib.sha256(data[:10 + length]).hexdigest() != header:
+                raise FingerprintError(f"{path} does not match the sha256 in fingerprints.json")
+        elif hashlib.sha256(data).hexdigest() != facts.get("sha256"):
+            raise FingerprintError(f"{path} does not match the sha256 in fingerprints.json")
         meta = json.loads(zlib.decompress(data[10:10 + length]))
         return _Store(data, 10 + length, meta)
     return None
