@@ -237,3 +237,30 @@ def test_empty_manifest_message_names_the_manifest(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "nothing to scan: models.yaml lists no models" in done.stderr
     assert "or --manifest" not in done.stderr
+
+
+def test_scanner_reports_each_given_model_once_as_it_finishes(tmp_path: Path) -> None:
+    """The callback the CLI's progress line ticks from: once per model given, in the calling
+    thread, duplicates and known failures included."""
+    import threading
+
+    from licscan.errors import SourceError
+    from licscan.model import ModelRef
+    from licscan.scan import Scanner, ScanOptions
+
+    folders = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "README.md").write_text("---\nlicense: mit\n---\n")
+        folders.append(parse_target(str(tmp_path / name)))
+    seen: list[tuple[str, str]] = []
+    scanner = Scanner(ScanOptions(jobs=2, offline=True),
+                      on_result=lambda m: seen.append((m.id, threading.current_thread().name)))
+    broken = ModelRef(kind="ollama", target="ollama-store:x", path=str(tmp_path))
+    result = scanner.scan([folders[0], folders[1], folders[0]],
+                          [(broken, SourceError("bad-manifest", "not JSON"))])
+    assert sorted(i for i, _ in seen) == sorted([str(tmp_path / "a")] * 2
+                                                + [str(tmp_path / "b"), "ollama-store:x"])
+    assert {thread for _, thread in seen} == {threading.current_thread().name}
+    assert [m.status for m in result.models] == ["ok", "ok", "ok", "error"]
+    assert result.models[3].error is not None and result.models[3].error.kind == "bad-manifest"

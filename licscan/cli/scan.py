@@ -143,7 +143,13 @@ def run_scan(refs: list[ModelRef], settings: RunSettings,
         scanner.context_dict = context.to_dict() if context else None
     if sources is not None and (sources.author or sources.search):
         refs = [*refs, *_listed(scanner, sources)]
-    result = scanner.scan(refs, failed or ())
+    from licscan.cli.progress import progress
+
+    failed = failed or []
+    with progress(len(refs) + len(failed), "scanning") as tick:
+        scanner.on_result = lambda model: tick(model.id)
+        result = scanner.scan(refs, failed)
+    scanner.on_result = None
     if config is not None:
         result = replace(result, config_file=config.file)
     write_output(render(result, settings.fmt), settings.output)
