@@ -98,3 +98,28 @@ def test_manifest_unreadable(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00\x00garbage\x80")
     with pytest.raises(ManifestError, match="not UTF-8"):
         load_manifest(binary)
+
+
+def test_ollama_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OLLAMA_MODELS", str(tmp_path))
+    ref = parse_target("ollama:hf.co/acme/x-GGUF:Q4_K_M")
+    assert (ref.kind, ref.target, ref.path) == ("ollama", "ollama:hf.co/acme/x-GGUF:Q4_K_M",
+                                                str(tmp_path))
+    for bad in ("ollama:", "ollama:../x", "ollama:a/b/c/d", "ollama:x:y:z"):
+        with pytest.raises(UsageError, match="not an Ollama model name"):
+            parse_target(bad)
+
+
+def test_weight_files_and_other_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.GGUF").write_bytes(b"GGUF")
+    (tmp_path / "a.safetensors").write_bytes(b"")
+    (tmp_path / "owner").mkdir()
+    (tmp_path / "owner" / "config.json").write_text("{}")
+    assert parse_target("m.GGUF").kind == "gguf"  # a bare name that exists here
+    assert parse_target("./a.safetensors").kind == "safetensors"
+    with pytest.raises(UsageError, match=r"owner/config\.json is a file, not a model folder"):
+        parse_target("owner/config.json")  # not taken for the Hub id owner/config.json
+    assert parse_target("owner/other.json").kind == "hub"  # nothing by that name here
+    with pytest.raises(UsageError, match="weight file does not exist"):
+        parse_target("./gone.gguf")
