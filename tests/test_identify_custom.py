@@ -73,6 +73,8 @@ QUALIFIED = [
      "together with the Example Cloud service.", "apache-2.0"),
     ("Released under a custom variant of the BSD 3-Clause License that adds an "
      "attribution requirement for hosted services.", "bsd-3-clause"),
+    ("License: Apache 2.0 with Commons Clause (see LICENSE).", "apache-2.0"),
+    ("This package is available under the MIT License plus a no-resale rider.", "mit"),
 ]
 
 
@@ -282,3 +284,11 @@ def test_family_rules_name_their_versions(pack: RulePack) -> None:
     assert len(versions) == 5
     assert pack.get("exaone") is not None
     assert pack.get("exaone-1.1-nc").family == "exaone"  # type: ignore[union-attr]
+
+
+def test_a_phrase_two_versions_share_is_never_another_version(pack: RulePack) -> None:
+    """"Tongyi Qianwen License Agreement" names two 2023 texts; the family has no unversioned
+    rule, and the rule named like the family ("qwen") is the 2024 license: not that."""
+    result = identify_text("Qwen is licensed under the Tongyi Qianwen License Agreement.", pack,
+                           "README.md")
+    assert "qwen" not in [m.rule_id for m in result.matches], result.to_dict()

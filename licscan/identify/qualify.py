@@ -81,6 +81,9 @@ _PATTERN_SOURCES: tuple[tuple[str, str], ...] = tuple(
          "is built on the license"),
         (r"<lic> (?:with|plus|and) (?:the following |some |certain |a few )?(?:modifications"
          r"|changes|amendments|additions)", "modifies the license"),
+        # "Apache 2.0 with Commons Clause", "MIT with a non-compete rider"
+        (r"<lic> (?:with|plus) (?:the |a |an )?(?:(?:\w+|<lic>) ){0,3}(?:clause|addendum|rider"
+         r"|restrictions?|conditions?)", "adds terms"),
         (r"noncommercial(?:ly)?|not for commercial|no commercial|non ?profit|not commercial",
          "limits use to non-commercial purposes"),
         (r"commercial (?:use|uses|purposes?|usage|deployment|applications?|products?|services?"

@@ -157,4 +157,7 @@ def resolve(rule_ids: Iterable[str], pack: RulePack) -> str | None:
     if len(unversioned) == 1:
         return unversioned[0]
     family = next(iter(families))
-    return family if family is not None and pack.get(family) is not None else None
+    rule = pack.get(family) if family is not None else None
+    # a family rule is unversioned: a versioned rule that happens to bear the family's name
+    # ("qwen", the 2024 Qwen license) is one more version, not the family
+    return family if rule is not None and rule.version is None else None
