@@ -292,3 +292,21 @@ def test_a_phrase_two_versions_share_is_never_another_version(pack: RulePack) ->
     result = identify_text("Qwen is licensed under the Tongyi Qianwen License Agreement.", pack,
                            "README.md")
     assert "qwen" not in [m.rule_id for m in result.matches], result.to_dict()
+
+
+def test_a_version_linked_under_its_family_title_is_that_version(pack: RulePack) -> None:
+    text = ("### License Agreement\n\n[TENCENT HUNYUAN COMMUNITY LICENSE AGREEMENT]"
+            "(https://github.com/Tencent/HunyuanDiT/blob/main/LICENSE.txt)\n")
+    result = identify_text(text, pack, "README.md")
+    assert [m.rule_id for m in result.matches] == ["hunyuan-dit-2024-05-14"], result.to_dict()
+
+
+def test_pointing_at_a_use_policy_is_no_qualifier(pack: RulePack) -> None:
+    text = ("Please refer to the acceptable use policy: "
+            "https://github.com/facebookresearch/llama/blob/main/USE_POLICY.md\n")
+    result = identify_text(text, pack, "USE_POLICY.md")
+    assert [m.rule_id for m in result.matches] == ["llama2-aup"], result.to_dict()
+    # ... but naming an acceptable use policy next to a permissive license still qualifies it
+    added = identify_text("Licensed under the MIT License, subject to our acceptable use "
+                          "policy.", pack, "LICENSE")
+    assert (added.status, added.matches) == ("unknown", ())

@@ -390,6 +390,9 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
     spans = [(m.token, m.token + m.length) for m in found]
     out: list[Qualifier] = []
     base = default
+    everything = [pack.get(r) for m in found if (r := resolve(m.rule_ids, pack)) is not None]
+    only_policies = bool(everything) and all(r is not None and r.kind == "use-policy"
+                                             for r in everything)
     for number in sentences:
         sentence = norm.sentences[number]
         here = [m for m in found if sentence.start <= m.token < sentence.end]
@@ -407,6 +410,9 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
             # model): only a limit on the model's own use still qualifies the license
             hits = [h for h in hits if h.reason in _MODEL_LIMITS and qualify.about_subject(words)]
         rule = pack.get(subject) if subject else None
+        if hits and ((rule is not None and rule.kind == "use-policy") or only_policies):
+            # "refer to the acceptable use policy": naming the policy adds no policy to it
+            hits = [h for h in hits if h.reason != "adds use restrictions"]
         if hits and rule is not None and rule.flags.commercial_use == "prohibited":
             hits = [h for h in hits if not _restates_noncommercial(h.reason, words)]
         if hits:
@@ -505,7 +511,17 @@ def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[in
             confidence -= 10
         line = norm.lines[mention.token]
         out[chosen] = _match(pack, chosen, IDENTIFIED, confidence, "reference", (line, line))
-    return list(out.values()), None, []
+    return _most_specific(pack, list(out.values())), None, []
+
+
+def _most_specific(pack: RulePack, matches: list[TextMatch]) -> list[TextMatch]:
+    """A family rule named next to one of its versions (a title, and a link to the version's
+    LICENSE) gives way to the version."""
+    versions = {rule.family for m in matches if (rule := pack.get(m.rule_id)) is not None
+                and rule.version is not None}
+    return [m for m in matches if not ((rule := pack.get(m.rule_id)) is not None
+                                       and rule.version is None and rule.id == rule.family
+                                       and rule.family in versions)]
 
 
 def _prose(filename: str | None) -> bool:
