@@ -75,9 +75,12 @@ class Mention:
 
 
 def mentions(norm: Normalized, sentences: Sequence[int], index: PhraseIndex) -> list[Mention]:
-    """Longest non-overlapping phrases found in the given sentences."""
+    """Longest non-overlapping phrases found in the given sentences (not on
+    SPDX-License-Identifier lines: spdx_identifiers() reads those as ids, and an id such as
+    `Apache-2.0` must not read as the phrase "Apache 2.0" on a line that says `MIT OR ...`)."""
     found = []
     tokens = norm.tokens
+    skip = _spdx_lines(norm) if "spdx" in tokens else frozenset()
     for number in sentences:
         sentence = norm.sentences[number]
         position = sentence.start
@@ -87,6 +90,9 @@ def mentions(norm: Normalized, sentences: Sequence[int], index: PhraseIndex) -> 
                 position += 1
                 continue
             length, kinds = hit
+            if norm.lines[position] in skip:
+                position += length
+                continue
             kind = PHRASE if PHRASE in kinds else URL
             found.append(Mention(kinds[kind], kind, position, length))
             position += length
@@ -106,6 +112,11 @@ def _longest(tokens: Sequence[str], position: int, end: int,
 
 _SPDX_LINE = re.compile(r"SPDX-License-Identifier:[ \t]*([^\n]+)", re.I)
 _SPDX_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
+
+
+def _spdx_lines(norm: Normalized) -> frozenset[int]:
+    return frozenset(norm.cleaned.count("\n", 0, found.start()) + 1
+                     for found in _SPDX_LINE.finditer(norm.cleaned))
 
 
 def spdx_identifiers(norm: Normalized, pack: RulePack) -> list[tuple[str, int]]:
@@ -158,6 +169,9 @@ def resolve(rule_ids: Iterable[str], pack: RulePack) -> str | None:
         return unversioned[0]
     family = next(iter(families))
     rule = pack.get(family) if family is not None else None
-    # a family rule is unversioned: a versioned rule that happens to bear the family's name
-    # ("qwen", the 2024 Qwen license) is one more version, not the family
-    return family if rule is not None and rule.version is None else None
+    # a family rule is unversioned; a versioned rule bearing the family's name stands for the
+    # family only when the phrase names it too (the OpenRAIL++ title): otherwise it is one more
+    # version ("qwen", the 2024 Qwen license, for a phrase of the two 2023 Tongyi texts)
+    if rule is None or (rule.version is not None and family not in ids):
+        return None
+    return family
