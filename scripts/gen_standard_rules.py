@@ -300,7 +300,7 @@ LICENSES: list[License] = [
         urls=("www.apache.org/licenses/LICENSE-2.0", "opensource.org/licenses/Apache-2.0"),
         titles=("Apache License",), version_lines=("Version 2.0, January 2004",),
         references=("Apache License, Version 2.0", "Apache License 2.0", "Apache License v2.0",
-                    "Apache 2.0 License", "Apache Software License 2.0"),
+                    "Apache 2.0 License", "Apache Software License 2.0", "Apache 2.0"),
         commercial=T("allowed", "§2"),
         modification=T("allowed", "§2",
                        D("modification_notices", "§4(b)", "modified files distributed",

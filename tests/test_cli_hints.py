@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from licscan.cli.hints import network_hint, network_message
+from licscan.sources.hints import network_hint, network_message
 from tests.test_lockfile import licscan
 
 
@@ -146,8 +146,6 @@ def test_the_chain_is_walked_through_causes_contexts_and_args() -> None:
     assert network_message(unknown).endswith("--offline")
 
 
-@pytest.mark.xfail(strict=True, reason="sources/hub.py classify() does not call network_hint "
-                   "yet (the lead wires it); remove this mark then")
 def test_a_hub_scan_that_cannot_connect_says_why(tmp_path: Path) -> None:
     endpoint = f"http://127.0.0.1:{_closed_port()}"
     done = licscan(tmp_path, "scan", "acme/model", "--no-cache", "--no-config", "--timeout", "3",

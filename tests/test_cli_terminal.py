@@ -339,8 +339,6 @@ def test_scan_progress_through_the_scanner_hook(tmp_path: Path) -> None:
     assert piped.stderr == "" and piped.stdout == "2\n"
 
 
-@pytest.mark.xfail(strict=True, reason="cli/scan.py run_scan does not open progress() yet (the "
-                   "lead wires it); remove this mark then")
 def test_scan_shows_progress_on_a_terminal(tmp_path: Path) -> None:
     root = local_project(tmp_path / "repo", {"mit-model": "mit", "nc-model": "cc-by-nc-4.0"})
     command = [sys.executable, "-m", "licscan", "scan", "models/mit-model", "models/nc-model"]

@@ -28,7 +28,7 @@ from licscan.card import decode_text, parse_card
 from licscan.errors import ConfigError, ManifestError, UsageError
 from licscan.model import ModelRef
 from licscan.redact import printable
-from licscan.sources.cache import STORED_FIELDS, SnapshotCache
+from licscan.sources.cache import STORED_FIELDS, SnapshotCache, _signed
 from licscan.sources.hub import parse_info, safe_repo_path, wait_hint
 from licscan.targets import load_manifest, parse_target, validate_repo_id, validate_revision
 
@@ -334,10 +334,13 @@ def _mutate(path: tuple[str, ...], value: Any) -> bytes:
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    return json.dumps(entry).encode()
+    # signed like a stored entry, so the mutation reaches the checks past the digest; a mutated
+    # digest stays as mutated
+    return json.dumps(entry if path == ("digest",) else _signed(entry)).encode()
 
 
-_FIELDS = st.sampled_from([(k,) for k in _VALID] + [("snapshot", k) for k in STORED_FIELDS]
+_FIELDS = st.sampled_from([(k,) for k in _VALID] + [("digest",)]
+                          + [("snapshot", k) for k in STORED_FIELDS]
                           + [("snapshot", "files", 0), ("snapshot", "files", 0, "path"),
                              ("snapshot", "files", 0, "sha256"), ("snapshot", "files", 0, "size"),
                              ("snapshot", "files", 0, "status")])

@@ -120,7 +120,7 @@ def test_the_sdist_has_sources_rules_templates_tests_and_no_corpus(sdist: Path) 
     assert {"pyproject.toml", "README.md", "licscan/__init__.py", "licscan/_resources.py",
             "rules/pack.yaml", "templates/report.html.j2", "tests/conftest.py",
             "tests/test_release.py", "tests/hubdouble/__init__.py", ".pre-commit-hooks.yaml",
-            "action.yml"} <= names
+            "action.yml", "CHANGELOG.md", "requirements/action.txt"} <= names
     for folder in ("rules", "templates"):
         missing = source_files(folder) - {n.removeprefix(f"{folder}/") for n in names}
         assert not missing, f"{folder}/ files missing from the sdist: {sorted(missing)[:5]}"

@@ -370,3 +370,21 @@ def test_any_model_gives_a_valid_bom(mid: str, declared: Any, concluded: str,
         _assert_urls(bom)
         refs = [n["bom-ref"] for n in _walk(bom) if "bom-ref" in n]
         assert len(refs) == len(set(refs))
+
+
+def test_scan_writes_the_bom_version_asked_for(tmp_path: Path) -> None:
+    from licscan.cli import cli
+
+    model = tmp_path / "mit-model"
+    model.mkdir()
+    (model / "README.md").write_text("---\nlicense: mit\n---\n# A model\n")
+    for version in VERSIONS:
+        out = tmp_path / f"bom-{version}.json"
+        done = CliRunner().invoke(cli, ["scan", "--no-config", "--offline", str(model),
+                                        "-f", "cyclonedx-json", "--cdx-version", version,
+                                        "-o", str(out)])
+        assert done.exit_code == 0, done.output
+        assert validator(version).validate_str(out.read_text()) is None
+        assert json.loads(out.read_text())["specVersion"] == version
+    refused = CliRunner().invoke(cli, ["scan", str(model), "--cdx-version", "1.5"])
+    assert refused.exit_code == 2 and "1.5" in refused.output

@@ -310,11 +310,17 @@ def test_cli_report_renders_every_format(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8") == html.render_dict(load("mixed"))
     as_json = runner.invoke(report_command, [str(source), "-f", "json"])
     assert json.loads(as_json.output) == load("mixed")
-    as_text = runner.invoke(report_command, [str(source), "-f", "text"])
+    as_text = runner.invoke(report_command, [str(source), "-f", "text", "--width", "160"])
     assert "community/llama-3.1-8b-gguf" in as_text.output and "ERROR (not-found)" in as_text.output
     assert "6 model(s): 2 allow, 3 review, 1 deny, 1 error(s)" in as_text.output
     as_spdx = runner.invoke(report_command, [str(source), "-f", "spdx-json"])
     assert json.loads(as_spdx.output)["spdxVersion"] == "SPDX-2.3"
+    bom = tmp_path / "r.cdx.json"  # the suffix names the format; --cdx-version reaches it
+    done = runner.invoke(report_command, [str(source), "-o", str(bom), "--cdx-version", "1.7"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(bom.read_text())["specVersion"] == "1.7"
+    as_spdx3 = runner.invoke(report_command, [str(source), "-f", "spdx3-json"])
+    assert "spdx.org/rdf/3" in json.loads(as_spdx3.output)["@context"]
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -25,9 +25,10 @@ from licscan.model import (
     ModelResult,
     ScanResult,
 )
+from licscan.report import CDX_VERSIONS, FORMATS
 from licscan.report.untrusted import as_dict as _dict
 
-FORMAT_CHOICES = ["html", "json", "markdown", "sarif", "spdx-json", "text"]
+FORMAT_CHOICES = list(FORMATS)
 
 
 def load_report(path: str) -> dict[str, Any]:
@@ -110,18 +111,20 @@ def result_from_dict(report: dict[str, Any]) -> ScanResult:
                       generated_at=_str(report.get("generated_at")))
 
 
-def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None) -> str:
-    from licscan.report import dict_renderer
+def render_report(report: dict[str, Any], fmt: str, *, width: int | None = None,
+                  cdx_version: str | None = None) -> str:
+    from licscan.report import render_saved
 
-    render_dict = dict_renderer(fmt)
-    if render_dict is not None:
-        return render_dict(report)
+    rendered = render_saved(report, fmt, cdx_version=cdx_version)
+    if rendered is not None:
+        return rendered
     from licscan.report.text import render
 
     return render(result_from_dict(report), width=width)
 
 
-_SUFFIXES = ((".spdx.json", "spdx-json"), (".sarif.json", "sarif"), (".html", "html"),
+_SUFFIXES = ((".cdx.json", "cyclonedx-json"), (".spdx3.json", "spdx3-json"),
+             (".spdx.json", "spdx-json"), (".sarif.json", "sarif"), (".html", "html"),
              (".htm", "html"), (".md", "markdown"), (".markdown", "markdown"),
              (".sarif", "sarif"), (".json", "json"), (".txt", "text"))
 
@@ -138,21 +141,25 @@ def default_format(output: str | None) -> str:
 @click.argument("scan", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
               help="Report format. Default: text on standard output; with -o, the format "
-                   "the file's suffix names (.html, .md, .sarif, .json, .spdx.json, .txt), "
+                   "the file's suffix names (.html, .md, .sarif, .json, .spdx.json, .spdx3.json, "
+                   ".cdx.json, .txt), "
                    "else html.")
+@click.option("--cdx-version", type=click.Choice(list(CDX_VERSIONS)), default=None,
+              help="CycloneDX spec version of -f cyclonedx-json (default 1.6).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report here instead of standard output.")
 @click.option("--width", type=click.IntRange(60, 1000), default=None,
               help="Text format: wrap to this many columns (default: the terminal's, else "
                    "100).")
-def report_command(scan: str, fmt: str | None, output: str | None, width: int | None) -> int:
+def report_command(scan: str, fmt: str | None, cdx_version: str | None, output: str | None,
+                   width: int | None) -> int:
     """Render a saved JSON report (from `licscan scan --format json`) without scanning again."""
     from licscan.cli.common import note
     from licscan.redact import redact
 
     report = load_report(scan)
     chosen = fmt or default_format(output)
-    write_output(redact(render_report(report, chosen, width=width)), output)
+    write_output(redact(render_report(report, chosen, width=width, cdx_version=cdx_version)), output)
     if output not in (None, "-"):
         note(f"{chosen} report written to {output}")
     return 0

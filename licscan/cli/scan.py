@@ -13,18 +13,20 @@ import click
 from licscan.cli.common import exit_code, write_output
 from licscan.errors import SourceError, UsageError
 from licscan.model import ModelRef, ScanResult
+from licscan.report import CDX_VERSIONS, FORMATS
 
 if TYPE_CHECKING:
     from licscan.config import Config
     from licscan.scan import Scanner
 
-FORMAT_CHOICES = ["text", "json", "html", "markdown", "sarif", "spdx-json"]
+FORMAT_CHOICES = list(FORMATS)
 
 
 @dataclass(frozen=True)
 class RunSettings:
     fmt: str = "text"
     output: str | None = None
+    cdx_version: str | None = None
     jobs: int = 8
     timeout: float = 20.0
     rules: tuple[str, ...] = ()
@@ -152,7 +154,8 @@ def run_scan(refs: list[ModelRef], settings: RunSettings,
     scanner.on_result = None
     if config is not None:
         result = replace(result, config_file=config.file)
-    write_output(render(result, settings.fmt), settings.output)
+    write_output(render(result, settings.fmt, cdx_version=settings.cdx_version),
+                 settings.output)
     if settings.output not in (None, "-"):
         click.echo(render(result, "text"), nl=False)
     return result
@@ -206,6 +209,8 @@ def _config(config_file: str | None, no_config: bool) -> Config | None:
               help="A manifest of models (YAML `models:` list, or one target per line).")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text",
               show_default=True, help="Report format.")
+@click.option("--cdx-version", type=click.Choice(list(CDX_VERSIONS)), default=None,
+              help="CycloneDX spec version of -f cyclonedx-json (default 1.6).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report here (the terminal still gets the table).")
 @click.option("--fail-on", type=click.Choice(["deny", "review"]), default=None,
@@ -255,7 +260,7 @@ def _config(config_file: str | None, no_config: bool) -> Config | None:
               help="Scan every Hub model whose id contains TEXT (with --author: of that "
                    "author).")
 def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
-                 output: str | None, fail_on: str | None, config_file: str | None,
+                 cdx_version: str | None, output: str | None, fail_on: str | None, config_file: str | None,
                  no_config: bool, context_file: str | None, jobs: int, timeout: float,
                  rules: tuple[str, ...], offline: bool, no_cache: bool, cache_dir: str | None,
                  lineage: bool, max_depth: int, datasets: bool, no_rule_overrides: bool,
@@ -274,7 +279,7 @@ def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
         raise UsageError("--author and --search need a non-empty value")
     sources = Sources(ollama=ollama, ollama_dir=ollama_dir, hf_cache=hf_cache, author=author,
                       search=search)
-    settings = RunSettings(fmt=fmt, output=output, jobs=jobs, timeout=timeout, rules=rules,
+    settings = RunSettings(fmt=fmt, output=output, cdx_version=cdx_version, jobs=jobs, timeout=timeout, rules=rules,
                            context_file=context_file, offline=offline, use_cache=not no_cache,
                            cache_dir=cache_dir, lineage=lineage, datasets=datasets,
                            max_depth=max_depth)

@@ -38,6 +38,9 @@ _BOILERPLATE_SOURCE = "|".join([
     r"(?:this|the) (?:<lic>|license) does not grant permission to use the trade names",
     r"you may obtain a copy of the (?:<lic>|license) at",
     r"distributed (?:under the (?:<lic>|license) )?on an as is basis",
+    # a grant of both ("commercial and non-commercial use are permitted") limits nothing
+    r"(?:both )?(?:commercial (?:and|or) noncommercial|noncommercial (?:and|or) commercial)"
+    r"(?: (?:use|uses|purposes?|usage|applications?))?",
 ])
 
 _OTHER_WORK = (r"(?:code|software|source|scripts?|codebase|binaries|data|datasets?"

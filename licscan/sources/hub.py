@@ -876,7 +876,9 @@ def classify(exc: BaseException, ref: ModelRef) -> tuple[str, str]:
     if isinstance(exc, httpx2.TimeoutException):
         return "timeout", f"the Hub did not answer in time for {name}"
     if isinstance(exc, (httpx2.TransportError, ConnectionError)):
-        return "network", f"cannot reach the Hub for {name}: {type(exc).__name__}"
+        from licscan.sources.hints import network_message
+
+        return "network", f"cannot reach the Hub for {name}: {network_message(exc)}"
     if isinstance(exc, httpx2.HTTPError):
         return "hub-error", f"the Hub's answer for {name} could not be read: {type(exc).__name__}"
     if isinstance(exc, ValueError):
