@@ -159,7 +159,8 @@ def report_command(scan: str, fmt: str | None, cdx_version: str | None, output: 
 
     report = load_report(scan)
     chosen = fmt or default_format(output)
-    write_output(redact(render_report(report, chosen, width=width, cdx_version=cdx_version)), output)
+    rendered = render_report(report, chosen, width=width, cdx_version=cdx_version)
+    write_output(redact(rendered), output)
     if output not in (None, "-"):
         note(f"{chosen} report written to {output}")
     return 0

@@ -260,8 +260,9 @@ def _config(config_file: str | None, no_config: bool) -> Config | None:
               help="Scan every Hub model whose id contains TEXT (with --author: of that "
                    "author).")
 def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
-                 cdx_version: str | None, output: str | None, fail_on: str | None, config_file: str | None,
-                 no_config: bool, context_file: str | None, jobs: int, timeout: float,
+                 cdx_version: str | None, output: str | None, fail_on: str | None,
+                 config_file: str | None, no_config: bool, context_file: str | None, jobs: int,
+                 timeout: float,
                  rules: tuple[str, ...], offline: bool, no_cache: bool, cache_dir: str | None,
                  lineage: bool, max_depth: int, datasets: bool, no_rule_overrides: bool,
                  ollama: bool, ollama_dir: str | None, hf_cache: str | None,
@@ -279,7 +280,8 @@ def scan_command(targets: tuple[str, ...], manifests: tuple[str, ...], fmt: str,
         raise UsageError("--author and --search need a non-empty value")
     sources = Sources(ollama=ollama, ollama_dir=ollama_dir, hf_cache=hf_cache, author=author,
                       search=search)
-    settings = RunSettings(fmt=fmt, output=output, cdx_version=cdx_version, jobs=jobs, timeout=timeout, rules=rules,
+    settings = RunSettings(fmt=fmt, output=output, cdx_version=cdx_version, jobs=jobs,
+                           timeout=timeout, rules=rules,
                            context_file=context_file, offline=offline, use_cache=not no_cache,
                            cache_dir=cache_dir, lineage=lineage, datasets=datasets,
                            max_depth=max_depth)
