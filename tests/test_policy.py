@@ -194,6 +194,20 @@ def test_unknown_switch(tmp_path: Path, rulepack: RulePack) -> None:
     assert (allowed.verdict, allowed.decided_by) == ("allow", "policy:allow[0]")
 
 
+@pytest.mark.parametrize("rule", ["{flag: attribution, is: false}",
+                                  "{flag: share_alike, is: false}",
+                                  "{flag: acceptable_use_policy, is: false}"])
+def test_a_duty_flag_rule_does_not_match_a_license_whose_terms_are_unknown(
+        tmp_path: Path, rulepack: RulePack, rule: str) -> None:
+    """An unknown license has no known duties: "no attribution duty" is not something it
+    shows, so an allow rule on it must not open the gate."""
+    cfg = rules_config(tmp_path, f"  unknown: deny\n  allow: [{rule}]\n")
+    decision = decide(cfg, rulepack, model(rulepack, "LicenseRef-acme-in-house"))
+    assert (decision.verdict, decision.decided_by) == ("deny", "policy:unknown")
+    public_domain = decide(cfg, rulepack, model(rulepack, "CC0-1.0"))  # none of the three
+    assert (public_domain.verdict, public_domain.decided_by) == ("allow", "policy:allow[0]")
+
+
 def test_a_model_that_could_not_be_scanned_gets_the_unknown_verdict(
         tmp_path: Path, rulepack: RulePack) -> None:
     ref = ModelRef(kind="hub", target="acme/gone", repo_id="acme/gone")

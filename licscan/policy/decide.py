@@ -28,7 +28,6 @@ from typing import Any
 from licscan.model import Finding
 from licscan.policy import expr as spdx
 from licscan.policy.model import (
-    BOOL_FLAGS,
     BY_ANSWER,
     RANK,
     Decision,
@@ -266,7 +265,8 @@ def _matches(rule: Rule, facts: LeafFacts) -> bool:
     if rule.kind == "family":
         return (facts.family or "").lower() == rule.value.lower()
     if rule.kind == "flag":
-        value = facts.flags.get(rule.value, False if rule.value in BOOL_FLAGS else "unknown")
+        # a license whose terms are unknown has no flags: "no duty" is not a fact it shows
+        value = facts.flags.get(rule.value, "unknown")
         return (str(value).lower() if isinstance(value, bool) else str(value)) in rule.values
     if rule.kind == "unknown":
         return not facts.known
