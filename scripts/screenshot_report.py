@@ -5,8 +5,7 @@
     python scripts/screenshot_report.py --full-page --out-dir /tmp/shots
 
 Writes docs/report-desktop.png (1280 px wide, the top of the page) and docs/report-phone.png
-(390 px wide, the header and the first summary cards). docs/report-screenshot.png, the older
-name, is refreshed with the desktop picture while it exists (README and docs link to it).
+(390 px wide, the header and the first summary cards).
 The demo runs offline with SOURCE_DATE_EPOCH fixed, so the pictures change only when the
 report does. No browser is downloaded: Playwright drives /usr/bin/chromium (or --chromium).
 """
@@ -16,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,7 +27,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 EPOCH = "1793611800"  # 2026-11-02T09:30:00Z
-LEGACY = "report-screenshot.png"
 
 
 @dataclass(frozen=True)
@@ -92,10 +89,6 @@ def main() -> None:
         screenshot(html, targets, args.chromium, args.full_page)
     for _shot, png in targets:
         print(f"wrote {png}")
-    legacy = args.out_dir / LEGACY
-    if legacy.is_file():
-        shutil.copyfile(targets[0][1], legacy)
-        print(f"wrote {legacy} (a copy of {targets[0][1].name})")
 
 
 if __name__ == "__main__":
