@@ -82,10 +82,13 @@ def mark(cite: Cite) -> str:
     return _MARKS.get(cite.confidence, "")
 
 
+_FROM_FLAGS = "[unverified: derived from the rule's flags]"
+
+
 def cited(sentence: str, cite: Cite) -> str:
     """A sentence with its clause reference and, when not read in the text, a warning."""
     if cite.clause == FLAGS_CLAUSE:
-        return f"{sentence} [unverified: derived from the rule's flags]"
+        return f"{sentence} {_FROM_FLAGS}"
     return f"{sentence} ({cite.clause}){mark(cite)}"
 
 
@@ -209,11 +212,18 @@ def explain_rule(rule: Rule, pack: RulePack) -> str:
     """A rule's terms in plain words, with section references."""
     terms = terms_of(rule)
     lines = _header(rule)
-    if terms.derived_from_flags:
+    if terms.derived_from_category:
+        lines.append("No hand-written terms in the rule pack: what follows are the defaults of "
+                     f"its SPDX category '{terms.derived_from_category}', unverified.")
+    elif terms.derived_from_flags:
         lines.append("No detailed terms in the rule pack: what follows is derived from the "
                      "rule's flags and is unverified.")
-    lines += _use_lines(terms) + _modification_lines(rule, terms) + _distribution_lines(rule, terms)
-    lines += _policy_lines(rule, terms, pack) + _other_lines(terms)
+    body = _use_lines(terms) + _modification_lines(rule, terms) + _distribution_lines(rule, terms)
+    body += _policy_lines(rule, terms, pack) + _other_lines(terms)
+    if terms.derived_from_category:  # say where the facts come from, not "the rule's flags"
+        body = [line.replace(_FROM_FLAGS, f"[unverified: from its SPDX category "
+                                          f"'{terms.derived_from_category}']") for line in body]
+    lines += body
     lines += [f"Sources: {'; '.join(_source_text(s) for s in rule.sources) or 'none'}"]
     if rule.notes:
         lines.append(f"Notes: {rule.notes}")

@@ -135,7 +135,9 @@ def test_terms_and_rules_show_mark_a_derived_rule(pack: RulePack) -> None:
     assert plain["derived_from_category"] == "source-available"
     text = explain_rule(rule, pack)
     assert "Derived rule" in text and "not facts read from the license text" in text
-    assert "[unverified" in text
+    assert "defaults of its SPDX category 'source-available', unverified" in text
+    assert "[unverified: from its SPDX category 'source-available']" in text
+    assert "derived from the rule's flags" not in text  # the category, not the pack, says it
     hand = pack.by_expression_id["mit"]
     assert terms_of(hand).derived_from_category is None
     assert "derived_from_category" not in to_plain(terms_of(hand))
