@@ -9,44 +9,16 @@ from urllib.parse import unquote, urlsplit
 from licscan import safeyaml
 from licscan.errors import ManifestError, UsageError
 from licscan.model import ModelRef, Origin
+from licscan.repo_ids import escaped as _printable
+from licscan.repo_ids import is_repo_id as is_repo_id
+from licscan.repo_ids import validate_repo_id as validate_repo_id
+from licscan.repo_ids import validate_revision as validate_revision
 
-_REPO_PART = re.compile(r"^[A-Za-z0-9_][\w.\-]{0,95}$")
-_REVISION = re.compile(r"^[\w.\-/]{1,256}$")
 _HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 MAX_MANIFEST_BYTES = 4 << 20
 OLLAMA_PREFIX = "ollama:"
 #: files scanned for their header claims (no tensor read); the kind of their ModelRef
 WEIGHT_SUFFIXES = {".gguf": "gguf", ".safetensors": "safetensors"}
-
-
-def validate_repo_id(repo_id: str) -> str:
-    parts = repo_id.split("/")
-    if len(parts) > 2 or not all(_REPO_PART.match(p) for p in parts):
-        raise UsageError(f"not a valid Hub repository id: {_printable(repo_id)!r}",
-                         hint="expected owner/name with letters, digits, '-', '_' or '.'")
-    if "--" in repo_id or ".." in repo_id or repo_id.endswith(".git"):
-        raise UsageError(f"not a valid Hub repository id: {_printable(repo_id)!r}",
-                         hint="'--', '..' and a '.git' suffix are not allowed in repo ids")
-    return repo_id
-
-
-def is_repo_id(text: str) -> bool:
-    try:
-        validate_repo_id(text)
-    except UsageError:
-        return False
-    return True
-
-
-def validate_revision(revision: str) -> str:
-    if not _REVISION.match(revision) or ".." in revision or revision.startswith("/"):
-        raise UsageError(f"not a valid revision: {_printable(revision)!r}",
-                         hint="a branch, tag or commit sha (letters, digits, '.', '-', '_', '/')")
-    return revision
-
-
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)[:200]
 
 
 def _from_url(url: str, origin: Origin) -> ModelRef:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from licscan.targets import is_repo_id
+from licscan.repo_ids import is_repo_id
 
 HUB_HOSTS = ("huggingface.co", "www.huggingface.co", "hf.co")
 HUB_URL = re.compile(r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/[^\s\"'<>()\[\]{}`,;|\\]+")
