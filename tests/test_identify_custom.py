@@ -75,6 +75,11 @@ QUALIFIED = [
      "attribution requirement for hosted services.", "bsd-3-clause"),
     ("License: Apache 2.0 with Commons Clause (see LICENSE).", "apache-2.0"),
     ("This package is available under the MIT License plus a no-resale rider.", "mit"),
+    ("license_name: CC BY-NC-SA 4.0 + Example Fleet Data Terms", "cc-by-nc-sa-4.0"),
+    ("The checkpoints are licensed under the Apache License 2.0. Do not use the model to "
+     "imitate the voice of a living person.", "apache-2.0"),
+    ("The weights are released under the MIT License. You must use only recordings that you "
+     "are entitled to use as prompts.", "mit"),
 ]
 
 
@@ -224,6 +229,13 @@ SCOPE_AND_RESTATEMENTS = [
      "academic research and personal projects.", "cc-by-nc-4.0"),
     ("The weights are released under the Apache License 2.0. The serving software (binaries "
      "and wrappers) is licensed separately under a proprietary license.", "apache-2.0"),
+    # a license of training data is no subject of what follows
+    ("The checkpoints are licensed under CC-BY-NC-4.0. Some training datasets (e.g. Corpus-A, "
+     "Corpus-B) carry a CC BY-SA 4.0 license. Because other training data is non-commercial, "
+     "a share-alike release was not possible.", "cc-by-nc-4.0"),
+    # a sentence that grants commercial use limits no field of use
+    ("The source code is licensed under the Apache License 2.0. The models are open for "
+     "academic research and free for commercial use once registered.", "apache-2.0"),
 ]
 
 
@@ -249,6 +261,27 @@ def test_a_scope_statement_that_limits_the_model_still_qualifies(text: str,
     result = identify_text(text, pack, "LICENSE")
     assert (result.status, result.matches) == ("unknown", ()), result.to_dict()
     assert result.qualifiers
+
+
+def test_a_license_named_for_training_data_is_not_reported(pack: RulePack) -> None:
+    text = SCOPE_AND_RESTATEMENTS[4][0]
+    result = identify_text(text, pack, "MODEL_LICENSE")
+    assert [m.rule_id for m in result.matches] == ["cc-by-nc-4.0"], result.to_dict()
+
+
+@pytest.mark.parametrize("text", ["Released under Apache-2.0 + MIT.",
+                                  "License: Apache 2.0 + MIT License"])
+def test_two_licenses_joined_by_a_plus_add_nothing(text: str, pack: RulePack) -> None:
+    result = identify_text(text, pack, "README.md")
+    assert result.qualifiers == () and result.status == "identified", result.to_dict()
+    assert "apache-2.0" in [m.rule_id for m in result.matches]
+
+
+def test_a_negated_commercial_grant_still_limits_the_field_of_use(pack: RulePack) -> None:
+    text = ("The model is not free for commercial use; it is licensed under the MIT License "
+            "for academic research only.")
+    result = identify_text(text, pack, "README.md")
+    assert (result.status, result.matches) == ("unknown", ()), result.to_dict()
 
 
 def test_a_notice_that_grants_nothing_is_not_the_license_it_mentions(pack: RulePack) -> None:

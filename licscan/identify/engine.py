@@ -18,6 +18,7 @@ from licscan.identify.index import PackIndex, RefText, pack_index, rule_facts
 from licscan.identify.normalize import Normalized, decode, normalize
 from licscan.identify.reference import (
     PHRASE,
+    Mention,
     PhraseIndex,
     mentions,
     phrase_index,
@@ -400,12 +401,14 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
         inside = [(a - sentence.start, b - sentence.start) for a, b in spans
                   if sentence.start <= a < sentence.end]
         words = norm.tokens[sentence.start:sentence.end]
-        hits = qualify.find(words, inside)
+        hits = qualify.find(words, inside) + _joined_terms(pack, norm, here, found,
+                                                           sentence.end)
+        scope = qualify.is_scope(words, inside)
         subject = named[0] if named else base
         if default and named and default not in named:
             # a scope statement: "does not apply to the code, which is under MIT"
             hits = [h for h in hits if h.reason != qualify.EXCEPTION]
-        if hits and qualify.is_scope(words, inside):
+        if hits and scope:
             # what the license covers, or the terms of other material (code, data, a base
             # model): only a limit on the model's own use still qualifies the license
             hits = [h for h in hits if h.reason in _MODEL_LIMITS and qualify.about_subject(words)]
@@ -420,9 +423,29 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
         if hits:
             out.append(Qualifier(named[0] if named else base, norm.passage(number, number),
                                  sentence.first_line, "; ".join(h.reason for h in hits)))
-        if named:
+        if named and not (scope and base is not None):
+            # (a license named for other material -- "the training data carry CC BY-SA" --
+            # does not become the subject of the sentences that follow)
             base = named[-1]
     return out
+
+
+def _joined_terms(pack: RulePack, norm: Normalized, here: Sequence[Mention],
+                  found: Sequence[Mention], end: int) -> list[qualify.Qualifying]:
+    """A license name joined by "+" to terms that are no license ("CC BY-NC-SA 4.0 +
+    nuScenes Dataset Terms"): the license with added terms. "Apache-2.0 + MIT" joins two
+    licenses and adds nothing."""
+    starts = {m.token for m in found}
+    for mention in here:
+        after = mention.token + mention.length
+        if after >= end or after in starts:
+            continue
+        gap = norm.cleaned[norm.offsets[after - 1][1]:norm.offsets[after][0]]
+        written = norm.cleaned[norm.offsets[after][0]:].split(maxsplit=1)
+        if gap.strip() == "+" and not (written and pack.get(written[0].lower().rstrip(".,;"))):
+            return [qualify.Qualifying(after - norm.sentences[norm.sentence_at(after)].start,
+                                       "adds terms")]
+    return []
 
 
 _USE_LIMITS = qualify.NONCOMMERCIAL | {"limits the field of use", "prohibits a use",
@@ -504,7 +527,7 @@ def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[in
         return list(out.values()), None, []
     for mention in found:
         chosen = resolve(mention.rule_ids, pack)
-        if chosen is None or chosen in out:
+        if chosen is None or chosen in out or _names_data_license(norm, mention, found):
             continue
         confidence = 90 if mention.kind == PHRASE else 85
         if len(mention.rule_ids) > 1:
@@ -512,6 +535,14 @@ def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[in
         line = norm.lines[mention.token]
         out[chosen] = _match(pack, chosen, IDENTIFIED, confidence, "reference", (line, line))
     return _most_specific(pack, list(out.values())), None, []
+
+
+def _names_data_license(norm: Normalized, mention: Mention, found: Sequence[Mention]) -> bool:
+    """Is the name the license of training or third-party data (not of the repository)?"""
+    sentence = norm.sentences[norm.sentence_at(mention.token)]
+    inside = [(m.token - sentence.start, m.token + m.length - sentence.start) for m in found
+              if sentence.start <= m.token < sentence.end]
+    return qualify.about_data(norm.tokens[sentence.start:sentence.end], inside)
 
 
 def _most_specific(pack: RulePack, matches: list[TextMatch]) -> list[TextMatch]:

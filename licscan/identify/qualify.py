@@ -17,6 +17,7 @@ from functools import cache
 
 LIC = "<lic>"
 EXCEPTION = "makes an exception"
+FIELD_OF_USE = "limits the field of use"
 NONCOMMERCIAL = frozenset({"limits use to non-commercial purposes", "restricts commercial use"})
 
 # Standard notices that name a license without qualifying it (SPDX "standard headers").
@@ -60,6 +61,14 @@ _SCOPE_SOURCE = (r"(?<![\w<])(?:" + "|".join([
     r"distributed|published|governed) (?:separately|independently)",
     rf"{_DATA}(?: \w+){{0,6}} (?:is |are )(?:\w+ ){{0,2}}(?:subject to|governed by)",
 ]) + r")(?![\w>])")
+# the licenses of what the model was trained on ("certain training datasets carry a CC
+# BY-SA 4.0 license"): other material, and no license of anything the repository holds
+_DATA_SCOPE_SOURCE = (r"(?<![\w<])(?:" + "|".join([
+    rf"{_DATA}(?: [\w.]+){{0,6}} (?:carry|carries|come with|comes with|bear|bears)",
+    rf"(?:training|pretraining|pre training|third party|upstream) {_DATA}(?: [\w.]+){{0,6}} "
+    r"(?:is |are |was |were )?(?:\w+ ){0,2}(?:licensed|released|distributed|published"
+    r"|governed|subject)",
+]) + r")(?![\w>])")
 _SUBJECT = frozenset({"model", "models", "weights", "checkpoint", "checkpoints", "artifacts"})
 
 # (pattern, what the passage does). Word boundaries are token boundaries.
@@ -101,13 +110,18 @@ _PATTERN_SOURCES: tuple[tuple[str, str], ...] = tuple(
          r"|personal|evaluation|educational|testing|internal)|for (?:\w+ ){0,2}(?:academic"
          r"|research|personal|evaluation|educational|internal|testing) (?:purposes|use|usage)"
          r"(?: only)?|academic (?:use|purposes|research)|evaluation (?:purposes? )?only",
-         "limits the field of use"),
-        (r"(?:may|must|shall|can|will|should) not (?:be )?(?:\w+ ){0,2}(?:used?|deploy(?:ed)?"
+         FIELD_OF_USE),
+        # "you must not use", and the imperative "do not use the model to impersonate"
+        (r"(?:may|must|shall|can|will|should|do) not (?:be )?(?:\w+ ){0,2}"
+         r"(?:used?|deploy(?:ed)?"
          r"|distribut(?:e|ed)|redistribut(?:e|ed)|sell|sold|commerciali[sz]ed?|offer(?:ed)?"
-         r"|provide[d]?|host(?:ed)?|modif(?:y|ied)|shared?|train(?:ed)?)", "prohibits a use"),
+         r"|provide[d]?|host(?:ed)?|modif(?:y|ied)|shared?|train(?:ed)?)"
+         r"|(?:dont|never) (?:use|deploy|distribute|redistribute|sell|offer|host|share|train)",
+         "prohibits a use"),
         (r"prohibited|forbidden|not (?:be )?(?:permitted|allowed|authori[sz]ed)"
          r"|no (?:use|redistribution|distribution|derivatives?)"
-         r"|may only|can only|solely|exclusively|only (?:be )?used", "prohibits a use"),
+         r"|may only|can only|must only|use only|solely|exclusively|only (?:be )?used",
+         "prohibits a use"),
         (r"(?:requires?|required|need|needs|obtain|contact|apply for|request|ask for|seek)"
          r"(?: \w+){0,3} (?:licen[cs]e|permission|approval|consent|agreement|authori[sz]ation)"
          r"|written (?:permission|consent|approval|agreement)", "requires permission"),
@@ -118,11 +132,21 @@ _PATTERN_SOURCES: tuple[tuple[str, str], ...] = tuple(
     ])
 
 
+# A sentence that grants commercial use ("fully open for academic research and free for
+# commercial use") limits no field of use, whatever else it names.
+_GRANTS_COMMERCIAL_SOURCE = (
+    r"(?<!not )(?<!never )(?:free|open|available|permitted|allowed|licensed) (?:\w+ ){0,2}for "
+    r"commercial (?:use|usage|purposes?)|commercial (?:use|usage) (?:is |are )?(?:also )?"
+    r"(?:permitted|allowed|free)(?![\w>])|(?:permits|allows) commercial (?:use|usage)")
+
+
 @dataclass(frozen=True)
 class _Compiled:
     boilerplate: re.Pattern[str]
     scope: re.Pattern[str]
+    data_scope: re.Pattern[str]
     patterns: tuple[tuple[re.Pattern[str], str], ...]
+    grants_commercial: re.Pattern[str]
 
 
 @cache
@@ -130,7 +154,9 @@ def _compiled() -> _Compiled:
     """The patterns, compiled on first use: identifying a reference text exactly needs none
     (start-up of `licscan identify`)."""
     return _Compiled(re.compile(_BOILERPLATE_SOURCE), re.compile(_SCOPE_SOURCE),
-                     tuple((re.compile(p), why) for p, why in _PATTERN_SOURCES))
+                     re.compile(_DATA_SCOPE_SOURCE),
+                     tuple((re.compile(p), why) for p, why in _PATTERN_SOURCES),
+                     re.compile(rf"(?<![\w<])(?:{_GRANTS_COMMERCIAL_SOURCE})"))
 
 
 @dataclass(frozen=True)
@@ -152,6 +178,9 @@ def find(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> list[Q
                 seen.add(why)
                 found.append(Qualifying(starts[index] if index < len(starts) else 0, why))
             break
+    if any(q.reason == FIELD_OF_USE for q in found) and \
+            _compiled().grants_commercial.search(text):
+        found = [q for q in found if q.reason != FIELD_OF_USE]
     return sorted(found, key=lambda q: q.start)
 
 
@@ -161,7 +190,16 @@ def is_scope(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> bo
     weights", "The code is licensed under MIT", "The corpus is not covered by this license
     and remains subject to its own terms.") Such a sentence adds no terms to the license."""
     text, _offsets, _starts = _read(tokens, names, blank=False)
-    return _compiled().scope.search(text) is not None
+    return _compiled().scope.search(text) is not None or \
+        _compiled().data_scope.search(text) is not None
+
+
+def about_data(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> bool:
+    """Does the sentence give the license of training or third-party data ("certain
+    training datasets carry a CC BY-SA 4.0 license")? The license it names is no license
+    of the model or its repository."""
+    text, _offsets, _starts = _read(tokens, names, blank=False)
+    return _compiled().data_scope.search(text) is not None
 
 
 def about_subject(tokens: Sequence[str]) -> bool:
