@@ -10,10 +10,11 @@ the way the policy folds verdicts (`licscan.policy.decide`):
 - `A WITH E`: the exception belongs to its license, whose terms answer.
 
 Without a context nothing is answered and the fold compares the licenses' commercial-use
-flags. The policy reads each license's answer from this result, the report its answers,
-obligations and conditions: those of the chosen branch only (for `A OR B`, what you owe is
-what the branch you follow asks). When the policy decides through another branch (a rule
-named one), `follow` re-selects that branch.
+flags. The policy reads each license's answer from this result; the model carries its
+`evaluation` (a `licscan.model.TermsEvaluation`), which the reports read: the answers,
+obligations and conditions of the chosen branch only (for `A OR B`, what you owe is what the
+branch you follow asks). When the policy decides through another branch (a rule named one),
+`follow` re-selects that branch.
 """
 
 from __future__ import annotations
@@ -21,10 +22,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from licscan.context import Context
-from licscan.model import ModelResult
+from licscan.model import (
+    IF_DISTRIBUTED,
+    TRIGGERED,
+    ModelResult,
+    ObligationRow,
+    TermsEvaluation,
+    freeze,
+)
 from licscan.policy import expr as spdx
 from licscan.policy.model import BY_ANSWER, RANK, strictest
 from licscan.rulepack import RulePack
@@ -32,13 +41,15 @@ from licscan.terms import to_plain
 from licscan.terms_in_context import (
     USE_TERMS,
     ModelEvaluation,
+    Obligation,
     RuleInContext,
     combine,
     evaluate_rule,
     with_use_policies,
 )
 
-RESULT_KEY = "context_result"  # where the result travels in ModelResult.extra (for now)
+DUTY_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
+NOT_SHIPPED = ("hosted", "internal")  # distributions under which shipping duties wait
 MULTIMODAL_TASKS = {"image-text-to-text", "any-to-any", "visual-question-answering",
                     "image-to-text", "video-text-to-text", "audio-text-to-text",
                     "document-question-answering", "text-to-image", "image-to-image",
@@ -97,29 +108,76 @@ class ContextResult:
         return _folded(self.context, self.expression, self.licenses, self.terms,
                        {k.lower() for k in branch})
 
-    def report_fields(self) -> dict[str, Any]:
-        """The report's `terms`, `context_answers`, `obligations`, `conditions` (and
-        `chosen_branch` for an OR expression); nothing when no license is in the rule pack.
-        A fresh copy each time: results are shared by the models with the same license."""
-        fields = self._fields
-        return {key: [dict(item) for item in value] if key in ("context_answers", "obligations")
-                else list(value) if key == "conditions" else dict(value) if key == "terms"
-                else value for key, value in fields.items()}
-
     @cached_property
-    def _fields(self) -> dict[str, Any]:
-        if not any(item.rule for item in self.licenses):
-            return {}
-        out = {"terms": dict(self.terms), "context_answers": self.applied.answers,
-               "obligations": self.applied.obligations, "conditions": self.applied.conditions}
-        if self.chosen is not None:
-            out["chosen_branch"] = self.chosen
-        return out
+    def evaluation(self) -> TermsEvaluation:
+        """What the reports read (computed once; shared by the models with this result)."""
+        keys = {k.lower() for k in self.branch}
+        applies = [item for item in self.licenses if not keys or item.key.lower() in keys]
+        distribution = self.context.distribution if self.context is not None else None
+        base = TermsEvaluation(chosen_branch=self.chosen, duty_flags=self._duty_flags(),
+                               partly_unknown=any(item.rule is None for item in applies),
+                               distribution=distribution)
+        if not any(item.rule for item in self.licenses):  # nothing licscan has terms for
+            return base
+        triggered = tuple(_row(o, TRIGGERED) for o in self.applied.obligation_items)
+        return replace(
+            base, listed=True, terms=MappingProxyType(dict(self.terms)),
+            answers=self.applied.answer_items, conditions=self.applied.condition_texts,
+            obligations=triggered,
+            if_distributed=self._if_distributed({(r.kind, r.text) for r in triggered}))
+
+    def _duty_flags(self) -> Mapping[str, str] | None:
+        """For an expression with OR, the duty flags of the branch followed (the one whose
+        obligations are listed), not of every branch; None for any other expression."""
+        if self.chosen is None:
+            return None
+        keys = {k.lower() for k in self.branch}
+        items = [item for item in self.licenses if item.key.lower() in keys]
+        unknown = any(item.rule is None for item in items)
+        words = {}
+        for key in DUTY_FLAGS:
+            found = any(getattr(r.rule.flags, key) is True for item in items for r in item.rules
+                        if r.rule.kind != "use-policy")
+            words[key] = "yes" if found else "unknown" if unknown else "no"
+        return freeze(words)  # type: ignore[no-any-return]
+
+    def _if_distributed(self, listed: set[tuple[str, str]]) -> tuple[ObligationRow, ...]:
+        """The duties the same licenses would trigger if the model were redistributed."""
+        if self.context is None or self.context.distribution not in NOT_SHIPPED:
+            return ()
+        shipped = replace(self.context, distribution="redistributed")
+        keys = {k.lower() for k in self.branch}
+        evaluated: list[RuleInContext] = []
+        for item in self.licenses:
+            if item.key.lower() in keys:
+                evaluated.extend(_shipped(in_context.rule, shipped) for in_context in item.rules)
+        unique = {e.rule.id: e for e in evaluated}
+        full = combine(list(unique.values())).obligation_items
+        return tuple(_row(o, IF_DISTRIBUTED) for o in full if (o.kind, o.text) not in listed)
 
 
-def result_of(model: ModelResult) -> ContextResult | None:
-    found = model.extra.get(RESULT_KEY)
-    return found if isinstance(found, ContextResult) else None
+_SHIPPED_CACHE: dict[tuple[int, Context], tuple[Any, RuleInContext]] = {}
+
+
+def _shipped(rule: Any, shipped: Context) -> RuleInContext:
+    key = (id(rule), shipped)
+    cached = _SHIPPED_CACHE.get(key)
+    if cached is None:
+        if len(_SHIPPED_CACHE) > 4096:
+            _SHIPPED_CACHE.clear()
+        # the rule is kept with its evaluation, so its id is not reused meanwhile
+        cached = _SHIPPED_CACHE[key] = (rule, evaluate_rule(rule, shipped))
+    return cached[1]
+
+
+def _row(item: Obligation, applies_when: str) -> ObligationRow:
+    def text(value: object) -> str:
+        return "" if value is None else str(value)
+
+    return ObligationRow(id=text(item.id), kind=text(item.kind), text=text(item.text),
+                         trigger=text(item.trigger), rule=text(item.rule),
+                         clause=text(item.clause), confidence=text(item.confidence),
+                         applies_when=applies_when)
 
 
 class ContextStage:
@@ -135,8 +193,7 @@ class ContextStage:
         self._results: dict[tuple[str | None, bool | None], ContextResult] = {}
 
     def evaluate(self, model: ModelResult) -> ContextResult:
-        card = model.extra.get("card")
-        multimodal = multimodal_from_card(card) if isinstance(card, Mapping) else None
+        multimodal = multimodal_from_card(model.card.fields)
         expression = model.license.expression if model.license else None
         return self.evaluate_expression(expression, multimodal)
 
@@ -154,18 +211,18 @@ class ContextStage:
     def _plain_terms(self, item: RuleInContext) -> Any:
         plain = self._plain.get(item.rule.id)
         if plain is None:
-            plain = self._plain[item.rule.id] = to_plain(item.terms)
+            plain = self._plain[item.rule.id] = freeze(to_plain(item.terms))
         return plain
 
     def __call__(self, model: ModelResult) -> ModelResult:
-        """The model with its ContextResult attached (and the report's fields written)."""
+        """The model with its evaluation in the context."""
         if model.status != "ok":
             return model
         return attach(model, self.evaluate(model))
 
     def result(self, model: ModelResult) -> ContextResult:
-        """The attached result, or (a model from elsewhere) one evaluated now."""
-        return result_of(model) or self.evaluate(model)
+        """The model's result (evaluated once per expression and modality)."""
+        return self.evaluate(model)
 
     def license(self, key: str, multimodal: bool | None = None) -> LicenseInContext:
         """One license id answered in the context (with the use policies it incorporates)."""
@@ -192,12 +249,7 @@ class ContextStage:
 
 
 def attach(model: ModelResult, result: ContextResult) -> ModelResult:
-    extra = {k: v for k, v in model.extra.items()
-             if k not in ("terms", "context_answers", "obligations", "conditions",
-                          "chosen_branch")}
-    extra.update(result.report_fields())
-    extra[RESULT_KEY] = result
-    return replace(model, extra=extra)
+    return replace(model, evaluation=result.evaluation)
 
 
 def _answer(evaluated: Sequence[RuleInContext]) -> tuple[str | None, str | None]:

@@ -77,7 +77,7 @@ def evidence_digests(model: ModelResult) -> dict[str, Any]:
              if ev.kind in _FILE_KINDS and ev.path and ev.sha256}
     fields = sorted({(ev.field, ev.value or "") for ev in items
                      if ev.kind == "card-field" and ev.field})
-    card_data = model.extra.get("card") or {}
+    card_data = model.card.raw()
     card = {"declared": asdict(model.declared), "fields": fields, "card": card_data}
     text = json.dumps(card, sort_keys=True, separators=(",", ":"), default=str)
     out: dict[str, Any] = {"card": "sha256:" + hashlib.sha256(text.encode()).hexdigest(),
@@ -90,18 +90,18 @@ def evidence_digests(model: ModelResult) -> dict[str, Any]:
     return out
 
 
-def _multimodal(card: Any) -> bool | None:
+def _multimodal(card: dict[str, Any]) -> bool | None:
     """The card's task, as the context evaluation reads it (check recomputes with it)."""
     from licscan.context_result import multimodal_from_card
 
-    return multimodal_from_card(card) if isinstance(card, dict) else None
+    return multimodal_from_card(card)
 
 
 def entry_dict(model: ModelResult, facts: ModelFacts) -> dict[str, Any]:
     out = facts_dict(facts)
     out["evidence"] = evidence_digests(model)
     out["verdict"] = model.verdict
-    out["decided_by"] = model.extra.get("decided_by")
+    out["decided_by"] = model.decided_by
     return out
 
 

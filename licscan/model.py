@@ -8,11 +8,31 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from types import MappingProxyType
 from typing import Any
 
 VERDICTS = ("allow", "review", "deny")
 SEVERITIES = ("info", "review", "deny")
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def freeze(value: Any) -> Any:
+    """JSON-like data made immutable: mappings read-only, lists tuples (`thaw` undoes it)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(item) for item in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Frozen data back as dicts and lists (for JSON and for code that expects a card's lists)."""
+    if isinstance(value, Mapping):
+        return {key: thaw(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [thaw(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -135,6 +155,162 @@ class ModelError:
 
 
 @dataclass(frozen=True)
+class CardFacts:
+    """What lineage, datasets and the context read of a model's card, and its declared license
+    as identified (the rule-pack ids and SPDX expression of the card's `license` field)."""
+
+    #: base_model, base_model_relation, datasets, pipeline_tag, tags as the card wrote them
+    #: (frozen: lists read back as tuples; `raw` gives them as written)
+    fields: Mapping[str, Any] = dataclasses.field(default_factory=lambda: EMPTY)
+    tags: tuple[str, ...] = ()  # Hub-derived tags (base_model:..., license:...)
+    declared_rules: tuple[str, ...] = ()
+    declared_expression: str | None = None
+
+    def raw(self) -> dict[str, Any]:
+        return thaw(self.fields)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A term of a license answered in the context, with its reason and clause."""
+
+    term: str
+    answer: str
+    reason: str
+    rule: str
+    clause: str
+    confidence: str
+
+
+TRIGGERED = "triggered"  # the context triggers the duty (or no context says otherwise)
+IF_DISTRIBUTED = "if-distributed"  # a hosted or internal context: only once the model is shipped
+IF_DISTRIBUTED_TEXT = "applies only if you distribute the model"
+
+
+@dataclass(frozen=True)
+class ObligationRow:
+    """One duty, with whether the context triggers it or it waits for a distribution."""
+
+    id: str
+    kind: str
+    text: str
+    trigger: str
+    rule: str
+    clause: str
+    confidence: str
+    applies_when: str  # TRIGGERED | IF_DISTRIBUTED
+
+    @property
+    def note(self) -> str:
+        return IF_DISTRIBUTED_TEXT if self.applies_when == IF_DISTRIBUTED else ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TermsEvaluation:
+    """The context evaluated over the license expression (`licscan.context_result`) as the
+    reports read it: the answers, conditions and obligations of the branch that applies.
+    Read back from a saved JSON report, `complete` says its obligations are listed as written."""
+
+    listed: bool = False  # the report lists terms and answers: a license is in the rule pack
+    #: every license's and use policy's terms, by rule id
+    terms: Mapping[str, Any] = dataclasses.field(default_factory=lambda: EMPTY)
+    answers: tuple[Answer, ...] = ()
+    conditions: tuple[str, ...] = ()
+    obligations: tuple[ObligationRow, ...] = ()  # what the context triggers
+    #: the same licenses' duties that apply only once the model is distributed (a hosted or
+    #: internal context), not already among `obligations`
+    if_distributed: tuple[ObligationRow, ...] = ()
+    chosen_branch: str | None = None  # for an expression with OR: the branch followed
+    #: attribution, share_alike, acceptable_use_policy as yes | no | unknown, when they are
+    #: not the model's flags (an OR: the branch followed; a saved report: as written)
+    duty_flags: Mapping[str, str] | None = None
+    partly_unknown: bool = False  # a license of the branch has no terms in the rule pack
+    distribution: str | None = None  # the context's distribution; None without a context
+    complete: bool = False  # a saved report's obligations, flag rows included
+
+
+@dataclass(frozen=True)
+class InheritedTerms:
+    """A rule a base model passes down."""
+
+    rule: str
+    expression: str
+    ancestor: str
+    relation: str | None
+    revision: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "expression": self.expression, "from": self.ancestor,
+                "relation": self.relation, "revision": self.revision}
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The base models followed from the card's base_model, and what they pass down."""
+
+    chain: str  # `child <-finetune- base [expr] ...`, following the first parent
+    own_license: str | None = None
+    inherited: tuple[InheritedTerms, ...] = ()
+    parents: tuple[Mapping[str, Any], ...] = ()  # the tree (`licscan.lineage.node_dict`, frozen)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chain": self.chain, "own_license": self.own_license,
+                "inherited": [item.to_dict() for item in self.inherited],
+                "parents": thaw(self.parents)}
+
+
+@dataclass(frozen=True)
+class DatasetRow:
+    """A training dataset the card names, and its license (status "ok") or why not."""
+
+    id: str
+    status: str  # "ok" | "error"
+    reason: str | None = None  # status "error"
+    revision: str | None = None
+    license: str | None = None
+    declared: str | tuple[str, ...] | None = None
+    commercial_use: str | None = None
+    modification: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.status != "ok":
+            return {"id": self.id, "status": self.status, "reason": self.reason}
+        return {"id": self.id, "status": self.status, "revision": self.revision,
+                "license": self.license, "declared": thaw(self.declared),
+                "commercial_use": self.commercial_use, "modification": self.modification}
+
+
+@dataclass(frozen=True)
+class WaiverNote:
+    """A waiver of licscan.yaml that names the model, and whether it applied."""
+
+    model: str
+    reason: str
+    approved_by: str
+    expires: str  # ISO date
+    status: str  # "applied" | "not-applied" | "expired"
+    why: str | None = None  # why it did not apply
+
+    @classmethod
+    def of(cls, note: Mapping[str, Any]) -> WaiverNote:
+        why = note.get("why")
+        return cls(str(note.get("model")), str(note.get("reason")),
+                   str(note.get("approved_by")), str(note.get("expires")),
+                   str(note.get("status")), None if why is None else str(why))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"model": self.model, "reason": self.reason,
+                               "approved_by": self.approved_by, "expires": self.expires,
+                               "status": self.status}
+        if self.why is not None:
+            out["why"] = self.why
+        return out
+
+
+@dataclass(frozen=True)
 class ModelResult:
     ref: ModelRef
     status: str  # "ok" | "error"
@@ -148,7 +324,13 @@ class ModelResult:
     error: ModelError | None = None
     gated: str | None = None
     verdict_reason: str | None = None
-    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
+    decided_by: str | None = None  # the policy rule (or waiver, or default) that decided
+    waivers: tuple[WaiverNote, ...] = ()
+    card: CardFacts = CardFacts()
+    notes: tuple[str, ...] = ()  # things worth reporting about the fetch itself
+    evaluation: TermsEvaluation | None = None  # None: not evaluated (an error, or not yet)
+    lineage: Lineage | None = None  # None: the card names no base model (or not followed)
+    datasets: tuple[DatasetRow, ...] = ()
 
     @property
     def id(self) -> str:

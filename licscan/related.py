@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from licscan import expression as spdx
 from licscan.conclude import flags_for
@@ -23,7 +22,17 @@ from licscan.lineage import (
     node_dict,
     parents_of,
 )
-from licscan.model import Evidence, Finding, LicenseConclusion, ModelRef, ModelResult
+from licscan.model import (
+    DatasetRow,
+    Evidence,
+    Finding,
+    InheritedTerms,
+    LicenseConclusion,
+    Lineage,
+    ModelRef,
+    ModelResult,
+    freeze,
+)
 from licscan.rulepack import RulePack
 from licscan.targets import is_repo_id
 
@@ -40,13 +49,8 @@ class Related:
     max_depth: int = 8
 
 
-def _card(model: ModelResult) -> dict[str, Any]:
-    card = model.extra.get("card")
-    return card if isinstance(card, dict) else {}
-
-
 def _parents(model: ModelResult) -> list[Parent]:
-    return parents_of(_card(model), model.extra.get("tags") or ())[0]
+    return parents_of(model.card.raw(), model.card.tags)[0]
 
 
 def _hub_ref(repo_id: str, repo_type: str = "model") -> ModelRef:
@@ -96,39 +100,33 @@ def _unresolved(node: Node) -> list[Node]:
 
 def _apply_lineage(model: ModelResult, known: dict[str, ModelResult], pack: RulePack,
                    max_depth: int) -> ModelResult:
-    parents, invalid = parents_of(_card(model), model.extra.get("tags") or ())
+    parents, invalid = parents_of(model.card.raw(), model.card.tags)
     if not parents and not invalid:
         return model
     own_id = model.ref.repo_id or model.id
     root = Node(own_id, None, model, "ok", None,
                 tuple(_build(p, known, (own_id,), 1, max_depth) for p in parents))
     inherited = inherited_rules(root, pack)
-    declared = [r for rid in model.extra.get("declared_rules") or ()
-                if (r := pack.get(rid)) is not None]
+    declared = [r for rid in model.card.declared_rules if (r := pack.get(rid)) is not None]
     findings = list(model.findings)
     findings += lineage_findings(model, inherited, pack, declared,
-                                 model.extra.get("declared_expression"))
+                                 model.card.declared_expression)
     for node in _unresolved(root):
         findings.append(Finding("lineage-unresolved", "review",
                                 f"base model {node.repo_id}: {node.reason}", ()))
     for value in invalid:
         findings.append(Finding("lineage-unresolved", "review",
                                 f"base_model value {value!r} is not a Hub repository id", ()))
-    extra = dict(model.extra)
-    extra["lineage"] = {"chain": chain_line(model.id, root),
-                        "own_license": model.license.expression if model.license else None,
-                        "inherited": [_inherited_dict(i) for i in inherited],
-                        "parents": [node_dict(p, pack) for p in root.parents]}
-    extra.setdefault("text_lines", []).append(f"lineage: {chain_line(model.id, root)}")
+    lineage = Lineage(
+        chain=chain_line(model.id, root),
+        own_license=model.license.expression if model.license else None,
+        inherited=tuple(InheritedTerms(i.rule.id, i.rule.expression_id, i.ancestor, i.relation,
+                                       i.revision) for i in inherited),
+        parents=tuple(freeze(node_dict(p, pack)) for p in root.parents))
     license = _effective_license(model.license, inherited)
     return replace(model, license=license, flags=flags_for(license.expression, pack)
                    if license and license.expression else model.flags,
-                   findings=tuple(findings), extra=extra)
-
-
-def _inherited_dict(item: Inherited) -> dict[str, Any]:
-    return {"rule": item.rule.id, "expression": item.rule.expression_id,
-            "from": item.ancestor, "relation": item.relation, "revision": item.revision}
+                   findings=tuple(findings), lineage=lineage)
 
 
 def _effective_license(own: LicenseConclusion | None,
@@ -153,7 +151,7 @@ def _effective_license(own: LicenseConclusion | None,
 
 
 def _dataset_ids(model: ModelResult) -> list[str]:
-    raw = _card(model).get("datasets")
+    raw = model.card.raw().get("datasets")
     values = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) else []
     out: list[str] = []
     for value in values:
@@ -166,23 +164,22 @@ def _apply_datasets(model: ModelResult, datasets: dict[str, ModelResult]) -> Mod
     ids = _dataset_ids(model)
     if not ids:
         return model
-    rows: list[dict[str, Any]] = []
+    rows: list[DatasetRow] = []
     findings = list(model.findings)
     for dataset_id in ids:
         result = datasets.get(dataset_id)
-        row: dict[str, Any] = {"id": dataset_id}
         if result is None or result.status != "ok":
-            row["status"] = "error"
-            row["reason"] = result.error.message if result and result.error else "invalid id"
+            reason = result.error.message if result and result.error else "invalid id"
+            row = DatasetRow(dataset_id, "error", reason=reason)
             findings.append(Finding("dataset-unresolved", "review",
-                                    f"training dataset {dataset_id}: {row['reason']}", ()))
+                                    f"training dataset {dataset_id}: {reason}", ()))
         else:
             lic = result.license
-            row.update(status="ok", revision=result.revision,
-                       license=lic.expression if lic else None,
-                       declared=result.declared.license,
-                       commercial_use=result.flags.commercial_use,
-                       modification=result.flags.modification)
+            row = DatasetRow(dataset_id, "ok", revision=result.revision,
+                             license=lic.expression if lic else None,
+                             declared=freeze(result.declared.license),
+                             commercial_use=result.flags.commercial_use,
+                             modification=result.flags.modification)
             problem = _dataset_problem(result)
             if problem:
                 findings.append(Finding(
@@ -190,9 +187,7 @@ def _apply_datasets(model: ModelResult, datasets: dict[str, ModelResult]) -> Mod
                     (Evidence(kind="dataset-card", source="hub", revision=result.revision,
                               field="license", value=str(result.declared.license)),)))
         rows.append(row)
-    extra = dict(model.extra)
-    extra["datasets"] = rows
-    return replace(model, findings=tuple(findings), extra=extra)
+    return replace(model, findings=tuple(findings), datasets=tuple(rows))
 
 
 def _dataset_problem(result: ModelResult) -> str | None:

@@ -28,9 +28,18 @@ from typing import TYPE_CHECKING, Any
 from licscan import __version__
 from licscan.conclude import conclude
 from licscan.context import Context
-from licscan.context_result import ContextStage, attach, result_of
+from licscan.context_result import ContextStage, attach
 from licscan.errors import SourceError
-from licscan.model import ModelError, ModelRef, ModelResult, ScanResult, Snapshot
+from licscan.model import (
+    CardFacts,
+    ModelError,
+    ModelRef,
+    ModelResult,
+    ScanResult,
+    Snapshot,
+    WaiverNote,
+    freeze,
+)
 from licscan.policy import today_utc
 from licscan.policy.applied import AppliedPolicy, check_against_pack
 from licscan.policy.default import DEFAULT_POLICY
@@ -44,6 +53,8 @@ if TYPE_CHECKING:
     from licscan.config import Config
 
 DEFAULT_JOBS = 8
+#: the card fields lineage, datasets and the context read (kept, frozen, in CardFacts)
+_CARD_FIELDS = ("base_model", "base_model_relation", "datasets", "pipeline_tag", "tags")
 Policy = Callable[[ModelResult], Decision]
 
 
@@ -75,7 +86,8 @@ def _key(ref: ModelRef) -> tuple[str, str, str | None]:
 
 
 def _fetch_offline_source(ref: ModelRef, hub: HubSettings) -> Snapshot:
-    """Sources read from disk: a model folder, a weight file's header, the Ollama store."""
+    """Sources read from disk: a model folder, a weight file's header (GGUF, safetensors,
+    ONNX), the Ollama store."""
     from licscan.weights import sources
 
     if ref.kind == "local":
@@ -84,6 +96,8 @@ def _fetch_offline_source(ref: ModelRef, hub: HubSettings) -> Snapshot:
         return sources.fetch_gguf(ref)
     if ref.kind == "safetensors":
         return sources.fetch_safetensors(ref)
+    if ref.kind == "onnx":
+        return sources.fetch_onnx(ref)
     if ref.kind == "ollama":
         from licscan.sources.cache import cache_root
 
@@ -156,16 +170,16 @@ class Scanner:
 
         result = conclude(snapshot, self.pack, self._identify_bytes, identify_text)
         card = snapshot.card_data or {}
+        facts = CardFacts(
+            fields=freeze({k: card[k] for k in _CARD_FIELDS if k in card}),
+            tags=tuple(snapshot.tags),
+            declared_rules=tuple(r.id for r in result.declared_license.rules),
+            declared_expression=result.declared_license.expression)
         return ModelResult(
             ref=snapshot.ref, status="ok", source=snapshot.source, revision=snapshot.revision,
             verdict="review", declared=result.declared, license=result.license,
             flags=result.flags, findings=result.findings, gated=snapshot.gated,
-            extra={"notes": list(snapshot.notes), "tags": list(snapshot.tags),
-                   "declared_rules": [r.id for r in result.declared_license.rules],
-                   "declared_expression": result.declared_license.expression,
-                   "card": {k: card[k] for k in ("base_model", "base_model_relation",
-                                                 "datasets", "pipeline_tag", "tags")
-                            if k in card}})
+            card=facts, notes=tuple(snapshot.notes))
 
     def _identify_bytes(self, data: bytes, pack: RulePack, path: str) -> Any:
         """Identify each distinct file once per scan (a hundred copies of one LICENSE)."""
@@ -187,17 +201,15 @@ class Scanner:
         """The context stage, then the policy; the report follows the branch decided."""
         model = self.stage(model)
         decision = self.policy(model)
-        result = result_of(model)
-        if result is not None and decision.branch:
+        if model.status == "ok" and decision.branch:
+            result = self.stage.result(model)
             followed = result.follow(decision.branch)
             if followed is not result:
                 model = attach(model, followed)
-        extra: dict[str, Any] = dict(model.extra)
-        extra.update(decision.extra)  # e.g. the waivers considered
-        extra["decided_by"] = decision.decided_by
+        waivers = tuple(WaiverNote.of(w) for w in decision.extra.get("waivers") or ())
         findings = model.findings + decision.findings  # e.g. waiver-expired
         return replace(model, verdict=decision.verdict, verdict_reason=decision.reason,
-                       findings=findings, extra=extra)
+                       decided_by=decision.decided_by, waivers=waivers, findings=findings)
 
     # -- the scan ------------------------------------------------------------------------
     def scan(self, refs: Sequence[ModelRef],

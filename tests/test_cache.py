@@ -157,7 +157,7 @@ def test_offline_follows_the_branch_as_last_seen(hub: HubDouble, tmp_path: Path)
     (model,) = _scanner(hub, tmp_path, offline=True).scan([parse_target("acme/m")]).models
     assert model.revision == second
     assert any(f"resolved to {second}, as last seen online at " in n
-               for n in model.extra["notes"])
+               for n in model.notes)
 
 
 def test_offline_without_cache_is_not_cached(tmp_path: Path) -> None:

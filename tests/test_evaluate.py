@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,8 @@ import pytest
 from licscan.context import Context, load_context, matching_regions
 from licscan.context_result import ContextResult, ContextStage
 from licscan.errors import ConfigError
+from licscan.model import thaw
+from licscan.report.json_report import evaluation_fields
 from licscan.rulepack import TRI_STATES, Rule, RulePack
 from licscan.terms_in_context import ModelEvaluation, evaluate_model, with_use_policies
 
@@ -452,7 +454,7 @@ def test_or_chooses_the_most_permissive_branch_and_says_which(pack: RulePack) ->
         assert {o.rule for o in result.applied.obligation_items} == {"apache-2.0"}
         assert {a.rule for a in result.applied.answer_items} == {"apache-2.0"}
         assert set(result.terms) == {"apache-2.0", "cc-by-nc-4.0"}
-        assert result.report_fields()["chosen_branch"] == "Apache-2.0"
+        assert result.evaluation.chosen_branch == "Apache-2.0"
         nc = result.license("cc-by-nc-4.0")
         assert nc is not None and nc.commercial_use == "prohibited"
     # For research the non-commercial license is as good: the first of equals is chosen.
@@ -467,7 +469,12 @@ def test_and_applies_every_part(pack: RulePack) -> None:
     assert {o.rule for o in result.applied.obligation_items} == {"apache-2.0", "cc-by-nc-4.0"}
     # The same answers as evaluating the rules together (the report of an AND is unchanged).
     together = evaluate(pack, ("apache-2.0", "cc-by-nc-4.0"), COMMERCIAL)
-    assert result.report_fields() == together.to_dict()
+    evaluation = result.evaluation
+    assert evaluation.answers == together.answer_items
+    assert evaluation.conditions == together.condition_texts
+    assert [(o.id, o.kind, o.text, o.rule) for o in evaluation.obligations] == \
+        [(o.id, o.kind, o.text, o.rule) for o in together.obligation_items]
+    assert thaw(evaluation.terms) == together.terms
 
 
 def test_nested_choice(pack: RulePack) -> None:
@@ -498,9 +505,9 @@ def test_an_unknown_license_and_no_license(pack: RulePack) -> None:
     unknown = folded(pack, "LicenseRef-acme-in-house OR MIT", COMMERCIAL)
     assert unknown.chosen == "MIT"
     alone = folded(pack, "LicenseRef-acme-in-house", COMMERCIAL)
-    assert alone.report_fields() == {} and alone.commercial_use == "unknown"
+    assert not alone.evaluation.listed and alone.commercial_use == "unknown"
     nothing = folded(pack, "", COMMERCIAL)
-    assert nothing.licenses == () and nothing.branch == () and nothing.report_fields() == {}
+    assert nothing.licenses == () and nothing.branch == () and not nothing.evaluation.listed
 
 
 def test_follow_selects_the_branch_the_policy_decided_through(pack: RulePack) -> None:
@@ -517,13 +524,18 @@ def test_each_license_is_answered_once_per_scan(pack: RulePack) -> None:
     first = stage.evaluate_expression("Apache-2.0 OR CC-BY-NC-4.0")
     again = stage.evaluate_expression("CC-BY-NC-4.0 AND Apache-2.0")
     assert first.license("Apache-2.0") is again.license("Apache-2.0")
-    fields = first.report_fields()
-    fields["obligations"][0]["text"] = "changed"  # a copy: models sharing a result stay apart
-    assert first.report_fields()["obligations"][0]["text"] != "changed"
+    # Models share one evaluation: nothing in it can be changed.
+    evaluation = first.evaluation
+    with pytest.raises(FrozenInstanceError):
+        evaluation.obligations[0].text = "changed"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        evaluation.terms["apache-2.0"]["commercial_use"] = "changed"  # type: ignore[index]
+    assert first.evaluation is evaluation
 
 
 def test_report_fields_of_a_choice_match_the_report_schema(pack: RulePack) -> None:
-    fields = folded(pack, "CC-BY-NC-4.0 OR Apache-2.0", COMMERCIAL).report_fields()
+    evaluation = folded(pack, "CC-BY-NC-4.0 OR Apache-2.0", COMMERCIAL).evaluation
+    fields = evaluation_fields(evaluation, [row.to_dict() for row in evaluation.obligations])
     model = {"id": "m", "revision": None, "source": "hub", "status": "ok",
              "declared": {"license": None, "license_name": None, "license_link": None},
              "license": None, "flags": {"commercial_use": "unknown", "modification": "unknown",

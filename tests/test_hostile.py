@@ -262,7 +262,7 @@ def test_hostile_hub_listing_is_filtered(hub: HubDouble, tmp_path: Path) -> None
     hub.add_model(RepoSpec(repo_id="acme/fine", files=real))
     hostile_model, fine = _scan(_hub_scanner(hub, tmp_path), "acme/hostile", "acme/fine")
     assert hostile_model.status == "ok" and fine.status == "ok"
-    notes = hostile_model.extra["notes"]
+    notes = hostile_model.notes
     assert any("13 file name(s) in the Hub listing were ignored" in n for n in notes)
     paths = [r.path for r in hub.requests]
     assert all(".." not in p and "etc" not in p and "%1B" not in p.upper() for p in paths)

@@ -56,11 +56,12 @@ def test_apache_finetune_of_llama(hub: HubDouble) -> None:
     assert model.flags.commercial_use == "conditional"
     assert model.license is not None
     assert "LicenseRef-scancode-llama-3.1-license-2024" in (model.license.expression or "")
-    lineage = model.extra["lineage"]
-    assert lineage["parents"][0]["id"] == "meta-llama/Llama-3.1-8B"
-    assert lineage["parents"][0]["relation"] == "finetune"
-    assert lineage["inherited"][0]["rule"] == "llama3.1"
-    assert "<-finetune- meta-llama/Llama-3.1-8B" in lineage["chain"]
+    lineage = model.lineage
+    assert lineage is not None
+    assert lineage.parents[0]["id"] == "meta-llama/Llama-3.1-8B"
+    assert lineage.parents[0]["relation"] == "finetune"
+    assert lineage.inherited[0].rule == "llama3.1"
+    assert "<-finetune- meta-llama/Llama-3.1-8B" in lineage.chain
 
 
 def test_llama_named_derivative_has_no_naming_finding(hub: HubDouble) -> None:
@@ -99,7 +100,8 @@ def test_merge_combines_both_parents(hub: HubDouble) -> None:
     expr = model.license.expression or ""
     assert "llama-3.1" in expr and "CC-BY-NC-4.0" in expr
     assert model.flags.commercial_use == "prohibited"
-    assert [p["relation"] for p in model.extra["lineage"]["parents"]] == ["merge", "merge"]
+    assert model.lineage is not None
+    assert [p["relation"] for p in model.lineage.parents] == ["merge", "merge"]
 
 
 def test_cycle_missing_and_gated_parents(hub: HubDouble) -> None:
@@ -115,10 +117,10 @@ def test_cycle_missing_and_gated_parents(hub: HubDouble) -> None:
     orphan = models["acme/orphan"]
     assert any("gone/base" in f.message for f in orphan.findings
                if f.code == "lineage-unresolved")
-    assert orphan.extra["lineage"]["parents"][0]["status"] == "error"
+    assert orphan.lineage is not None and orphan.lineage.parents[0]["status"] == "error"
     gated = models["acme/gated-child"]
     assert "lineage-license-conflict" in codes(gated)
-    assert gated.extra["lineage"]["parents"][0]["gated"] == "manual"
+    assert gated.lineage is not None and gated.lineage.parents[0]["gated"] == "manual"
 
 
 def test_depth_limit(hub: HubDouble) -> None:
@@ -137,10 +139,10 @@ def test_non_commercial_dataset(hub: HubDouble) -> None:
     hub.add_model(RepoSpec("acme/trained", files=card(
         "apache-2.0", extra="datasets:\n  - lab/nc-data\n  - lab/open-data\n  - lab/missing\n")))
     model = scan(hub, "acme/trained")["acme/trained"]
-    rows = {r["id"]: r for r in model.extra["datasets"]}
-    assert rows["lab/nc-data"]["license"] == "CC-BY-NC-4.0"
-    assert rows["lab/open-data"]["commercial_use"] == "allowed"
-    assert rows["lab/missing"]["status"] == "error"
+    rows = {r.id: r for r in model.datasets}
+    assert rows["lab/nc-data"].license == "CC-BY-NC-4.0"
+    assert rows["lab/open-data"].commercial_use == "allowed"
+    assert rows["lab/missing"].status == "error"
     dataset_findings = [f for f in model.findings if f.code == "dataset-license"]
     assert len(dataset_findings) == 1 and "lab/nc-data" in dataset_findings[0].message
     assert dataset_findings[0].severity == "review"

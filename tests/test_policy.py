@@ -450,7 +450,7 @@ def test_a_policy_decides_inside_a_real_scan(tmp_path: Path) -> None:
     scanner = Scanner(ScanOptions(jobs=1, offline=True), pack=pack,
                       policy=build_policy(cfg, pack, today=date.today() + timedelta(days=1)))
     [result] = scanner.scan([parse_target(str(folder))]).models
-    assert (result.verdict, result.extra["decided_by"]) == ("deny", "policy:deny[1]")
+    assert (result.verdict, result.decided_by) == ("deny", "policy:deny[1]")
     assert "non-commercial" in (result.verdict_reason or "")
 
 
@@ -501,7 +501,7 @@ def test_allow_rule_cannot_override_a_prohibiting_context(tmp_path: Path) -> Non
                           "policy:\n  allow: [{family: llama}]\n")
         scanner, _ = configured_scanner(load_config(config), ScanOptions(offline=True))
         (model,) = scanner.scan([parse_target(str(folder))]).models
-        assert (model.verdict, model.extra["decided_by"]) == (verdict, by)
+        assert (model.verdict, model.decided_by) == (verdict, by)
 
 
 # --- one engine: the default is a Policy; OR names its branch; the report follows it ---------
@@ -554,5 +554,6 @@ def test_the_report_follows_the_branch_a_rule_chose(tmp_path: Path) -> None:
         scanner, _ = configured_scanner(load_config(path), ScanOptions(offline=True))
         (result,) = scanner.scan([parse_target(str(folder))]).models
         assert result.verdict == verdict
-        assert {o["rule"] for o in result.extra["obligations"]} == rules
-        assert result.extra["chosen_branch"] in (result.verdict_reason or "")
+        assert result.evaluation is not None
+        assert {o.rule for o in result.evaluation.obligations} == rules
+        assert (result.evaluation.chosen_branch or "?") in (result.verdict_reason or "")

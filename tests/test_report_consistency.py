@@ -1,7 +1,7 @@
 """One model, one story in every format: unknown duty flags read unknown (never "no"), the
 duties a hosted or internal context does not trigger are listed as applying only if you
 distribute the model, a review or deny names what decided it, rows go worst first, and the
-JSON carries `chosen_branch`. The terminal (helper B's) reads the same plain_terms functions,
+JSON carries `chosen_branch`. The terminal (helper B's) reads the same model_view functions,
 so they must agree between a fresh ScanResult and a saved JSON report."""
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from licscan import plain_terms
 from licscan.context import Context
 from licscan.context_result import ContextStage
 from licscan.model import ModelRef, ModelResult, ScanResult
-from licscan.report import html, markdown, sarif
+from licscan.report import html, markdown, model_view, sarif
 from licscan.report.json_report import model_dict, report_dict
 from licscan.rulepack import load_rulepack
 from licscan.scan import Scanner, ScanOptions
@@ -71,7 +70,7 @@ def test_json_follows_the_schema_with_unknown_flags_and_applies_when(hosted: Sca
     models = {Path(m["target"]).name: m for m in report["models"]}
     for name in ("own-terms", "broken"):
         flags = models[name]["flags"]
-        assert [flags[k] for k in plain_terms.DUTY_FLAGS] == ["unknown"] * 3, name
+        assert [flags[k] for k in model_view.DUTY_FLAGS] == ["unknown"] * 3, name
     mit = models["mit-model"]
     assert mit["flags"]["attribution"] is True and mit["flags"]["share_alike"] is False
     # hosted: MIT's duties are not triggered, and still listed, as distribution-only
@@ -98,15 +97,31 @@ def test_a_context_that_distributes_triggers_the_same_duties(tmp_path: Path) -> 
     assert {o["kind"] for o in mit["obligations"]} == hosted_kinds
 
 
-def test_the_plain_terms_api_agrees_on_a_scan_and_on_its_json(hosted: ScanResult) -> None:
+def test_the_model_view_api_agrees_on_a_scan_and_on_its_json(hosted: ScanResult) -> None:
     for model in hosted.models:
         saved = json.loads(json.dumps(model_dict(model)))
-        assert plain_terms.flag_words(model) == plain_terms.flag_words(saved)
-        assert plain_terms.obligation_rows(model) == plain_terms.obligation_rows(saved)
-        assert plain_terms.deciding_reasons(model) == plain_terms.deciding_reasons(saved)
-        assert plain_terms.severity_key(model) == plain_terms.severity_key(saved)
-        assert plain_terms.flag_scopes(model) == plain_terms.flag_scopes(saved)
-        assert plain_terms.main_condition(model) == plain_terms.main_condition(saved)
+        assert model_view.flag_words(model) == model_view.flag_words(saved)
+        assert model_view.obligation_rows(model) == model_view.obligation_rows(saved)
+        assert model_view.deciding_reasons(model) == model_view.deciding_reasons(saved)
+        assert model_view.severity_key(model) == model_view.severity_key(saved)
+        assert model_view.flag_scopes(model) == model_view.flag_scopes(saved)
+        assert model_view.main_condition(model) == model_view.main_condition(saved)
+
+
+def test_a_saved_report_read_back_tells_the_terminal_the_same(hosted: ScanResult) -> None:
+    """`licscan report SCAN.json` rebuilds typed results (`result_from_dict`): the terminal
+    says of them what it says of the scan itself."""
+    from licscan.cli.report_cmd import result_from_dict
+    from licscan.report import text
+
+    back = result_from_dict(_report(hosted))
+    for model, read in zip(hosted.models, back.models, strict=True):
+        assert model_view.flag_words(read) == model_view.flag_words(model)
+        assert model_view.obligation_rows(read) == model_view.obligation_rows(model)
+        assert model_view.flag_scopes(read) == model_view.flag_scopes(model)
+        assert read.decided_by == model.decided_by
+    assert text.render(back, width=120, color=False) == text.render(hosted, width=120,
+                                                                    color=False)
 
 
 def test_unknown_reads_unknown_in_html_markdown_and_sarif(hosted: ScanResult) -> None:
@@ -115,7 +130,7 @@ def test_unknown_reads_unknown_in_html_markdown_and_sarif(hosted: ScanResult) ->
     for name in ("own-terms", "broken"):
         section = page.split(f"<span class=\"model-id\">{hosted_path(hosted, name)}</span>")[1]
         section = section.split("</article>")[0]
-        for label in plain_terms.FLAG_LABELS.values():
+        for label in model_view.FLAG_LABELS.values():
             row = section.split(f"<th scope=\"row\">{label}</th>")[1].split("</tr>")[0]
             assert ">Unknown<" in row and ">No<" not in row, (name, label, row)
         assert "licscan listed no obligations" not in section
@@ -127,7 +142,7 @@ def test_unknown_reads_unknown_in_html_markdown_and_sarif(hosted: ScanResult) ->
     log = json.loads(sarif.render_dict(report))
     duties = [r["properties"]["duties"] for r in log["runs"][0]["results"]
               if r["ruleId"] == "licscan/review" and "broken" in r["properties"]["model"]]
-    assert duties == [dict.fromkeys(plain_terms.DUTY_FLAGS, "unknown")]
+    assert duties == [dict.fromkeys(model_view.DUTY_FLAGS, "unknown")]
 
 
 def hosted_path(result: ScanResult, name: str) -> str:
@@ -158,7 +173,7 @@ def test_a_yes_flag_without_a_listed_duty_gets_a_derived_row() -> None:
              "license": {"expression": "LicenseRef-x", "rules": ["x"]},
              "flags": {"attribution": True, "share_alike": False,
                        "acceptable_use_policy": True}, "obligations": []}
-    rows = plain_terms.obligation_rows(saved)
+    rows = model_view.obligation_rows(saved)
     assert [(r.kind, r.clause, r.confidence) for r in rows] == [
         ("attribution", "flags", "?"), ("acceptable_use_policy", "flags", "?")]
     page = html.render_dict({"schema_version": 1, "models": [saved]})
@@ -183,7 +198,7 @@ def test_deciding_reasons_in_words() -> None:
                   "derivatives of o/base (Lic L) must be named with the prefix 'Pre' (§1); "
                   "'m' is not"},
                  {"code": "some-new-code", "severity": "deny", "message": "a new problem"}]}
-    reasons = plain_terms.deciding_reasons(saved)
+    reasons = model_view.deciding_reasons(saved)
     assert [r.code for r in reasons] == ["license-mismatch", "some-new-code", "dataset-license",
                                          "lineage-naming"]
     assert [r.headline for r in reasons] == [
@@ -191,18 +206,18 @@ def test_deciding_reasons_in_words() -> None:
         "A new problem",
         "Training data is non-commercial: o/d (CC-BY-NC-4.0)",
         "The name breaks Lic L's naming rule (must begin with 'Pre')"]
-    assert plain_terms.deciding_reasons({**saved, "verdict": "allow"}) == ()
+    assert model_view.deciding_reasons({**saved, "verdict": "allow"}) == ()
     denied = {**saved, "verdict": "deny", "findings": [],
               "verdict_reason": "CC-BY-NC-4.0: Commercial use is not permitted: the license "
                                 "grants non-commercial use only (§1(i), §2(a)(1))."}
-    (reason,) = plain_terms.deciding_reasons(denied)
+    (reason,) = model_view.deciding_reasons(denied)
     assert reason.code == "policy" and reason.headline == \
         "CC-BY-NC-4.0: Commercial use is not permitted: the license grants non-commercial use only"
     assert reason.detail.endswith("(§1(i), §2(a)(1)).")
     failed = {"id": "g/x", "status": "error", "verdict": "review",
               "error": {"kind": "not-found", "message": "no such model"}}
-    assert plain_terms.deciding_reasons(failed) == (
-        plain_terms.Reason("Could not be scanned (not-found)", "no such model", "scan-error"),)
+    assert model_view.deciding_reasons(failed) == (
+        model_view.Reason("Could not be scanned (not-found)", "no such model", "scan-error"),)
 
 
 def test_worst_first_everywhere() -> None:
@@ -216,7 +231,7 @@ def test_worst_first_everywhere() -> None:
                     error={"kind": "network", "message": "down"}),
               model("a/deny-unknown", "deny", license=None)]
     want = ["a/deny-unknown", "a/deny", "a/error", "a/unknown", "a/review", "a/allow"]
-    assert [m["id"] for m in sorted(models, key=plain_terms.severity_key)] == want
+    assert [m["id"] for m in sorted(models, key=model_view.severity_key)] == want
     report = {"schema_version": 1, "models": models,
               "summary": {"verdicts": {"allow": 1, "review": 3, "deny": 2}}}
     page = html.render_dict(report)
@@ -229,9 +244,9 @@ def test_worst_first_everywhere() -> None:
 
 
 def test_a_message_of_another_shape_gets_the_generic_headline() -> None:
-    assert plain_terms.finding_headline("lineage-naming", "reworded by a newer licscan") == \
+    assert model_view.finding_headline("lineage-naming", "reworded by a newer licscan") == \
         "The name breaks the base license's naming rule"
-    assert plain_terms.finding_headline("dataset-license", "training dataset o/d: its license "
+    assert model_view.finding_headline("dataset-license", "training dataset o/d: its license "
                                         "(X) restricts use to research") == \
         "A training dataset's license restricts use"
-    assert plain_terms.finding_headline("brand-new", "") == "brand-new"
+    assert model_view.finding_headline("brand-new", "") == "brand-new"

@@ -105,7 +105,7 @@ def _model(model_id: str, verdict: str, *, expression: str | None = "MIT", line:
             expression, None, 90, "resolved", (expression.lower(),) if expression else ()),
         flags=Flags(commercial_use="allowed"), findings=findings, error=error,
         verdict_reason=f"reason for {model_id}",
-        extra={"decided_by": "policy:deny[0]" if verdict == "deny" else "default-policy"})
+        decided_by="policy:deny[0]" if verdict == "deny" else "default-policy")
 
 
 def _result(*models: ModelResult) -> ScanResult:

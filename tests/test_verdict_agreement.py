@@ -28,7 +28,14 @@ from licscan.conclude import flags_for
 from licscan.config import load_config
 from licscan.context import Context, context_from_mapping
 from licscan.context_result import ContextStage as Assessor
-from licscan.model import Finding, LicenseConclusion, ModelRef, ModelResult
+from licscan.model import (
+    CardFacts,
+    Finding,
+    LicenseConclusion,
+    ModelRef,
+    ModelResult,
+    freeze,
+)
 from licscan.report.json_report import model_dict
 from licscan.rulepack import RulePack, load_rulepack
 from licscan.scan import Scanner, ScanOptions, configured_scanner
@@ -97,7 +104,7 @@ def model(pack: RulePack, expression: str, index: int) -> ModelResult:
     return ModelResult(ref=ref, status="ok", source="hub", revision="a" * 40, verdict="review",
                        license=LicenseConclusion(expression, None, 90, "resolved", rule_ids),
                        flags=flags_for(expression, pack), findings=findings,
-                       extra={"card": card})
+                       card=CardFacts(fields=freeze(card)))
 
 
 Decide = Callable[[ModelResult], dict[str, Any]]

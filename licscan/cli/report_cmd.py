@@ -15,15 +15,19 @@ import click
 from licscan.cli.common import write_output
 from licscan.errors import ReportError
 from licscan.model import (
+    Answer,
     Declared,
     Evidence,
     Finding,
     Flags,
     LicenseConclusion,
+    Lineage,
     ModelError,
     ModelRef,
     ModelResult,
     ScanResult,
+    TermsEvaluation,
+    freeze,
 )
 from licscan.report import CDX_VERSIONS, FORMATS
 from licscan.report.untrusted import as_dict as _dict
@@ -93,12 +97,42 @@ def _model(m: dict[str, Any]) -> ModelResult:
             evidence=tuple[Evidence, ...]()),
         findings=tuple(_finding(f) for f in m.get("findings") or []),
         error=None if not err else ModelError(str(err.get("kind")), str(err.get("message"))),
-        verdict_reason=_str(m.get("verdict_reason")),
-        extra={**{key: m[key] for key in _EXPLANATION if key in m}, "saved_model": m})
+        verdict_reason=_str(m.get("verdict_reason")), decided_by=_str(m.get("decided_by")),
+        evaluation=_evaluation(m), lineage=_lineage(m.get("lineage")))
 
 
-# What the text report's per-model explanation reads besides the fields above.
-_EXPLANATION = ("conditions", "context_answers", "obligations", "lineage", "decided_by")
+def _list(value: Any) -> list[Any]:
+    """A list from a saved report; anything else (a forged string) is nothing."""
+    return value if isinstance(value, list) else []
+
+
+def _answer(item: dict[str, Any]) -> Answer:
+    raw = item.get("answer")
+    answer = raw if isinstance(raw, str) else str(raw) if raw else ""
+    return Answer(term=str(item.get("term", "")), answer=answer, reason=str(item.get("reason")),
+                  rule=str(item.get("rule", "")), clause=str(item.get("clause", "")),
+                  confidence=str(item.get("confidence", "")))
+
+
+def _evaluation(m: dict[str, Any]) -> TermsEvaluation:
+    """The model's terms in its context as the report wrote them, with its duty flags and its
+    obligations as every report reads them from the saved model (`model_view`)."""
+    from licscan.report.model_view import flag_words, obligation_rows
+
+    return TermsEvaluation(
+        listed="context_answers" in m, terms=freeze(_dict(m.get("terms"))),
+        answers=tuple(_answer(a) for a in _list(m.get("context_answers")) if isinstance(a, dict)),
+        conditions=tuple(str(c) for c in _list(m.get("conditions"))),
+        obligations=obligation_rows(m), chosen_branch=_str(m.get("chosen_branch")),
+        duty_flags=freeze(flag_words(m)), complete=True)
+
+
+def _lineage(value: Any) -> Lineage | None:
+    """The chain line (what the text report shows); the tree stays in the saved report."""
+    lineage = _dict(value)
+    chain = lineage.get("chain")
+    return Lineage(chain, own_license=_str(lineage.get("own_license"))) \
+        if isinstance(chain, str) else None
 
 
 def result_from_dict(report: dict[str, Any]) -> ScanResult:

@@ -21,7 +21,9 @@ from markupsafe import Markup
 
 from licscan._resources import templates_dir
 from licscan.model import ScanResult
-from licscan.plain_terms import (
+from licscan.redact import printable
+from licscan.report.json_report import report_dict
+from licscan.report.model_view import (
     FLAG_LABELS,
     IF_DISTRIBUTED,
     ObligationRow,
@@ -33,8 +35,6 @@ from licscan.plain_terms import (
     obligation_rows,
     severity_key,
 )
-from licscan.redact import printable
-from licscan.report.json_report import report_dict
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
 from licscan.terms import FLAGS_CLAUSE

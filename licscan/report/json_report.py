@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
-from licscan.model import Evidence, Finding, ModelResult, ScanResult
-from licscan.plain_terms import deciding_reasons, flag_words, obligation_rows
+from licscan.model import Evidence, Finding, ModelResult, ScanResult, TermsEvaluation, thaw
 from licscan.policy.model import worst
+from licscan.report.model_view import deciding_reasons, flag_words, obligation_rows
 
 SCHEMA_VERSION = 1
 _FLAG_VALUES: dict[str, bool | str] = {"yes": True, "no": False, "unknown": "unknown"}
@@ -46,7 +46,7 @@ def model_dict(model: ModelResult) -> dict[str, Any]:
         out["error"] = {"kind": model.error.kind, "message": model.error.message}
     out["gated"] = model.gated
     out["declared"] = {**asdict(model.declared),
-                       "expression": model.extra.get("declared_expression")}
+                       "expression": model.card.declared_expression}
     if model.license is not None:
         lic = model.license
         out["license"] = {"expression": lic.expression, "name": lic.name,
@@ -61,21 +61,38 @@ def model_dict(model: ModelResult) -> dict[str, Any]:
     out["findings"] = [finding_dict(f) for f in model.findings]
     out["verdict"] = model.verdict
     out["verdict_reason"] = model.verdict_reason
-    out["decided_by"] = model.extra.get("decided_by")
+    out["decided_by"] = model.decided_by
     reasons = deciding_reasons(model)
     if reasons:
         out["deciding_reasons"] = [asdict(r) for r in reasons]
-    for key in ("conditions", "context_answers", "obligations", "chosen_branch", "terms",
-                "lineage", "datasets", "waivers"):
-        if key in model.extra:
-            out[key] = model.extra[key]
-    rows = obligation_rows(model)
-    if rows or "obligations" in model.extra:
-        # what the context triggers, then what applies only once the model is distributed
-        out["obligations"] = [row.to_dict() for row in rows]
-    notes = model.extra.get("notes")
-    if notes:
-        out["notes"] = list(notes)
+    evaluation = model.evaluation
+    # what the context triggers, then what applies only once the model is distributed
+    obligations = [row.to_dict() for row in obligation_rows(model)]
+    if evaluation is not None and evaluation.listed:
+        out.update(evaluation_fields(evaluation, obligations))
+    if model.lineage is not None:
+        out["lineage"] = model.lineage.to_dict()
+    if model.datasets:
+        out["datasets"] = [row.to_dict() for row in model.datasets]
+    if model.waivers:
+        out["waivers"] = [note.to_dict() for note in model.waivers]
+    if obligations and "obligations" not in out:  # from the flags alone
+        out["obligations"] = obligations
+    if model.notes:
+        out["notes"] = list(model.notes)
+    return out
+
+
+def evaluation_fields(evaluation: TermsEvaluation,
+                      obligations: list[dict[str, Any]]) -> dict[str, Any]:
+    """`conditions`, `context_answers`, `obligations`, `chosen_branch` (an OR) and `terms`,
+    for an evaluation that lists them (a license of the expression is in the rule pack)."""
+    out: dict[str, Any] = {"conditions": list(evaluation.conditions),
+                           "context_answers": [asdict(a) for a in evaluation.answers],
+                           "obligations": obligations}
+    if evaluation.chosen_branch is not None:
+        out["chosen_branch"] = evaluation.chosen_branch
+    out["terms"] = thaw(evaluation.terms)
     return out
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from licscan.model import ScanResult
-from licscan.plain_terms import (
+from licscan.report.model_view import (
     IF_DISTRIBUTED,
     IF_DISTRIBUTED_TEXT,
     deciding_reasons,

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from licscan.model import ScanResult
-from licscan.plain_terms import deciding_reasons, flag_words, obligation_rows
 from licscan.policy.findings import CATALOGUE
+from licscan.report.model_view import deciding_reasons, flag_words, obligation_rows
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS = "https://github.com/licscan/licscan/blob/main/docs/"

@@ -11,7 +11,6 @@ import re
 import shutil
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
 
 from licscan.model import ModelResult, ScanResult
 from licscan.redact import printable_line
@@ -199,10 +198,7 @@ def _said(text: str, said: Iterable[str]) -> bool:
 
 
 def _lineage_line(model: ModelResult) -> str | None:
-    lineage = model.extra.get("lineage")
-    if isinstance(lineage, Mapping) and isinstance(lineage.get("chain"), str):
-        return f"lineage: {lineage['chain']}"
-    return None
+    return f"lineage: {model.lineage.chain}" if model.lineage is not None else None
 
 
 def _details(model: ModelResult, reason: str) -> list[str]:
@@ -216,11 +212,6 @@ def _details(model: ModelResult, reason: str) -> list[str]:
     return lines
 
 
-def _items(value: object) -> Sequence[object]:
-    """A list from the scan or a saved report; anything else (a forged string) is nothing."""
-    return value if isinstance(value, list | tuple) else ()
-
-
 def _candidate_lines(model: ModelResult) -> Iterator[tuple[str, str]]:
     """(bullet, the words that say the same thing) in the order they are shown."""
     if model.error is not None:
@@ -232,43 +223,33 @@ def _candidate_lines(model: ModelResult) -> Iterator[tuple[str, str]]:
     for finding in model.findings:
         if finding.severity != "info":
             yield f"{finding.severity}: {finding.code}: {finding.message}", finding.message
-    extra = model.extra.get("text_lines")
-    texts = [str(x) for x in extra] if isinstance(extra, list) else []
     lineage = _lineage_line(model)
-    if lineage and not any(t.startswith("lineage:") for t in texts):
-        texts.insert(0, lineage)
-    yield from ((text, text) for text in texts)
-    for condition in _items(model.extra.get("conditions")):
-        yield f"condition: {condition}", str(condition)
-    for answer in _items(model.extra.get("context_answers")):
-        if isinstance(answer, Mapping) and answer.get("answer") != "allowed":
-            term = str(answer.get("term", "")).replace("_", " ")
-            yield (f"in your context, {term} is {answer.get('answer') or 'unknown'}: "
-                   f"{answer.get('reason')}", str(answer.get("reason")))
+    if lineage:
+        yield lineage, lineage
+    evaluation = model.evaluation
+    for condition in evaluation.conditions if evaluation else ():
+        yield f"condition: {condition}", condition
+    for answer in evaluation.answers if evaluation else ():
+        if answer.answer != "allowed":
+            term = answer.term.replace("_", " ")
+            yield (f"in your context, {term} is {answer.answer or 'unknown'}: "
+                   f"{answer.reason}", answer.reason)
     yield from _duty_lines(model)
-
-
-def _terms_source(model: ModelResult) -> ModelResult | Mapping[str, Any]:
-    """plain_terms reads a fresh scan's ModelResult, or a saved report's model as written
-    (its flags may say "unknown" and its obligations carry `applies_when`)."""
-    saved = model.extra.get("saved_model")
-    return saved if isinstance(saved, Mapping) else model
 
 
 def _duty_lines(model: ModelResult) -> Iterator[tuple[str, str]]:
     """The duty flags (yes, no or unknown, never "no" for unknown) and the obligations; a
     distribution duty in a hosted or internal context says it applies only if you distribute
     the model."""
-    from licscan.plain_terms import FLAG_LABELS, flag_scopes, flag_words, obligation_rows
+    from licscan.report.model_view import FLAG_LABELS, flag_scopes, flag_words, obligation_rows
 
-    source = _terms_source(model)
     if model.status == "ok":
-        words, scopes = flag_words(source), flag_scopes(source)
+        words, scopes = flag_words(model), flag_scopes(model)
         parts = [f"{FLAG_LABELS[key]}: {word}" + (f", {scopes[key]}" if scopes.get(key) else "")
                  for key, word in words.items()]
         line = "; ".join(parts)
         yield line, line
-    for row in obligation_rows(source):
+    for row in obligation_rows(model):
         cite = f" [{row.rule} {row.clause}]" if row.clause else ""
         line = f"owe ({row.note}): {row.text}{cite}" if row.note else f"owe: {row.text}{cite}"
         yield line, line
