@@ -2,6 +2,12 @@
 
 references (ModelRef) -> sources (Snapshot) -> evidence (Evidence) -> conclusion
 (LicenseConclusion, Flags, Finding) -> verdict -> report (ModelResult, ScanResult).
+
+A ModelResult carries every stage's answer in a typed field: the card's facts (CardFacts),
+the fetch's notes, lineage (Lineage) and training datasets (DatasetRow), the context's answers,
+conditions and obligations (TermsEvaluation), and the decision (verdict, decided_by, waivers).
+Nested JSON-like values are frozen (`freeze`: read-only mappings, tuples); `thaw` gives them
+back as dicts and lists.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """`licscan report SCAN.json`: render a saved JSON report in another format, without scanning.
 
 html and spdx-json render the dict directly; json writes it back as it was read; text rebuilds
-the few fields the terminal table shows (`result_from_dict`).
+typed ModelResults with what the terminal shows (`result_from_dict`): the table's fields, the
+findings, the lineage chain, the conditions and answers, and the duty flags and obligations
+as every other format reads them from the saved model (`report.model_view`).
 """
 
 from __future__ import annotations
