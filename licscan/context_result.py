@@ -139,7 +139,7 @@ class ContextResult:
             found = any(getattr(r.rule.flags, key) is True for item in items for r in item.rules
                         if r.rule.kind != "use-policy")
             words[key] = "yes" if found else "unknown" if unknown else "no"
-        return freeze(words)  # type: ignore[no-any-return]
+        return MappingProxyType(words)
 
     def _if_distributed(self, listed: set[tuple[str, str]]) -> tuple[ObligationRow, ...]:
         """The duties the same licenses would trigger if the model were redistributed."""
