@@ -131,6 +131,45 @@ def test_an_exclusion_list_in_front_of_mit_is_a_custom_license(pack: RulePack) -
     assert result.qualifiers[0].text.startswith("The following uses are excluded")
 
 
+# a license database's record: YAML metadata (our own wording) over the license text
+RECORD = """---
+key: example-record
+name: Example record of the MIT License
+category: Permissive
+notes: |
+    This entry is a modified version of an older record; the text below is based on the
+    MIT License and must not be confused with the X11 variant.
+other_urls:
+    - https://example.org/licenses/mit
+---
+
+"""
+
+
+def test_a_license_database_record_is_its_license(pack: RulePack) -> None:
+    result = identify_text(RECORD + read("mit.txt"), pack, "mit.LICENSE")
+    assert [(m.rule_id, m.status) for m in result.matches] == [("mit", "identified")], \
+        result.to_dict()
+
+
+def test_a_front_matter_that_claims_a_qualified_license_still_qualifies(pack: RulePack) -> None:
+    front = "---\nlicense: other\nlicense_name: MIT License plus a no-resale rider\n---\n\n"
+    result = identify_text(front + read("mit.txt"), pack, "LICENSE")
+    assert (result.status, result.matches) == ("unknown", ()), result.to_dict()
+
+
+@pytest.mark.parametrize(("left", "right"), [("\u00e2\u20ac\u0153", "\u00e2\u20ac\u009d"),
+                                             ("\u201a\u00c4\u00fa", "\u201a\u00c4\u00f9")])
+def test_quotes_garbled_by_an_encoding_are_no_edit(left: str, right: str,
+                                                    pack: RulePack) -> None:
+    """UTF-8 quotes read as Windows-1252 or Mac Roman ("â€œAS ISâ€\x9d", "‚ÄúAS IS‚Äù")."""
+    text = read("mit.txt")
+    assert '"AS IS"' in text
+    result = identify_text(text.replace('"AS IS"', f"{left}AS IS{right}"), pack, "LICENSE")
+    assert [(m.rule_id, m.status) for m in result.matches] == [("mit", "identified")], \
+        result.to_dict()
+
+
 def test_a_long_file_that_mentions_apache_is_not_apache(pack: RulePack) -> None:
     body = " ".join(f"Section {n}. The licensee keeps the records of item {n} for the "
                     "provider and reports them yearly." for n in range(1, 60))

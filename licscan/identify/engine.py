@@ -110,6 +110,7 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
     if comparisons:
         policies = _policies_in_changes(pack, norm, comparisons, phrases, known)
         if not _prose(filename) and not policies:
+            rest = _without_metadata(text, norm, rest)
             qualifiers = _surroundings(pack, norm, comparisons, rest, phrases)
         matches += policies
     elif not matches and not distant and not titles and \
@@ -347,6 +348,25 @@ def _known_title(norm: Normalized, passage: Sequence[int], phrases: PhraseIndex,
         if rules:
             return sorted(r for r in rules if r in index.rules_with_text)
     return []
+
+
+_FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(.{0,8000}?\n)---[ \t]*(?:\n|\Z)", re.S)
+# the keys of a front matter that claim a license for the content (a model or dataset card)
+_CLAIM_KEY = re.compile(r"^\s*-?\s*license(?:_name|_link|_details)?\s*:", re.M)
+
+
+def _without_metadata(text: str, norm: Normalized, passages: Sequence[Sequence[int]]
+                      ) -> list[list[int]]:
+    """The passages without a YAML front matter that heads a license text (a license
+    database's record: key, name, notes, URLs): it describes the text and adds no terms to
+    it. A front matter that claims a license (`license:`, `license_name:`, as a card's does)
+    stays: "license_name: CC BY-NC-SA 4.0 + dataset terms" qualifies."""
+    match = _FRONT_MATTER.match(text)
+    if match is None or _CLAIM_KEY.search(match.group(1)):
+        return [list(p) for p in passages]
+    last = text.count("\n", 0, match.end(1)) + 1  # the closing '---' line
+    kept = [[n for n in p if norm.sentences[n].first_line > last] for p in passages]
+    return [p for p in kept if p]
 
 
 def _surroundings(pack: RulePack, norm: Normalized, comparisons: Sequence[Comparison],

@@ -134,10 +134,29 @@ def _newlines_only(match: re.Match[str]) -> str:
     return "\n" * match.group(0).count("\n")
 
 
+# Quotes and apostrophes whose UTF-8 bytes were read as Windows-1252 or Mac Roman ("â€œ",
+# "‚Äú"): an encoding accident, not an edit. Only quotes: they are punctuation either way, so
+# no reference text's token stream changes (an SPDX text's own "1982â€“1984" stays as it is).
+_MOJIBAKE_QUOTES = {
+    "\u00e2\u20ac\u0153": "\u201c", "\u00e2\u20ac\u009d": "\u201d",
+    "\u00e2\u20ac\u2122": "\u2019", "\u00e2\u20ac\u02dc": "\u2018",
+    "\u201a\u00c4\u00fa": "\u201c", "\u201a\u00c4\u00f9": "\u201d",
+    "\u201a\u00c4\u00f4": "\u2019", "\u201a\u00c4\u00f2": "\u2018",
+}
+_MOJIBAKE = re.compile("|".join(map(re.escape, _MOJIBAKE_QUOTES)))
+
+
+def _repair_quotes(text: str) -> str:
+    if ("\u20ac" in text or "\u00c4" in text) and not text.isascii():
+        return _MOJIBAKE.sub(lambda m: _MOJIBAKE_QUOTES[m.group(0)], text)
+    return text
+
+
 def clean(text: str) -> str:
     """Unicode, line ends, noise characters, HTML and markdown markup; keeps the line count of
     plain text."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _repair_quotes(text)
     if _NOISE.search(text):
         text = _NOISE.sub("", text)
     if "```" in text or "~~~" in text:
