@@ -107,17 +107,38 @@ _COPYRIGHT_LINE = re.compile(r"(?im)^[ \t#*>-]*(?:copyright|\(c\)|©)[ \t]*(?:\(
                              r"(?:(?:19|20)\d\d|\{|\[|<|\(c\)|©).*$")
 
 
+# where the statement ends on its line: after its placeholders when a sentence follows them
+# ("Copyright [yyyy] [name of copyright owner] Licensed under ..."), or at the first full stop
+# before a capital ("Copyright (c) <year> by <author>. This material may ..."); the rest of the
+# line is license text that a replaced copyright line keeps
+_PLACEHOLDERS = re.compile(r"[ \t#*>-]*(?:copyright|\(c\)|©)[ \t]*(?:\(c\)|©)?[ \t]*"
+                           r"(?:[\[{<][^\]}>\n]*[\]}>][ \t]*)+", re.I)
+_FULL_STOP = re.compile(r"\.(?=[ \t]+[A-Z])")
+
+
+def _replace_statement(line: str, replacement: str) -> str:
+    end = len(line)
+    slots = _PLACEHOLDERS.match(line)
+    if slots and line[slots.end():slots.end() + 1].isupper():
+        end = slots.end()
+    elif (stop := _FULL_STOP.search(line)) is not None:
+        end = stop.end()
+    rest = line[end:].strip()
+    return replacement + (" " + rest if rest else "")
+
+
 def copyright_changed(text: str) -> str:
     if _COPYRIGHT_LINE.search(text):
-        return _COPYRIGHT_LINE.sub("Copyright (c) 2019-2025 Example Robotics GmbH and "
-                                   "contributors", text)
+        return _COPYRIGHT_LINE.sub(lambda m: _replace_statement(
+            m.group(0), "Copyright (c) 2019-2025 Example Robotics GmbH and contributors"), text)
     return "Copyright (c) 2025 Example Robotics GmbH\n\n" + text
 
 
 def copyright_placeholder(text: str) -> str:
     placeholder = "Copyright {yyyy} {name of copyright owner}"
     if _COPYRIGHT_LINE.search(text):
-        return _COPYRIGHT_LINE.sub(lambda m: placeholder, text, count=1)
+        return _COPYRIGHT_LINE.sub(lambda m: _replace_statement(m.group(0), placeholder), text,
+                                   count=1)
     return "Copyright [year] [fullname]\n\n" + text
 
 
@@ -143,7 +164,9 @@ def no_title(text: str) -> str:
     if len(lines) < 2:
         return text
     first = lines[0].strip()
-    own = not lines[1].strip() or first.isupper()
+    # (a line in capitals followed by more capitals is a sentence in capitals, not a title:
+    # "THIS MATERIAL IS PROVIDED AS IS, WITH ABSOLUTELY NO WARRANTY EXPRESSED / OR IMPLIED.")
+    own = not lines[1].strip() or (first.isupper() and not lines[1].strip().isupper())
     if own and len(first) < 100 and not first.endswith((".", ",", ";", ":")):
         return "".join(lines[1:])
     return text

@@ -364,6 +364,11 @@ def test_a_phrase_two_versions_share_is_never_another_version(pack: RulePack) ->
     result = identify_text("Qwen is licensed under the Tongyi Qianwen License Agreement.", pack,
                            "README.md")
     assert "qwen" not in [m.rule_id for m in result.matches], result.to_dict()
+    # ... it is the version that owns the name as a license id (the 2023-08-03 rule's
+    # `tongyi-qianwen-license-agreement`), reported below the confidence of a unique name
+    owner = pack.get("tongyi-qianwen")
+    assert owner is not None and "tongyi-qianwen-license-agreement" in owner.license_names
+    assert [(m.rule_id, m.confidence) for m in result.matches] == [("tongyi-qianwen", 80)]
 
 
 def test_a_version_linked_under_its_family_title_is_that_version(pack: RulePack) -> None:

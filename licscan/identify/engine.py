@@ -546,7 +546,8 @@ def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[in
     if out:
         return list(out.values()), None, []
     for mention in found:
-        chosen = resolve(mention.rule_ids, pack)
+        chosen = resolve(mention.rule_ids, pack,
+                         norm.tokens[mention.token:mention.token + mention.length])
         if chosen is None or chosen in out or _names_data_license(norm, mention, found):
             continue
         confidence = 90 if mention.kind == PHRASE else 85

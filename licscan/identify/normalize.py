@@ -167,6 +167,8 @@ def clean(text: str) -> str:
             # before markup and copyright statements are recognised ("Сopyright")
             text = text.translate(_confusables())
     if "<" in text and _HTML_HINT.search(text):
+        # (an autolink "<https://...>" among HTML is a link, not a tag)
+        text = _MD_AUTOLINK.sub(r"\1", text)
         text = _HTML_DROP.sub(_newlines_only, text)
         text = _HTML_BLOCK.sub("\n", text)
         text = _HTML_TAG.sub("", text)
@@ -252,7 +254,7 @@ def _paragraph_marker(match: re.Match[str]) -> str:
     return match.group(1) + " "
 
 
-def _drop_copyright(text: str) -> str:
+def _drop_copyright(text: str, dropped: list[str] | None = None) -> str:
     """Blank copyright statements (SPDX: copyright notices are ignored); newlines are kept.
 
     A statement starts a clause (the text, a paragraph, a sentence, or the line after a
@@ -275,13 +277,24 @@ def _drop_copyright(text: str) -> str:
             continue
         out.append(text[done:start])
         out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+        if dropped is not None:
+            dropped.append(text[start:end])
         done = end
     out.append(text[done:])
     return "".join(out)
 
 
+# a list marker opening a line ("1)", "(a)", "1."): the clause starts after it, whatever the
+# list style (markers are dropped after copyright statements are found)
+# ("(c)" is the copyright sign, not item c)
+_LINE_MARKER = re.compile(r"\n[ \t]*(?:\(?\d{1,3}\)|\(?(?![cC]\))[A-Za-z]\)"
+                          r"|\([ivxIVX]{1,4}\))[ \t]*\Z")
+
+
 def _starts_clause(text: str, start: int) -> bool:
     before = text[max(0, start - 300):start]  # enough for a title line and a blank line
+    if ")" in before[-8:]:
+        before = _LINE_MARKER.sub("\n1. ", before)
     core = before.rstrip(_LEAD)
     if not core.strip():
         return True
@@ -355,6 +368,20 @@ class Normalized:
     sentences: tuple[Sentence, ...]
     cleaned: str  # the text the tokens were read from (for showing passages)
     offsets: tuple[tuple[int, int], ...]  # character span of each token in `cleaned`
+    dropped: tuple[str, ...] = ()  # the copyright statements left out, as written
+
+    @cached_property
+    def dropped_tokens(self) -> tuple[tuple[str, ...], ...]:
+        """The canonical tokens of each copyright statement left out: a statement with no
+        full stop can run into the sentence after it ("Copyright 2025 Example GmbH" over
+        "Everyone is permitted to copy ..."), whose words are then found here."""
+        out = []
+        for statement in self.dropped:
+            cleaned = _drop_markers(statement)
+            pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
+            raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
+            out.append(tuple(t for t, _s, _e in _canonical_tokens(raw)))
+        return tuple(out)
 
     @property
     def hash(self) -> str:
@@ -525,7 +552,8 @@ def words(text: str) -> tuple[str, ...]:
 
 
 def normalize(text: str) -> Normalized:
-    cleaned = _drop_markers(_drop_copyright(clean(text)))
+    dropped: list[str] = []
+    cleaned = _drop_markers(_drop_copyright(clean(text), dropped))
     newlines = [m.start() for m in _NEWLINE.finditer(cleaned)]
     pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
     raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
@@ -534,7 +562,7 @@ def normalize(text: str) -> Normalized:
     offsets = tuple((s, e) for _t, s, e in canon)
     token_lines = tuple(bisect_right(newlines, s) + 1 for s, _e in offsets)
     sentences = _sentences(cleaned, tokens, offsets, token_lines)
-    return Normalized(tokens, token_lines, sentences, cleaned, offsets)
+    return Normalized(tokens, token_lines, sentences, cleaned, offsets, tuple(dropped))
 
 
 def _sentences(cleaned: str, tokens: tuple[str, ...], offsets: tuple[tuple[int, int], ...],

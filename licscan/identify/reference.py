@@ -155,13 +155,25 @@ def with_version_line(tokens: Sequence[str], rule_ids: Iterable[str], index: Phr
                   if any(f" {' '.join(line)} " in head for line in index.version_lines.get(r, ())))
 
 
-def resolve(rule_ids: Iterable[str], pack: RulePack) -> str | None:
-    """One rule for a phrase several rules share: the family's unversioned rule, if any."""
+def resolve(rule_ids: Iterable[str], pack: RulePack, phrase: Sequence[str] = ()) -> str | None:
+    """One rule for a phrase several rules share: the family's unversioned rule, if any; else
+    the one rule that owns the phrase as a license id (`license_names`: "Tongyi Qianwen
+    License Agreement" is the 2023-08-03 rule's `tongyi-qianwen-license-agreement`)."""
     ids = sorted(set(rule_ids))
     if len(ids) == 1:
         return ids[0]
     rules = [r for r in (pack.get(i) for i in ids) if r is not None]
     families = {r.family for r in rules}
+    chosen = _family_rule(ids, rules, families, pack)
+    if chosen is None and phrase:
+        slug = "-".join(phrase)
+        owners = [r.id for r in rules if slug in r.license_names]
+        chosen = owners[0] if len(owners) == 1 else None
+    return chosen
+
+
+def _family_rule(ids: Sequence[str], rules: Sequence[Rule], families: set[str | None],
+                 pack: RulePack) -> str | None:
     if len(families) != 1 or None in families:
         return None
     unversioned = [r.id for r in rules if r.version is None]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from licscan.identify import guards
 from licscan.identify.index import PackIndex, RefText
-from licscan.identify.normalize import SHINGLE, Normalized, shingles, text_hash
+from licscan.identify.normalize import SHINGLE, Normalized, sentence_hash, shingles, text_hash
 from licscan.identify.result import Difference
 
 CANDIDATE_COVERAGE = 0.2  # share of a reference's shingles the whole text must contain
@@ -242,9 +242,13 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
             result.matched_tokens += sum(ref.sentence_tokens[j1:j2])
             matched.update(range(j1, j2))
         elif tag == "insert":
-            # a missing title is no edit: the body says which license it is
-            _removed(scan, result, [j for j in theirs if j not in ref.titles], low + i1)
-            matched.update(j for j in theirs if j in ref.titles)
+            # a missing title is no edit: the body says which license it is; nor is a
+            # sentence that a copyright statement without a full stop ran into
+            kept = [j for j in theirs if j in ref.titles or _swallowed(norm, ref, j)]
+            _removed(scan, result, [j for j in theirs if j not in kept], low + i1)
+            matched.update(kept)
+            result.matched_tokens += sum(ref.sentence_tokens[j] for j in kept
+                                         if j not in ref.titles)
         elif not theirs:  # scanned text only: around the license (left out), or added inside
             optional = [j for j in range(j1, j2) if j in ref.optional]
             if not edge and optional and guards.compare_marks(
@@ -271,6 +275,31 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
     result.reference_tokens = result.matched_tokens + sum(
         t for j, t in enumerate(ref.sentence_tokens) if j not in ref.optional and j not in matched)
     return _finish(scan, result)
+
+
+SWALLOWED_LEAD = 3  # tokens of a reference sentence that may belong to its copyright line
+
+
+def _swallowed(norm: Normalized, ref: RefText, sentence: int) -> bool:
+    """Are the words of the reference's sentence inside a copyright statement the text left
+    out (a replaced copyright line without a full stop, running into the next sentence)?"""
+    if not norm.dropped:
+        return False
+    size, wanted = ref.sentence_tokens[sentence], ref.sentence_hashes[sentence]
+    for words in norm.dropped_tokens:
+        if len(words) > size and sentence_hash(words[-size:]) == wanted:
+            return True
+        # the reference sentence may begin with the end of its own copyright line (the
+        # FSF's "<https://fsf.org/>" before "Everyone is permitted ..."), which the replaced
+        # line does not have: the rest must be the reference's wording, guard words and all
+        for lead in range(1, SWALLOWED_LEAD + 1):
+            tail = words[len(words) - size + lead:]
+            if len(tail) < 2 * SHINGLE or len(tail) != size - lead or len(words) <= len(tail):
+                continue
+            if set(shingles(tail)) <= ref.shingles and guards.compare_marks(
+                    guards.marks(tail), ref.sentence_marks[sentence]) is None:
+                return True
+    return False
 
 
 def _finish(scan: Scan, result: Comparison) -> Comparison:
@@ -320,7 +349,9 @@ def _changed(scan: Scan, result: Comparison, mine: list[int], theirs: list[int])
         names = _names(norm, novel)
         if names:
             why = "name differs: " + ", ".join(dict.fromkeys(names))[:120]
-    if why is None:
+    if why is None and not (titles_only and not novel):
+        # (a title left out in part -- "Version 0, June 2012" without its name -- is no
+        # edit: the body says which license it is)
         result.unguarded_tokens += len(novel) or abs(
             len(words) - sum(ref.sentence_tokens[j] for j in theirs))
     changed = " ".join(dict.fromkeys(norm.tokens[t] for t in novel))
