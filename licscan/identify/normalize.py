@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from hashlib import blake2b, sha256
 
-NORMALIZER_VERSION = 4
+NORMALIZER_VERSION = 5
 SHINGLE = 5
 
 _MAGIC = ((b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"),
@@ -222,6 +222,12 @@ _STATEMENT = re.compile(r"(?:copyright|©)\s*(?:\(c\)|©)?\s*(?:\(c\)|©|(?:19|2
 _COPYRIGHT_SIGN = re.compile(r"\(c\)|©|\b(?:19|20)\d\d\b|all\s+rights\s+reserved|"
                              + _PLACEHOLDER,
                              re.I)
+# what ends a statement on its line: a notice ("Copyright [yyyy] [name of copyright owner]
+# Licensed under the ... License, Version 1.0"), or a title's date or version ("Copyright (c)
+# 2023 Stability AI CreativeML Open RAIL++-M License dated July 26, 2023")
+_DATED_TITLE = re.compile(r"\b((?<![\w-])licensed\s+under\b)|\b(?:license|licence|agreement)\b"
+                          r"[\s,]+((?:dated|version|v)\.?\s*(?:\d|(?:jan|feb|mar|apr|may|jun"
+                          r"|jul|aug|sep|oct|nov|dec)[a-z]*\s))", re.I)
 _STATEMENT_END = re.compile(r"[.;:!?](?=[\"'”’)\]]*(?:\s|$))|\n[ \t]*\n")
 _LEAD = " \t#>*_|-•"
 _NOT_NEWLINE = re.compile(r"[^\n]")
@@ -275,6 +281,11 @@ def _drop_copyright(text: str, dropped: list[str] | None = None) -> str:
             end = len(text) if line_end < 0 else line_end
         if not _COPYRIGHT_SIGN.search(text, start, end):
             continue
+        # a title on the copyright line keeps its version or date ("Copyright (c) 2023
+        # Stability AI CreativeML Open RAIL++-M License dated July 26, 2023")
+        dated = _DATED_TITLE.search(text, start, end)
+        if dated is not None:
+            end = dated.start(1) if dated.group(1) else dated.start(2)
         out.append(text[done:start])
         out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
         if dropped is not None:
