@@ -109,11 +109,11 @@ _COPYRIGHT_LINE = re.compile(r"(?im)^[ \t#*>-]*(?:copyright|\(c\)|©)[ \t]*(?:\(
 
 # where the statement ends on its line: after its placeholders when a sentence follows them
 # ("Copyright [yyyy] [name of copyright owner] Licensed under ..."), or at the first full stop
-# before a capital ("Copyright (c) <year> by <author>. This material may ..."); the rest of the
-# line is license text that a replaced copyright line keeps
+# ("Copyright (c) <year> by <author>. This material may ...", "..., Inc. made with their
+# permission"); the rest of the line is license text that a replaced copyright line keeps
 _PLACEHOLDERS = re.compile(r"[ \t#*>-]*(?:copyright|\(c\)|©)[ \t]*(?:\(c\)|©)?[ \t]*"
                            r"(?:[\[{<][^\]}>\n]*[\]}>][ \t]*)+", re.I)
-_FULL_STOP = re.compile(r"\.(?=[ \t]+[A-Z])")
+_FULL_STOP = re.compile(r"(?<![ .][A-Z])\.(?=[ \t]+\S)")  # (not after an initial: "S. Karr")
 
 
 def _replace_statement(line: str, replacement: str) -> str:

@@ -170,6 +170,24 @@ def test_quotes_garbled_by_an_encoding_are_no_edit(left: str, right: str,
         result.to_dict()
 
 
+@pytest.mark.parametrize(("name", "rule_id"), [("spdx/GPL-2.0-only.txt", "gpl-2.0"),
+                                              ("spdx/WTFPL.txt", "wtfpl")])
+@pytest.mark.parametrize("width", [60, 100])
+def test_an_address_after_the_copyright_holder_is_no_edit(name: str, rule_id: str, width: int,
+                                                          pack: RulePack) -> None:
+    """Re-wrapped, the holder's address goes with the copyright statement (no full stop
+    ends it) instead of opening the next sentence: the sentence is the reference's once the
+    address is put back."""
+    import re
+    import textwrap
+
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", read(name)) if p.strip()]
+    text = "\n\n".join(textwrap.fill(p, width) for p in paragraphs)
+    result = identify_text(text, pack, "LICENSE")
+    assert [(m.rule_id, m.status) for m in result.matches] == [(rule_id, "identified")], \
+        result.to_dict()
+
+
 def test_a_long_file_that_mentions_apache_is_not_apache(pack: RulePack) -> None:
     body = " ".join(f"Section {n}. The licensee keeps the records of item {n} for the "
                     "provider and reports them yearly." for n in range(1, 60))

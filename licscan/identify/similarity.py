@@ -258,6 +258,13 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
                 result.attributed.extend(mine)
             elif not edge:
                 _added(scan, result, mine)
+        elif len(mine) == len(theirs) and all(
+                _completed(norm, ref, i, j) for i, j in zip(mine, theirs, strict=True)):
+            # sentences whose first words went into a copyright statement: a re-wrapped
+            # "Copyright (C) 2004 Sam Hocevar / 14 rue de Plaisance, 75014 / Paris, France"
+            result.attributed.extend(mine)
+            result.matched_tokens += sum(ref.sentence_tokens[j] for j in theirs)
+            matched.update(theirs)
         elif edge:
             # next to the license: the sentences nearest to it are the changed ones
             keep = min(len(mine), len(theirs) + 1)
@@ -278,6 +285,7 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
 
 
 SWALLOWED_LEAD = 3  # tokens of a reference sentence that may belong to its copyright line
+SWALLOWED_PREFIX = 20  # words a statement may take from the next sentence (an address)
 
 
 def _swallowed(norm: Normalized, ref: RefText, sentence: int) -> bool:
@@ -300,6 +308,23 @@ def _swallowed(norm: Normalized, ref: RefText, sentence: int) -> bool:
                     guards.marks(tail), ref.sentence_marks[sentence]) is None:
                 return True
     return False
+
+
+def _completed(norm: Normalized, ref: RefText, mine: int, theirs: int) -> bool:
+    """Is the scanned sentence the reference's once the last words of a copyright statement
+    left out are put back in front of it? (Where a statement with no full stop ends depends
+    on the line breaks: an address after the holder goes with it or with the next
+    sentence.)"""
+    if not norm.dropped:
+        return False
+    sentence = norm.sentences[mine]
+    size, wanted = ref.sentence_tokens[theirs], ref.sentence_hashes[theirs]
+    words = norm.tokens[sentence.start:sentence.end]
+    lead = size - len(words)
+    if not 0 < lead <= SWALLOWED_PREFIX:
+        return False
+    return any(len(dropped) > lead and sentence_hash((*dropped[-lead:], *words)) == wanted
+               for dropped in norm.dropped_tokens)
 
 
 def _finish(scan: Scan, result: Comparison) -> Comparison:
