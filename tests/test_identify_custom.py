@@ -290,6 +290,9 @@ SCOPE_AND_RESTATEMENTS = [
     ("The checkpoints are licensed under CC-BY-NC-4.0. Some training datasets (e.g. Corpus-A, "
      "Corpus-B) carry a CC BY-SA 4.0 license. Because other training data is non-commercial, "
      "a share-alike release was not possible.", "cc-by-nc-4.0"),
+    # a license said to cover the weights stays the subject of what follows
+    ("The code is released under the MIT License. The CC-BY-NC-4.0 license applies to the "
+     "weights. You may not use the weights commercially.", "cc-by-nc-4.0"),
     # a sentence that grants commercial use limits no field of use
     ("The source code is licensed under the Apache License 2.0. The models are open for "
      "academic research and free for commercial use once registered.", "apache-2.0"),

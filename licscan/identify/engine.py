@@ -443,7 +443,7 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
         if hits:
             out.append(Qualifier(named[0] if named else base, norm.passage(number, number),
                                  sentence.first_line, "; ".join(h.reason for h in hits)))
-        if named and not (scope and base is not None):
+        if named and not (base is not None and qualify.about_data(words, inside)):
             # (a license named for other material -- "the training data carry CC BY-SA" --
             # does not become the subject of the sentences that follow)
             base = named[-1]
