@@ -392,6 +392,15 @@ def test_a_phrase_two_versions_share_is_never_another_version(pack: RulePack) ->
     assert [(m.rule_id, m.confidence) for m in result.matches] == [("tongyi-qianwen", 80)]
 
 
+def test_an_attribution_notice_several_licenses_require_names_none(pack: RulePack) -> None:
+    """"Built with Qwen" is the display duty of the Qwen and the Qwen RESEARCH licenses: next
+    to a link to the research license it adds no second license."""
+    result = identify_text("Built with Qwen. The base model is under the [Qwen RESEARCH LICENSE "
+                           "AGREEMENT](https://example.org/LICENSE).", pack, "README.md")
+    assert [m.rule_id for m in result.matches] == ["qwen-research"], result.to_dict()
+    assert identify_text("Built with Qwen.", pack, "README.md").matches == ()
+
+
 def test_a_version_linked_under_its_family_title_is_that_version(pack: RulePack) -> None:
     text = ("### License Agreement\n\n[TENCENT HUNYUAN COMMUNITY LICENSE AGREEMENT]"
             "(https://github.com/Tencent/HunyuanDiT/blob/main/LICENSE.txt)\n")
