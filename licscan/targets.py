@@ -18,7 +18,7 @@ _HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 MAX_MANIFEST_BYTES = 4 << 20
 OLLAMA_PREFIX = "ollama:"
 #: files scanned for their header claims (no tensor read); the kind of their ModelRef
-WEIGHT_SUFFIXES = {".gguf": "gguf", ".safetensors": "safetensors"}
+WEIGHT_SUFFIXES = {".gguf": "gguf", ".safetensors": "safetensors", ".onnx": "onnx"}
 
 
 def _from_url(url: str, origin: Origin) -> ModelRef:

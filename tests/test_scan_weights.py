@@ -264,3 +264,39 @@ def test_scanner_reports_each_given_model_once_as_it_finishes(tmp_path: Path) ->
     assert {thread for _, thread in seen} == {threading.current_thread().name}
     assert [m.status for m in result.models] == ["ok", "ok", "ok", "error"]
     assert result.models[3].error is not None and result.models[3].error.kind == "bad-manifest"
+
+
+def test_onnx_file_target(tmp_path: Path) -> None:
+    """An ONNX model's metadata_props are its claim; a broken file is an error of its own and
+    the other model is still scanned."""
+    from tests.test_weights import onnx_model
+
+    (tmp_path / "model.onnx").write_bytes(onnx_model(
+        {"License": "apache-2.0", "author": "Acme"}, graph_bytes=200_000))
+    (tmp_path / "broken.onnx").write_bytes(b"\x08\x09\x3a\xff\xff\xff\x0f")  # graph past the end
+    assert parse_target(str(tmp_path / "model.onnx")).kind == "onnx"
+    out = tmp_path / "onnx.json"
+    done = licscan(tmp_path, "scan", "model.onnx", "broken.onnx", "--offline", "--no-config",
+                   "-f", "json", "-o", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr  # the broken one fails the gate
+    models = report(out)
+    assert models["model.onnx"]["license"]["expression"] == "Apache-2.0"
+    assert evidence(models["model.onnx"], "card-field")[0]["detail"]["origin"] == "onnx-metadata"
+    broken = models["broken.onnx"]
+    assert broken["status"] == "error" and "not a readable ONNX model" in broken["error"]["message"]
+
+
+def test_onnx_metadata_as_card_data() -> None:
+    from licscan.weights.onnx import OnnxHeader
+    from licscan.weights.sources import onnx_card_data
+
+    def card(props: dict[str, str]) -> dict[str, Any]:
+        return onnx_card_data(OnnxHeader("m.onnx", props, {}))
+
+    assert card({"license": " mit "}) == {"license": "mit"}
+    assert card({"License-URL": "https://example.com/l", "license.name": "Acme License"}) == {
+        "license_link": "https://example.com/l", "license_name": "Acme License"}
+    assert card({"base_model": "https://huggingface.co/acme/base"}) == {
+        "base_model": "acme/base", "base_model_relation": "quantized"}
+    assert card({"base_model": "../../etc"}) == {}  # not a Hub id: no lineage to follow
+    assert card({"author": "Acme", "license": "  "}) == {}

@@ -319,8 +319,8 @@ def _check_sources(manifests: tuple[str, ...], lockfile: str | None,
 @click.option("--allow-unresolved", is_flag=True,
               help="With --check: report references built from variables without failing.")
 @click.option("--strict", is_flag=True,
-              help="With --check: also fail on models named in Markdown, local paths that "
-                   "do not exist here, and ONNX files (which scan does not read).")
+              help="With --check: also fail on models named in Markdown and local paths that "
+                   "do not exist here.")
 @click.option("--no-weights", is_flag=True, help="Do not read GGUF/safetensors/ONNX headers.")
 def discover_command(paths: tuple[str, ...], fmt: str, output: str | None, check_mode: bool,
                      manifests: tuple[str, ...], lockfile: str | None, allow_unresolved: bool,

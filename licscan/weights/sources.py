@@ -1,6 +1,7 @@
 """Weight files and the Ollama store as scan sources: a `Snapshot` from headers alone.
 
-A GGUF's `general.license*` keys are a claim like a card's, so they become the snapshot's card
+A GGUF's `general.license*` keys (a safetensors `__metadata__` license, an ONNX model's
+`metadata_props`) are a claim like a card's, so they become the snapshot's card
 data (origin "gguf-header"); its `general.base_model.N.repo_url` become `base_model` (relation
 "quantized": a GGUF is a conversion of its base), which lineage follows. An Ollama model adds
 its license layers as license files (identified like any LICENSE). Nothing here reaches the
@@ -16,6 +17,7 @@ from typing import Any
 from licscan.discover.values import hub_url
 from licscan.errors import SourceError
 from licscan.model import FileBlob, ModelRef, Origin, Snapshot
+from licscan.repo_ids import is_repo_id
 from licscan.sources.files import make_blob
 from licscan.weights.gguf import GGUFHeader, read_gguf
 from licscan.weights.ollama import (
@@ -25,6 +27,7 @@ from licscan.weights.ollama import (
     list_names,
     read_model,
 )
+from licscan.weights.onnx import OnnxHeader, read_onnx
 from licscan.weights.safetensors import read_safetensors
 
 OLLAMA_PREFIX = "ollama:"
@@ -83,6 +86,44 @@ def fetch_safetensors(ref: ModelRef) -> Snapshot:
                     listing=(path.name,),
                     notes=(f"read from the safetensors header of {ref.target} "
                            f"({header.tensor_count} tensors; no tensor read)",))
+
+
+def onnx_card_data(header: OnnxHeader) -> dict[str, Any]:
+    """Card-like metadata from an ONNX model's `metadata_props` (no key is standard: the
+    spellings exporters use for a license, its name and link, and a base model)."""
+    card: dict[str, Any] = {}
+    props = {k.strip().lower().replace("-", "_").replace(".", "_"): v.strip()
+             for k, v in header.metadata.items() if v.strip()}
+    for field, keys in (("license", ("license", "license_id", "licence")),
+                        ("license_name", ("license_name",)),
+                        ("license_link", ("license_link", "license_url"))):
+        value = next((props[k] for k in keys if k in props), None)
+        if value:
+            card[field] = value
+    base = next((props[k] for k in ("base_model", "base_model_id", "source_model") if k in props),
+                None)
+    named = hub_url(base) if base and base.startswith("http") else None
+    repo = named.value if named is not None else base
+    if repo and is_repo_id(repo) and "/" in repo:
+        card["base_model"] = repo
+        card["base_model_relation"] = "quantized"  # an export is a conversion of its base
+    return card
+
+
+def fetch_onnx(ref: ModelRef) -> Snapshot:
+    """A local .onnx model: its `metadata_props` (the graph and initialisers are skipped)."""
+    path = Path(ref.path or ref.target).expanduser()
+    header = read_onnx(path, ref.target)
+    producer = " ".join(v for v in (header.info.get("producer_name"),
+                                    header.info.get("producer_version")) if v)
+    notes = [f"read from the ONNX metadata_props of {ref.target} ({len(header.metadata)} "
+             f"entries{f', produced by {producer}' if producer else ''}; no tensor read)"]
+    if header.metadata and not onnx_card_data(header).get("license"):
+        notes.append("metadata_props name no license: "
+                     + ", ".join(sorted(header.metadata)[:20]))
+    return Snapshot(ref=ref, source="local", revision=None, card_data=onnx_card_data(header),
+                    card_data_origin="onnx-metadata", readme=None, files=(),
+                    listing=(path.name,), notes=tuple(notes))
 
 
 def ollama_ref(name: str, store: Path | None = None, origin: Origin | None = None) -> ModelRef:
