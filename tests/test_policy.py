@@ -208,6 +208,16 @@ def test_a_duty_flag_rule_does_not_match_a_license_whose_terms_are_unknown(
     assert (public_domain.verdict, public_domain.decided_by) == ("allow", "policy:allow[0]")
 
 
+@pytest.mark.parametrize("flag", ["attribution", "share_alike", "acceptable_use_policy"])
+def test_a_duty_flag_rule_does_not_match_an_undetermined_license(
+        tmp_path: Path, rulepack: RulePack, flag: str) -> None:
+    cfg = rules_config(tmp_path, f"  unknown: deny\n  allow: [{{flag: {flag}, is: false}}]\n")
+    unresolved = model(rulepack, None, findings=(
+        Finding("license-unresolved", "review", "the card declares no license"),))
+    decision = decide(cfg, rulepack, unresolved)
+    assert (decision.verdict, decision.decided_by) == ("deny", "policy:unknown")
+
+
 def test_a_model_that_could_not_be_scanned_gets_the_unknown_verdict(
         tmp_path: Path, rulepack: RulePack) -> None:
     ref = ModelRef(kind="hub", target="acme/gone", repo_id="acme/gone")

@@ -8,11 +8,11 @@ context stage. The lockfile stores these facts, so `licscan check` decides from 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from licscan.context_result import ContextStage, LicenseInContext
 from licscan.model import ModelResult
-from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
+from licscan.policy.model import BOOL_FLAGS, FindingFact, LeafFacts, ModelFacts
 from licscan.rulepack import Rule, RulePack
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class FactBuilder:
             error=model.error.message if model.error else None, expression=expression,
             licenses={item.key.lower(): self._leaf(item)
                       for item in (result.licenses if result else ())},
-            flags=asdict(model.flags),
+            flags=model_flags(model),
             findings=tuple(FindingFact(f.code, f.severity, f.message) for f in model.findings),
             rules=tuple(model.license.rule_ids) if model.license else (),
             has_context=(result.context if result else self.context) is not None)
@@ -61,6 +61,16 @@ class FactBuilder:
             cached = LeafFacts(key=item.key) if rule is None else _known(item, rule)
             self._leaves[cache_key] = cached
         return cached
+
+
+def model_flags(model: ModelResult) -> dict[str, Any]:
+    """The model's flags as the policy reads them. Without a concluded license the duty flags
+    are "unknown", not the False they default to: "no attribution duty" is no fact about a
+    license nobody determined, and a rule `{flag: share_alike, is: false}` must not match."""
+    flags: dict[str, Any] = asdict(model.flags)
+    if model.license is None or model.license.expression is None:
+        flags.update(dict.fromkeys(BOOL_FLAGS, "unknown"))
+    return flags
 
 
 def _known(item: LicenseInContext, rule: Rule) -> LeafFacts:
