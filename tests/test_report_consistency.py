@@ -20,6 +20,7 @@ from licscan.report import html, markdown, model_view, sarif
 from licscan.report.json_report import model_dict, report_dict
 from licscan.rulepack import load_rulepack
 from licscan.scan import Scanner, ScanOptions
+from licscan.sources.hub import HubSettings
 
 SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "schemas" / "report.schema.json"
 
@@ -250,3 +251,25 @@ def test_a_message_of_another_shape_gets_the_generic_headline() -> None:
                                         "(X) restricts use to research") == \
         "A training dataset's license restricts use"
     assert model_view.finding_headline("brand-new", "") == "brand-new"
+
+
+def test_an_unread_base_model_makes_a_no_unknown(tmp_path: Path) -> None:
+    """The base could not be read, so its terms may carry a duty the child's license lacks:
+    "no" is not known, "yes" stays yes (a scan with lineage, the base absent offline)."""
+    folder = tmp_path / "child"
+    folder.mkdir()
+    (folder / "README.md").write_text("---\nlicense: apache-2.0\nbase_model: acme/never-seen\n"
+                                      "---\n# A fine-tune\n", encoding="utf-8")
+    pack = load_rulepack()
+    scanner = Scanner(ScanOptions(jobs=1, lineage=True, datasets=False, offline=True,
+                                  hub=HubSettings(cache_dir=str(tmp_path / "cache"),
+                                                  offline=True)),
+                      pack, finalize=ContextStage(pack, None))
+    model = scanner.scan([ModelRef(kind="local", target=str(folder), path=str(folder))]).models[0]
+    assert "lineage-unresolved" in {f.code for f in model.findings}
+    words = model_view.flag_words(model)
+    assert words == {"attribution": "yes", "share_alike": "unknown",
+                     "acceptable_use_policy": "unknown"}
+    saved = json.loads(json.dumps(model_dict(model)))
+    assert model_view.flag_words(saved) == words
+    assert saved["flags"]["share_alike"] == "unknown"

@@ -56,8 +56,24 @@ class Reason:
 def flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
     """attribution, share_alike, acceptable_use_policy as "yes" | "no" | "unknown".
 
-    A flag is unknown when the license is undetermined, or when no known part of the
-    expression sets it and some part is a license licscan has no terms for."""
+    A flag is unknown when the license is undetermined, when no known part of the
+    expression sets it and some part is a license licscan has no terms for, or when a base
+    model could not be read (its terms may pass the duty down): "no" is then not known."""
+    words = _flag_words(model)
+    if _ancestor_unread(model):
+        words = {k: "unknown" if v == "no" else v for k, v in words.items()}
+    return words
+
+
+def _ancestor_unread(model: ModelResult | Mapping[str, Any]) -> bool:
+    if isinstance(model, ModelResult):
+        return any(f.code == "lineage-unresolved" for f in model.findings)
+    findings = model.get("findings")
+    return isinstance(findings, list) and any(
+        isinstance(f, Mapping) and f.get("code") == "lineage-unresolved" for f in findings)
+
+
+def _flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
     if isinstance(model, ModelResult):
         evaluation = model.evaluation
         if evaluation is not None and evaluation.duty_flags is not None:  # OR, or saved
