@@ -845,17 +845,18 @@ def _render(fmt: str, result: Any, report: Mapping[str, Any], workspace: Path) -
 
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,31}):/(?=/)")
 _WWW = re.compile(r"(?i)\b(www)\.")
-_EMAIL = re.compile(r"(?<=[\w.+\-])@(?=[\w\-]+\.)")
+_AT = re.compile(r"@(?=[\w\-])")  # e-mail addresses, @user and @org/team mentions
 _BREAK = "&#8203;"  # a zero-width space, as an entity: visible in the source, not on the page
 
 
 def no_autolinks(markdown: str) -> str:
     """The summary promises no links from model text, but GitHub also links bare URLs, `www.`
-    names and e-mail addresses. Our Markdown has no links of its own, so every such pattern
-    is broken up with a zero-width space where the autolinker looks (`://`, `www.`, `@`)."""
+    names and e-mail addresses, and a pull-request comment notifies every `@user` or
+    `@org/team` it names. Our Markdown has no links or mentions of its own, so every such
+    pattern is broken up with a zero-width space where GitHub looks (`://`, `www.`, `@`)."""
     markdown = _SCHEME.sub(lambda m: f"{m.group(1)}:/{_BREAK}", markdown)
     markdown = _WWW.sub(lambda m: f"{m.group(1)}{_BREAK}.", markdown)
-    return _EMAIL.sub(f"@{_BREAK}", markdown)
+    return _AT.sub(f"@{_BREAK}", markdown)
 
 
 def _write_reports(result: Any, report: Mapping[str, Any], inputs: Inputs,

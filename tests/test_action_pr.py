@@ -312,3 +312,16 @@ def test_a_personal_token_updates_its_own_comment_and_never_a_persons(
     assert mine["user"]["login"] == "release-bot-user"
     run(root, event=event, api=github.url, formats="json")
     assert len(github.comments) == 2 and mine["body"].startswith("<!-- licscan -->\n## ❌")
+
+
+def test_model_text_cannot_mention_or_link_in_the_comment() -> None:
+    """A card's text reaches the comment: `@user`, `@org/team` and e-mail addresses would notify
+    people, URLs would become links. Each is broken where GitHub looks for it."""
+    from licscan.action import no_autolinks
+
+    shown = no_autolinks("license_name: @octocat and @acme/legal, mail x@evil.example, "
+                         "see https://evil.example and www.evil.example; 5 @ 3")
+    assert not re.search(r"@[\w-]", shown)
+    assert "@&#8203;octocat" in shown and "@&#8203;acme/legal" in shown
+    assert "https:/&#8203;/evil.example" in shown and "www&#8203;.evil" in shown
+    assert "5 @ 3" in shown  # a lone @ names nobody
