@@ -299,6 +299,13 @@ def test_malformed_report_still_renders() -> None:
     page = Page(html.render_dict(report))
     assert [a["data-verdict"] for t, a in page.tags if t == "tr" and "data-verdict" in a] == \
         ["review", "review", "review"]
+    from licscan.report import FORMATS, render_saved
+
+    for fmt in FORMATS:  # every format that renders a saved report survives it too
+        for findings in (["x", {"severity": "z"}], [7, {"code": 3, "severity": "deny"}],
+                         {"code": "x"}):
+            broken = {**report, "models": [{**report["models"][2], "findings": findings}]}
+            assert render_saved(broken, fmt) is not None or fmt == "text", fmt
 
 
 def test_cli_report_renders_every_format(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from licscan.model import ScanResult
 from licscan.policy.findings import CATALOGUE
 from licscan.report.model_view import deciding_reasons, flag_words, obligation_rows
+from licscan.report.untrusted import as_dict, as_list
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS = "https://github.com/licscan/licscan/blob/main/docs/"
@@ -51,20 +52,31 @@ def sarif_dict(report: Mapping[str, Any], *, root: str | None = None) -> dict[st
     rules = _rules(report)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []
-    for model in report.get("models", ()):
+    for model in _models(report):
         results += _results(model, index, root)
-    tool = report.get("tool") or {}
+    tool = as_dict(report.get("tool"))
     driver = {"name": "licscan", "version": str(tool.get("version", "")),
               "informationUri": DOCS.removesuffix("docs/"), "rules": rules}
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results,
-        "properties": {"rulepack": dict(report.get("rulepack") or {})}}]}
+        "properties": {"rulepack": as_dict(report.get("rulepack"))}}]}
+
+
+def _models(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [m for m in as_list(report.get("models")) if isinstance(m, dict)]
+
+
+def _findings(model: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The findings of a saved, possibly edited, report that can be shown: objects with a
+    string code."""
+    return [f for f in as_list(model.get("findings"))
+            if isinstance(f, dict) and isinstance(f.get("code"), str)]
 
 
 def _rules(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     rules = [_rule(rule_id, short, full, anchor, level)
              for rule_id, (level, short, full, anchor) in POLICY_RULES.items()]
-    seen = {f["code"] for m in report.get("models", ()) for f in m.get("findings", ())}
+    seen = {f["code"] for m in _models(report) for f in _findings(m)}
     for code in sorted(set(CATALOGUE) | seen):
         text = CATALOGUE.get(code, f"The finding {code}.")
         rules.append(_rule(code, text, text, f"findings.md#{code}", "warning"))
@@ -87,13 +99,13 @@ def _results(model: Mapping[str, Any], index: Mapping[str, int], root: str | Non
     verdict = model.get("verdict")
     model_id = str(model.get("id"))
     if model.get("status") == "error":
-        error = model.get("error") or {}
+        error = as_dict(model.get("error"))
         return [_result("licscan/scan-error", "error", f"{model_id} could not be scanned "
                         f"({error.get('kind', 'error')}): {error.get('message', '')}",
                         model, index, root)]
     if verdict not in LEVELS:
         return []
-    license_text = (model.get("license") or {}).get("expression") or "unresolved"
+    license_text = as_dict(model.get("license")).get("expression") or "unresolved"
     # What decided, in words: the policy's reason in full, a finding by its headline (each
     # finding has its own result with the whole message).
     why = "; ".join(r.detail.rstrip(".") if r.code == "policy" and r.detail else r.headline
@@ -108,11 +120,11 @@ def _results(model: Mapping[str, Any], index: Mapping[str, int], root: str | Non
         {"id": row.id, "text": row.text, "appliesWhen": row.applies_when}
         | ({"note": row.note} if row.note else {}) for row in obligation_rows(model)]
     out = [result]
-    for finding in model.get("findings", ()):
-        level = LEVELS.get(finding.get("severity"))
+    for finding in _findings(model):
+        level = LEVELS.get(str(finding.get("severity")))
         if level:
-            out.append(_result(finding["code"], level, f"{model_id}: {finding['message']}",
-                               model, index, root))
+            out.append(_result(finding["code"], level,
+                               f"{model_id}: {finding.get('message', '')}", model, index, root))
     return out
 
 
@@ -125,7 +137,7 @@ def _result(rule_id: str, level: str, text: str, model: Mapping[str, Any],
         "partialFingerprints": {"licscanModel/v1": hashlib.sha256(key.encode()).hexdigest()},
         "properties": {"model": model.get("id"), "revision": model.get("revision"),
                        "verdict": model.get("verdict"), "decidedBy": model.get("decided_by")}}
-    origin = model.get("origin") or {}
+    origin = as_dict(model.get("origin"))
     if origin.get("file"):
         region = {"startLine": origin["line"]} if origin.get("line") else None
         physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(origin["file"], root),
