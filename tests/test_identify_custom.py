@@ -188,6 +188,16 @@ def test_an_address_after_the_copyright_holder_is_no_edit(name: str, rule_id: st
         result.to_dict()
 
 
+def test_a_model_name_written_in_mixed_case_is_a_changed_name(pack: RulePack) -> None:
+    """The template of one licensor with another's model name in mixed case ("aiXample" for
+    "CodeGeeX") is a modified text with the name listed, never the original."""
+    text = read("codegeex-license.txt").replace("CodeGeeX", "aiXample")
+    result = identify_text(text, pack, "MODEL_LICENSE")
+    assert "codegeex" not in [m.rule_id for m in result.matches if m.status == "identified"]
+    reasons = [d.reason or "" for m in result.matches for d in m.differences]
+    assert any("aiXample" in r for r in reasons), result.to_dict()
+
+
 def test_a_long_file_that_mentions_apache_is_not_apache(pack: RulePack) -> None:
     body = " ".join(f"Section {n}. The licensee keeps the records of item {n} for the "
                     "provider and reports them yearly." for n in range(1, 60))

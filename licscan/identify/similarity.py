@@ -432,12 +432,21 @@ def _names(norm: Normalized, tokens: Sequence[int]) -> list[str]:
     out = []
     for t in tokens:
         sentence = norm.sentences[norm.sentence_at(t)]
+        word = norm.original(t)
+        if _mixed_case(word):  # "aiXcoder", "iFlytek": a name wherever it stands
+            out.append(word)
+            continue
         if t == sentence.start:
             continue
-        word = norm.original(t)
         if word[:1].isupper() and not _shouting(norm, sentence.start, sentence.end):
             out.append(word)
     return out
+
+
+def _mixed_case(word: str) -> bool:
+    """A word written with a capital inside and small letters around it."""
+    return word[:1].islower() and any(c.isupper() for c in word[1:]) and \
+        sum(c.islower() for c in word) >= 2
 
 
 def _shouting(norm: Normalized, start: int, end: int) -> bool:
