@@ -37,7 +37,6 @@ from licscan.model import (
     ModelResult,
     ScanResult,
     Snapshot,
-    WaiverNote,
     freeze,
 )
 from licscan.policy import today_utc
@@ -206,7 +205,7 @@ class Scanner:
             followed = result.follow(decision.branch)
             if followed is not result:
                 model = attach(model, followed)
-        waivers = tuple(WaiverNote.of(w) for w in decision.extra.get("waivers") or ())
+        waivers = decision.waivers
         findings = model.findings + decision.findings  # e.g. waiver-expired
         return replace(model, verdict=decision.verdict, verdict_reason=decision.reason,
                        decided_by=decision.decided_by, waivers=waivers, findings=findings)

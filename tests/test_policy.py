@@ -135,7 +135,7 @@ def test_waiver_beats_deny(tmp_path: Path, rulepack: RulePack) -> None:
     decision = decide(cfg, rulepack, model(rulepack, "CC-BY-NC-4.0"))
     assert (decision.verdict, decision.decided_by) == ("allow", "waiver:acme/m")
     assert "contract 2026-114" in decision.reason and "legal@acme.example" in decision.reason
-    assert decision.extra["waivers"][0]["status"] == "applied"
+    assert decision.waivers[0].status == "applied"
 
 
 def test_an_exact_with_rule_decides_before_rules_about_the_bare_license(
@@ -286,7 +286,7 @@ def test_a_waiver_applies_through_its_last_day_then_becomes_a_finding(
     assert (after.verdict, after.decided_by) == ("deny", "policy:deny[0]")
     assert [f.code for f in after.findings] == ["waiver-expired"]
     assert "expired on 2026-06-01" in after.findings[0].message
-    assert after.extra["waivers"][0]["status"] == "expired"
+    assert after.waivers[0].status == "expired"
 
 
 def test_an_expired_waiver_can_itself_be_denied(tmp_path: Path, rulepack: RulePack) -> None:
@@ -301,7 +301,7 @@ def test_a_waiver_for_a_license_stops_when_the_license_changes(
     assert decide(cfg, rulepack, model(rulepack, "CC-BY-NC-4.0")).verdict == "allow"
     changed = decide(cfg, rulepack, model(rulepack, "CC-BY-NC-4.0 AND CC-BY-NC-SA-4.0"))
     assert (changed.verdict, changed.decided_by) == ("deny", "policy:deny[0]")
-    assert "granted for the license cc-by-nc-4.0" in changed.extra["waivers"][0]["why"]
+    assert "granted for the license cc-by-nc-4.0" in (changed.waivers[0].why or "")
 
 
 def test_a_waiver_for_a_revision(tmp_path: Path, rulepack: RulePack) -> None:

@@ -25,7 +25,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from licscan.model import Finding
+from licscan.model import Finding, WaiverNote
 from licscan.policy import expr as spdx
 from licscan.policy.model import (
     BY_ANSWER,
@@ -59,17 +59,17 @@ def decide(facts: ModelFacts, policy: Policy, today: date) -> Decision:
         return Decision(policy.unknown, f"not scanned: {facts.error or 'unknown error'}",
                         UNKNOWN)
     waiver, findings, notes = _waivers(facts, policy, today)
-    extra: dict[str, Any] = {"waivers": notes} if notes else {}
+    waivers = tuple(WaiverNote.of(note) for note in notes)
     if waiver is not None:
         reason = (f"waived until {waiver.expires.isoformat()}: {waiver.reason} "
                   f"(approved by {waiver.approved_by})")
-        return Decision("allow", reason, waiver.label, tuple(findings), extra)
+        return Decision("allow", reason, waiver.label, tuple(findings), waivers)
     if findings:
         facts = replace(facts, findings=facts.findings + tuple(
             FindingFact(f.code, f.severity, f.message) for f in findings))
     outcome = _Evaluator(facts, policy).run()
-    return Decision(outcome.verdict, outcome.reason, outcome.decided_by, tuple(findings), extra,
-                    outcome.branch)
+    return Decision(outcome.verdict, outcome.reason, outcome.decided_by, tuple(findings),
+                    waivers, outcome.branch)
 
 
 def _waivers(facts: ModelFacts, policy: Policy, today: date,

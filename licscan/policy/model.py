@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from licscan.model import Finding
+from licscan.model import Finding, WaiverNote
 from licscan.policy.expr import Expr
 
 RANK = {"allow": 0, "review": 1, "deny": 2}  # the verdicts, from the most permissive
@@ -172,7 +172,7 @@ class Decision:
     decided_by: str  # "waiver:<model>", "policy:<list>[<n>]", "policy:unknown",
     #                  "context:commercial_use", "default-policy"
     findings: tuple[Finding, ...] = ()  # raised by the policy itself (`waiver-expired`)
-    extra: Mapping[str, Any] = field(default_factory=dict)  # `waivers`: considered, and why
+    waivers: tuple[WaiverNote, ...] = ()  # the waivers naming the model: applied or why not
     branch: tuple[str, ...] = ()  # the license ids the verdict went through (OR: one branch)
 
 
