@@ -30,15 +30,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from licscan.policy import expr as spdx
-from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
+from licscan.policy.model import BOOL_FLAGS, TRI_FLAGS, FindingFact, LeafFacts, ModelFacts
 
 if TYPE_CHECKING:
     from licscan.policy.facts import FactBuilder
 
 SEVERITIES = ("info", "review", "deny")
 STRICTNESS = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
-TRI = ("commercial_use", "modification", "distribution")
-BOOLS = ("attribution", "share_alike", "acceptable_use_policy")
+TRI = TRI_FLAGS
+BOOLS = BOOL_FLAGS
 # The folder digest: content (up to what a scan reads of one file) of every file, but only the
 # size of weights and archives over that limit (a scan never reads them as license text).
 MAX_HASHED_BYTES = 16 << 20
@@ -80,15 +80,19 @@ def expression_keys(expression: str | None) -> list[str]:
 
 
 def model_flags(expression: str | None, builder: FactBuilder) -> dict[str, Any]:
-    """The model's flags as the scan concludes them (licscan.conclude.flags_for): per license
-    the rule's flags, `AND` the strictest, `OR` the most permissive; unknown ids unknown."""
-    unknown: dict[str, Any] = {**dict.fromkeys(TRI, "unknown"), **dict.fromkeys(BOOLS, False)}
+    """The model's flags as the policy reads them (licscan.conclude.flags_for, then
+    licscan.policy.facts.model_flags): per license the rule's flags, `AND` the strictest, `OR`
+    the most permissive; an id without a rule is unknown for the three uses and sets no duty.
+    Without a license (no expression, or one that does not parse) every flag is "unknown":
+    "no attribution duty" is no fact about a license nobody determined."""
+    undetermined: dict[str, Any] = dict.fromkeys((*TRI, *BOOLS), "unknown")
     if not expression:
-        return unknown
+        return undetermined
     try:
         parsed = spdx.parse(expression)
     except spdx.ExpressionProblem:
-        return unknown
+        return undetermined
+    unknown: dict[str, Any] = {**dict.fromkeys(TRI, "unknown"), **dict.fromkeys(BOOLS, False)}
 
     def fold(node: spdx.Expr) -> dict[str, Any]:
         if isinstance(node, spdx.Leaf):
