@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import stat
@@ -205,7 +206,12 @@ def _model_header(store: Path, digest: str, header_cache: Path | None = None) ->
     """The GGUF header of a model layer. Blobs are named by their content digest, so one
     header serves every tag that shares the blob (llama3:latest and llama3:8b), and, kept in
     `header_cache`, every later run: the entry is used only while the blob has the same size,
-    modification time and inode (the model layer is too large to hash on every run)."""
+    modification time and inode (the model layer is too large to hash on every run).
+
+    The header cache is trusted as the snapshot cache is (licscan.sources.cache): its root and
+    `gguf-headers/` must be the user's own and not writable by group or others, an entry a
+    regular file (no symlink) with the same owner and mode, and its content carry the sha256
+    recorded when it was written. Anything else is a miss: the blob's header is read again."""
     blob = blob_path(store, digest)
     try:
         info = os.stat(blob)
@@ -218,14 +224,17 @@ def _model_header(store: Path, digest: str, header_cache: Path | None = None) ->
     if cached is not None:
         return cached
     shown = f"{digest} (model layer)"
-    entry = header_cache / "gguf-headers" / (
+    identity = {"digest": digest, "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+                "inode": info.st_ino}
+    folder = _header_folder(header_cache) if header_cache is not None else None
+    entry = folder / (
         f"{digest.removeprefix('sha256:')}-{info.st_size}-{info.st_mtime_ns}-{info.st_ino}"
-        f"-v{HEADER_CACHE_VERSION}.json") if header_cache is not None else None
-    header = _load_header(entry, shown) if entry is not None else None
+        f"-v{HEADER_CACHE_VERSION}.json") if folder is not None else None
+    header = _load_header(entry, shown, identity) if entry is not None else None
     if header is None:
         header = read_gguf(blob, shown)
         if entry is not None:
-            _store_header(entry, header)
+            _store_header(entry, header, identity)
     with _HEADERS_LOCK:
         if len(_HEADERS) > 256:
             _HEADERS.clear()
@@ -233,12 +242,46 @@ def _model_header(store: Path, digest: str, header_cache: Path | None = None) ->
     return header
 
 
-HEADER_CACHE_VERSION = 1
+HEADER_CACHE_VERSION = 2  # 2: the entry's digest and the blob it describes inside it
+MAX_HEADER_ENTRY_BYTES = 8 << 20  # general.* values only; a bigger entry is a miss
+log = logging.getLogger("licscan.cache")
 
 
-def _load_header(entry: Path, shown: str) -> GGUFHeader | None:
+def _header_folder(root: Path) -> Path | None:
+    """`root/gguf-headers` if it can be used: created if need be, and it and the cache root
+    the user's own and not writable by others; None (no cache, said in the debug log)."""
+    from licscan.sources.cache import untrusted
+
+    folder = root / "gguf-headers"
     try:
-        data = json.loads(entry.read_text(encoding="utf-8"))
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        log.debug("cache: no GGUF header cache at %s: %s", folder, exc.strerror or exc)
+        return None
+    for path, follow in ((root, True), (folder, False)):
+        why = untrusted(path, follow=follow, directory=True)
+        if why is not None:
+            log.debug("cache: GGUF header cache not used: %s", why)
+            return None
+    return folder
+
+
+def _load_header(entry: Path, shown: str, identity: dict[str, object]) -> GGUFHeader | None:
+    """The header kept in `entry`, or None: absent, not trusted, damaged, or for another blob."""
+    from licscan.sources.cache import _Broken, _read_at_most, _verified, untrusted
+
+    why = untrusted(entry, follow=False, directory=False)
+    if why is not None:
+        if not why.endswith("does not exist"):
+            log.debug("cache: ignoring %s: %s", entry, why)
+        return None
+    raw = _read_at_most(entry, MAX_HEADER_ENTRY_BYTES)
+    if raw is None:
+        return None
+    try:
+        data = _verified(json.loads(raw))
+        if data.get("blob") != identity:
+            return None
         metadata: dict[str, Value] = {}
         for key, value in data["metadata"].items():
             if isinstance(value, list):
@@ -255,22 +298,22 @@ def _load_header(entry: Path, shown: str) -> GGUFHeader | None:
                           kv_count=int(data["kv_count"]), metadata=metadata,
                           header_bytes=int(data["header_bytes"]),
                           notes=tuple(str(n) for n in data["notes"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # absent or unusable: read the blob again
+    except (_Broken, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        log.debug("cache: ignoring %s: %s", entry, exc)
+        return None  # unusable: read the blob again (and the entry is written anew)
 
 
-def _store_header(entry: Path, header: GGUFHeader) -> None:
-    data = {"version": header.version, "byte_order": header.byte_order,
+def _store_header(entry: Path, header: GGUFHeader, identity: dict[str, object]) -> None:
+    from licscan.sources.cache import _signed, _write_atomic
+
+    data = {"blob": identity, "version": header.version, "byte_order": header.byte_order,
             "tensor_count": header.tensor_count, "kv_count": header.kv_count,
             "metadata": dict(header.metadata), "header_bytes": header.header_bytes,
             "notes": list(header.notes)}
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}")
-        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, entry)
-    except OSError:
-        pass  # a cache that cannot be written is no cache; the header was read
+        _write_atomic(entry, json.dumps(_signed(data), sort_keys=True).encode("utf-8"))
+    except (OSError, TypeError, ValueError) as exc:
+        log.debug("cache: not storing %s: %s", entry, exc)  # no cache; the header was read
 
 
 def blob_path(store: Path, digest: str) -> Path:
