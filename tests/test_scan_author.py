@@ -136,3 +136,26 @@ def test_listing_errors_and_empty_results(hub: HubDouble, tmp_path: Path) -> Non
     assert "could not list the models of search 'm'" in failing.stderr
     assert hub.count(kind="list") == 3  # the default 2 retries, not the client's 5
     assert "Traceback" not in failing.stderr
+
+
+def test_a_listing_cut_at_its_limit_fails_the_gate(big_org: HubDouble, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Models past the listing limit are not scanned: the scan says so as an error item and
+    fails closed, never silently."""
+    from click.testing import CliRunner
+
+    from licscan.cli import cli
+    from licscan.sources import hub as hub_module
+
+    monkeypatch.setattr(hub_module, "MAX_LISTED", 5)
+    monkeypatch.setenv("HF_ENDPOINT", big_org.url)
+    out = tmp_path / "r.json"
+    done = CliRunner().invoke(cli, ["scan", "--author", "bigorg", "--no-config", "--cache-dir",
+                                    str(tmp_path / "cache"), "-f", "json", "-o", str(out)],
+                              standalone_mode=False)
+    assert done.return_value == 1, done.output
+    models = json.loads(out.read_text())["models"]
+    assert len([m for m in models if m["status"] == "ok"]) == 5
+    cut = [m for m in models if m["status"] == "error"]
+    assert len(cut) == 1 and cut[0]["error"]["kind"] == "incomplete"
+    assert "stopped at 5 models" in cut[0]["error"]["message"]

@@ -144,7 +144,9 @@ def run_scan(refs: list[ModelRef], settings: RunSettings,
         scanner = Scanner(options, pack, finalize=Assessor(pack, context))
         scanner.context_dict = context.to_dict() if context else None
     if sources is not None and (sources.author or sources.search):
-        refs = [*refs, *_listed(scanner, sources)]
+        listed, cut = _listed(scanner, sources)
+        refs = [*refs, *listed]
+        failed = [*(failed or []), *cut]
     from licscan.cli.progress import progress
 
     failed = failed or []
@@ -161,8 +163,10 @@ def run_scan(refs: list[ModelRef], settings: RunSettings,
     return result
 
 
-def _listed(scanner: Scanner, sources: Sources) -> list[ModelRef]:
-    """The models of `--author` / `--search`, listed through the scan's Hub source."""
+def _listed(scanner: Scanner, sources: Sources) -> tuple[list[ModelRef], Failed]:
+    """The models of `--author` / `--search`, listed through the scan's Hub source, and an
+    error item when the listing was cut at its limit (the gate fails closed: models it did
+    not list were not scanned)."""
     from licscan.redact import printable_line
 
     hub = scanner.hub()
@@ -173,7 +177,13 @@ def _listed(scanner: Scanner, sources: Sources) -> list[ModelRef]:
         raise UsageError(f"nothing to scan: the Hub lists no models for {what}")
     click.echo(printable_line(f"{what}: {len(refs)} model(s) listed in "
                               f"{hub.listing_requests} request(s)"), err=True)
-    return refs
+    cut: Failed = []
+    if hub.listing_cut:
+        cut.append((ModelRef(kind="hub", target=what),
+                    SourceError("incomplete", f"the listing of {what} stopped at {len(refs)} "
+                                "models; any further model was not scanned",
+                                hint="narrow it with --search, or scan a manifest")))
+    return refs, cut
 
 
 @contextmanager

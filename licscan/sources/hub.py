@@ -273,6 +273,7 @@ class HubSource:
         self._headers_lock = threading.Lock()
         self.listed: dict[str, Listed] = {}
         self.listing_requests = 0
+        self.listing_cut = False  # the last listing stopped at MAX_LISTED models
         if not self.offline:
             _prepare_hub(self._timeout())
 
@@ -472,8 +473,7 @@ class HubSource:
                 refs.append(ModelRef(kind="hub", target=listed.repo_id,
                                      repo_id=listed.repo_id))
                 if len(refs) >= MAX_LISTED:
-                    log.warning("more than %d models listed; the rest are not scanned",
-                                MAX_LISTED)
+                    self.listing_cut = True  # the scan reports it (cli/scan.py _listed)
                     break
         except _ListingGaveUp as exc:
             raise SourceError("hub-error", f"could not list the models of {what}: the Hub "
