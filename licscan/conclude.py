@@ -7,6 +7,7 @@ claim or resolve `other`, but never overrule a text. When card and files disagre
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -166,20 +167,79 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     findings += more
     license, more = _link_check(declared.license_link, dl, license, card_ev, pack)
     findings += more
+    base = license
+    license = _with_unknown_terms(license, files, readme)
     findings += _context_findings(snapshot, dl, files, card_ev)
     flags = flags_for(license.expression, pack)
     restricted = card_restrictions(snapshot)
-    if restricted and flags.commercial_use in ("allowed", "conditional"):
+    if restricted and flags_for(base.expression, pack).commercial_use in ("allowed",
+                                                                         "conditional"):
         quotes = "; ".join(f"{e.value!r} (README.md line {e.line})" for e in restricted[:3])
         findings.append(Finding(
             "card-restricts-use", "review",
-            f"the card declares {license.expression}, which allows commercial use, but its "
+            f"the card declares {base.expression}, which allows commercial use, but its "
             f"license, terms or usage sections restrict it: {quotes}",
             (*card_ev, *restricted)))
     rules = tuple(r for rid in license.rule_ids if (r := pack.get(rid)) is not None)
     evidence = tuple(card_ev) + tuple(f.evidence for f in files) + \
         tuple(r.evidence for r in readme) + tuple(restricted)
     return Conclusion(declared, dl, license, flags, rules, tuple(findings), evidence)
+
+
+CUSTOM_REF = "LicenseRef-licscan-custom-"
+UNIDENTIFIED_REF = "LicenseRef-licscan-unidentified-"
+
+
+def unknown_terms_ref(prefix: str, content: str) -> str:
+    """A LicenseRef for terms licscan found but has no rule for, named by their content (the
+    same text gives the same id in every model and every report)."""
+    return prefix + hashlib.sha256(content.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence],
+                   ) -> list[tuple[str, str, Evidence]]:
+    """(LicenseRef, what, evidence) for each custom license built on a known one and each
+    license text that is not identified: their terms apply, and licscan does not know them."""
+    out: list[tuple[str, str, Evidence]] = []
+    for is_file, item in [*((True, f) for f in files), *((False, r) for r in readme)]:
+        ident, blob = item.identification, item.blob
+        qualifiers = getattr(ident, "qualifiers", ())
+        if qualifiers:
+            where = blob.path if item.evidence.kind != "readme-text" else \
+                f"README.md line {item.evidence.line}"
+            content = blob.sha256 if item.evidence.kind != "readme-text" and blob.sha256 \
+                else "\n".join(" ".join(q.text.split()) for q in qualifiers)
+            out.append((unknown_terms_ref(CUSTOM_REF, content), f"the custom license in {where}",
+                        item.evidence))
+        elif (is_file and blob.status == "ok" and ident is not None
+              and ident.status == "unknown" and item.evidence.kind != "notice-file"
+              and _unknown_severity(blob) == "review"):
+            content = blob.sha256 or (blob.data or b"").hex()
+            out.append((unknown_terms_ref(UNIDENTIFIED_REF, content),
+                        f"the unidentified license text in {blob.path}", item.evidence))
+    return out
+
+
+def _with_unknown_terms(license: LicenseConclusion, files: Sequence[FileEvidence],
+                        readme: Sequence[FileEvidence]) -> LicenseConclusion:
+    """A license concluded from the card (or from other files) is never the whole answer when
+    a custom license or an unidentified license text was found beside it: their terms are
+    ANDed in as LicenseRefs licscan has no terms for, so the policy's `unknown` setting
+    decides them and a rule allowing the base license cannot let the model through."""
+    if license.expression is None:
+        return license
+    found = _unknown_terms(files, readme)
+    refs = list(dict.fromkeys(ref for ref, _what, _ev in found))
+    if not refs:
+        return license
+    whats = list(dict.fromkeys(what for _ref, what, _ev in found))
+    expr = spdx.combine_and([license.expression, *refs])
+    name = " AND ".join(n for n in [license.name, *whats] if n)
+    reason = (license.reason + "; " if license.reason else "") + \
+        f"{', '.join(whats)} also applies and its terms are unknown to licscan"
+    evidence = tuple(dict.fromkeys([*license.evidence, *(ev for _r, _w, ev in found)]))
+    return replace(license, expression=expr, name=name, confidence=min(license.confidence, 50),
+                   evidence=evidence, reason=reason)
 
 
 def _unknown_severity(blob: FileBlob) -> str:

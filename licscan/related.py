@@ -7,6 +7,7 @@ cycle detection and a depth limit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -123,7 +124,10 @@ def _apply_lineage(model: ModelResult, known: dict[str, ModelResult], pack: Rule
         inherited=tuple(InheritedTerms(i.rule.id, i.rule.expression_id, i.ancestor, i.relation,
                                        i.revision) for i in inherited),
         parents=tuple(freeze(node_dict(p, pack)) for p in root.parents))
-    license = _effective_license(model.license, inherited)
+    unknown_bases = [n.repo_id for n in _unresolved(root) if n.status != "cycle"] + \
+        [str(v) for v in invalid]
+    license = _with_unresolved_bases(_effective_license(model.license, inherited),
+                                     unknown_bases)
     return replace(model, license=license, flags=flags_for(license.expression, pack)
                    if license and license.expression else model.flags,
                    findings=tuple(findings), lineage=lineage)
@@ -148,6 +152,28 @@ def _effective_license(own: LicenseConclusion | None,
     return replace(own, expression=expression, name=names,
                    rule_ids=(*own.rule_ids, *(i.rule.id for i in extra_rules)),
                    evidence=(*own.evidence, *evidence), reason=reason.lstrip("; "))
+
+
+UNRESOLVED_BASE_REF = "LicenseRef-licscan-unresolved-base-"
+
+
+def _with_unresolved_bases(own: LicenseConclusion | None,
+                           bases: list[str]) -> LicenseConclusion | None:
+    """A base model that could not be scanned passes down terms nobody read: each is ANDed in
+    as a LicenseRef without terms, so the policy's `unknown` setting decides it and a rule
+    allowing the model's own license cannot let it through."""
+    if own is None or own.expression is None or not bases:
+        return own
+    refs = [UNRESOLVED_BASE_REF + (re.sub(r"[^A-Za-z0-9.]+", "-", b).strip("-")[:96] or "x")
+            for b in dict.fromkeys(bases)]
+    expression = spdx.combine_and([own.expression, *refs])
+    names = " AND ".join([*([own.name] if own.name else []),
+                          *(f"the unknown license of base model {b}"
+                            for b in dict.fromkeys(bases))])
+    reason = (own.reason + "; " if own.reason else "") + \
+        "the license of base model " + ", ".join(dict.fromkeys(bases)) + " could not be read"
+    return replace(own, expression=expression, name=names, reason=reason,
+                   confidence=min(own.confidence, 50))
 
 
 def _dataset_ids(model: ModelResult) -> list[str]:

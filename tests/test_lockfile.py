@@ -199,12 +199,20 @@ def hub_env(hub: HubDouble, tmp_path: Path) -> dict[str, str]:
             "NO_PROXY": "127.0.0.1,localhost", "HF_HUB_DISABLE_TELEMETRY": "1"}
 
 
+_NAMES = {"mit": "the MIT License", "cc-by-nc-4.0": "CC BY-NC 4.0"}
+
+
+def license_file(license_id: str, version: int) -> str:
+    """A LICENSE that names its license (an unidentified text would add unknown terms)."""
+    return f"This model is released under {_NAMES[license_id]}.\n\nversion {version}\n"
+
+
 def hub_project(tmp_path: Path, hub: HubDouble, models: dict[str, str]) -> Path:
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
     for repo_id, license_id in models.items():
         hub.add_model(RepoSpec(repo_id=repo_id, files={
-            "README.md": card(license_id), "LICENSE": f"{license_id} terms, version 1\n"}))
+            "README.md": card(license_id), "LICENSE": license_file(license_id, 1)}))
     (root / "models.yaml").write_text("models:\n" + "".join(
         f"  - id: {repo_id}\n    revision: main\n" for repo_id in models))
     (root / "licscan.yaml").write_text("policy:\n  deny: [non-commercial]\n  allow: [MIT]\n")
@@ -234,9 +242,9 @@ def test_lock_check_reports_drift_when_the_license_changes(tmp_path: Path,
     old_sha = hub.sha("acme/base")
     assert licscan(root, "lock", "--check", env=env).returncode == 0
     hub.add_model(RepoSpec(repo_id="acme/base", files={
-        "README.md": card("cc-by-nc-4.0"), "LICENSE": "cc-by-nc-4.0 terms, version 2\n"}))
+        "README.md": card("cc-by-nc-4.0"), "LICENSE": license_file("cc-by-nc-4.0", 2)}))
     hub.add_model(RepoSpec(repo_id="acme/other", files={
-        "README.md": card("mit") + "\nbetter docs\n", "LICENSE": "mit terms, version 1\n"}))
+        "README.md": card("mit") + "\nbetter docs\n", "LICENSE": license_file("mit", 1)}))
     before = (root / "licscan.lock").read_bytes()
     done = licscan(root, "lock", "--check", env=env)
     assert done.returncode == 1, done.stdout + done.stderr
