@@ -19,7 +19,10 @@ from licscan.errors import ConfigError
 from licscan.model import ModelRef, ModelResult
 from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
 
-LOCK_VERSION = 2  # 2: evidence.multimodal, evidence.local (digests of local model folders)
+# 2: evidence.multimodal, evidence.local (digests of local model folders); later added (no new
+# version: an older lockfile lacks them and `check` asks for a relock of those models only):
+# evidence.header (a weight file's header digest), evidence.ollama (an Ollama model's digests)
+LOCK_VERSION = 2
 _FILE_KINDS = ("license-file", "notice-file", "use-policy-file")
 
 
@@ -83,11 +86,29 @@ def evidence_digests(model: ModelResult) -> dict[str, Any]:
     out: dict[str, Any] = {"card": "sha256:" + hashlib.sha256(text.encode()).hexdigest(),
                            "files": [{"path": p, "sha256": files[p]} for p in sorted(files)],
                            "multimodal": _multimodal(card_data)}
-    if model.ref.kind == "local" and model.ref.path and model.status == "ok":
-        from licscan.locktrust import local_evidence
-
-        out["local"] = local_evidence(Path(model.ref.path), files)
+    out.update(disk_evidence(model.ref, files) if model.status == "ok" else {})
     return out
+
+
+def disk_evidence(ref: ModelRef, files: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What `check` re-reads of a model read from disk, by digest: a folder's files
+    (`local`), a weight file's header (`header`), an Ollama model's manifest, license layers
+    and model-layer header (`ollama`); nothing for a Hub model."""
+    from licscan import locktrust
+
+    if not ref.path:
+        return {}
+    if ref.kind == "local":
+        return {"local": locktrust.local_evidence(Path(ref.path), files or {})}
+    if ref.kind in locktrust.WEIGHT_FORMATS:
+        return {"header": locktrust.weight_evidence(ref.kind, Path(ref.path), ref.target)}
+    if ref.kind == "ollama":
+        return {"ollama": locktrust.ollama_evidence(Path(ref.path), ollama_name(ref))}
+    return {}
+
+
+def ollama_name(ref: ModelRef) -> str:
+    return ref.target.removeprefix("ollama:")
 
 
 def _multimodal(card: dict[str, Any]) -> bool | None:
@@ -287,6 +308,10 @@ def drift(old: LockEntry, new: LockEntry) -> tuple[list[str], bool]:
                        f"{new.evidence.get('multimodal')}")
     if old.evidence.get("local") != new.evidence.get("local"):
         changes.append("local model files changed")
+    if old.evidence.get("header") != new.evidence.get("header"):
+        changes.append("weight file header changed")
+    if old.evidence.get("ollama") != new.evidence.get("ollama"):
+        changes.append("Ollama model changed (manifest, license layers or model header)")
     changes += _fact_changes(facts_dict(old.facts), facts_dict(new.facts))
     if old.verdict != new.verdict:
         changes.append(f"verdict {old.verdict} -> {new.verdict}")

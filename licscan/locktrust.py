@@ -22,6 +22,7 @@ Only the rule pack loader and the light SPDX reader are used: no identification,
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from collections.abc import Iterable, Mapping
@@ -279,3 +280,118 @@ def _change(path: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> s
     if path not in after:
         return "removed"
     return "added" if path not in before else "changed"
+
+
+# --- weight files and Ollama models --------------------------------------------------------
+
+WEIGHT_FORMATS = {"gguf": "GGUF", "safetensors": "safetensors", "onnx": "ONNX"}
+
+
+def weight_evidence(kind: str, path: Path, shown: str) -> dict[str, Any]:
+    """For the lockfile: the sha256 of what a scan reads of a weight file, never its tensors.
+    GGUF and safetensors: the header's bytes from the start of the file; ONNX: the
+    `metadata_props` and producer fields (the reader skips the graph between them).
+    A file that cannot be read records why (check then fails on it)."""
+    from licscan.errors import SourceError
+
+    try:
+        return {"format": kind, **_header_digest(kind, path, shown)}
+    except SourceError as exc:
+        return {"format": kind, "error": exc.message}
+    except OSError as exc:
+        return {"format": kind, "error": f"{shown}: cannot read: {exc.strerror or exc}"}
+
+
+def _header_digest(kind: str, path: Path, shown: str) -> dict[str, Any]:
+    if kind == "gguf":
+        from licscan.weights.gguf import read_gguf
+
+        length = read_gguf(path, shown).header_bytes
+        return {"bytes": length, "sha256": _file_digest(path, length)}
+    if kind == "safetensors":
+        from licscan.weights.safetensors import read_safetensors
+
+        length = 8 + read_safetensors(path, shown).header_bytes
+        return {"bytes": length, "sha256": _file_digest(path, length)}
+    if kind == "onnx":
+        from licscan.weights.onnx import read_onnx
+
+        header = read_onnx(path, shown)
+        text = json.dumps({"metadata_props": dict(header.metadata), "info": dict(header.info)},
+                          sort_keys=True, ensure_ascii=False)
+        return {"sha256": "sha256:" + hashlib.sha256(
+            text.encode("utf-8", "surrogatepass")).hexdigest()}
+    raise ValueError(f"not a weight file format: {kind}")
+
+
+def weight_changes(kind: str, path: Path, shown: str, recorded: Any) -> list[str]:
+    """What changed in a weight file's header since the lockfile was written ([] if nothing)."""
+    label = f"the {WEIGHT_FORMATS.get(kind, kind)} header"
+    if not isinstance(recorded, Mapping) or not ("sha256" in recorded or "error" in recorded):
+        return [f"the lockfile records no digest of {label}"]
+    if "error" in recorded:
+        return [f"{label} could not be read when it was locked: {recorded['error']}"]
+    now = weight_evidence(kind, path, shown)
+    if "error" in now:
+        return [f"{label} cannot be read: {now['error']}"]
+    return [] if now.get("sha256") == recorded.get("sha256") else [f"{label} changed"]
+
+
+def ollama_evidence(store: Path, name: str) -> dict[str, Any]:
+    """For the lockfile: what a scan reads of an Ollama model, by digest: the manifest file
+    (which names every layer by its sha256), the state of each license layer (present with the
+    digest of its name, or why not) and the GGUF header of the model layer (the blob is read
+    in place, never hashed whole, so its header is digested as a weight file's)."""
+    from licscan.errors import SourceError
+    from licscan.weights import ollama
+
+    try:
+        path = ollama.manifest_path(store, name)
+        if not path.is_file():
+            return {"error": f"Ollama model {name} is not in the store at {store}"}
+        raw = ollama.read_manifest_bytes(path)
+        layers = ollama.manifest_layers(path, raw)
+    except SourceError as exc:
+        return {"error": exc.message}
+    licenses = [{"digest": layer.digest, "status": ollama.read_license_layer(store, layer).status}
+                for layer in layers if layer.media_type == ollama.LICENSE_TYPE]
+    model = next((layer for layer in layers if layer.media_type == ollama.MODEL_TYPE), None)
+    header = None
+    if model is not None:
+        try:
+            blob = ollama.blob_path(store, model.digest)
+        except SourceError as exc:
+            header = {"format": "gguf", "error": exc.message}
+        else:
+            header = weight_evidence("gguf", blob, f"{model.digest} (model layer)")
+    return {"manifest": "sha256:" + hashlib.sha256(raw).hexdigest(),
+            "license_layers": licenses, "model_header": header}
+
+
+def ollama_changes(store: Path, name: str, recorded: Any) -> list[str]:
+    """What changed in an Ollama model since the lockfile was written ([] if nothing)."""
+    if not isinstance(recorded, Mapping) or "manifest" not in recorded:
+        why = recorded.get("error") if isinstance(recorded, Mapping) else None
+        return [f"could not be read when it was locked: {why}" if why else
+                "the lockfile records no digests of the Ollama model"]
+    now = ollama_evidence(store, name)
+    if "error" in now:
+        return [f"cannot be read: {now['error']}"]
+    if now == dict(recorded):
+        return []
+    out = []
+    if now["manifest"] != recorded.get("manifest"):
+        out.append("the manifest changed")
+    before = {str(item.get("digest")): item.get("status")
+              for item in recorded.get("license_layers") or () if isinstance(item, Mapping)}
+    after = {item["digest"]: item["status"] for item in now["license_layers"]}
+    out += [f"license layer {digest[:19]} {before.get(digest, 'absent')} -> "
+            f"{after.get(digest, 'absent')}"
+            for digest in sorted({*before, *after}) if before.get(digest) != after.get(digest)]
+    old_header, new_header = recorded.get("model_header"), now["model_header"]
+    if old_header != new_header:
+        if isinstance(new_header, Mapping) and "error" in new_header:
+            out.append(f"the model layer's GGUF header cannot be read: {new_header['error']}")
+        else:
+            out.append("the model layer's GGUF header changed")
+    return out or ["the lockfile's record of the model differs from the store"]

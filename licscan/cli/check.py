@@ -3,8 +3,9 @@
 For pre-commit and CI. No network and no license identification: the lockfile records what
 was resolved (revisions, expressions, findings, evidence digests), and every fact the rule pack
 determines is recomputed from the pack and compared (licscan.locktrust). A lockfile that
-disagrees with the pack was edited: exit 2, naming the model and the field. Local model folders
-are re-read: a card or license file changed since locking fails the check. One line per
+disagrees with the pack was edited: exit 2, naming the model and the field. Models read from
+disk are re-read by digest (a folder's files, a weight file's header, an Ollama model's manifest,
+license layers and model header): a change since locking fails the check. One line per
 problem, each with its file and line.
 """
 
@@ -119,18 +120,38 @@ def _trusted(pairs: list[tuple[ModelRef, LockEntry]], builder: FactBuilder, lock
 def _local_problems(pairs: list[tuple[ModelRef, LockEntry]], manifest_file: str,
                     lock_file: str) -> list[Problem]:
     from licscan.lockfile import Problem
-    from licscan.locktrust import local_changes
 
     out = []
     for ref, entry in pairs:
-        if ref.kind != "local" or not ref.path or entry.facts.status != "ok":
+        if ref.kind == "hub" or not ref.path or entry.facts.status != "ok":
             continue
-        changes = local_changes(Path(ref.path), entry.evidence.get("local") or {})
+        changes = _disk_changes(ref, entry)
         if changes:
             out.append(Problem(manifest_file, ref.origin.line, entry.facts.id,
                                f"changed since {Path(lock_file).name} was written: "
                                f"{'; '.join(changes)} (run licscan lock)"))
     return out
+
+
+def _disk_changes(ref: ModelRef, entry: LockEntry) -> list[str]:
+    """What changed in a model read from disk since it was locked: a folder's files, a weight
+    file's header, an Ollama model's manifest, license layers or model-layer header."""
+    from licscan.lockfile import ollama_name
+    from licscan.locktrust import (
+        WEIGHT_FORMATS,
+        local_changes,
+        ollama_changes,
+        weight_changes,
+    )
+
+    path = Path(ref.path or "")
+    if ref.kind == "local":
+        return local_changes(path, entry.evidence.get("local") or {})
+    if ref.kind in WEIGHT_FORMATS:
+        return weight_changes(ref.kind, path, ref.target, entry.evidence.get("header"))
+    if ref.kind == "ollama":
+        return ollama_changes(path, ollama_name(ref), entry.evidence.get("ollama"))
+    return [f"a {ref.kind} model cannot be verified offline"]
 
 
 def _decide(config: Config, pairs: list[tuple[ModelRef, LockEntry]], trusted: list[ModelFacts],

@@ -124,7 +124,7 @@ def read_model(store: Path, name: str, header_cache: Path | None = None) -> Olla
     """One model of the store by name. Raises SourceError (not-found, bad-manifest).
     `header_cache`: a folder where model-layer headers are kept between runs."""
     host, namespace, model, tag = parse_name(name)
-    path = store / "manifests" / host / namespace / model / tag
+    path = manifest_path(store, name)
     if not path.is_file():
         raise SourceError("not-found", f"Ollama model {name} is not in the store at {store}",
                           hint="ollama list shows the models present")
@@ -325,12 +325,26 @@ def blob_path(store: Path, digest: str) -> Path:
     return legacy if not modern.exists() and legacy.exists() else modern
 
 
-def _layers(path: Path) -> tuple[Layer, ...]:
-    bad = f"broken Ollama manifest {path}"
+def manifest_path(store: Path, name: str) -> Path:
+    """Where the manifest of `name` is (whether or not it exists); SourceError for a bad name."""
+    host, namespace, model, tag = parse_name(name)
+    return store / "manifests" / host / namespace / model / tag
+
+
+def read_manifest_bytes(path: Path) -> bytes:
+    """The manifest file's bytes (at most one more than MAX_MANIFEST_BYTES). Raises
+    SourceError (unreadable)."""
     try:
-        raw = path.read_bytes()[:MAX_MANIFEST_BYTES + 1]
+        with open(path, "rb") as fh:
+            return fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError as exc:
-        raise SourceError("unreadable", f"{bad}: {exc.strerror or exc}") from exc
+        raise SourceError("unreadable", f"broken Ollama manifest {path}: "
+                                        f"{exc.strerror or exc}") from exc
+
+
+def manifest_layers(path: Path, raw: bytes) -> tuple[Layer, ...]:
+    """The layers of the manifest read from `path` as `raw`. Raises SourceError."""
+    bad = f"broken Ollama manifest {path}"
     if len(raw) > MAX_MANIFEST_BYTES:
         raise SourceError("bad-manifest", f"{bad}: larger than {MAX_MANIFEST_BYTES} bytes")
     try:
@@ -351,6 +365,15 @@ def _layers(path: Path) -> tuple[Layer, ...]:
         layers.append(Layer(item["mediaType"], "sha256:" + item["digest"][7:],
                             size if isinstance(size, int) and size >= 0 else -1))
     return tuple(layers)
+
+
+def _layers(path: Path) -> tuple[Layer, ...]:
+    return manifest_layers(path, read_manifest_bytes(path))
+
+
+def read_license_layer(store: Path, layer: Layer) -> LicenseText:
+    """A license layer's bytes, capped and checked against its digest (status says why not)."""
+    return _license(store, layer)
 
 
 def _license(store: Path, layer: Layer) -> LicenseText:
