@@ -405,8 +405,11 @@ def _surroundings(pack: RulePack, norm: Normalized, comparisons: Sequence[Compar
 
 
 def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
-                phrases: PhraseIndex, default: str | None) -> list[Qualifier]:
-    """One qualifier per sentence that qualifies the license it names (or `default`)."""
+                phrases: PhraseIndex, default: str | None, fail_closed: bool = True
+                ) -> list[Qualifier]:
+    """One qualifier per sentence that qualifies the license it names (or `default`).
+    `fail_closed`: a sentence with a restrictive word qualifies even when no known phrase
+    does (see qualify.restrictive)."""
     found = mentions(norm, sentences, phrases)
     spans = [(m.token, m.token + m.length) for m in found]
     out: list[Qualifier] = []
@@ -424,6 +427,11 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
         hits = qualify.find(words, inside) + _joined_terms(pack, norm, here, found,
                                                            sentence.end)
         scope = qualify.is_scope(words, inside)
+        if fail_closed and not hits and not scope:
+            # no known phrase: a sentence that still restricts (a use, a user, a place, a
+            # price) qualifies the license all the same
+            extra = qualify.restrictive(words, inside)
+            hits = [extra] if extra is not None else []
         subject = named[0] if named else base
         if default and named and default not in named:
             # a scope statement: "does not apply to the code, which is under MIT"
@@ -438,6 +446,9 @@ def _qualifiers(pack: RulePack, norm: Normalized, sentences: Sequence[int],
             hits = [h for h in hits if h.reason != "adds use restrictions"]
         if hits and rule is not None and rule.flags.commercial_use == "prohibited":
             hits = [h for h in hits if not _restates_noncommercial(h.reason, words)]
+        if hits and rule is not None and rule.flags.commercial_use == "conditional":
+            hits = [h for h in hits if not (h.reason == qualify.RESTRICTS
+                                            and _PERMISSION & set(words))]
         if hits:
             hits = [h for h in hits if not _restates_attribution(h.reason, words)]
         if hits:
@@ -477,6 +488,11 @@ _ABOUT_USE = frozenset({"commercial", "commercially", "noncommercial", "noncomme
                         "research", "academic", "personal", "educational", "evaluation",
                         "profit", "revenue", "sell", "selling", "paid"})
 _CREDIT = frozenset({"credit", "attribution", "attribute", "cite", "citation"})
+# a license that makes commercial use conditional on a registration or permission: a
+# sentence on how to obtain it ("you only need to send an email to get commercial
+# permission") restates that condition
+_PERMISSION = frozenset({"permission", "register", "registration", "apply", "application",
+                         "email", "approval", "authorization", "authorisation"})
 _RESTRICTIVE = frozenset({"not", "no", "never", "only", "solely", "exclusively", "commercial",
                           "commercially", "noncommercial", "research", "prohibited", "except",
                           "unless", "without", "approval", "permission", "fee", "fees"})
@@ -490,6 +506,10 @@ def _restates_noncommercial(reason: str, words: Sequence[str]) -> bool:
         return True
     if reason == "prohibits a use":
         return len(words) <= 3 or any(w in _ABOUT_USE for w in words)
+    if reason == qualify.RESTRICTS:
+        # (a limit no phrase names, added to a license that already forbids commercial
+        # use, cannot let through what the license stops)
+        return True
     if reason == "adds a condition":
         return any(w in _ABOUT_USE or w in _CREDIT for w in words)
     return False
@@ -534,7 +554,8 @@ def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[in
     if not found and not identifiers:
         return [], None, []
     qualifiers = _qualifiers(pack, norm, numbers, phrases,
-                             identifiers[0][0] if identifiers else None)
+                             identifiers[0][0] if identifiers else None,
+                             fail_closed=not (long_text and not _prose(filename)))
     if long_text and not _prose(filename):
         ids = sorted({r for m in found for r in m.rule_ids} | {i for i, _l in identifiers})
         return [], "no license text recognised; the text names " + ", ".join(ids[:5]), \

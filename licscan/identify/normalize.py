@@ -515,9 +515,25 @@ _SLOTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
 }
 SLOT_TOKEN = "holder"
 _SLOT_WORDS = 10  # longest holder a slot takes, in tokens
-_SLOT_NEVER = frozenset({"not", "no", "never", "nor", "neither", "shall", "may", "must",
-                         "will", "be"})
-
+# A holder is a name: a filling with words that limit or qualify a use is a restriction
+# written into the slot ("PROVIDED BY THE COPYRIGHT HOLDERS FOR NONCOMMERCIAL RESEARCH USE
+# ONLY", "THE COPYRIGHT HOLDERS (WHO PERMIT ACADEMIC USE ONLY)"), not a holder
+_SLOT_NEVER = frozenset({
+    "not", "no", "never", "nor", "neither", "shall", "may", "must", "will", "be", "cannot",
+    "only", "solely", "exclusively", "except", "unless", "without", "use", "used", "uses",
+    "usage", "using", "purpose", "purposes", "commercial", "commercially", "noncommercial",
+    "noncommercially", "permit", "permits", "permitted", "permission", "allowed", "allow",
+    "allows", "prohibited", "prohibit", "prohibits", "restricted", "restrict", "restricts",
+    "restriction", "required", "require", "requires", "license", "licensed", "licensee",
+    "licensees", "fee", "fees", "paid", "pay", "user", "users", "terms", "conditions",
+})
+# ... and a field of use or a place after "for" ("FOR RESEARCH", "FOR EU"); a name may hold
+# them otherwise ("EU DataGrid", "Microsoft Research", "UK Research and Innovation")
+_SLOT_FIELD = frozenset({
+    "research", "academic", "scientific", "personal", "educational", "evaluation",
+    "internal", "production", "nonproduction", "nonprofit", "profit", "eu", "european", "eea",
+    "uk", "china", "military", "weapons", "surveillance",
+})
 
 def _fill_slots(canon: list[tuple[str, int, int]], cleaned: str) -> list[tuple[str, int, int]]:
     if not any(t in _SLOTS for t, _s, _e in canon):
@@ -536,7 +552,7 @@ def _fill_slots(canon: list[tuple[str, int, int]], cleaned: str) -> list[tuple[s
                 if tuple(t for t, _s, _e in canon[end:end + len(closing)]) == closing:
                     holder = canon[stop:end]
                     first, last = holder[0][1], holder[-1][2]
-                    if not any(t in _SLOT_NEVER or t.isdigit() for t, _s, _e in holder) \
+                    if not _restricts(holder) \
                             and "\n\n" not in cleaned[first:last].replace(" ", ""):
                         filled = (stop, end)
                     break
@@ -551,6 +567,13 @@ def _fill_slots(canon: list[tuple[str, int, int]], cleaned: str) -> list[tuple[s
         out.append((SLOT_TOKEN, canon[stop][1], canon[end - 1][2]))
         index = end
     return out
+
+
+def _restricts(holder: Sequence[tuple[str, int, int]]) -> bool:
+    """Is a slot's filling a restriction (or a number) rather than a holder's name?"""
+    tokens = [t for t, _s, _e in holder]
+    return any(t in _SLOT_NEVER or t.isdigit() for t in tokens) or \
+        ("for" in tokens and any(t in _SLOT_FIELD for t in tokens))
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -20,13 +20,30 @@ EXCEPTION = "makes an exception"
 FIELD_OF_USE = "limits the field of use"
 NONCOMMERCIAL = frozenset({"limits use to non-commercial purposes", "restricts commercial use"})
 
+# What a use limit speaks of: a scope statement whose object is one of these ("this license
+# applies only to non-commercial use", "does not apply to commercial users") limits the
+# use of what it covers; it says nothing about which material the license covers.
+USE_OBJECTS = frozenset({
+    "use", "uses", "usage", "using", "purpose", "purposes", "commercial", "commercially",
+    "noncommercial", "noncommercially", "research", "academic", "personal", "production",
+    "nonproduction", "evaluation", "educational", "education", "internal", "deployment",
+    "deployments", "user", "users", "customer", "customers", "company", "companies",
+    "business", "businesses", "enterprise", "enterprises", "individual", "individuals",
+    "organization", "organizations", "entity", "entities", "profit", "nonprofit",
+    "applications", "products", "services", "hosting", "eu", "european", "eea", "uk",
+    "china", "country", "countries", "region", "regions", "territory", "territories",
+})
+_USE_ALT = "|".join(sorted(USE_OBJECTS))
+
 # Standard notices that name a license without qualifying it (SPDX "standard headers").
 _BOILERPLATE_SOURCE = "|".join([
     r"you may not use (?:this|these|the) (?:\w+ ){0,2}except in compliance with the "
     r"(?:<lic>|license)",
     # scope statements: the license covers the weights, not the code
-    r"(?:does|do|shall) not (?:apply to|cover) (?:the |this |any )?(?:\w+ ){0,3}(?:source code"
-    r"|code|software|scripts|repository|codebase)",
+    # (not "does not apply to commercial use of the software": a use is no other material)
+    r"(?:does|do|shall) not (?:apply to|cover) (?:the |this |any )?"
+    r"(?:(?!(?:" + _USE_ALT + r")(?![\w>]))\w+ ){0,3}"
+    r"(?:source code|code|software|scripts|repository|codebase)",
     r"(?:you may not use this file )?except in compliance with the (?:<lic>|license)",
     r"unless required by applicable law or agreed to in writing",
     r"without warranties or conditions of any kind,? either express or implied",
@@ -48,8 +65,12 @@ _OTHER_WORK = (r"(?:code|software|source|scripts?|codebase|binaries|data|dataset
                r"|corpus|corpora|inputs|fonts|base model)")
 _DATA = r"(?:data|datasets?|corpus|corpora|inputs|fonts)"
 _SCOPE_SOURCE = (r"(?<![\w<])(?:" + "|".join([
-    r"(?:<lic>|license|grant|agreement|terms) (?:that |which )?(?:only )?(?:(?:applies|apply"
-    r"|extends|extend) (?:only )?to|covers|cover|governs|govern)",
+    r"(?:<lic>|license|grant|agreement|terms|file|document) (?:that |which )?(?:only )?"
+    r"(?:(?:applies|apply|extends|extend) (?:only )?to|covers|cover|governs|govern)",
+    r"(?:<lic>|license|grant|agreement|terms|file) (?:is|are) (?:only )?for (?:the )?"
+    r"(?:\w+ ){0,2}(?:weights|model|models|checkpoints?|artifacts)",
+    # other material's own terms ("contexts that the underlying data terms restrict")
+    r"(?:underlying|upstream|third party|training) (?:\w+ )?(?:data )?(?:terms|licen[cs]es?)",
     r"third party (?:\w+ )?(?:data|datasets?|code|software|components|material|content)",
     r"(?:does|do|shall|will) not (?:\w+ ){0,2}(?:apply|cover|relicense|govern|extend)",
     r"not (?:covered|relicensed|redistributed|included) (?:by|under|in)",
@@ -70,6 +91,32 @@ _DATA_SCOPE_SOURCE = (r"(?<![\w<])(?:" + "|".join([
     r"|governed|subject)",
 ]) + r")(?![\w>])")
 _SUBJECT = frozenset({"model", "models", "weights", "checkpoint", "checkpoints", "artifacts"})
+
+RESTRICTS = "adds a restriction"
+# words that limit (canonical tokens: "can't" is "cant") ...
+_LIMITING = frozenset({
+    "not", "no", "never", "nor", "cannot", "cant", "dont", "doesnt", "wont", "mustnt",
+    "shouldnt", "isnt", "arent", "only", "solely", "exclusively", "must", "pay", "pays",
+    "paid", "payment", "fee", "fees", "charge", "forbidden", "banned", "except", "excluding",
+    "unless", "sanctioned", "embargoed",
+})
+_LIMITING_STEMS = ("prohibit", "restrict", "requir", "forbid")
+# ... and what they limit: a use, a purpose, a kind of user, a place
+_USE_CONTEXT = USE_OBJECTS | frozenset({
+    # (not "distribute", "run", "sell": "the project does not redistribute raw data"
+    # describes; "you may not redistribute" is a known phrase)
+    "used", "deploy", "deployed", "deploying", "nonproduction", "commercialize", "commercialise",
+    "commercialization", "commercialisation", "chinese", "russia", "iran", "switzerland",
+    "america", "american", "usa", "jurisdiction", "jurisdictions", "sanctioned",
+    "embargoed", "pay", "fee", "fees", "paid", "payment",
+})
+_CREDIT = frozenset({"credit", "attribution", "attribute", "attributed", "cite", "citation",
+                     "acknowledge", "acknowledgement", "acknowledgment", "notice", "notices",
+                     "include", "included", "retain", "retained", "reproduce"})
+_DUTY = frozenset({"must", "required", "requires", "require", "requirement"})
+_DISCLAIMER = frozenset({"warranty", "warranties", "liable", "liability", "damages",
+                         "merchantability"})
+_NEGATION = frozenset({"not", "no", "nor"})
 
 # (pattern, what the passage does). Word boundaries are token boundaries.
 _PATTERN_SOURCES: tuple[tuple[str, str], ...] = tuple(
@@ -112,7 +159,8 @@ _PATTERN_SOURCES: tuple[tuple[str, str], ...] = tuple(
          r"(?: only)?|academic (?:use|purposes|research)|evaluation (?:purposes? )?only",
          FIELD_OF_USE),
         # "you must not use", and the imperative "do not use the model to impersonate"
-        (r"(?:may|must|shall|can|will|should|do) not (?:be )?(?:\w+ ){0,2}"
+        (r"(?:(?:may|must|shall|can|will|should|do) not|cannot|cant|mustnt|shouldnt|wont"
+         r"|dont|doesnt) (?:be )?(?:\w+ ){0,2}"
          r"(?:used?|deploy(?:ed)?"
          r"|distribut(?:e|ed)|redistribut(?:e|ed)|sell|sold|commerciali[sz]ed?|offer(?:ed)?"
          r"|provide[d]?|host(?:ed)?|modif(?:y|ied)|shared?|train(?:ed)?)"
@@ -140,6 +188,17 @@ _GRANTS_COMMERCIAL_SOURCE = (
     r"(?:permitted|allowed|free)(?![\w>])|(?:permits|allows) commercial (?:use|usage)")
 
 
+# wording that grants rather than limits ("for any purpose, even commercially"; "including
+# commercial use, without asking permission"; "you may use the weights")
+_GRANTED_SOURCE = (
+    r"(?<![\w<])(?:(?:even|including|incl|also|and|or) (?:for )?(?:\w+ )?commercial(?:ly)?"
+    r"(?: (?:use|uses|usage|purposes?))?|for any purpose|free (?:\w+ ){0,2}for (?:\w+ ){0,2}"
+    r"commercial (?:use|usage|purposes?)|(?:must|shall) (?:adhere|comply|conform) (?:to|with)"
+    r"(?: all)? (?:the |this |applicable )?(?:<lic>|license|agreement|terms|laws?)"
+    r"|(?:must|shall) be used in (?:accordance|compliance) with (?:the |this )?(?:<lic>|license"
+    r"|agreement|terms|applicable laws?))(?![\w>])")
+
+
 @dataclass(frozen=True)
 class _Compiled:
     boilerplate: re.Pattern[str]
@@ -147,6 +206,7 @@ class _Compiled:
     data_scope: re.Pattern[str]
     patterns: tuple[tuple[re.Pattern[str], str], ...]
     grants_commercial: re.Pattern[str]
+    granted: re.Pattern[str]
 
 
 @cache
@@ -156,7 +216,8 @@ def _compiled() -> _Compiled:
     return _Compiled(re.compile(_BOILERPLATE_SOURCE), re.compile(_SCOPE_SOURCE),
                      re.compile(_DATA_SCOPE_SOURCE),
                      tuple((re.compile(p), why) for p, why in _PATTERN_SOURCES),
-                     re.compile(rf"(?<![\w<])(?:{_GRANTS_COMMERCIAL_SOURCE})"))
+                     re.compile(rf"(?<![\w<])(?:{_GRANTS_COMMERCIAL_SOURCE})"),
+                     re.compile(_GRANTED_SOURCE))
 
 
 @dataclass(frozen=True)
@@ -190,8 +251,55 @@ def is_scope(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> bo
     weights", "The code is licensed under MIT", "The corpus is not covered by this license
     and remains subject to its own terms.") Such a sentence adds no terms to the license."""
     text, _offsets, _starts = _read(tokens, names, blank=False)
-    return _compiled().scope.search(text) is not None or \
-        _compiled().data_scope.search(text) is not None
+    if _compiled().data_scope.search(text) is not None:
+        return True
+    return any(not _limits_use(m.group(0), text[m.end():m.end() + _OBJECT_REACH])
+               for m in _compiled().scope.finditer(text))
+
+
+_OBJECT_REACH = 60  # characters after a scope phrase that hold its object
+
+
+_COVERS = frozenset({"apply", "applies", "cover", "covers", "govern", "governs", "extend",
+                     "extends"})
+
+
+def _limits_use(phrase: str, after: str) -> bool:
+    """A statement of what the license covers whose object is a use, a purpose or a kind of
+    user: "applies only to non-commercial use", "does not apply to commercial users"."""
+    return bool(_COVERS & set(phrase.split(" "))) and \
+        any(w in USE_OBJECTS for w in after.split(" ")[:8])
+
+
+def restrictive(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()
+                ) -> Qualifying | None:
+    """Fail closed: a sentence no known phrase qualifies, that is no standard notice, scope
+    statement, credit duty or disclaimer, and still limits a use ("You cannot use this model
+    commercially", "Not for use in the EU", "Commercial users must pay a fee") qualifies the
+    license it accompanies. A limit needs a limiting word (a negation, "only", "must", a
+    price, "prohibit", "restrict", "require") and something used or limited (a use, a
+    purpose, a kind of user, a place): "the patches are not distributed as GGUFs" or "the
+    terms page does not list Gemma 4" limit nothing."""
+    if is_scope(tokens, names):
+        return None
+    text, _offsets, starts = _read(tokens, names)
+    text = _compiled().granted.sub(lambda m: " ".join("~" * len(w) for w in
+                                                      m.group(0).split(" ")), text)
+    words = text.split(" ")
+    limits = [(n, w) for n, w in enumerate(words) if _limiting(w)]
+    if not limits or not any(w in _USE_CONTEXT for w in words):
+        return None
+    kinds = {w for _n, w in limits}
+    present = set(words)
+    if present & _CREDIT and not kinds - _DUTY:
+        return None  # "you must give appropriate credit", "a copy must be included"
+    if present & _DISCLAIMER and not kinds - _NEGATION:
+        return None  # "the authors are not liable for any damages"
+    return Qualifying(starts[limits[0][0]], RESTRICTS)
+
+
+def _limiting(word: str) -> bool:
+    return word in _LIMITING or word.startswith(_LIMITING_STEMS)
 
 
 def about_data(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()) -> bool:
