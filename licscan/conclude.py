@@ -334,6 +334,15 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
     if licenses:
         agrees = bool(declared_rules) and all(
             any(related(t, d) for d in declared_rules) for t in licenses)
+        named = _named_beside(licenses, declared_rules, strong, weak, pack)
+        named_ev = tuple(dict.fromkeys(item.evidence for m, item in weak
+                                       if m.rule_id in {r.id for r in named}))
+        if named:
+            findings.append(Finding(
+                "license-mismatch", "review",
+                f"the license files show {', '.join(r.name for r in licenses)} but a README "
+                f"or NOTICE names {', '.join(r.name for r in named)}; both are taken to apply",
+                (*text_ev, *named_ev)))
         if dl.resolved and not agrees:
             findings.append(Finding(
                 "license-mismatch", "review",
@@ -341,10 +350,11 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
                 f"{', '.join(r.name for r in licenses)}; both are taken to apply",
                 (*card_ev, *text_ev)))
             expr = spdx.combine_and([*(r.expression_id for r in licenses), dl.expression or "",
-                                     *policy_ids])
-            ids = tuple(r.id for r in [*licenses, *dl.rules, *policies])
-            return LicenseConclusion(expr, _names(licenses + list(dl.rules)), min(text_conf, 60),
-                                     "resolved", ids, (*card_ev, *text_ev),
+                                     *(r.expression_id for r in named), *policy_ids])
+            ids = tuple(r.id for r in [*licenses, *dl.rules, *named, *policies])
+            return LicenseConclusion(expr, _names([*licenses, *dl.rules, *named]),
+                                     min(text_conf, 60), "resolved", ids,
+                                     (*card_ev, *text_ev, *named_ev),
                                      "card and files disagree"), findings
         if declared_rules and not agrees and not dl.resolved:
             tags = [r for r in declared_rules if r.kind == "family"]
@@ -353,6 +363,15 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
                     "license-mismatch", "review",
                     f"the card's family tag {tags[0].id!r} does not cover "
                     f"{', '.join(r.name for r in licenses)}", (*card_ev, *text_ev)))
+        if named:
+            expr = spdx.combine_and([*(r.expression_id for r in [*licenses, *named]),
+                                     *policy_ids])
+            return LicenseConclusion(expr, _names([*licenses, *named]), min(text_conf, 60),
+                                     "resolved", tuple(r.id for r in [*licenses, *named,
+                                                                       *policies]),
+                                     (*text_ev, *named_ev, *card_ev),
+                                     "the license files and a README or NOTICE reference "
+                                     "disagree"), findings
         expr = spdx.combine_and([*(r.expression_id for r in licenses), *policy_ids])
         claimed = [r for r in declared_rules if r.kind != "marker"]
         confidence = min(text_conf, 60) if modified else text_conf if agrees or not claimed \
@@ -397,6 +416,20 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
     findings.append(Finding("license-unresolved", "review", reason, tuple(card_ev)))
     return LicenseConclusion(None, None, 0, "unresolved", tuple(r.id for r in dl.rules),
                              tuple(card_ev), reason), findings
+
+
+def _named_beside(licenses: list[Rule], declared_rules: list[Rule],
+                  strong: list[tuple[Any, FileEvidence]], weak: list[tuple[Any, FileEvidence]],
+                  pack: RulePack) -> list[Rule]:
+    """Licenses a README section, a NOTICE or a reference-only file names beside the license
+    texts found, related to none of them nor to the card's claim ("the weights are released
+    under CC BY-NC 4.0" next to an Apache LICENSE). References inside a full license text
+    (a GPL naming the LGPL) are not claims and are not counted."""
+    with_text = {id(item) for _m, item in strong}
+    refs = [(m, item) for m, item in weak if id(item) not in with_text]
+    known = [*licenses, *declared_rules]
+    return [r for r in _rules_of(refs, pack)
+            if r.kind == "license" and not any(related(r, k) for k in known)]
 
 
 def _names(rules: Sequence[Rule]) -> str | None:
