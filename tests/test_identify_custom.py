@@ -75,6 +75,8 @@ QUALIFIED = [
      "attribution requirement for hosted services.", "bsd-3-clause"),
     ("License: Apache 2.0 with Commons Clause (see LICENSE).", "apache-2.0"),
     ("This package is available under the MIT License plus a no-resale rider.", "mit"),
+    ("Released under the BSD 3-Clause License. This software is not designed, licensed or "
+     "intended for use in any air traffic control system.", "bsd-3-clause"),
     ("license_name: CC BY-NC-SA 4.0 + Example Fleet Data Terms", "cc-by-nc-sa-4.0"),
     ("The checkpoints are licensed under the Apache License 2.0. Do not use the model to "
      "imitate the voice of a living person.", "apache-2.0"),
