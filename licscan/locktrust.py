@@ -331,17 +331,28 @@ def weight_changes(kind: str, path: Path, shown: str, recorded: Any) -> list[str
         return [f"the lockfile records no digest of {label}"]
     if "error" in recorded:
         return [f"{label} could not be read when it was locked: {recorded['error']}"]
+    length = recorded.get("bytes")
+    if kind in ("gguf", "safetensors") and isinstance(length, int) \
+            and not isinstance(length, bool) and length > 0:
+        # The header is these bytes: the reader stops where they end (a shorter file hashes
+        # otherwise), so the same bytes need no parse.
+        try:
+            if _file_digest(path, length) == recorded.get("sha256"):
+                return []
+        except OSError:
+            pass
     now = weight_evidence(kind, path, shown)
     if "error" in now:
         return [f"{label} cannot be read: {now['error']}"]
     return [] if now.get("sha256") == recorded.get("sha256") else [f"{label} changed"]
 
 
-def ollama_evidence(store: Path, name: str) -> dict[str, Any]:
+def ollama_evidence(store: Path, name: str, locked_header: Any = None) -> dict[str, Any]:
     """For the lockfile: what a scan reads of an Ollama model, by digest: the manifest file
     (which names every layer by its sha256), the state of each license layer (present with the
     digest of its name, or why not) and the GGUF header of the model layer (the blob is read
-    in place, never hashed whole, so its header is digested as a weight file's)."""
+    in place, never hashed whole, so its header is digested as a weight file's).
+    `locked_header`: the model header as locked, kept when its bytes are unchanged."""
     from licscan.errors import SourceError
     from licscan.weights import ollama
 
@@ -363,7 +374,10 @@ def ollama_evidence(store: Path, name: str) -> dict[str, Any]:
         except SourceError as exc:
             header = {"format": "gguf", "error": exc.message}
         else:
-            header = weight_evidence("gguf", blob, f"{model.digest} (model layer)")
+            shown = f"{model.digest} (model layer)"
+            same = isinstance(locked_header, Mapping) and locked_header.get("format") == "gguf" \
+                and not weight_changes("gguf", blob, shown, locked_header)
+            header = dict(locked_header) if same else weight_evidence("gguf", blob, shown)
     return {"manifest": "sha256:" + hashlib.sha256(raw).hexdigest(),
             "license_layers": licenses, "model_header": header}
 
@@ -374,7 +388,7 @@ def ollama_changes(store: Path, name: str, recorded: Any) -> list[str]:
         why = recorded.get("error") if isinstance(recorded, Mapping) else None
         return [f"could not be read when it was locked: {why}" if why else
                 "the lockfile records no digests of the Ollama model"]
-    now = ollama_evidence(store, name)
+    now = ollama_evidence(store, name, recorded.get("model_header"))
     if "error" in now:
         return [f"cannot be read: {now['error']}"]
     if now == dict(recorded):
