@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,21 @@ def test_a_trusted_entry_is_used_without_reading_the_blob(nc_store: Path,
 
     monkeypatch.setattr(ollama, "read_gguf", fail)
     assert read_model(store, NAME, cache).gguf == first
+
+
+def test_a_blob_rewritten_in_place_with_its_old_time_is_read_again(nc_store: Path) -> None:
+    store, cache = nc_store / "store", nc_store / "cache"
+    Store(store).add("same:1b", [(MODEL_TYPE, gguf("mit"))])
+    first = read_model(store, "same:1b", cache)
+    assert first.gguf is not None and first.gguf.license == "mit"
+    blob = ollama.blob_path(store, first.layers[0].digest)
+    before = blob.stat()
+    time.sleep(0.05)  # file times are coarse: let the change time move on
+    blob.write_bytes(gguf("isc"))  # the same size, the same inode
+    os.utime(blob, ns=(before.st_atime_ns, before.st_mtime_ns))  # the old time put back
+    after = blob.stat()
+    assert (after.st_size, after.st_ino, after.st_mtime_ns) == \
+        (before.st_size, before.st_ino, before.st_mtime_ns)
+    ollama._HEADERS.clear()
+    header = read_model(store, "same:1b", cache).gguf
+    assert header is not None and header.license == "isc"

@@ -198,7 +198,7 @@ def read_manifest(store: Path, path: Path, name: tuple[str, str, str, str],
                        problems=tuple(problems))
 
 
-_HEADERS: dict[tuple[str, str, int, int], GGUFHeader] = {}
+_HEADERS: dict[tuple[str, str, int, int, int], GGUFHeader] = {}
 _HEADERS_LOCK = threading.Lock()
 
 
@@ -206,7 +206,9 @@ def _model_header(store: Path, digest: str, header_cache: Path | None = None) ->
     """The GGUF header of a model layer. Blobs are named by their content digest, so one
     header serves every tag that shares the blob (llama3:latest and llama3:8b), and, kept in
     `header_cache`, every later run: the entry is used only while the blob has the same size,
-    modification time and inode (the model layer is too large to hash on every run).
+    modification time, inode and change time (the model layer is too large to hash on every
+    run; a blob rewritten in place gets a new change time even when its modification time is
+    set back).
 
     The header cache is trusted as the snapshot cache is (licscan.sources.cache): its root and
     `gguf-headers/` must be the user's own and not writable by group or others, an entry a
@@ -218,14 +220,14 @@ def _model_header(store: Path, digest: str, header_cache: Path | None = None) ->
     except OSError as exc:
         raise SourceError("unreadable", f"{digest} (model layer): cannot read: "
                                         f"{exc.strerror or exc}") from exc
-    key = (str(blob), digest, info.st_size, info.st_mtime_ns)
+    key = (str(blob), digest, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
     with _HEADERS_LOCK:
         cached = _HEADERS.get(key)
     if cached is not None:
         return cached
     shown = f"{digest} (model layer)"
     identity = {"digest": digest, "size": info.st_size, "mtime_ns": info.st_mtime_ns,
-                "inode": info.st_ino}
+                "inode": info.st_ino, "ctime_ns": info.st_ctime_ns}
     folder = _header_folder(header_cache) if header_cache is not None else None
     entry = folder / (
         f"{digest.removeprefix('sha256:')}-{info.st_size}-{info.st_mtime_ns}-{info.st_ino}"
