@@ -123,7 +123,7 @@ def _local_problems(pairs: list[tuple[ModelRef, LockEntry]], manifest_file: str,
 
     out = []
     for ref, entry in pairs:
-        if ref.kind == "hub" or not ref.path or entry.facts.status != "ok":
+        if ref.kind == "hub" or entry.facts.status != "ok":
             continue
         changes = _disk_changes(ref, entry)
         if changes:
@@ -144,7 +144,9 @@ def _disk_changes(ref: ModelRef, entry: LockEntry) -> list[str]:
         weight_changes,
     )
 
-    path = Path(ref.path or "")
+    if not ref.path:
+        return [f"no path to re-read the {ref.kind} model from"]
+    path = Path(ref.path)
     if ref.kind == "local":
         return local_changes(path, entry.evidence.get("local") or {})
     if ref.kind in WEIGHT_FORMATS:
