@@ -184,7 +184,11 @@ _RESTRICTION = re.compile(
     r"(?:\s+(?:and|or|&)\s+(?:academic|research|educational|personal|evaluation))?"
     r"\s+(?:purposes?\s+|use\s+|usage\s+)?only\b"
     r"|\bonly\s+(?:for|to\s+be\s+used\s+for)\s+(?:non[-\s]?commercial|academic|research"
-    r"|personal|educational|evaluation)\b",
+    r"|personal|educational|evaluation)\b"
+    # "you cannot use these weights commercially", "never use this model commercially"
+    r"|\b(?:cannot|can\s*not|can't|may\s+not|must\s+not|shall\s+not|should\s+not|never"
+    r"|do\s+not|don't|not\s+to)\s+(?:be\s+)?(?:\w+\s+){0,6}commercially\b"
+    r"|\bnot\s+(?:be\s+)?(?:used|deployed|offered|sold|exploited)\s+commercially\b",
     re.IGNORECASE)
 _BOTH_WAYS = re.compile(r"\bcommercial\s+(?:and|or|&|as\s+well\s+as)\s+non[-\s]?commercial"
                         r"|\bnon[-\s]?commercial\s+(?:and|or|&|as\s+well\s+as)\s+commercial",
@@ -207,20 +211,41 @@ class Restriction:
 
 
 def restrictions(body: str) -> list[Restriction]:
-    """Sentences in the card's license, terms and usage sections that limit commercial use."""
+    """Sentences of the card's body that limit commercial use: in its license, terms and
+    usage sections first, then anywhere else outside fenced code ("Research use only." under
+    the title is a restriction too)."""
     found: list[Restriction] = []
-    for section in terms_sections(body):
-        for sentence in _SENTENCE.finditer(section.text):
-            text = sentence.group(0)
-            if not _RESTRICTION.search(_BOTH_WAYS.sub(" ", text)):
-                continue
-            quote = " ".join(text.split())[:240]
-            line = section.line + section.text.count("\n", 0, sentence.start())
-            if quote and all(r.text != quote for r in found):
-                found.append(Restriction(section.title, quote, line))
+    blanked = _CODE_BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    for section in [*terms_sections(body), Section("", blanked, 0)]:
+        for quote, line in restricting_sentences(section.text):
+            if all(r.text != quote for r in found):
+                heading = section.title or _heading_above(blanked, line)
+                found.append(Restriction(heading, quote, section.line + line))
             if len(found) >= 5:
                 return found
     return found
+
+
+def restricting_sentences(text: str) -> list[tuple[str, int]]:
+    """(quoted sentence, 0-based line) for each sentence of `text` that limits commercial
+    use."""
+    out: list[tuple[str, int]] = []
+    for sentence in _SENTENCE.finditer(text):
+        value = sentence.group(0)
+        if not _RESTRICTION.search(_BOTH_WAYS.sub(" ", " ".join(value.split()))):
+            continue
+        quote = " ".join(value.split())[:240]
+        if quote:
+            out.append((quote, text.count("\n", 0, sentence.start())))
+    return out
+
+
+def _heading_above(body: str, line: int) -> str:
+    lines = body.splitlines()[:line + 1]
+    for text in reversed(lines):
+        if _ANY_HEADING.match(text):
+            return text.lstrip("#").strip()[:120]
+    return ""
 
 
 @dataclass(frozen=True)

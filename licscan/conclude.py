@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from licscan import expression as spdx
-from licscan.card import mentions_restriction
+from licscan.card import decode_text, mentions_restriction, restricting_sentences
 from licscan.declared import DeclaredLicense, _match_url, normalize_declared
 from licscan.evidence import (
     FileEvidence,
@@ -148,6 +148,7 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     readme = readme_evidence(snapshot, pack, identify_text)
     findings = [Finding(n.code, n.severity, n.message, tuple(card_ev)) for n in dl.notes]
     findings += _file_findings(files)
+    findings += _notice_findings(files)
     custom = _custom_findings([*files, *readme])
     findings += custom
     strong = _text_matches([*files, *_full_texts(readme)], strong=True)
@@ -178,7 +179,7 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
         findings.append(Finding(
             "card-restricts-use", "review",
             f"the card declares {base.expression}, which allows commercial use, but its "
-            f"license, terms or usage sections restrict it: {quotes}",
+            f"README restricts it: {quotes}",
             (*card_ev, *restricted)))
     rules = tuple(r for rid in license.rule_ids if (r := pack.get(rid)) is not None)
     evidence = tuple(card_ev) + tuple(f.evidence for f in files) + \
@@ -212,8 +213,9 @@ def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence]
             out.append((unknown_terms_ref(CUSTOM_REF, content), f"the custom license in {where}",
                         item.evidence))
         elif (is_file and blob.status == "ok" and ident is not None
-              and ident.status == "unknown" and item.evidence.kind != "notice-file"
-              and _unknown_severity(blob) == "review"):
+              and ident.status == "unknown"
+              and (_notice_restrictions(item) if item.evidence.kind == "notice-file"
+                   else _unknown_severity(blob) == "review")):
             content = blob.sha256 or (blob.data or b"").hex()
             out.append((unknown_terms_ref(UNIDENTIFIED_REF, content),
                         f"the unidentified license text in {blob.path}", item.evidence))
@@ -240,6 +242,30 @@ def _with_unknown_terms(license: LicenseConclusion, files: Sequence[FileEvidence
     evidence = tuple(dict.fromkeys([*license.evidence, *(ev for _r, _w, ev in found)]))
     return replace(license, expression=expr, name=name, confidence=min(license.confidence, 50),
                    evidence=evidence, reason=reason)
+
+
+def _notice_restrictions(item: FileEvidence) -> list[tuple[str, int]]:
+    """Sentences of a NOTICE that licscan does not identify and that limit commercial use
+    ("This model may not be used for commercial purposes."): terms, not a notice."""
+    blob = item.blob
+    if item.evidence.kind != "notice-file" or blob.status != "ok" or blob.data is None or \
+            _qualified(item) or getattr(item.identification, "status", None) != "unknown":
+        return []
+    text = decode_text(blob.data)
+    return restricting_sentences(text) if text else []
+
+
+def _notice_findings(files: Sequence[FileEvidence]) -> list[Finding]:
+    findings = []
+    for item in files:
+        passages = _notice_restrictions(item)
+        if passages:
+            quotes = "; ".join(f"{q!r} (line {n + 1})" for q, n in passages[:3])
+            findings.append(Finding(
+                "notice-restricts-use", "review",
+                f"{item.blob.path} names no license licscan knows but restricts use: {quotes}; "
+                "its terms apply beside the license", (item.evidence,)))
+    return findings
 
 
 def _unknown_severity(blob: FileBlob) -> str:

@@ -58,3 +58,58 @@ def test_a_reference_to_the_same_license_is_no_mismatch(tmp_path: Path, hub: Hub
         model = run.model()
         assert (model["verdict"], expression(model)) == ("allow", "Apache-2.0"), model["findings"]
         assert "license-mismatch" not in codes(model)
+
+
+RESTRICTING_NOTICES = {  # the text, the sentence that restricts
+    "may-not": ("Copyright 2026 Acme.\nThese weights may not be used for commercial purposes.\n",
+                "These weights may not be used for commercial purposes."),
+    "research-only": ("Acme weights. For research use only. Write to us for other uses.\n",
+                      "For research use only."),
+    "cannot": ("Acme weights\nCopyright 2026 Acme\nYou cannot put these weights to work "
+               "commercially.\n", "You cannot put these weights to work commercially."),
+}
+
+
+@pytest.mark.parametrize("name", ["NOTICE", "NOTICE.txt"])
+@pytest.mark.parametrize("case", sorted(RESTRICTING_NOTICES))
+def test_a_notice_that_restricts_use_is_not_allowed(tmp_path: Path, hub: HubDouble,
+                                                    case: str, name: str) -> None:
+    text, quoted = RESTRICTING_NOTICES[case]
+    for run in _runs(tmp_path, hub, {"README.md": CARD, name: text}):
+        model = run.model()
+        assert model["verdict"] == "review", (model["verdict"], model["findings"])
+        (finding,) = [f for f in model["findings"] if f["code"] == "notice-restricts-use"]
+        assert finding["severity"] == "review"
+        assert quoted in finding["message"], finding["message"]
+        assert [e["path"] for e in finding["evidence"]] == [name]
+        assert finding["evidence"][0]["sha256"]
+        assert expression(model).startswith("Apache-2.0 AND LicenseRef-licscan-unidentified-")
+        assert any(e.get("path") == name for e in model["license"]["evidence"])
+
+
+def test_a_plain_notice_stops_nothing(tmp_path: Path, hub: HubDouble) -> None:
+    notice = "Acme weights\nCopyright 2026 Acme\nThis product includes software developed " \
+             "at Acme. Commercial use is welcome.\n"
+    for run in _runs(tmp_path, hub, {"README.md": CARD, "NOTICE": notice}):
+        model = run.model()
+        assert (model["verdict"], expression(model)) == ("allow", "Apache-2.0"), model["findings"]
+
+
+RESTRICTING_READMES = {
+    "usage-restrictions": "\n## Usage restrictions\n\nNever use this model commercially.\n",
+    "no-section": "\nResearch use only. Write to us for other uses.\n",
+    "prose": "\n## Notes\n\nPlease do not deploy the weights commercially.\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESTRICTING_READMES))
+def test_a_readme_that_restricts_use_is_reviewed(tmp_path: Path, hub: HubDouble,
+                                                 case: str) -> None:
+    body = RESTRICTING_READMES[case]
+    for run in _runs(tmp_path, hub, {"README.md": CARD + body}):
+        model = run.model()
+        assert model["verdict"] == "review", (model["verdict"], model["findings"])
+        (finding,) = [f for f in model["findings"] if f["code"] == "card-restricts-use"]
+        quote = [e for e in finding["evidence"] if e["kind"] == "readme-text"]
+        assert quote and quote[0]["value"] in " ".join(body.split())
+        assert quote[0]["line"] > 5
