@@ -173,3 +173,33 @@ def test_a_holder_named_after_a_place_or_field_still_fills_the_slot(pack: RulePa
                    "CONTRIBUTORS", "PROVIDED BY " + holder)
     result = identify_text(text, pack, "LICENSE")
     assert result.status == "identified", result.matches
+
+
+# -- 4. a grant word removed or replaced is a modification -----------------------------------
+
+@pytest.mark.parametrize(("name", "old", "new", "word"), [
+    ("mit.txt", "to any person obtaining", "to any individual obtaining", "person"),
+    ("mit.txt", "publish, distribute, sublicense, and/or sell", "publish, distribute, and "
+     "sublicense", "sublicense"),
+    ("mit.txt", "copy, modify, merge", "copy, merge", "modify"),
+    ("apache-2.0.txt", "worldwide, non-exclusive", "non-exclusive", "worldwide"),
+])
+def test_a_grant_word_removed_or_replaced_is_a_modification(pack: RulePack, name: str,
+                                                            old: str, new: str,
+                                                            word: str) -> None:
+    result = identify_text(replace(read(name), old, new), pack, "LICENSE")
+    assert result.status == MODIFIED
+    match, = result.matches
+    assert match.rule_id == name.removesuffix(".txt")
+    assert any(d.guarded and word in (d.reason or "") for d in match.differences), \
+        match.differences
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("to any person obtaining", "to any Person obtaining"),
+    ("copy, modify, merge, publish", "copy,  modify,\nmerge, publish"),
+])
+def test_a_grant_in_other_dress_is_no_modification(pack: RulePack, old: str,
+                                                   new: str) -> None:
+    result = identify_text(replace(read("mit.txt"), old, new), pack, "LICENSE")
+    assert result.status == "identified", [m.differences for m in result.matches]

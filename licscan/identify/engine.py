@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from licscan.identify import guards, qualify
@@ -96,6 +97,8 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
     scan = prepare(norm, lambda number: bool(mentions(norm, [number], phrases)))
     similar = candidates(scan, index)
     compared = _compare_all(scan, similar)
+    for comparison in compared:
+        _grant_differences(norm, comparison)
     # a text is a modified X only when it is substantially X; a text sharing a template
     # with X (another licensor's license, another version's rewrite) is not X
     comparisons = [c for c in compared if _substantially(scan, c)]
@@ -231,6 +234,31 @@ def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
             rest = _runs([i for i in range(low, high + 1) if i not in claimed])
             spans += [(run[0], run[-1]) for run in rest]
     return sorted(out, key=lambda c: c.lines)
+
+
+def _grant_differences(norm: Normalized, comparison: Comparison) -> None:
+    """A changed sentence that drops, replaces or adds a word of the grant (who, where, how
+    long, what they may do) is a guarded difference: the copy grants something else."""
+    if not comparison.changed:
+        return
+    ref = comparison.region.ref
+    differences = comparison.differences
+    for number in sorted(comparison.changed):
+        sentence = norm.sentences[number]
+        at = max((i for i, d in enumerate(differences) if d.kind == "changed"
+                  and d.line is not None and d.line <= sentence.first_line),
+                 key=lambda i: differences[i].line or 0, default=None)
+        if at is None or differences[at].guarded:
+            continue
+        added, removed = guards.grant_changes(norm.tokens, sentence.start, sentence.end,
+                                              lambda crc: crc in ref.shingles)
+        if not added and not removed:
+            continue
+        why = "; ".join([*(["grant word added: " + ", ".join(added)] if added else []),
+                         *(["grant word removed: " + ", ".join(removed)] if removed else [])])
+        old = differences[at]
+        differences[at] = replace(old, guarded=True,
+                                  reason=why if old.reason is None else f"{why}; {old.reason}")
 
 
 def _clean(comparison: Comparison) -> bool:
