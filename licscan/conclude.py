@@ -481,11 +481,14 @@ def _context_findings(snapshot: Snapshot, dl: DeclaredLicense, files: Sequence[F
     if snapshot.readme is not None and snapshot.readme.status == "gated":
         unread.insert(0, snapshot.readme.path)
     if snapshot.gated and unread:
+        # what the card metadata claims was not checked against the text: a gate must not
+        # pass it unseen (scan with a token approved for the repository to read the files)
         findings.append(Finding(
-            "gated-repo", "info",
+            "gated-repo", "review",
             f"the repository is gated ({snapshot.gated}); {', '.join(unread)} could not be "
             "read without an approved token, so the license comes from the card metadata "
-            "the Hub serves without access", tuple(card_ev)))
+            "the Hub serves without access and the license text could not be checked",
+            (*card_ev, *(f.evidence for f in files if f.blob.status == "gated"))))
     if dl.raw in (None, "", []) and snapshot.card_data is not None:
         findings.append(Finding("declared-license-missing", "review",
                                 "the model card has no 'license' field", ()))

@@ -31,6 +31,10 @@ def populate(hub: HubDouble, corpus: Path) -> None:
     hub.add_model(RepoSpec(repo_id="acme/relabelled-llama", files={
         "README.md": _card("apache-2.0", "base_model: meta-llama/Llama-3.1-8B\n"),
         "LICENSE": (corpus / "llama3.1-license.txt").read_bytes()}))
+    # the base model it names (an unresolved base would add unknown terms: issue 12, #6)
+    hub.add_model(RepoSpec(repo_id="meta-llama/Llama-3.1-8B", files={
+        "README.md": _card("llama3.1"),
+        "LICENSE": (corpus / "llama3.1-license.txt").read_bytes()}))
     hub.add_model(RepoSpec(repo_id="meta/gated-llama", gated="manual", files={
         "README.md": _card("llama3.2"),
         "LICENSE.txt": (corpus / "llama3.2-license.txt").read_bytes(),
