@@ -15,7 +15,7 @@ from typing import Any
 
 from licscan import expression as spdx
 from licscan.card import decode_text, mentions_restriction, restricting_sentences
-from licscan.declared import DeclaredLicense, _match_url, normalize_declared
+from licscan.declared import CUSTOM_NAME_REF, DeclaredLicense, _match_url, normalize_declared
 from licscan.evidence import (
     FileEvidence,
     Identifier,
@@ -169,7 +169,7 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     license, more = _link_check(declared.license_link, dl, license, card_ev, pack)
     findings += more
     base = license
-    license = _with_unknown_terms(license, files, readme)
+    license = _with_unknown_terms(license, files, readme, dl, card_ev)
     findings += _context_findings(snapshot, dl, files, card_ev)
     flags = flags_for(license.expression, pack)
     restricted = card_restrictions(snapshot)
@@ -223,7 +223,9 @@ def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence]
 
 
 def _with_unknown_terms(license: LicenseConclusion, files: Sequence[FileEvidence],
-                        readme: Sequence[FileEvidence]) -> LicenseConclusion:
+                        readme: Sequence[FileEvidence],
+                        dl: DeclaredLicense | None = None, card_ev: Sequence[Evidence] = (),
+                        ) -> LicenseConclusion:
     """A license concluded from the card (or from other files) is never the whole answer when
     a custom license or an unidentified license text was found beside it: their terms are
     ANDed in as LicenseRefs licscan has no terms for, so the policy's `unknown` setting
@@ -231,6 +233,12 @@ def _with_unknown_terms(license: LicenseConclusion, files: Sequence[FileEvidence
     if license.expression is None:
         return license
     found = _unknown_terms(files, readme)
+    names = [e for e in card_ev if e.field == "license_name"]
+    if dl is not None and dl.expression and names:  # a license_name naming a custom license
+        found += [(ref, f"the license the card's license_name {names[0].value!r} names",
+                   names[0])
+                  for ref in re.findall(re.escape(CUSTOM_NAME_REF) + r"[0-9a-f]+",
+                                        dl.expression)]
     refs = list(dict.fromkeys(ref for ref, _what, _ev in found))
     if not refs:
         return license
@@ -389,6 +397,15 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
                     "license-mismatch", "review",
                     f"the card's family tag {tags[0].id!r} does not cover "
                     f"{', '.join(r.name for r in licenses)}", (*card_ev, *text_ev)))
+        uncovered = [d for d in declared_rules if d.kind == "license"
+                     and not any(related(d, t) for t in licenses)] if agrees else []
+        if uncovered:  # `license: [apache-2.0, cc-by-nc-4.0]` with only the Apache text
+            findings.append(Finding(
+                "license-mismatch", "review",
+                f"the card also declares {', '.join(r.name for r in uncovered)}, which no "
+                f"license file shows beside {', '.join(r.name for r in licenses)}; both are "
+                "taken to apply", (*card_ev, *text_ev)))
+            named = [*uncovered, *named]
         if named:
             expr = spdx.combine_and([*(r.expression_id for r in [*licenses, *named]),
                                      *policy_ids])

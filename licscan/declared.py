@@ -6,6 +6,8 @@ true (that is `conclude`, with the files as evidence).
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,8 +71,9 @@ def _resolve_other(name: Any, link: Any, pack: RulePack) -> tuple[Rule | None, l
     return None, notes
 
 
-def _one(value: str, name: Any, link: Any, pack: RulePack,
+def _one(value: str, name: Any, link: Any, pack: RulePack, only: bool = True,
          ) -> tuple[str | None, list[Rule], list[str], list[Note]]:
+    """`only`: the card declares this one license (a `license_name` then names it too)."""
     key = value.strip()
     lower = key.lower()
     notes: list[Note] = []
@@ -81,6 +84,10 @@ def _one(value: str, name: Any, link: Any, pack: RulePack,
         marker = pack.get("other")
         return None, [marker] if marker else [], [f"other ({name or 'no license_name'})"], notes
     rule = pack.by_hub_id.get(lower)
+    if only and rule is not None and rule.kind not in NEEDS_TEXT_KINDS and not rule.needs_text:
+        other = _name_beside(key, rule, name, pack)
+        if other is not None:
+            return other
     if rule is not None:
         if rule.kind in NEEDS_TEXT_KINDS or rule.needs_text:
             return None, [rule], [lower], notes
@@ -107,6 +114,47 @@ def _one(value: str, name: Any, link: Any, pack: RulePack,
     return spdx.render(parsed), rules, [], notes
 
 
+CUSTOM_NAME_REF = "LicenseRef-licscan-custom-name-"
+_WORDS = re.compile(r"\b(?:the|licen[cs]es?|version|v)\b|[^a-z0-9]+")
+
+
+def _slug(text: str) -> str:
+    return _WORDS.sub("", text.lower())
+
+
+def _names_rule(name: str, rule: Rule) -> bool:
+    """Does `license_name` name this rule's license (its id, a title, a reference, or less
+    of it: "Apache" for Apache-2.0), adding nothing ("apache-2.0-non-commercial" adds)?"""
+    slug = _slug(name)
+    known = {_slug(n) for n in (rule.id, rule.name, rule.expression_id, *rule.hub_ids,
+                                *rule.license_names, *rule.titles, *rule.references)}
+    return bool(slug) and any(k == slug or (k.startswith(slug) and len(slug) >= 3)
+                              for k in known if k)
+
+
+def _name_beside(value: str, rule: Rule, name: Any, pack: RulePack,
+                 ) -> tuple[str | None, list[Rule], list[str], list[Note]] | None:
+    """A card whose `license` is a known id and whose `license_name` names something else
+    (`license: apache-2.0`, `license_name: apache-2.0-non-commercial`): both claims apply.
+    A known license the name gives is ANDed in; an unknown one is a custom license licscan
+    has no terms for (a LicenseRef named by the text of the name)."""
+    if not isinstance(name, str) or not name.strip() or _names_rule(name, rule):
+        return None
+    named = pack.by_license_name.get(name.strip().lower()) or \
+        pack.by_hub_id.get(name.strip().lower()) or \
+        pack.by_expression_id.get(name.strip().lower())
+    if named is not None and named.id == rule.id:
+        return None
+    note = Note("license-name-mismatch", "review",
+                f"the card's license is {value!r} but its license_name is {name.strip()!r}, "
+                "which names another license; both are taken to apply")
+    if named is not None and named.kind not in NEEDS_TEXT_KINDS and not named.needs_text:
+        return spdx.combine_and([rule.expression_id, named.expression_id]), [rule, named], \
+            [], [note]
+    digest = hashlib.sha256(name.strip().lower().encode("utf-8", "replace")).hexdigest()[:12]
+    return spdx.combine_and([rule.expression_id, CUSTOM_NAME_REF + digest]), [rule], [], [note]
+
+
 def normalize_declared(license_value: Any, license_name: Any, license_link: Any,
                        pack: RulePack) -> DeclaredLicense:
     if license_value is None or license_value == "" or license_value == []:
@@ -123,7 +171,8 @@ def normalize_declared(license_value: Any, license_name: Any, license_link: Any,
             notes.append(Note("card-invalid", "review",
                               f"license value {value!r} is not a string"))
             continue
-        expr, found, missing, more = _one(value, license_name, license_link, pack)
+        expr, found, missing, more = _one(value, license_name, license_link, pack,
+                                          len(values) == 1)
         if expr:
             expressions.append(expr)
         rules.extend(found)
