@@ -203,3 +203,25 @@ def test_a_grant_in_other_dress_is_no_modification(pack: RulePack, old: str,
                                                    new: str) -> None:
     result = identify_text(replace(read("mit.txt"), old, new), pack, "LICENSE")
     assert result.status == "identified", [m.differences for m in result.matches]
+
+
+# -- a README section that restricts without naming a license -------------------------------
+
+@pytest.mark.parametrize("text", [
+    "These weights may be used for non-commercial research only.",
+    "Commercial use requires a separate agreement with us.",
+    "Copyright 2026 Example Labs. You cannot use these weights commercially.",
+])
+def test_an_unnamed_restriction_in_a_readme_is_a_custom_license(pack: RulePack,
+                                                                text: str) -> None:
+    result = identify_text(text, pack, "README.md")
+    assert result.status == UNKNOWN and not result.matches
+    assert result.qualifiers and result.qualifiers[0].base is None
+    assert result.qualifiers[0].text in text
+
+
+@pytest.mark.parametrize("text", ["Please cite our paper if you find the model useful.",
+                                  "The model was trained on public data."])
+def test_an_unnamed_harmless_note_is_no_license(pack: RulePack, text: str) -> None:
+    result = identify_text(text, pack, "README.md")
+    assert result.status == UNKNOWN and not result.qualifiers

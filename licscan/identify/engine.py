@@ -580,7 +580,13 @@ def _references(pack: RulePack, norm: Normalized, passages: Sequence[Sequence[in
     found = mentions(norm, numbers, phrases)
     identifiers = spdx_identifiers(norm, pack)
     if not found and not identifiers:
-        return [], None, []
+        if long_text or not (filename or "").rsplit("/", 1)[-1].lower().startswith("readme"):
+            return [], None, []  # (an unnamed license file is reviewed as unidentified)
+        # a README License or Terms section that names no license but limits a use in known
+        # words ("Commercial use requires a separate agreement with us.") is terms of its
+        # own: a custom license. (Only known phrases: with no license named, the fail-closed
+        # reading would take prose -- "we use compatible data only" -- for terms.)
+        return [], None, _qualifiers(pack, norm, numbers, phrases, None, fail_closed=False)
     qualifiers = _qualifiers(pack, norm, numbers, phrases,
                              identifiers[0][0] if identifiers else None,
                              fail_closed=not (long_text and not _prose(filename)))
