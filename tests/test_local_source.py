@@ -86,9 +86,10 @@ def test_license_file_selection() -> None:
                "LICENSE.bin", "my_license_terms.pdf", "COPYING", "terms/LICENSE.md"]
     chosen = select_license_files(listing, "terms/LICENSE.md")
     assert chosen[0] == "terms/LICENSE.md"
-    # a PDF is read too: identification cannot read it, so the model goes to review
+    # a PDF is read too: identification cannot read it, so the model goes to review; a
+    # LICENSE stem wins over a weight-looking extension (issue 12, #15: LICENSE.MODEL)
     assert set(chosen) == {"terms/LICENSE.md", "LICENSE.txt", "docs/LICENSE", "USE_POLICY.md",
                            "NOTICE", "model_licenses/LICENSE-FLUX1-dev", "COPYING",
-                           "my_license_terms.pdf"}
+                           "my_license_terms.pdf", "LICENSE.bin"}
     assert select_license_files(["LICENSE"], "../../etc/passwd") == ["LICENSE"]
     assert select_license_files(["LICENSE"], "https://example.com/LICENSE") == ["LICENSE"]

@@ -34,6 +34,8 @@ PROBE_WINDOW = 64 << 10  # the probe reads this much of a file (after collapsing
 _NAME_WORD = re.compile(
     r"licen[cs]e|agreement|terms|use[ _.-]*policy|acceptable[ _.-]*use|notice|copying"
     r"|copyright|eula|(?:^|[^a-z])tou(?:[^a-z]|$)|(?:^|[^a-z])aup(?:[^a-z]|$)", re.IGNORECASE)
+#: a name whose stem is a license word: read whatever its extension (except code: license.py)
+_LICENSE_STEM = re.compile(r"^(?:licen[cs]es?|copying|notice)(?:[_-][^.]*)?\.", re.IGNORECASE)
 _LICENSES_DIR = re.compile(r"^licen[cs]es?$|^legal$", re.IGNORECASE)
 _WEIGHT_SUFFIXES = {".safetensors", ".bin", ".gguf", ".ggml", ".pt", ".pth", ".onnx", ".ckpt",
                     ".h5", ".msgpack", ".pkl", ".pickle", ".npz", ".npy", ".tflite", ".mlmodel",
@@ -86,7 +88,10 @@ def _suffix(name: str) -> str:
 def is_license_file(path: str) -> bool:
     """Named like license evidence, or inside a LICENSES/ folder; never weights, code or media."""
     folders, _, name = path.rpartition("/")
-    if _suffix(name) in _NEVER:
+    suffix = _suffix(name)
+    if _LICENSE_STEM.match(name) and suffix not in _CODE_SUFFIXES:
+        return True  # LICENSE.MODEL, NOTICE.weights: the name says what it is, not the suffix
+    if suffix in _NEVER:
         return False
     if folders and any(_LICENSES_DIR.match(part) for part in folders.split("/")):
         return True
