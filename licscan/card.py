@@ -152,6 +152,7 @@ class Section:
     title: str
     text: str
     line: int  # 0-based line offset of the text in the body
+    cut: bool = False  # longer than max_chars: only its start is in `text`
 
 
 def terms_sections(body: str, max_chars: int = 8000) -> list[Section]:
@@ -167,7 +168,7 @@ def terms_sections(body: str, max_chars: int = 8000) -> list[Section]:
         text = body[start:end].strip("\n")
         if text.strip():
             out.append(Section(match.group("title").strip()[:120], text[:max_chars],
-                               body.count("\n", 0, start) + 1))
+                               body.count("\n", 0, start) + 1, len(text) > max_chars))
         if len(out) >= MAX_SECTIONS:
             break
     return out

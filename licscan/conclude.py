@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from licscan import expression as spdx
-from licscan.card import decode_text, mentions_restriction, restricting_sentences
+from licscan.card import (
+    decode_text,
+    mentions_restriction,
+    parse_card,
+    restricting_sentences,
+    terms_sections,
+)
 from licscan.declared import CUSTOM_NAME_REF, DeclaredLicense, _match_url, normalize_declared
 from licscan.evidence import (
     FileEvidence,
@@ -491,6 +497,29 @@ def _unresolved_reason(dl: DeclaredLicense) -> str:
             "license text was found")
 
 
+def _readme_cut(snapshot: Snapshot) -> list[Finding]:
+    """A README read only in part (over the size cap), or a license or terms section longer
+    than what is read of it: a restriction past the cut would not be seen."""
+    readme = snapshot.readme
+    if readme is None:
+        return []
+    ev = (Evidence(kind="readme-text", source=snapshot.source, revision=snapshot.revision,
+                   path=readme.path, sha256=readme.sha256),)
+    if readme.status == "too-large" or readme.truncated:
+        return [Finding("scan-incomplete", "review",
+                        f"{readme.path} is larger than licscan reads ({readme.reason or 'cut'}); "
+                        "only its start was read, and a license or terms section past the cut "
+                        "would not be seen", ev)]
+    text = decode_text(readme.data) if readme.data is not None else None
+    if text is None:
+        return []
+    card = parse_card(text)
+    return [Finding("scan-incomplete", "review",
+                    f"{readme.path}: the section {s.title!r} (line {card.body_first_line + s.line})"
+                    " is longer than licscan reads of a section; a term past the cut would not "
+                    "be seen", ev) for s in terms_sections(card.body) if s.cut][:3]
+
+
 def _context_findings(snapshot: Snapshot, dl: DeclaredLicense, files: Sequence[FileEvidence],
                       card_ev: list[Evidence]) -> list[Finding]:
     findings = []
@@ -519,6 +548,7 @@ def _context_findings(snapshot: Snapshot, dl: DeclaredLicense, files: Sequence[F
         findings.append(Finding("card-missing", "review",
                                 "no model card metadata (README.md front matter) was found",
                                 ()))
+    findings += _readme_cut(snapshot)
     for what in snapshot.unread:
         findings.append(Finding("scan-incomplete", "review",
                                 f"{what}; a license text there would not be seen", ()))
