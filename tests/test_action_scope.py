@@ -66,7 +66,9 @@ def test_only_models_added_or_changed_are_evaluated(tmp_path: Path) -> None:
     git(root, "checkout", "-q", "-b", "add-model")
     write(root, {"models.yaml": manifest("a", "b", "c", "nc", "d"),  # d is new
                  "models/d/README.md": card("mit"),
-                 "models/b/LICENSE": "Permission is granted, see the card.\n",  # b's folder
+                 # b's folder changes (no license text: an unidentified LICENSE would add
+                 # unknown terms and a review)
+                 "models/b/config.json": "{}\n",
                  "licscan.lock": lock({"a": "review", "b": "allow", "c": "allow",
                                        "nc": "deny"})})  # a's locked answer changed
     head = commit_all(root, "add d, touch b, relock a")

@@ -218,6 +218,21 @@ def test_a_duty_flag_rule_does_not_match_an_undetermined_license(
     assert (decision.verdict, decision.decided_by) == ("deny", "policy:unknown")
 
 
+@pytest.mark.parametrize("code", ["card-restricts-use", "scan-incomplete", "gated-repo",
+                                  "license-name-mismatch"])
+def test_an_allow_rule_about_the_license_does_not_lower_a_gate_finding(
+        tmp_path: Path, rulepack: RulePack, code: str) -> None:
+    found = model(rulepack, "MIT", findings=(Finding(code, "review", "the evidence says so"),))
+    by_license = decide(rules_config(tmp_path, "  allow: [permissive]\n"), rulepack, found)
+    assert (by_license.verdict, by_license.decided_by) == ("review", f"finding:{code}")
+    accepted = decide(rules_config(tmp_path, f"  allow: [permissive, {{finding: {code}}}]\n"),
+                      rulepack, found)
+    assert (accepted.verdict, accepted.decided_by) == ("allow", "policy:allow[0]")
+    other = model(rulepack, "MIT", findings=(Finding("lineage-naming", "review", "name"),))
+    assert decide(rules_config(tmp_path, "  allow: [permissive]\n"), rulepack,
+                  other).verdict == "allow"  # not a gate finding: the policy's choice
+
+
 def test_a_model_that_could_not_be_scanned_gets_the_unknown_verdict(
         tmp_path: Path, rulepack: RulePack) -> None:
     ref = ModelRef(kind="hub", target="acme/gone", repo_id="acme/gone")
@@ -315,7 +330,7 @@ def test_a_waiver_for_a_revision(tmp_path: Path, rulepack: RulePack) -> None:
 def test_a_waiver_for_another_model_does_nothing(tmp_path: Path, rulepack: RulePack) -> None:
     cfg = waiver_config(tmp_path, "2027-01-01")
     decision = decide(cfg, rulepack, model(rulepack, "CC-BY-NC-4.0", model_id="acme/other"))
-    assert decision.verdict == "deny" and "waivers" not in decision.extra
+    assert decision.verdict == "deny" and decision.waivers == ()
 
 
 # --- configuration errors ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Any
 
 from licscan.model import Finding, WaiverNote
 from licscan.policy import expr as spdx
+from licscan.policy.findings import GATE_FINDINGS
 from licscan.policy.model import (
     BY_ANSWER,
     RANK,
@@ -159,6 +160,8 @@ class _Evaluator:
                 outcome = replace(outcome, reason=f"{parsed}: {outcome.reason}")
         if floor is not None and RANK[floor.verdict] > RANK[outcome.verdict]:
             return floor
+        if outcome.decided_by.startswith("policy:") and outcome.verdict != "deny":
+            outcome = _gate_floor(outcome, self.raising)
         return outcome
 
     def _finding_rules(self) -> Outcome | None:
@@ -245,6 +248,19 @@ class _Evaluator:
             outcome = Outcome(BY_ANSWER.get(flag, "review"),
                               f"commercial use is {flag} under {label}", "default-policy")
         return _raised(outcome, self.raising)
+
+
+def _gate_floor(outcome: Outcome, findings: Sequence[FindingFact]) -> Outcome:
+    """A policy rule decided from the license; a gate finding (GATE_FINDINGS) the policy does
+    not name keeps the verdict at least at its severity."""
+    higher = [f for f in findings if f.code in GATE_FINDINGS
+              and RANK.get(f.severity, 0) > RANK[outcome.verdict]]
+    if not higher:
+        return outcome
+    top = max(higher, key=lambda f: RANK[f.severity])
+    return Outcome(top.severity, f"{top.code}: {top.message} ({outcome.reason}, but the "
+                                 "finding is not lowered by a license rule)",
+                   f"finding:{top.code}", outcome.branch, before_findings=outcome.verdict)
 
 
 def _raised(outcome: Outcome, findings: Sequence[FindingFact]) -> Outcome:

@@ -49,4 +49,15 @@ CATALOGUE: dict[str, str] = {
                                "licscan does not know.",
     "scan-incomplete": "A limit (files, bytes, folder entries, depth) left part of the model "
                        "unread; a license text there would not be seen.",
+    "notice-restricts-use": "A NOTICE names no license but restricts the model's use.",
+    "license-name-mismatch": "The card's license_name names another license than its license "
+                             "id.",
 }
+
+# Findings that say the concluded license may not be the whole story: the evidence was cut,
+# contradicts itself or adds terms. An allow rule about a license cannot lower them (a
+# finding rule naming the code, or a waiver, can: the user has seen it).
+GATE_FINDINGS = frozenset({
+    "license-custom", "card-restricts-use", "notice-restricts-use", "license-name-mismatch",
+    "license-link-restricted", "gated-repo", "scan-incomplete", "license-file-truncated",
+    "lineage-unresolved", "dataset-unresolved"})
