@@ -63,3 +63,17 @@ def test_a_weight_file_error_validates(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     assert report["models"][0]["error"]["kind"] == "bad-header"
     jsonschema.validate(report, json.loads(SCHEMA.read_text()))
+
+
+def test_licscan_own_refs_say_what_they_stand_for() -> None:
+    """The ids conclude.py makes for terms without a rule are described as such in SPDX (2.3 and
+    3), never as "a license identified by the rule pack"."""
+    from licscan.report.spdx import ref_description
+
+    for ref, words in (("LicenseRef-licscan-custom-0123456789ab", "custom license"),
+                       ("LicenseRef-licscan-unidentified-0123456789ab", "could not identify"),
+                       ("LicenseRef-licscan-unresolved-base-acme-m", "base model")):
+        text = ref_description(ref, "rule pack", "licscan-builtin 1")
+        assert words in text and "unknown" in text and "identified by" not in text
+    assert "identified by the licscan rule pack" in ref_description(
+        "LicenseRef-scancode-llama-3.1-license-2024", "rule pack", "licscan-builtin 1")

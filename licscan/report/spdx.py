@@ -50,6 +50,29 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 _MAX_LINEAGE = 500
 
 
+
+_LICSCAN_REFS = (  # the ids licscan makes for terms it has no rule for (conclude.py)
+    ("LicenseRef-licscan-custom-", "terms found in the model (a custom license, possibly built "
+     "on a known one, or a license_name licscan does not know)"),
+    ("LicenseRef-licscan-unidentified-", "a license text found in the model that licscan could "
+     "not identify"),
+    ("LicenseRef-licscan-unresolved-base-", "the terms of a base model that could not be read"),
+)
+
+
+def ref_description(ref: str, origin: str, pack: str) -> str:
+    """What a LicenseRef stands for, in words, without any license text."""
+    tail = " licscan does not copy license texts: read the license in the model repository."
+    for prefix, what in _LICSCAN_REFS:
+        if ref.startswith(prefix):
+            return f"{ref} stands for {what}; licscan has no rule for them, so they are unknown."\
+                + tail
+    if origin == "rule pack":
+        return (f"{ref} is a license identified by the licscan rule pack ({pack or 'unknown'}) "
+                "from the model's card and license files." + tail)
+    return f"{ref} is named by the model card; licscan's rule pack does not identify it." + tail
+
+
 class SpdxError(RuntimeError):
     """The document licscan built does not validate: a licscan bug, reported with the reasons."""
 
@@ -141,14 +164,7 @@ class _Builder:
         if ref in self.refs:
             return
         pack = " ".join(_text(self.pack.get(k)) for k in ("name", "version") if self.pack.get(k))
-        if origin == "rule pack":
-            text = (f"{ref} is a license identified by the licscan rule pack ({pack or 'unknown'})"
-                    " from the model's card and license files. licscan does not copy license "
-                    "texts: read the license in the model repository.")
-        else:
-            text = (f"{ref} is named by the model card; licscan's rule pack does not identify "
-                    "it. licscan does not copy license texts: read the license in the model "
-                    "repository.")
+        text = ref_description(ref, origin, pack)
         readable = ref.removeprefix("LicenseRef-").replace("scancode-", "", 1)
         self.refs[ref] = ExtractedLicensingInfo(
             license_id=ref, extracted_text=text, license_name=name or readable,

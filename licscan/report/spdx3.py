@@ -41,7 +41,7 @@ from licscan.report.cyclonedx import (
 )
 from licscan.report.html import lineage_roots, node_bases
 from licscan.report.json_report import report_dict
-from licscan.report.spdx import declared_expression, license_expression
+from licscan.report.spdx import declared_expression, license_expression, ref_description
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
 
@@ -132,14 +132,7 @@ class _Builder:
         if ref in self.custom:
             return self.custom[ref]
         pack = " ".join(_text(self.pack.get(k)) for k in ("name", "version") if self.pack.get(k))
-        if origin == "rule pack":
-            text = (f"{ref} is a license identified by the licscan rule pack ({pack or 'unknown'})"
-                    " from the model's card and license files. licscan does not copy license "
-                    "texts: read the license in the model repository.")
-        else:
-            text = (f"{ref} is named by the model card; licscan's rule pack does not identify "
-                    "it. licscan does not copy license texts: read the license in the model "
-                    "repository.")
+        text = ref_description(ref, origin, pack)
         element = self.add(_new(spdx.expandedlicensing_CustomLicense,
             spdxId=f"{self.ns}{ref}", creationInfo=self.creation,
             name=name or ref.removeprefix("LicenseRef-").replace("scancode-", "", 1),
