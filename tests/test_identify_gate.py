@@ -12,21 +12,15 @@ import re
 import pytest
 
 from licscan.identify import identify_text
-from licscan.identify.normalize import decode
 from licscan.identify.result import MODIFIED, UNKNOWN, TextIdentification
 from licscan.rulepack import RulePack, load_rulepack
-from tests.conftest import corpus_dir
+from tests.test_identify import read
 
 
 @pytest.fixture(scope="module")
 def pack() -> RulePack:
     return load_rulepack()
 
-
-def read(name: str) -> str:
-    text, _problem = decode((corpus_dir() / name).read_bytes())
-    assert text is not None
-    return text
 
 
 def replace(text: str, old: str, new: str) -> str:
