@@ -30,6 +30,7 @@ from licscan.model import (
     IF_DISTRIBUTED,
     TRIGGERED,
     ModelResult,
+    Obligation,
     ObligationRow,
     TermsEvaluation,
     freeze,
@@ -41,7 +42,6 @@ from licscan.terms import to_plain
 from licscan.terms_in_context import (
     USE_TERMS,
     ModelEvaluation,
-    Obligation,
     RuleInContext,
     combine,
     evaluate_rule,

@@ -194,8 +194,8 @@ IF_DISTRIBUTED_TEXT = "applies only if you distribute the model"
 
 
 @dataclass(frozen=True)
-class ObligationRow:
-    """One duty, with whether the context triggers it or it waits for a distribution."""
+class Obligation:
+    """One duty a license's terms ask of the licensee, with the clause it comes from."""
 
     id: str
     kind: str
@@ -204,6 +204,13 @@ class ObligationRow:
     rule: str
     clause: str
     confidence: str
+
+
+@dataclass(frozen=True)
+class ObligationRow(Obligation):
+    """An obligation as the reports show it: whether the context triggers it or it waits for
+    a distribution."""
+
     applies_when: str  # TRIGGERED | IF_DISTRIBUTED
 
     @property

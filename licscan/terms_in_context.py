@@ -18,7 +18,7 @@ from typing import Any
 
 from licscan import plain_terms
 from licscan.context import Context, matching_regions
-from licscan.model import Answer
+from licscan.model import Answer, Obligation
 from licscan.policy.model import strictest
 from licscan.rulepack import Rule, RulePack
 from licscan.terms import (
@@ -39,17 +39,6 @@ _USE_WORDS = {"commercial": "commercial use", "internal": "internal use",
 _DISPLAY_DUTIES = frozenset({"display", "acknowledge_in_publications"})
 _EXCEPT_HOSTED = re.compile(r"\b(?:non-|not\b|other than|except)\W+(?:\w+\W+){0,3}?hosted",
                             re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Obligation:
-    id: str
-    kind: str
-    text: str
-    trigger: str
-    rule: str
-    clause: str
-    confidence: str
 
 
 @dataclass(frozen=True)
