@@ -253,11 +253,9 @@ class _Evaluator:
 def _gate_floor(outcome: Outcome, findings: Sequence[FindingFact]) -> Outcome:
     """A policy rule decided from the license; a gate finding (GATE_FINDINGS) the policy does
     not name keeps the verdict at least at its severity."""
-    higher = [f for f in findings if f.code in GATE_FINDINGS
-              and RANK.get(f.severity, 0) > RANK[outcome.verdict]]
-    if not higher:
+    top = _worst_above(outcome, [f for f in findings if f.code in GATE_FINDINGS])
+    if top is None:
         return outcome
-    top = max(higher, key=lambda f: RANK[f.severity])
     return Outcome(top.severity, f"{top.code}: {top.message} ({outcome.reason}, but the "
                                  "finding is not lowered by a license rule)",
                    f"finding:{top.code}", outcome.branch, before_findings=outcome.verdict)
@@ -265,12 +263,17 @@ def _gate_floor(outcome: Outcome, findings: Sequence[FindingFact]) -> Outcome:
 
 def _raised(outcome: Outcome, findings: Sequence[FindingFact]) -> Outcome:
     """The default policy's rule: a finding pushes a verdict up to its severity."""
-    higher = [f for f in findings if RANK.get(f.severity, 0) > RANK[outcome.verdict]]
-    if not higher:
+    top = _worst_above(outcome, findings)
+    if top is None:
         return outcome
-    top = max(higher, key=lambda f: RANK[f.severity])
     return Outcome(top.severity, f"{top.code}: {top.message}", "default-policy",
                    before_findings=outcome.verdict)
+
+
+def _worst_above(outcome: Outcome, findings: Sequence[FindingFact]) -> FindingFact | None:
+    """The most severe finding stricter than the outcome's verdict, if any."""
+    higher = [f for f in findings if RANK.get(f.severity, 0) > RANK[outcome.verdict]]
+    return max(higher, key=lambda f: RANK[f.severity]) if higher else None
 
 
 def _matches(rule: Rule, facts: LeafFacts) -> bool:
