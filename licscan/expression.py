@@ -7,7 +7,6 @@ its license.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -38,24 +37,17 @@ def most_permissive(values: Sequence[str]) -> str:
 
 
 # license-expression builds its Aho-Corasick automaton lazily on first use and is not safe to
-# use from several threads at once (scans run on a thread pool): every call goes through
-# this lock, and the automaton is built once, under it, when the Licensing is created.
-_LOCK = threading.RLock()
-
-
+# use from several threads at once. licscan calls it from one thread only: a scan's worker
+# threads fetch and nothing else (scan.py); conclusions run on the calling thread.
 @cache
 def licensing() -> Licensing:
-    with _LOCK:
-        built = get_spdx_licensing()
-        built.parse("MIT", validate=False)
-        return built
+    return get_spdx_licensing()
 
 
 def parse(text: str) -> Any:
     """Parse without rejecting unknown ids (LicenseRef-licscan-* are ours); raise UsageError."""
     try:
-        with _LOCK:
-            return licensing().parse(text, validate=False, simple=False)
+        return licensing().parse(text, validate=False, simple=False)
     except ExpressionError as exc:
         raise UsageError(f"not a valid license expression: {text!r} ({exc})") from exc
 
@@ -74,13 +66,11 @@ def is_expression_text(text: str) -> bool:
 
 
 def unknown_keys(expr: Any) -> list[str]:
-    with _LOCK:
-        return list(licensing().unknown_license_keys(expr))
+    return list(licensing().unknown_license_keys(expr))
 
 
 def symbol_keys(expr: Any) -> list[str]:
-    with _LOCK:
-        return [s.key for s in licensing().license_symbols(expr, decompose=True)]
+    return [s.key for s in licensing().license_symbols(expr, decompose=True)]
 
 
 def fold(expr: Any, leaf: Callable[[str, str | None], T],

@@ -1,8 +1,9 @@
 """Follow each model's base models and training datasets, and apply what they imply.
 
-Parents are fetched level by level through the scanner's memo, so every repository is read
-once per scan however many children point at it; the tree is then built from the memo with
-cycle detection and a depth limit.
+Parents are fetched level by level through the scanner's `fetch_all` (its memo and worker
+threads), so every repository is read once per scan however many children point at it; the
+tree is then built from the fetched results with cycle detection and a depth limit, as pure
+logic (`lineage.py`).
 """
 
 from __future__ import annotations
@@ -73,6 +74,21 @@ def _fetch_ancestors(fetch_all: FetchAll, top: list[ModelResult],
         frontier = [p.repo_id for r in todo if known[r].status == "ok"
                     for p in _parents(known[r])]
     return known
+
+
+def first_fetches(model: ModelResult, follow: Related,
+                  named: set[str] | frozenset[str] = frozenset()) -> list[ModelRef]:
+    """What `resolve_related` fetches first for `model` (its base models and its datasets),
+    so the scanner can start them as soon as the model is concluded. `named`: Hub ids the scan
+    was given at their default revision, which lineage takes from the scan itself."""
+    if model.status != "ok":
+        return []
+    refs: list[ModelRef] = []
+    if follow.lineage and follow.max_depth > 0:
+        refs += [_hub_ref(p.repo_id) for p in _parents(model) if p.repo_id not in named]
+    if follow.datasets:
+        refs += [_hub_ref(d, "dataset") for d in _dataset_ids(model) if is_repo_id(d)]
+    return refs
 
 
 def _build(parent: Parent, known: dict[str, ModelResult], path: tuple[str, ...],

@@ -7,9 +7,13 @@ expression) and the policy (`licscan.policy.applied.AppliedPolicy`: the one engi
 built-in default or a configured licscan.yaml). `configured_scanner` builds a Scanner from
 licscan.yaml.
 
-Each repository is fetched at most once per scan (a memo of futures keyed by repo and
-revision), so a hundred fine-tunes of one base fetch the base once. Output order is the input
-order, whatever order the fetches complete in.
+Threads only for I/O: the worker threads run `Source.fetch` and nothing else; each snapshot is
+concluded (identification included) on the calling thread as its fetch completes, and the
+base models and datasets it names start fetching then. Each repository is fetched at most
+once per scan (a memo keyed by `ref_key`: repository and revision), so a hundred fine-tunes
+of one base fetch the base once. Lineage and datasets (`related.py`) fetch through
+`fetch_all`, the same memo and threads. Output order is the input order, whatever order the
+fetches complete in.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from licscan import __version__
@@ -43,10 +49,11 @@ from licscan.policy import today_utc
 from licscan.policy.applied import AppliedPolicy, check_against_pack
 from licscan.policy.default import DEFAULT_POLICY
 from licscan.policy.model import Decision
-from licscan.related import Related, resolve_related
+from licscan.related import Related, first_fetches, resolve_related
 from licscan.rulepack import RulePack, load_rulepack
+from licscan.sources.base import KindSource, LocalSource, RefKey, Source, ref_key
+from licscan.sources.cache import cache_root
 from licscan.sources.hub import HubSettings, HubSource, RequestCounter
-from licscan.sources.local import fetch_local
 
 if TYPE_CHECKING:
     from licscan.config import Config
@@ -76,41 +83,26 @@ def timestamp() -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _key(ref: ModelRef) -> tuple[str, str, str | None]:
-    if ref.kind == "ollama":  # the same name in two stores is two models
-        return ("ollama", ref.target, ref.path)
-    if ref.kind != "hub":
-        return (ref.kind, ref.path or ref.target, None)
-    return (ref.repo_type, ref.repo_id or ref.target, ref.revision)
-
-
-def _fetch_offline_source(ref: ModelRef, hub: HubSettings) -> Snapshot:
-    """Sources read from disk: a model folder, a weight file's header (GGUF, safetensors,
-    ONNX), the Ollama store."""
-    from licscan.weights import sources
-
-    if ref.kind == "local":
-        return fetch_local(ref, hub.max_file_bytes)
-    if ref.kind == "gguf":
-        return sources.fetch_gguf(ref)
-    if ref.kind == "safetensors":
-        return sources.fetch_safetensors(ref)
-    if ref.kind == "onnx":
-        return sources.fetch_onnx(ref)
-    if ref.kind == "ollama":
-        from licscan.sources.cache import cache_root
-
-        return sources.fetch_ollama(ref, cache_root(hub.cache_dir) if hub.use_cache else None)
-    raise SourceError("internal", f"unknown kind of model reference: {ref.kind!r}")
+def _fetch(source: Source, ref: ModelRef) -> Snapshot | SourceError:
+    """On a worker thread: the snapshot, or why not. Nothing else runs there."""
+    try:
+        return source.fetch(ref)
+    except SourceError as exc:
+        return exc
+    except Exception as exc:  # a bug or an unexpected client error: one model, not the scan
+        return SourceError("internal", f"{type(exc).__name__}: {exc}")
 
 
 class Scanner:
     def __init__(self, options: ScanOptions, pack: RulePack | None = None,
                  policy: Policy | None = None, finalize: ContextStage | None = None,
-                 on_result: Callable[[ModelResult], None] | None = None) -> None:
+                 on_result: Callable[[ModelResult], None] | None = None,
+                 source: Source | None = None) -> None:
         """`finalize`: the context stage (default: no context); `policy`: the built-in
         default unless given (a configured one: `configured_scanner`); `on_result`: called
-        in the calling thread once per model given to `scan`, as its fetch finishes."""
+        in the calling thread once per model given to `scan`, as its fetch finishes;
+        `source`: where snapshots come from (default: the Hub for Hub refs, the disk for
+        the others)."""
         self.options = options
         self.on_result = on_result
         self.pack = pack or load_rulepack(options.rules_dirs)
@@ -119,14 +111,19 @@ class Scanner:
         self.policy = policy or AppliedPolicy.of(DEFAULT_POLICY, self.pack, self.stage.context,
                                                  today_utc(), stage=self.stage)
         self._hub: HubSource | None = None
-        self._hub_lock = threading.Lock()
-        self._memo: dict[tuple[str, str, str | None], Future[ModelResult]] = {}
-        self._memo_lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._hub_lock = threading.Lock()  # the first Hub fetches race to create the client
+        self.source: Source = source or KindSource(self.hub, LocalSource(
+            options.hub.max_file_bytes, self._ollama_cache))
         self.context_dict: dict[str, Any] | None = None
+        # Per scan, touched only by the calling thread: the fetches started (worker threads
+        # run them and nothing else), the models concluded from them, and each distinct
+        # license file identified.
+        self._pool: ThreadPoolExecutor | None = None
+        self._fetches: dict[RefKey, tuple[ModelRef, Future[Snapshot | SourceError]]] = {}
+        self._concluded: dict[RefKey, ModelResult] = {}
         self._identified: dict[tuple[bytes, str], Any] = {}
 
-    # -- fetching ------------------------------------------------------------------------
+    # -- fetching (the only work of the worker threads) ------------------------------------
     def hub(self) -> HubSource:
         with self._hub_lock:
             if self._hub is None:
@@ -136,34 +133,55 @@ class Scanner:
                 self._hub = HubSource(settings, counter=self.counter)
             return self._hub
 
-    def fetch(self, ref: ModelRef) -> Snapshot:
-        if ref.kind != "hub":
-            return _fetch_offline_source(ref, self.options.hub)
-        return self.hub().fetch(ref)
+    def _ollama_cache(self) -> Path | None:
+        hub = self.options.hub
+        return cache_root(hub.cache_dir) if hub.use_cache else None
 
-    def scan_one(self, ref: ModelRef) -> ModelResult:
+    def fetch(self, ref: ModelRef) -> Snapshot:
+        return self.source.fetch(ref)
+
+    def _submit(self, ref: ModelRef) -> RefKey:
+        """Start fetching `ref` unless this scan already has (a hundred fine-tunes of one
+        base fetch it once)."""
+        key = ref_key(ref)
+        if key not in self._fetches:
+            assert self._pool is not None
+            self._fetches[key] = (ref, self._pool.submit(_fetch, self.source, ref))
+        return key
+
+    def _completed(self, keys: Sequence[RefKey]) -> Iterator[tuple[RefKey, ModelResult]]:
+        """Each key once, concluded on this thread as its fetch completes."""
+        waiting: dict[Future[Snapshot | SourceError], RefKey] = {}
+        for key in dict.fromkeys(keys):
+            if key in self._concluded:
+                yield key, self._concluded[key]
+            else:
+                waiting[self._fetches[key][1]] = key
+        for done in as_completed(waiting):
+            yield waiting[done], self._conclude(waiting[done])
+
+    def _conclude(self, key: RefKey) -> ModelResult:
+        concluded = self._concluded.get(key)
+        if concluded is None:
+            ref, future = self._fetches[key]
+            concluded = self._concluded[key] = self.scan_fetched(ref, future.result())
+        return concluded
+
+    def scan_fetched(self, ref: ModelRef, fetched: Snapshot | SourceError) -> ModelResult:
+        """One model from its fetch: concluded, or the error that stopped it."""
         source = "hub" if ref.kind == "hub" else "local"
+        if isinstance(fetched, SourceError):
+            return self._error(ref, source, fetched.kind, fetched.message)
         try:
-            snapshot = self.fetch(ref)
-        except SourceError as exc:
-            return self._error(ref, source, exc.kind, exc.message)
-        except Exception as exc:  # a bug or an unexpected client error: one model, not the scan
-            return self._error(ref, source, "internal", f"{type(exc).__name__}: {exc}")
-        try:
-            return self.evaluate(snapshot)
+            return self.evaluate(fetched)
         except Exception as exc:
             return self._error(ref, source, "internal", f"{type(exc).__name__}: {exc}")
 
-    def _submit(self, ref: ModelRef) -> Future[ModelResult]:
-        assert self._pool is not None
-        key = _key(ref)
-        with self._memo_lock:
-            future = self._memo.get(key)
-            if future is None:
-                future = self._memo[key] = self._pool.submit(self.scan_one, ref)
-        return future
+    def scan_one(self, ref: ModelRef) -> ModelResult:
+        """One model, fetched and concluded on this thread (no memo, no lineage)."""
+        return self.scan_fetched(ref, _fetch(self.source, ref))
 
-    # -- evaluation ----------------------------------------------------------------------
+    # -- evaluation (the calling thread) -----------------------------------------------------
     def evaluate(self, snapshot: Snapshot) -> ModelResult:
         from licscan.identify import identify_text
 
@@ -216,35 +234,53 @@ class Scanner:
         """`failed`: models found but known to be unreadable before fetching (a broken
         manifest in the Ollama store); each is reported as an error after the others."""
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=max(1, self.options.jobs),
-                                thread_name_prefix="licscan") as pool:
-            self._pool = pool
-            futures = [self._submit(ref) for ref in refs]
-            if self.on_result is not None:  # a model listed twice is one fetch, two ticks
-                given = Counter(futures)
-                for done in as_completed(given):
-                    for _ in range(given[done]):
-                        self.on_result(done.result())
-            top = [f.result() for f in futures]
+        options = self.options
+        follow = Related(options.lineage, options.datasets, options.max_depth)
+        self._fetches, self._concluded = {}, {}
+        with self._fetching():
+            keys = [self._submit(ref) for ref in refs]
+            listed = Counter(keys)  # a model listed twice is one fetch, two ticks
+            named = {r.repo_id for r in refs if r.repo_id and r.revision is None}
+            for key, model in self._completed(keys):
+                for related in first_fetches(model, follow, named):
+                    self._submit(related)  # bases and datasets start while others load
+                if self.on_result is not None:
+                    for _ in range(listed[key]):
+                        self.on_result(model)
+            top = [self._concluded[key] for key in keys]
             for ref, exc in failed:
                 top.append(self._error(ref, "hub" if ref.kind == "hub" else "local",
                                        exc.kind, exc.message))
                 if self.on_result is not None:
                     self.on_result(top[-1])
-            options = self.options  # offline: parents and datasets from the cache
-            top = resolve_related(self.fetch_all, top, self.pack,
-                                  Related(options.lineage, options.datasets, options.max_depth))
-            models = tuple(self.decide(m) for m in top)
-        self._pool = None
+            top = resolve_related(self.fetch_all, top, self.pack, follow)
+        models = tuple(self.decide(m) for m in top)
         return ScanResult(models=models, tool_version=__version__, rulepack=self.pack.stamp(),
                           generated_at=timestamp(), context=self.context_dict,
                           stats={"requests": self.counter.count,
                                  "seconds": round(time.monotonic() - started, 3)})
 
+    @contextmanager
+    def _fetching(self) -> Iterator[None]:
+        """The worker threads, for the length of a scan."""
+        with ThreadPoolExecutor(max_workers=max(1, self.options.jobs),
+                                thread_name_prefix="licscan") as pool:
+            self._pool = pool
+            try:
+                yield
+            finally:
+                self._pool = None
+
     def fetch_all(self, refs: Sequence[ModelRef]) -> list[ModelResult]:
-        """Fetch (once each, concurrently) and return in order; used for parents and datasets."""
-        futures = [self._submit(ref) for ref in refs]
-        return [f.result() for f in futures]
+        """Fetch (once each per scan, concurrently), conclude on this thread, and return in
+        order: parents and datasets (`related.resolve_related`)."""
+        if self._pool is None:  # called outside a scan
+            with self._fetching():
+                return self.fetch_all(refs)
+        keys = [self._submit(ref) for ref in refs]
+        for _done in self._completed(keys):
+            pass
+        return [self._concluded[key] for key in keys]
 
 
 def scan(refs: Sequence[ModelRef], options: ScanOptions | None = None) -> ScanResult:
@@ -261,7 +297,8 @@ def build_policy(config: Config, pack: RulePack, context: Context | None = None,
 
 
 def configured_scanner(config: Config, options: ScanOptions, context: Context | None = None, *,
-                       today: date | None = None) -> tuple[Scanner, AppliedPolicy]:
+                       today: date | None = None,
+                       source: Source | None = None) -> tuple[Scanner, AppliedPolicy]:
     """A Scanner that applies licscan.yaml: its rule packs, its policy, and its context (or
     `context`, from --context) for both the verdicts and the report's terms and obligations."""
     options = replace(options, rules_dirs=(*options.rules_dirs, *config.rules))
@@ -269,6 +306,6 @@ def configured_scanner(config: Config, options: ScanOptions, context: Context | 
     chosen = context if context is not None else config.context
     stage = ContextStage(pack, chosen)
     policy = build_policy(config, pack, context, today=today, stage=stage)
-    scanner = Scanner(options, pack, policy=policy, finalize=stage)
+    scanner = Scanner(options, pack, policy=policy, finalize=stage, source=source)
     scanner.context_dict = chosen.to_dict() if chosen is not None else None
     return scanner, policy

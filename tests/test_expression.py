@@ -1,18 +1,15 @@
-"""license-expression is shared by the scan's worker threads."""
+"""SPDX expressions. license-expression is not thread-safe and is called from one thread only:
+tests/test_scan_threads.py checks that a scan's worker threads never conclude."""
 
 from __future__ import annotations
-
-from concurrent.futures import ThreadPoolExecutor
 
 from licscan import expression
 
 
-def test_parse_from_many_threads_at_once() -> None:
-    expression.licensing.cache_clear()  # the race was in building the automaton on first use
-    texts = [f"mit AND LicenseRef-licscan-x{i} OR apache-2.0" for i in range(400)]
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        rendered = list(pool.map(expression.normalize, texts))
-    assert rendered == [f"(MIT AND LicenseRef-licscan-x{i}) OR Apache-2.0" for i in range(400)]
+def test_parse_renders_spdx_keys() -> None:
+    texts = [f"mit AND LicenseRef-licscan-x{i} OR apache-2.0" for i in range(40)]
+    rendered = [expression.normalize(t) for t in texts]
+    assert rendered == [f"(MIT AND LicenseRef-licscan-x{i}) OR Apache-2.0" for i in range(40)]
 
 
 def test_fold_and_or() -> None:
