@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from licscan import _resources
+from licscan.rulepack import derivable_fields
 
-TRI = ("commercial_use", "modification", "distribution")
+# What each derivable field is derived from, for the messages (licscan.rulepack.derivable_fields).
+_FROM = {"flags.commercial_use": "terms.commercial_use.value",
+         "flags.modification": "terms.modification.value",
+         "flags.distribution": "terms.distribution.value",
+         "flags.acceptable_use_policy": "the kind and terms.acceptable_use_policy",
+         "use_policy": "terms.acceptable_use_policy.rule", "category": "the kind",
+         "spdx_listed": "the expression_id", "needs_text": "the kind"}
 
 
 def _schema() -> Any:
     return json.loads(_resources.schema_path("rule.schema.json").read_text())
+
+
+def _stated_derivable(data: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
+    """(field, stated value, derived value) for each derivable field the file states."""
+    derived = derivable_fields(data)
+    flags = data.get("flags")
+    for key, value in derived["flags"].items():
+        if isinstance(flags, Mapping) and key in flags:
+            yield f"flags.{key}", flags[key], value
+    for key, value in derived.items():
+        if key != "flags" and key in data:
+            yield key, data[key], value
+
+
+def redundant_fields(data: Any) -> list[str]:
+    """The fields a rule file states although the loader derives the same value."""
+    if not isinstance(data, Mapping):
+        return []
+    return [name for name, stated, derived in _stated_derivable(data) if stated == derived]
 
 
 def validate_rule(data: Any, name: str) -> list[str]:
@@ -25,11 +52,10 @@ def validate_rule(data: Any, name: str) -> list[str]:
                 for e in sorted(validator.iter_errors(data), key=lambda e: list(e.path))]
     if problems or not isinstance(data, dict):
         return problems
-    terms = data.get("terms") or {}
-    for key in TRI:
-        if key in terms and terms[key].get("value") != data["flags"][key]:
-            problems.append(f"{name}: flags.{key} ({data['flags'][key]}) differs from "
-                            f"terms.{key}.value ({terms[key].get('value')})")
+    for field, stated, derived in _stated_derivable(data):
+        if stated != derived:
+            problems.append(f"{name}: {field} ({stated}) differs from {_FROM[field]} "
+                            f"({derived}); leave it out, the loader derives it")
     return problems
 
 

@@ -221,6 +221,60 @@ class RulePack:
         return {"name": self.name, "version": self.version, "hash": self.hash}
 
 
+_TRI_TERMS = ("commercial_use", "modification", "distribution")
+_NOT_SPDX = ("LicenseRef-", "NOASSERTION")
+
+
+def derivable_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a rule file that repeat what its other fields say, as the loader derives
+    them (docs/terms.md, "What the loader derives"). A rule file may leave them out; one that
+    states them must agree (`licscan rules validate`). `flags` holds only the derivable flags.
+
+    - flags.commercial_use, .modification, .distribution: the `value` of that term;
+    - flags.acceptable_use_policy (with `terms`): the rule is a use policy, or its terms
+      incorporate one;
+    - use_policy: terms.acceptable_use_policy.rule;
+    - category: `use-policy` and `family` for those kinds, `unknown` for a marker;
+    - spdx_listed: the expression id is an SPDX id (not LicenseRef-, not NOASSERTION);
+    - needs_text: true for a family tag or a marker."""
+    kind = data.get("kind")
+    raw_terms = data.get("terms")
+    terms: Mapping[str, Any] = raw_terms if isinstance(raw_terms, Mapping) else {}
+    flags: dict[str, Any] = {}
+    for key in _TRI_TERMS:
+        part = terms.get(key)
+        if isinstance(part, Mapping) and "value" in part:
+            flags[key] = part["value"] if part["value"] in TRI_STATES else "unknown"
+    if terms:
+        flags["acceptable_use_policy"] = kind == "use-policy" or \
+            isinstance(terms.get("acceptable_use_policy"), Mapping)
+    out: dict[str, Any] = {"flags": flags}
+    policy = terms.get("acceptable_use_policy")
+    if isinstance(policy, Mapping) and isinstance(policy.get("rule"), str):
+        out["use_policy"] = policy["rule"]
+    if kind in ("use-policy", "family"):
+        out["category"] = kind
+    elif kind == "marker":
+        out["category"] = "unknown"
+    expression_id = data.get("expression_id")
+    if isinstance(expression_id, str):
+        out["spdx_listed"] = not expression_id.startswith(_NOT_SPDX)
+    if kind in ("family", "marker"):
+        out["needs_text"] = True
+    return out
+
+
+def complete_rule_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule file's mapping with the derivable fields filled in where the file leaves them
+    out; what the file states wins (a disagreement is the validator's to report)."""
+    derived = derivable_fields(data)
+    out = {**derived, **data}
+    flags = data.get("flags")
+    out["flags"] = {**derived["flags"], **flags} if isinstance(flags, Mapping) else \
+        derived["flags"] if flags is None else flags
+    return out
+
+
 def _tuple(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -231,6 +285,7 @@ def _tuple(value: Any) -> tuple[str, ...]:
 
 def rule_from_mapping(data: Mapping[str, Any], origin: str) -> Rule:
     """Build a Rule from a parsed rule file. Structural validation is the schema's job."""
+    data = complete_rule_data(data)
     try:
         flags = data["flags"]
         return Rule(
@@ -317,12 +372,12 @@ COMPILED = "compiled.json"
 
 
 def _parsed_rules(root: Path, files: list[tuple[Path, bytes]], digest: str) -> dict[str, Any]:
-    """Parsing ~130 YAML files takes ~130 ms, so `scripts/lock_rules.py` also writes their
-    parse to rules/compiled.json, keyed by the pack's content hash; a pack whose files differ
-    from that hash (a user's pack, an edit not yet locked) is parsed from the YAML."""
+    """Parsing ~190 YAML files takes ~80 ms, so `scripts/lock_rules.py` also writes their
+    parse to rules/compiled.json, keyed by the content hash of the rule files (`digest`); rule
+    files that differ from that hash (a user's pack, an edit not yet locked) are parsed."""
     try:
         compiled = json.loads((root / COMPILED).read_bytes())
-        if isinstance(compiled, dict) and compiled.get("hash") == digest:
+        if isinstance(compiled, dict) and compiled.get("rules_hash") == digest:
             rules = compiled.get("rules")
             if isinstance(rules, dict):
                 return rules
@@ -332,11 +387,18 @@ def _parsed_rules(root: Path, files: list[tuple[Path, bytes]], digest: str) -> d
 
 
 def compile_pack(root: Path) -> dict[str, Any]:
-    """What rules/compiled.json holds for the pack in `root`."""
-    files = [(path, path.read_bytes()) for path in pack_files(root)]
-    digest = content_hash((p.relative_to(root).as_posix(), raw) for p, raw in files)
-    rules = _parse_rule_files(root, [(p, raw) for p, raw in files if p.suffix == ".yaml"])
-    return {"hash": digest, "rules": rules}
+    """What rules/compiled.json holds for the pack in `root`: each rule file's mapping with
+    the fields the loader derives filled in, keyed by its path, and the content hash of the
+    rule files (not of the whole pack: rebuilt fingerprints leave it current)."""
+    files = [(path, path.read_bytes()) for path in pack_files(root) if path.suffix == ".yaml"]
+    parsed = _parse_rule_files(root, files)
+    rules = {name: complete_rule_data(data) if isinstance(data, dict) else data
+             for name, data in parsed.items()}
+    return {"rules_hash": _rules_hash(root, files), "rules": rules}
+
+
+def _rules_hash(root: Path, files: list[tuple[Path, bytes]]) -> str:
+    return content_hash((path.relative_to(root).as_posix(), raw) for path, raw in files)
 
 
 _Loaded = tuple[dict[str, Rule], dict[str, Any], list[tuple[str, bytes]], bytes | None]
@@ -357,7 +419,7 @@ def _load_dir(root: Path) -> _Loaded:
                 fingerprints = json.loads(raw)
             except ValueError as exc:
                 raise RulePackError(f"invalid fingerprints: {exc}", file=str(path)) from exc
-    parsed = _parsed_rules(root, rule_files, content_hash(hashed))
+    parsed = _parsed_rules(root, rule_files, _rules_hash(root, rule_files))
     for path, _raw in rule_files:
         data = parsed.get(path.relative_to(root).as_posix())
         if not isinstance(data, dict):

@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
-"""Record the rule pack's content hash in rules/rules.lock.
+"""Lock the rule pack after editing rule files: write rules/compiled.json and rules/rules.lock.
 
-A changed hash needs a new version in rules/pack.yaml: reports stamp (version, hash), and the
-same version must always mean the same facts. Run after editing rule files:
+The rule files (rules/licenses/*.yaml), rules/spdx-licenses.tsv and rules/fingerprints.json are
+the pack; these two files are generated from them and tests regenerate and compare both
+(tests/test_rulepack.py, tests/test_rulepack_source.py):
+
+- rules/compiled.json: every rule file's parse with the fields the loader derives filled in,
+  keyed by the rule files' content hash, so that loading the pack skips YAML (~80 ms);
+- rules/rules.lock: the pack's version and content hash. A changed hash needs a new version in
+  rules/pack.yaml: reports stamp (version, hash), and one version must always mean one set of
+  facts.
 
     python scripts/lock_rules.py            # refuses when the hash changed but the version did not
+    python scripts/lock_rules.py --check    # write nothing; exit 1 when either file is stale
 """
 
 from __future__ import annotations
@@ -28,30 +36,50 @@ RULES = ROOT / "rules"
 LOCK = RULES / "rules.lock"
 
 
-def current() -> dict[str, str]:
-    files = [(p.relative_to(RULES).as_posix(), p.read_bytes()) for p in pack_files(RULES)]
-    return {"version": read_pack_meta(RULES)["version"], "hash": content_hash(files)}
+def current(rules: Path = RULES) -> dict[str, str]:
+    files = [(p.relative_to(rules).as_posix(), p.read_bytes()) for p in pack_files(rules)]
+    return {"version": read_pack_meta(rules)["version"], "hash": content_hash(files)}
 
 
-def write_compiled() -> None:
-    """rules/compiled.json: the parsed rule files, so that loading the pack skips YAML."""
-    (RULES / COMPILED).write_text(json.dumps(compile_pack(RULES), sort_keys=True,
-                                             ensure_ascii=False) + "\n")
+def compiled_text(rules: Path = RULES) -> str:
+    """rules/compiled.json as it should read (deterministic: sorted keys, one line)."""
+    return json.dumps(compile_pack(rules), sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def main() -> int:
+def lock_text(rules: Path = RULES) -> str:
+    return json.dumps(current(rules), indent=2) + "\n"
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def check(rules: Path = RULES) -> list[str]:
+    """The generated files that differ from what the pack's sources give."""
+    return [str(path) for path, text in ((rules / COMPILED, compiled_text(rules)),
+                                         (rules / "rules.lock", lock_text(rules)))
+            if _read(path) != text]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if "--check" in args:
+        stale = check()
+        for path in stale:
+            print(f"{path} is stale: run scripts/lock_rules.py", file=sys.stderr)
+        return 1 if stale else 0
     now = current()
-    write_compiled()
+    (RULES / COMPILED).write_text(compiled_text(), encoding="utf-8")
     if LOCK.is_file():
         old = json.loads(LOCK.read_text())
         if old == now:
             print(f"rules.lock is up to date: {now['version']} {now['hash']}")
             return 0
-        if old.get("version") == now["version"] and "--force" not in sys.argv:
+        if old.get("version") == now["version"] and "--force" not in args:
             print(f"the rule pack changed but rules/pack.yaml still says {now['version']}; "
                   "bump the version (or pass --force during development)", file=sys.stderr)
             return 1
-    LOCK.write_text(json.dumps(now, indent=2) + "\n")
+    LOCK.write_text(lock_text(), encoding="utf-8")
     print(f"rules.lock: {now['version']} {now['hash']}")
     return 0
 
