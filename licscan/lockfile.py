@@ -21,7 +21,9 @@ from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
 
 # 2: evidence.multimodal, evidence.local (digests of local model folders); later added (no new
 # version: an older lockfile lacks them and `check` asks for a relock of those models only):
-# evidence.header (a weight file's header digest), evidence.ollama (an Ollama model's digests)
+# evidence.header (a weight file's header digest), evidence.ollama (an Ollama model's digests);
+# repo_type, written only for a Hub dataset ("model" when absent, as every older entry is), so
+# that a model and a dataset with one id are two entries
 LOCK_VERSION = 2
 _FILE_KINDS = ("license-file", "notice-file", "use-policy-file")
 
@@ -33,10 +35,13 @@ class LockEntry:
     verdict: str | None = None  # as decided when locked (check decides again)
     decided_by: str | None = None
     line: int | None = None  # where the entry starts in the lockfile
+    repo_type: str = "model"  # a Hub dataset: "dataset"
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def key(self) -> tuple[str, str]:
-        return self.facts.source, self.facts.id
+    def key(self) -> tuple[str, str, str]:
+        """How the entry pairs with a manifest entry (`lock_key`)."""
+        return self.facts.source, self.repo_type, self.facts.id
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,13 @@ def ref_key(ref: ModelRef) -> tuple[str, str]:
     if ref.kind != "hub":
         return "local", ref.target
     return "hub", ref.repo_id or ref.target
+
+
+def lock_key(ref: ModelRef) -> tuple[str, str, str]:
+    """(source, repository type, id): a Hub model and a Hub dataset with one id are two
+    entries."""
+    source, name = ref_key(ref)
+    return source, ref.repo_type if source == "hub" else "model", name
 
 
 def evidence_digests(model: ModelResult) -> dict[str, Any]:
@@ -107,6 +119,19 @@ def disk_evidence(ref: ModelRef, files: Mapping[str, Any] | None = None) -> dict
     return {}
 
 
+def disk_state(ref: ModelRef, evidence: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What of a model read from disk must be the same before and after `licscan lock` scans
+    it (the folder's digest, the weight header's, the Ollama model's): from `evidence` as
+    entry_dict wrote it, or read now; {} for a Hub model."""
+    if ref.kind == "hub" or not ref.path:
+        return {}
+    now = dict(evidence) if evidence is not None else disk_evidence(ref)
+    local = now.get("local")
+    if isinstance(local, Mapping):
+        return {"local": local.get("tree")}
+    return {key: now.get(key) for key in ("header", "ollama") if key in now}
+
+
 def ollama_name(ref: ModelRef) -> str:
     return ref.target.removeprefix("ollama:")
 
@@ -120,6 +145,8 @@ def _multimodal(card: dict[str, Any]) -> bool | None:
 
 def entry_dict(model: ModelResult, facts: ModelFacts) -> dict[str, Any]:
     out = facts_dict(facts)
+    if model.ref.kind == "hub" and model.ref.repo_type != "model":
+        out["repo_type"] = model.ref.repo_type
     out["evidence"] = evidence_digests(model)
     out["verdict"] = model.verdict
     out["decided_by"] = model.decided_by
@@ -154,7 +181,8 @@ def lock_dict(entries: Sequence[Mapping[str, Any]], *, rulepack: Mapping[str, st
               manifest: str | None, context_digest: str | None) -> dict[str, Any]:
     from licscan import __version__
 
-    ordered = sorted(entries, key=lambda e: (e["source"], e["id"], e["requested_revision"] or ""))
+    ordered = sorted(entries, key=lambda e: (e["source"], e["id"], e.get("repo_type", "model"),
+                                             e["requested_revision"] or ""))
     return {"lockfile_version": LOCK_VERSION, "generated_by": f"licscan {__version__}",
             "rulepack": dict(rulepack), "manifest": manifest, "context_digest": context_digest,
             "models": list(ordered)}
@@ -207,7 +235,7 @@ def entry_from_dict(item: Any, file: str, line: int | None = None) -> LockEntry:
         facts = facts_from_dict(item)
         return LockEntry(facts=facts, evidence=item.get("evidence") or {},
                          verdict=item.get("verdict"), decided_by=item.get("decided_by"),
-                         line=line)
+                         line=line, repo_type=str(item.get("repo_type") or "model"), raw=item)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ConfigError(f"malformed lockfile entry ({type(exc).__name__}: {exc})", file=file,
                           line=line, hint="regenerate it with licscan lock") from exc
@@ -242,10 +270,10 @@ def compare(refs: Sequence[ModelRef], lock: Lock, manifest_file: str,
             ) -> tuple[list[tuple[ModelRef, LockEntry]], list[Problem]]:
     """Pair manifest entries with locked ones; a problem for every entry added, removed or
     moved to another revision since the lockfile was written."""
-    wanted: dict[tuple[str, str], list[ModelRef]] = {}
+    wanted: dict[tuple[str, str, str], list[ModelRef]] = {}
     for ref in refs:
-        wanted.setdefault(ref_key(ref), []).append(ref)
-    locked: dict[tuple[str, str], list[LockEntry]] = {}
+        wanted.setdefault(lock_key(ref), []).append(ref)
+    locked: dict[tuple[str, str, str], list[LockEntry]] = {}
     for entry in lock.entries:
         locked.setdefault(entry.key, []).append(entry)
     pairs: list[tuple[ModelRef, LockEntry]] = []

@@ -5,12 +5,17 @@ was resolved (revisions, expressions, findings, evidence digests), and every fac
 determines is recomputed from the pack and compared (licscan.locktrust). A lockfile that
 disagrees with the pack was edited: exit 2, naming the model and the field. Models read from
 disk are re-read by digest (a folder's files, a weight file's header, an Ollama model's manifest,
-license layers and model header): a change since locking fails the check. One line per
+license layers and model header): a change since locking fails the check. The concluded
+license, its rules and the findings are verified against the evidence where it can be read
+offline (licscan.lockverify: the cache's snapshot of the locked commit, the files on disk): a
+lockfile that states otherwise is refused (exit 2); where it cannot, check says the entry is
+unverified, and `--require-verified` (LICSCAN_REQUIRE_VERIFIED=1) fails on it. One line per
 problem, each with its file and line.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
     from licscan.model import ModelRef
     from licscan.policy.facts import FactBuilder
     from licscan.policy.model import ModelFacts
+    from licscan.rulepack import RulePack
 
 
 @click.command("check")
@@ -35,8 +41,11 @@ if TYPE_CHECKING:
 @click.option("--no-rule-overrides", is_flag=True,
               help="Refuse a rule pack of your own that redefines a built-in rule (also "
                    "LICSCAN_NO_RULE_OVERRIDES=1).")
+@click.option("--require-verified", is_flag=True,
+              help="Fail when a model's license and findings cannot be verified offline "
+                   "against its evidence (also LICSCAN_REQUIRE_VERIFIED=1).")
 def check_command(config_path: str | None, manifest: str | None, lockfile: str | None,
-                  fail_on: str | None, no_rule_overrides: bool) -> int:
+                  fail_on: str | None, no_rule_overrides: bool, require_verified: bool) -> int:
     """Check the manifest against licscan.lock and the policy, without the network."""
     from licscan.config import (
         check_rule_overrides,
@@ -85,10 +94,22 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
                           "edited by hand or by another tool", file=lock_file,
                           hint="regenerate it with licscan lock; check decides from the rule "
                                "pack, never from facts a lockfile states")
-    problems += _local_problems(pairs, manifest_file, lock_file)
+    changed = _local_problems(pairs, manifest_file, lock_file)
+    problems += changed
+    notes: list[str] = []
+    if same_pack and same_context:  # else a relock is asked for above
+        strict = require_verified or os.environ.get("LICSCAN_REQUIRE_VERIFIED", "") not in (
+            "", "0")
+        unverified = _verify(config, pack, lock, [
+            pair for pair in pairs if pair[1].facts.id not in {p.model for p in changed}])
+        if strict:
+            problems += [_unverified_problem(ref, entry, why, manifest_file, lock_file)
+                         for ref, entry, why in unverified]
+        elif unverified:
+            notes.append(_unverified_note(unverified, lock_file))
     lines = warnings + [str(p) for p in problems]
     counts, verdict_lines = _decide(config, pairs, trusted, manifest_file, today)
-    lines += verdict_lines + _waiver_lines(config, pairs, manifest_file, today)
+    lines += verdict_lines + _waiver_lines(config, pairs, manifest_file, today) + notes
     for line in lines:
         click.echo(printable_line(line))
     threshold = RANK[fail_on or config.policy.fail_on]
@@ -115,6 +136,62 @@ def _trusted(pairs: list[tuple[ModelRef, LockEntry]], builder: FactBuilder, lock
         edited += [f"{where}: {entry.facts.id}: {d}"
                    for d in disagreements(entry.facts, good)]
     return facts, list(dict.fromkeys(edited))
+
+
+def _verify(config: Config, pack: RulePack, lock: Lock,
+            pairs: list[tuple[ModelRef, LockEntry]]) -> list[tuple[ModelRef, LockEntry, str]]:
+    """Verify each entry's license and findings against its evidence (licscan.lockverify):
+    refuse the lockfile (exit 2) where they differ; return the entries that could not be
+    verified offline, with why."""
+    from licscan.errors import ConfigError
+    from licscan.lockverify import Verifier, open_cache
+    from licscan.redact import printable_line
+
+    todo = [(ref, entry) for ref, entry in pairs if entry.facts.status == "ok"]
+    if not todo:
+        return []
+    cache, problem = open_cache()
+    verifier = Verifier(config, pack, cache, problem, pack.hash, lock.context_digest)
+    unverified, differs = [], []
+    done: set[int] = set()
+    for ref, entry in todo:
+        if id(entry) in done or verifier.remembered(entry):
+            continue
+        done.add(id(entry))
+        outcome = verifier.verify(ref, entry)
+        where = f"{lock.file}:{entry.line}" if entry.line else lock.file
+        if outcome.status == "differs":
+            differs += [f"{where}: {entry.facts.id}: {d}" for d in outcome.differences]
+        elif outcome.status == "unverified":
+            unverified.append((ref, entry, outcome.why or "its evidence is not available"))
+    if differs:
+        for line in differs:
+            click.echo(printable_line(line), err=True)
+        raise ConfigError(f"{len(differs)} fact(s) disagree with the evidence they were "
+                          "concluded from: the lockfile was edited by hand or by another tool",
+                          file=lock.file,
+                          hint="regenerate it with licscan lock; check verifies a lockfile's "
+                               "license and findings against the evidence it can read offline")
+    return unverified
+
+
+def _unverified_problem(ref: ModelRef, entry: LockEntry, why: str, manifest_file: str,
+                        lock_file: str) -> Problem:
+    from licscan.lockfile import Problem
+
+    return Problem(manifest_file, ref.origin.line, entry.facts.id,
+                   f"unverified: its license and findings are taken from "
+                   f"{Path(lock_file).name}; {why} (run licscan lock --check, or any scan of "
+                   "it online, on this machine to verify)")
+
+
+def _unverified_note(unverified: list[tuple[ModelRef, LockEntry, str]], lock_file: str) -> str:
+    ids = list(dict.fromkeys(entry.facts.id for _ref, entry, _why in unverified))
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return (f"{lock_file}: {len(ids)} model(s) unverified: their license and findings are "
+            "taken from the lockfile, the evidence they were concluded from is not available "
+            "offline (licscan lock --check verifies them; --require-verified fails on them): "
+            f"{shown}")
 
 
 def _local_problems(pairs: list[tuple[ModelRef, LockEntry]], manifest_file: str,

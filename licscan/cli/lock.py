@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,7 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
         overrides_forbidden,
         resolve_config,
     )
-    from licscan.lockfile import entry_dict, lock_dict, write_lock
+    from licscan.lockfile import disk_state, entry_dict, lock_dict, write_lock
     from licscan.redact import printable_line
     from licscan.scan import ScanOptions, configured_scanner
     from licscan.sources.hub import HubSettings
@@ -49,22 +50,59 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
         click.echo(printable_line(warning), err=True)
     scanner, policy = configured_scanner(
         config, ScanOptions(jobs=jobs, hub=HubSettings(timeout=timeout)))
+    before = [disk_state(ref) for ref in refs]
     result = scanner.scan(refs)
     if _report_errors(result, refs, manifest_file):
         return 1
-    entries = list({(e["source"], e["id"], e["requested_revision"]): e for e in
-                    (entry_dict(m, policy.facts(m)) for m in result.models)}.values())
+    built = [entry_dict(m, policy.facts(m)) for m in result.models]
+    if _report_moved(refs, before, built, manifest_file):
+        return 1
+    entries = list({(e["source"], e.get("repo_type"), e["id"], e["requested_revision"]): e
+                    for e in built}.values())
     lock = lock_dict(entries, rulepack=result.rulepack, manifest=_relative(manifest_file,
                                                                             lock_path),
                      context_digest=config.context_digest)
     if check_drift:
         return _drift(lock, refs, lock_path, manifest_file)
     write_lock(lock_path, lock)
+    _remember(lock["models"], result.rulepack.get("hash"), config.context_digest)
     verdicts = [e["verdict"] for e in entries]
     click.echo(f"licscan lock: wrote {display_path(lock_path)}: {len(entries)} model(s) "
                f"({verdicts.count('allow')} allow, {verdicts.count('review')} review, "
                f"{verdicts.count('deny')} deny)")
     return 0
+
+
+def _remember(entries: Sequence[Mapping[str, Any]], rulepack_hash: str | None,
+              context_digest: str | None) -> None:
+    """This machine concluded these entries: `licscan check` believes them here unchanged."""
+    import json
+
+    from licscan.lockverify import open_cache, remember
+
+    cache, _problem = open_cache()
+    # as check reads them back from the file
+    remember(cache, json.loads(json.dumps(entries)), rulepack_hash, context_digest)
+
+
+def _report_moved(refs: list[ModelRef], before: list[dict[str, Any]],
+                  built: list[dict[str, Any]], manifest_file: str) -> bool:
+    """A model read from disk whose files changed while it was being locked: its digests,
+    taken after the scan, might not be of the bytes the scan concluded from, so nothing is
+    written (the next run locks what is there then)."""
+    from licscan.lockfile import disk_state
+    from licscan.redact import printable_line as printable
+
+    moved = [(ref, entry) for ref, state, entry in zip(refs, before, built, strict=True)
+             if state and state != disk_state(ref, entry["evidence"])]
+    for ref, entry in moved:
+        line = f":{ref.origin.line}" if ref.origin.line else ""
+        click.echo(printable(f"{manifest_file}{line}: {entry['id']}: changed while it was being "
+                             "locked (its files differ before and after the scan)"))
+    if moved:
+        click.echo(f"licscan lock: {len(moved)} model(s) changed while being locked; "
+                   "the lockfile was not written (run licscan lock again)")
+    return bool(moved)
 
 
 def _report_errors(result: ScanResult, refs: list[ModelRef], manifest_file: str) -> bool:
@@ -97,16 +135,18 @@ def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
     lock_file = display_path(lock_path)
     old = read_lock(lock_path, lock_file)
     pairs, problems = compare(refs, old, manifest_file)
-    fresh: dict[tuple[str, str, str | None], LockEntry] = {}
+    fresh: dict[tuple[str, str, str, str | None], LockEntry] = {}
     for item in lock["models"]:
         entry = entry_from_dict(item, lock_file)
         fresh[(*entry.key, entry.facts.requested_revision)] = entry
     lines = [str(p) for p in problems]
     drifted = 0
+    unchanged = []
     for ref, before in pairs:
         after = fresh[(*before.key, before.facts.requested_revision)]
         changes, is_drift = drift(before, after)
         if not changes:
+            unchanged.append(before.raw)
             continue
         drifted += is_drift
         where = f"{manifest_file}:{ref.origin.line}" if ref.origin.line else manifest_file
@@ -114,6 +154,9 @@ def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
         lines.append(f"{where}: {before.facts.id}: {what}: {'; '.join(changes)}")
     for line in lines:
         click.echo(printable(line))
+    if lock.get("context_digest") == old.context_digest and \
+            old.rulepack.get("hash") == lock["rulepack"].get("hash"):
+        _remember(unchanged, old.rulepack.get("hash"), old.context_digest)
     failed = bool(problems) or drifted > 0
     click.echo(f"licscan lock --check: {len(pairs)} model(s), {drifted} drifted, "
                f"{len(problems)} lockfile problem(s): {'FAILED' if failed else 'passed'}"

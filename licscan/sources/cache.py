@@ -8,6 +8,7 @@ else `platformdirs.user_cache_dir("licscan")`):
     v1/repos/<kk>/<key>/snap-<commit sha>.json   one Snapshot (file contents by sha256)
     v1/repos/<kk>/<key>/ref-<hash>.json          requested revision -> sha (mtime: last seen online)
     v1/blobs/<aa>/<sha256>                        file contents, content-addressed
+    v1/verified/<kk>/<key>.json                   a lockfile entry concluded on this machine
     v1/.pruned                                    when the cache was last pruned
 
 `key` is a hash of the repo type and id, so nothing a repository names reaches a path.
@@ -193,6 +194,34 @@ class SnapshotCache:
         if revision != (ref.revision or "") or not isinstance(sha, str) or not SHA40.match(sha):
             return None
         return sha, _iso(seen)
+
+    def has_snapshot(self, ref: ModelRef, sha: str) -> bool:
+        """Whether an entry for `ref`'s repo at `sha` is there (not yet whether it is good)."""
+        if not SHA40.match(sha) or ref.repo_id is None:
+            return False
+        path = self._repo_dir(ref.repo_type, ref.repo_id) / f"snap-{sha}.json"
+        return untrusted(path, follow=False, directory=False) is None
+
+    def _verified_path(self, key: str) -> Path:
+        return self.base / "verified" / key[:2] / f"{key}.json"
+
+    def was_verified(self, key: str) -> bool:
+        """Whether `record_verified(key)` was called on this cache (licscan.lockverify)."""
+        if not _SHA256.match(key):
+            return False
+        raw = self._read_trusted(self._verified_path(key), 4096)
+        try:
+            return raw is not None and _verified(json.loads(raw)).get("key") == key
+        except (ValueError, _Broken):
+            return False
+
+    def record_verified(self, key: str) -> None:
+        """Remember that the lockfile entry `key` names was concluded from its evidence
+        here (never raises)."""
+        if _SHA256.match(key) and not self.was_verified(key):
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                _write_atomic(self._verified_path(key),
+                              json.dumps(_signed({"key": key, "at": _iso()})).encode())
 
     # -- writing --------------------------------------------------------------------------
     def store(self, snapshot: Snapshot, max_file_bytes: int) -> bool:

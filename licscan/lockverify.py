@@ -1,0 +1,207 @@
+"""Whether a lockfile entry's concluded license and findings are what its evidence gives.
+
+`licscan check` decides from licscan.lock. Everything the rule pack determines is recomputed
+(licscan.locktrust); the expression, the rules behind it and the findings are concluded from
+the evidence, and a lockfile can state anything there. So check verifies them, offline:
+
+- **remembered**: `licscan lock`, a `licscan lock --check` that found no drift and a check
+  that verified an entry record the entry's digest (`memo_key`: the entry as written, the
+  rule pack, the context, the licscan version) in the licscan cache; the same entry is
+  then verified without concluding again (the cache's ownership and permission checks
+  guard the record as they guard snapshots, licscan.sources.cache);
+- **concluded again** otherwise, the way `licscan scan --offline` concludes: a Hub model from
+  the cache's snapshot of the locked commit (its base models and datasets from the cache
+  too), a model read from disk from its files (which check has already found unchanged
+  since locking). An expression, rules, findings or evidence digests that differ from the
+  lockfile's are refused (`Outcome.differences`, exit 2);
+- **unverified** when the evidence is not available offline (no usable cache, no snapshot of
+  that commit, a base model or dataset not in the cache): check says so, and
+  `--require-verified` fails on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from licscan.config import Config
+    from licscan.lockfile import LockEntry
+    from licscan.model import ModelRef, Snapshot
+    from licscan.rulepack import RulePack
+    from licscan.sources.cache import SnapshotCache
+
+#: findings the policy adds when it decides (not concluded from the evidence; check decides
+#: again with today's date)
+DECISION_FINDINGS = frozenset({"waiver-expired"})
+_COMPARED_EVIDENCE = ("files", "card", "multimodal")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "verified" | "differs" | "unverified"
+    differences: tuple[str, ...] = ()
+    why: str | None = None  # unverified: what evidence was missing
+
+
+def memo_key(raw: Mapping[str, Any], rulepack_hash: str | None,
+             context_digest: str | None) -> str:
+    """The digest of one lockfile entry as written, with what its conclusion rests on."""
+    from licscan import __version__
+
+    text = json.dumps({"entry": raw, "rulepack": rulepack_hash, "context": context_digest,
+                       "licscan": __version__}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def open_cache() -> tuple[SnapshotCache | None, str | None]:
+    """The licscan cache check reads, or None and why it is not used."""
+    from licscan.sources.cache import SnapshotCache, cache_root
+
+    cache = SnapshotCache(cache_root())
+    if not cache.ensure_root():
+        return None, cache.problem or "the licscan cache cannot be used"
+    return cache, None
+
+
+def remember(cache: SnapshotCache | None, entries: Sequence[Mapping[str, Any]],
+             rulepack_hash: str | None, context_digest: str | None) -> None:
+    """Record entries concluded on this machine (by `licscan lock` or a clean `lock --check`)."""
+    if cache is None:
+        return
+    for raw in entries:
+        cache.record_verified(memo_key(raw, rulepack_hash, context_digest))
+
+
+class Verifier:
+    """Concludes lockfile entries again from evidence read offline."""
+
+    def __init__(self, config: Config, pack: RulePack, cache: SnapshotCache | None,
+                 cache_problem: str | None, rulepack_hash: str | None,
+                 context_digest: str | None) -> None:
+        self.config = config
+        self.pack = pack
+        self.cache = cache
+        self.cache_problem = cache_problem
+        self.rulepack_hash = rulepack_hash
+        self.context_digest = context_digest
+
+    def remembered(self, entry: LockEntry) -> bool:
+        return self.cache is not None and self.cache.was_verified(
+            memo_key(entry.raw, self.rulepack_hash, self.context_digest))
+
+    def available(self, ref: ModelRef, entry: LockEntry) -> str | None:
+        """Why the entry's evidence cannot be read offline, or None (it can be tried)."""
+        if ref.kind != "hub":
+            return None
+        name = entry.facts.id
+        if self.cache is None:
+            return f"the licscan cache is not used ({self.cache_problem})"
+        from licscan.sources.cache import is_full_sha
+
+        sha = entry.facts.revision
+        if not is_full_sha(sha):
+            return f"the lockfile names no commit of {name}"
+        assert sha is not None
+        if not self.cache.has_snapshot(_pinned(ref, sha), sha):
+            return f"the licscan cache holds no snapshot of {name} at {sha[:12]}"
+        return None
+
+    def verify(self, ref: ModelRef, entry: LockEntry) -> Outcome:
+        why = self.available(ref, entry)
+        if why is not None:
+            return Outcome("unverified", why=why)
+        pinned = _pinned(ref, entry.facts.revision) if ref.kind == "hub" else ref
+        fresh, status, missing = self._conclude(pinned)
+        if missing:
+            return Outcome("unverified", why=missing[0])
+        if status != "ok":
+            return Outcome("unverified", why=f"{entry.facts.id} could not be concluded again "
+                           f"offline: {status}")
+        where = ("the cached snapshot of " + str(entry.facts.revision)[:12]
+                 if ref.kind == "hub" else "the files on disk")
+        differences = _differences(entry, fresh, where)
+        if differences:
+            return Outcome("differs", tuple(differences))
+        if self.cache is not None:
+            self.cache.record_verified(memo_key(entry.raw, self.rulepack_hash,
+                                                self.context_digest))
+        return Outcome("verified")
+
+    def _conclude(self, ref: ModelRef) -> tuple[dict[str, Any], str, list[str]]:
+        """The entry `licscan lock` would write for the model concluded as `licscan scan
+        --offline` concludes it (lineage and datasets from the cache), its status, and what
+        could not be read offline. A scanner per entry: a base model missed for one entry
+        is missed for the next one too."""
+        from licscan.context_result import ContextStage
+        from licscan.errors import SourceError
+        from licscan.lockfile import entry_dict
+        from licscan.scan import Scanner, ScanOptions, build_policy
+
+        stage = ContextStage(self.pack, self.config.context)
+        policy = build_policy(self.config, self.pack, stage=stage)
+        scanner = Scanner(ScanOptions(jobs=2, offline=True, rules_dirs=self.config.rules),
+                          self.pack, policy=policy, finalize=stage)
+        missing: list[str] = []
+        inner = scanner.source
+
+        class Recording:
+            def fetch(self, wanted: ModelRef) -> Snapshot:
+                try:
+                    return inner.fetch(wanted)
+                except SourceError as exc:
+                    missing.append(exc.message)
+                    raise
+
+        scanner.source = Recording()
+        [model] = scanner.scan([ref]).models
+        if model.status != "ok":
+            why = model.error.message if model.error else "it could not be read"
+            return {}, why, missing
+        return entry_dict(model, policy.facts(model)), "ok", missing
+
+
+def _pinned(ref: ModelRef, sha: str | None) -> ModelRef:
+    return replace(ref, revision=sha)
+
+
+def _differences(entry: LockEntry, fresh: Mapping[str, Any], where: str) -> list[str]:
+    locked = entry.raw
+    out = []
+    if locked.get("license") != fresh.get("license"):
+        out.append(f"license is {_show(locked.get('license'))} in the lockfile, but "
+                   f"{_show(fresh.get('license'))} concluded from {where}")
+    if list(locked.get("rules") or ()) != list(fresh.get("rules") or ()):
+        out.append(f"rules are {list(locked.get('rules') or ())!r} in the lockfile, but "
+                   f"{list(fresh.get('rules') or ())!r} concluded from {where}")
+    before, after = _findings(locked), _findings(fresh)
+    if before != after:
+        lacks = [f for f in after if f not in before]
+        extra = [f for f in before if f not in after]
+        parts = ([f"the lockfile lacks {_names(lacks)}"] if lacks else []) + \
+            ([f"states {_names(extra)} that the evidence does not give"] if extra else []) or \
+            ["their order differs"]
+        out.append(f"findings differ from those concluded from {where}: " + "; ".join(parts))
+    evidence, now = entry.evidence, fresh.get("evidence") or {}
+    for name in _COMPARED_EVIDENCE:
+        if evidence.get(name) != now.get(name):
+            out.append(f"evidence.{name} in the lockfile is not what {where} gives")
+    return out
+
+
+def _findings(entry: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    return [(str(f.get("code")), str(f.get("severity")), str(f.get("message")))
+            for f in entry.get("findings") or () if isinstance(f, Mapping)
+            and f.get("code") not in DECISION_FINDINGS]
+
+
+def _names(findings: Sequence[tuple[str, str, str]]) -> str:
+    return ", ".join(f"{code} ({severity})" for code, severity, _message in findings)
+
+
+def _show(value: Any) -> str:
+    return "absent" if value is None else repr(value)
