@@ -59,8 +59,26 @@ def validate_rule(data: Any, name: str) -> list[str]:
     return problems
 
 
+def _folder(directory: Path) -> Path:
+    return directory / "licenses" if (directory / "licenses").is_dir() else directory
+
+
+def redundant_in_dir(directory: Path) -> list[str]:
+    """One note per rule file that states fields the loader derives (they may be left out)."""
+    notes = []
+    for path in sorted(_folder(directory).glob("*.yaml")):
+        try:
+            fields = redundant_fields(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except (OSError, yaml.YAMLError):
+            continue  # validate_dir reports it
+        if fields:
+            notes.append(f"{path}: {', '.join(fields)} may be left out (derived from the "
+                         "other fields; docs/terms.md)")
+    return notes
+
+
 def validate_dir(directory: Path) -> list[str]:
-    folder = directory / "licenses" if (directory / "licenses").is_dir() else directory
+    folder = _folder(directory)
     problems: list[str] = []
     files = sorted(folder.glob("*.yaml"))
     if not files:

@@ -270,11 +270,19 @@ def test_compiled_pack_and_lock_are_current_and_deterministic() -> None:
     assert lock.main(["--check"]) == 0
 
 
-def test_an_edited_rule_file_makes_both_generated_files_stale(tmp_path: Path) -> None:
-    lock = _lock_script()
+def _locked_copy(lock: ModuleType, tmp_path: Path) -> Path:
+    """A copy of rules/ with both generated files written for it."""
     copy = tmp_path / "rules"
     shutil.copytree(RULES, copy)
+    (copy / COMPILED).write_text(lock.compiled_text(copy), encoding="utf-8")
+    (copy / "rules.lock").write_text(lock.lock_text(copy), encoding="utf-8")
     assert lock.check(copy) == []
+    return copy
+
+
+def test_an_edited_rule_file_makes_both_generated_files_stale(tmp_path: Path) -> None:
+    lock = _lock_script()
+    copy = _locked_copy(lock, tmp_path)
     mit = copy / "licenses" / "mit.yaml"
     mit.write_text(mit.read_text(encoding="utf-8") + "osi_approved: true\n", encoding="utf-8")
     assert lock.check(copy) == [str(copy / COMPILED), str(copy / "rules.lock")]
@@ -283,8 +291,7 @@ def test_an_edited_rule_file_makes_both_generated_files_stale(tmp_path: Path) ->
 def test_rebuilt_fingerprints_leave_the_compiled_pack_current(tmp_path: Path) -> None:
     """compiled.json is keyed by the rule files only; the pack hash (rules.lock) covers all."""
     lock = _lock_script()
-    copy = tmp_path / "rules"
-    shutil.copytree(RULES, copy)
+    copy = _locked_copy(lock, tmp_path)
     fingerprints = copy / "fingerprints.json"
     fingerprints.write_text(fingerprints.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert lock.check(copy) == [str(copy / "rules.lock")]
@@ -299,3 +306,22 @@ def test_the_yaml_and_the_compiled_pack_load_the_same_rules(tmp_path: Path) -> N
     assert list(from_yaml) == list(builtin)
     assert [_comparable(r) for r in from_yaml.values()] == \
         [_comparable(r) for r in builtin.values()]
+
+
+def test_rules_validate_accepts_the_older_format_and_notes_what_may_go(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from licscan.cli.rules import rules_group
+
+    (tmp_path / "licenses").mkdir()
+    full = complete_rule_data(_load(RULES / "licenses" / "llama3.1.yaml"))
+    (tmp_path / "licenses" / "llama3.1.yaml").write_text(yaml.safe_dump(full))
+    result = CliRunner().invoke(rules_group, ["validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "every rule file is valid" in result.stdout
+    assert "note: " in result.stderr and "flags.commercial_use" in result.stderr
+    assert "use_policy" in result.stderr and "spdx_listed" in result.stderr
+    (tmp_path / "licenses" / "llama3.1.yaml").write_text(
+        yaml.safe_dump({**full, "spdx_listed": True}))
+    result = CliRunner().invoke(rules_group, ["validate", str(tmp_path)])
+    assert result.exit_code != 0 and "spdx_listed (True) differs" in result.stderr
