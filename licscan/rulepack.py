@@ -285,7 +285,11 @@ def _tuple(value: Any) -> tuple[str, ...]:
 
 def rule_from_mapping(data: Mapping[str, Any], origin: str) -> Rule:
     """Build a Rule from a parsed rule file. Structural validation is the schema's job."""
-    data = complete_rule_data(data)
+    return _rule(complete_rule_data(data), origin)
+
+
+def _rule(data: Mapping[str, Any], origin: str) -> Rule:
+    """A Rule from a rule file's mapping whose derivable fields are filled in."""
     try:
         flags = data["flags"]
         return Rule(
@@ -374,7 +378,8 @@ COMPILED = "compiled.json"
 def _parsed_rules(root: Path, files: list[tuple[Path, bytes]], digest: str) -> dict[str, Any]:
     """Parsing ~190 YAML files takes ~80 ms, so `scripts/lock_rules.py` also writes their
     parse to rules/compiled.json, keyed by the content hash of the rule files (`digest`); rule
-    files that differ from that hash (a user's pack, an edit not yet locked) are parsed."""
+    files that differ from that hash (a user's pack, an edit not yet locked) are parsed.
+    Either way each mapping has its derivable fields filled in (`complete_rule_data`)."""
     try:
         compiled = json.loads((root / COMPILED).read_bytes())
         if isinstance(compiled, dict) and compiled.get("rules_hash") == digest:
@@ -383,7 +388,12 @@ def _parsed_rules(root: Path, files: list[tuple[Path, bytes]], digest: str) -> d
                 return rules
     except (OSError, ValueError):
         pass
-    return _parse_rule_files(root, files)
+    return _completed(_parse_rule_files(root, files))
+
+
+def _completed(parsed: dict[str, Any]) -> dict[str, Any]:
+    return {name: complete_rule_data(data) if isinstance(data, dict) else data
+            for name, data in parsed.items()}
 
 
 def compile_pack(root: Path) -> dict[str, Any]:
@@ -391,14 +401,8 @@ def compile_pack(root: Path) -> dict[str, Any]:
     the fields the loader derives filled in, keyed by its path, and the content hash of the
     rule files (not of the whole pack: rebuilt fingerprints leave it current)."""
     files = [(path, path.read_bytes()) for path in pack_files(root) if path.suffix == ".yaml"]
-    parsed = _parse_rule_files(root, files)
-    rules = {name: complete_rule_data(data) if isinstance(data, dict) else data
-             for name, data in parsed.items()}
-    return {"rules_hash": _rules_hash(root, files), "rules": rules}
-
-
-def _rules_hash(root: Path, files: list[tuple[Path, bytes]]) -> str:
-    return content_hash((path.relative_to(root).as_posix(), raw) for path, raw in files)
+    digest = content_hash((path.relative_to(root).as_posix(), raw) for path, raw in files)
+    return {"rules_hash": digest, "rules": _completed(_parse_rule_files(root, files))}
 
 
 _Loaded = tuple[dict[str, Rule], dict[str, Any], list[tuple[str, bytes]], bytes | None]
@@ -410,7 +414,8 @@ def _load_dir(root: Path) -> _Loaded:
     if not root.is_dir():
         raise RulePackError("rule pack folder does not exist", file=str(root))
     files = [(path, path.read_bytes()) for path in pack_files(root)]
-    hashed = [(path.relative_to(root).as_posix(), raw) for path, raw in files]
+    names = {path: path.relative_to(root).as_posix() for path, _raw in files}
+    hashed = [(names[path], raw) for path, raw in files]
     rule_files = [(path, raw) for path, raw in files if path.suffix == ".yaml"]
     table = next((raw for path, raw in files if path.name == DERIVED_TABLE), None)
     for path, raw in files:
@@ -419,12 +424,13 @@ def _load_dir(root: Path) -> _Loaded:
                 fingerprints = json.loads(raw)
             except ValueError as exc:
                 raise RulePackError(f"invalid fingerprints: {exc}", file=str(path)) from exc
-    parsed = _parsed_rules(root, rule_files, _rules_hash(root, rule_files))
+    digest = content_hash((names[path], raw) for path, raw in rule_files)
+    parsed = _parsed_rules(root, rule_files, digest)
     for path, _raw in rule_files:
-        data = parsed.get(path.relative_to(root).as_posix())
+        data = parsed.get(names[path])
         if not isinstance(data, dict):
             raise RulePackError("rule file is not a mapping", file=str(path))
-        rule = rule_from_mapping(data, str(path))
+        rule = _rule(data, str(path))
         if rule.id != path.stem:
             raise RulePackError(f"rule id {rule.id!r} differs from the file name", file=str(path))
         rules[rule.id] = rule
