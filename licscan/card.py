@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -157,8 +157,19 @@ class Section:
 
 def terms_sections(body: str, max_chars: int = 8000) -> list[Section]:
     """Sections of a README body whose heading is about licensing, terms, usage or
-    restrictions ('## License', '## Terms of Use', '## Usage', '### Out-of-scope use' ...).
+    restrictions ('## License', '## Terms of Use', '## Usage', '### Out-of-scope use' ...),
+    at most MAX_SECTIONS of them (`unread_terms_sections` gives the others).
     Fenced code is blanked out first (a comment in an example is neither heading nor term)."""
+    return _terms_sections(body, max_chars, MAX_SECTIONS)
+
+
+def unread_terms_sections(body: str) -> list[Section]:
+    """The license, terms or usage sections past MAX_SECTIONS: `terms_sections` does not
+    give them, so a license text or reference there is not identified."""
+    return _terms_sections(body, 0, None)[MAX_SECTIONS:]
+
+
+def _terms_sections(body: str, max_chars: int, limit: int | None) -> list[Section]:
     body = _CODE_BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     out: list[Section] = []
     for match in _TERMS_HEADING.finditer(body):
@@ -169,7 +180,7 @@ def terms_sections(body: str, max_chars: int = 8000) -> list[Section]:
         if text.strip():
             out.append(Section(match.group("title").strip()[:120], text[:max_chars],
                                body.count("\n", 0, start) + 1, len(text) > max_chars))
-        if len(out) >= MAX_SECTIONS:
+        if limit is not None and len(out) >= limit:
             break
     return out
 
@@ -197,6 +208,58 @@ _BOTH_WAYS = re.compile(r"\bcommercial\s+(?:and|or|&|as\s+well\s+as)\s+non[-\s]?
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s]))*(?:[.!?]+|\n|$)")
 
 
+def restricts_narrowly(sentence: str) -> bool:
+    """Whether a sentence limits commercial use in so many words ("non-commercial",
+    "research only", "not for commercial use" ...)."""
+    return bool(_RESTRICTION.search(_BOTH_WAYS.sub(" ", " ".join(sentence.split()))))
+
+
+# A sentence of a card's body restricts use when licscan's qualifier detection
+# (licscan.identify.qualify, which finds the passages that make a license custom) finds a
+# limit on use in it, and it speaks of a field of use with a limiting word. Other
+# prohibitions ("should not be used to generate harmful content") are use policies, not a
+# limit on commercial use, and are left to the license's own terms.
+_FIELD_HINT = re.compile(r"commerc|research|academic|personal|educational|evaluation|profit",
+                         re.IGNORECASE)
+_FIELD_WORDS = frozenset({"commercial", "commercially", "noncommercial", "noncommercially",
+                          "research", "academic", "personal", "educational", "evaluation",
+                          "nonprofit", "profit"})
+_LIMIT_WORDS = frozenset({"only", "solely", "exclusively", "not", "no", "never", "cannot",
+                          "cant", "dont", "mustnt", "restricted", "limited", "prohibited",
+                          "forbidden", "requires", "required", "require"})
+
+
+# (canonical tokens) "use is restricted to research and evaluation"
+_LIMITED_TO = re.compile(r"\b(?:restricted|limited|confined) to (?:\w+ ){0,3}(?:research|academic"
+                         r"|noncommercial|personal|educational|evaluation|nonprofit)\b")
+
+
+def restricts_use(sentence: str) -> bool:
+    """Whether a sentence of a card's body limits commercial use or the field of use
+    ("may only be used for research", "you may not use this model for commercial purposes",
+    "commercial use requires a separate license")."""
+    if restricts_narrowly(sentence):
+        return True
+    if not _FIELD_HINT.search(sentence):
+        return False
+    from licscan.identify import qualify
+    from licscan.identify.normalize import words
+
+    tokens = words(sentence)
+    present = set(tokens)
+    if not present & _FIELD_WORDS or not present & _LIMIT_WORDS or qualify.is_scope(tokens):
+        return False
+    reasons = {q.reason for q in qualify.find(tokens)}
+    return bool(reasons & _use_limits()) or bool(_LIMITED_TO.search(" ".join(tokens)))
+
+
+def _use_limits() -> frozenset[str]:
+    from licscan.identify import qualify
+
+    return qualify.NONCOMMERCIAL | {qualify.FIELD_OF_USE, "prohibits a use",
+                                    "requires another license", "requires permission"}
+
+
 def mentions_restriction(text: str) -> bool:
     """Whether a text limits commercial use somewhere (non-commercial, research only ...)."""
     return bool(_RESTRICTION.search(_BOTH_WAYS.sub(" ", " ".join(text.split()))))
@@ -218,7 +281,7 @@ def restrictions(body: str) -> list[Restriction]:
     found: list[Restriction] = []
     blanked = _CODE_BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     for section in [*terms_sections(body), Section("", blanked, 0)]:
-        for quote, line in restricting_sentences(section.text):
+        for quote, line in restricting_sentences(section.text, restricts_use):
             if all(r.text != quote for r in found):
                 heading = section.title or _heading_above(blanked, line)
                 found.append(Restriction(heading, quote, section.line + line))
@@ -227,13 +290,14 @@ def restrictions(body: str) -> list[Restriction]:
     return found
 
 
-def restricting_sentences(text: str) -> list[tuple[str, int]]:
+def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
+                          ) -> list[tuple[str, int]]:
     """(quoted sentence, 0-based line) for each sentence of `text` that limits commercial
-    use."""
+    use (`test`: default `restricts_narrowly`)."""
     out: list[tuple[str, int]] = []
     for sentence in _SENTENCE.finditer(text):
         value = sentence.group(0)
-        if not _RESTRICTION.search(_BOTH_WAYS.sub(" ", " ".join(value.split()))):
+        if not (test or restricts_narrowly)(value):
             continue
         quote = " ".join(value.split())[:240]
         if quote:

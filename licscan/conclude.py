@@ -15,11 +15,13 @@ from typing import Any
 
 from licscan import expression as spdx
 from licscan.card import (
+    MAX_SECTIONS,
     decode_text,
     mentions_restriction,
     parse_card,
     restricting_sentences,
     terms_sections,
+    unread_terms_sections,
 )
 from licscan.declared import CUSTOM_NAME_REF, DeclaredLicense, _match_url, normalize_declared
 from licscan.evidence import (
@@ -514,10 +516,23 @@ def _readme_cut(snapshot: Snapshot) -> list[Finding]:
     if text is None:
         return []
     card = parse_card(text)
-    return [Finding("scan-incomplete", "review",
-                    f"{readme.path}: the section {s.title!r} (line {card.body_first_line + s.line})"
-                    " is longer than licscan reads of a section; a term past the cut would not "
-                    "be seen", ev) for s in terms_sections(card.body) if s.cut][:3]
+    first = card.body_first_line
+    found = [Finding("scan-incomplete", "review",
+                     f"{readme.path}: the section {s.title!r} (line {first + s.line})"
+                     " is longer than licscan reads of a section; a term past the cut would not "
+                     "be seen", ev) for s in terms_sections(card.body) if s.cut][:3]
+    unread = unread_terms_sections(card.body)
+    if unread:
+        names = ", ".join(f"{s.title!r} (line {card.body_first_line + s.line})"
+                          for s in unread[:3]) + (f" and {len(unread) - 3} more"
+                                                  if len(unread) > 3 else "")
+        found.append(Finding(
+            "scan-incomplete", "review",
+            f"{readme.path} has {MAX_SECTIONS + len(unread)} license, terms or usage sections "
+            f"and only the first {MAX_SECTIONS} were read for license texts and references: "
+            f"{names} were not (a restricting sentence anywhere in the card is still read)",
+            ev))
+    return found
 
 
 def _context_findings(snapshot: Snapshot, dl: DeclaredLicense, files: Sequence[FileEvidence],
