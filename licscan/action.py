@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from licscan.errors import LicscanError
+from licscan.vocab import Verdict
 
 if TYPE_CHECKING:
     from licscan.config import Config
@@ -877,7 +878,7 @@ def _write_reports(result: Any, report: Mapping[str, Any], inputs: Inputs,
 
 
 def _failed(report: Mapping[str, Any], fail_on: str) -> bool:
-    rank = {"allow": 0, "review": 1, "deny": 2}
+    rank: dict[str, int] = {v: v.rank for v in Verdict}
     return any(m.get("status") == "error" or rank.get(m.get("verdict", "review"), 1)
                >= rank[fail_on] for m in report.get("models", ()))
 
@@ -886,11 +887,11 @@ def _outputs(report: Mapping[str, Any], paths: Mapping[str, str], inputs: Inputs
              failed: bool) -> dict[str, str]:
     summary = report.get("summary") or {}
     verdicts = summary.get("verdicts") or {}
-    out = {"verdict": str(summary.get("worst_verdict", "allow")),
-           "failed": "true" if failed else "false", "models": str(summary.get("models", 0)),
-           "allow": str(verdicts.get("allow", 0)), "review": str(verdicts.get("review", 0)),
-           "deny": str(verdicts.get("deny", 0)), "errors": str(summary.get("error", 0)),
-           "report-dir": Path(inputs.output_dir).as_posix()}
+    out: dict[str, str] = {
+        "verdict": str(summary.get("worst_verdict", Verdict.ALLOW)),
+        "failed": "true" if failed else "false", "models": str(summary.get("models", 0)),
+        **{str(verdict): str(verdicts.get(verdict, 0)) for verdict in Verdict},
+        "errors": str(summary.get("error", 0)), "report-dir": Path(inputs.output_dir).as_posix()}
     out.update({f"{fmt}-file": path for fmt, path in paths.items()})
     return out
 

@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass
 from types import MappingProxyType
 from typing import Any
 
-VERDICTS = ("allow", "review", "deny")
-SEVERITIES = ("info", "review", "deny")
+from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission, Severity, Verdict, coerce
+
+__all__ = ["SEVERITIES", "VERDICTS", "FlagValue", "Permission", "Severity", "Verdict"]
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -121,9 +122,12 @@ class Evidence:
 @dataclass(frozen=True)
 class Finding:
     code: str
-    severity: str  # "info" | "review" | "deny"
+    severity: Severity | str  # the plain word is accepted and stored as a Severity
     message: str
     evidence: tuple[Evidence, ...] = ()
+
+    def __post_init__(self) -> None:
+        coerce(self, severity=Severity)
 
 
 @dataclass(frozen=True)
@@ -146,12 +150,16 @@ class LicenseConclusion:
 
 @dataclass(frozen=True)
 class Flags:
-    commercial_use: str = "unknown"
-    modification: str = "unknown"
-    distribution: str = "unknown"
+    # the plain word is accepted and stored as a Permission
+    commercial_use: Permission | str = Permission.UNKNOWN
+    modification: Permission | str = Permission.UNKNOWN
+    distribution: Permission | str = Permission.UNKNOWN
     attribution: bool = False
     share_alike: bool = False
     acceptable_use_policy: bool = False
+
+    def __post_init__(self) -> None:
+        coerce(self, commercial_use=Permission, modification=Permission, distribution=Permission)
 
 
 @dataclass(frozen=True)
@@ -181,11 +189,14 @@ class Answer:
     """A term of a license answered in the context, with its reason and clause."""
 
     term: str
-    answer: str
+    answer: Permission | str  # the plain word is accepted and stored as a Permission
     reason: str
     rule: str
     clause: str
     confidence: str
+
+    def __post_init__(self) -> None:
+        coerce(self, answer=Permission)
 
 
 TRIGGERED = "triggered"  # the context triggers the duty (or no context says otherwise)
@@ -329,7 +340,7 @@ class ModelResult:
     status: str  # "ok" | "error"
     source: str
     revision: str | None
-    verdict: str
+    verdict: Verdict | str  # the plain word is accepted and stored as a Verdict
     declared: Declared = dataclasses.field(default_factory=Declared)
     license: LicenseConclusion | None = None
     flags: Flags = dataclasses.field(default_factory=Flags)
@@ -344,6 +355,9 @@ class ModelResult:
     evaluation: TermsEvaluation | None = None  # None: not evaluated (an error, or not yet)
     lineage: Lineage | None = None  # None: the card names no base model (or not followed)
     datasets: tuple[DatasetRow, ...] = ()
+
+    def __post_init__(self) -> None:
+        coerce(self, verdict=Verdict)
 
     @property
     def id(self) -> str:

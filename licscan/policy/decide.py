@@ -39,32 +39,33 @@ from licscan.policy.model import (
     Rule,
 )
 from licscan.policy.model import Waiver as WaiverRule
+from licscan.vocab import Permission, Severity, Verdict
 
 UNKNOWN = "policy:unknown"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    verdict: str
+    verdict: Verdict
     reason: str
     decided_by: str
     branch: tuple[str, ...] = ()  # the license ids it went through
-    before_findings: str | None = None  # the verdict before findings raised it
+    before_findings: Verdict | None = None  # the verdict before findings raised it
 
     def order(self) -> tuple[int, int]:
-        return RANK[self.verdict], RANK[self.before_findings or self.verdict]
+        return self.verdict.rank, (self.before_findings or self.verdict).rank
 
 
 def decide(facts: ModelFacts, policy: Policy, today: date) -> Decision:
     if facts.status != "ok":
-        return Decision(policy.unknown, f"not scanned: {facts.error or 'unknown error'}",
+        return Decision(Verdict(policy.unknown), f"not scanned: {facts.error or 'unknown error'}",
                         UNKNOWN)
     waiver, findings, notes = _waivers(facts, policy, today)
     waivers = tuple(WaiverNote.of(note) for note in notes)
     if waiver is not None:
         reason = (f"waived until {waiver.expires.isoformat()}: {waiver.reason} "
                   f"(approved by {waiver.approved_by})")
-        return Decision("allow", reason, waiver.label, tuple(findings), waivers)
+        return Decision(Verdict.ALLOW, reason, waiver.label, tuple(findings), waivers)
     if findings:
         facts = replace(facts, findings=facts.findings + tuple(
             FindingFact(f.code, f.severity, f.message) for f in findings))
@@ -90,7 +91,7 @@ def _waivers(facts: ModelFacts, policy: Policy, today: date,
         if waiver.expires < today:
             note["status"] = "expired"
             findings.append(Finding(
-                "waiver-expired", "review",
+                "waiver-expired", Severity.REVIEW,
                 f"the waiver for {waiver.model} ({waiver.reason}; approved by "
                 f"{waiver.approved_by}) expired on {waiver.expires.isoformat()} and no longer "
                 "applies"))
@@ -149,7 +150,7 @@ class _Evaluator:
 
     def run(self) -> Outcome:
         floor = self._finding_rules()
-        if floor is not None and floor.verdict == "deny":
+        if floor is not None and floor.verdict == Verdict.DENY:
             return floor
         parsed = _parse(self.facts.expression)
         if parsed is None:
@@ -158,9 +159,9 @@ class _Evaluator:
             outcome = self.node(parsed)
             if isinstance(parsed, spdx.Compound):
                 outcome = replace(outcome, reason=f"{parsed}: {outcome.reason}")
-        if floor is not None and RANK[floor.verdict] > RANK[outcome.verdict]:
+        if floor is not None and floor.verdict.rank > outcome.verdict.rank:
             return floor
-        if outcome.decided_by.startswith("policy:") and outcome.verdict != "deny":
+        if outcome.decided_by.startswith("policy:") and outcome.verdict != Verdict.DENY:
             outcome = _gate_floor(outcome, self.raising)
         return outcome
 
@@ -170,8 +171,8 @@ class _Evaluator:
             for rule in rules:
                 if rule.kind == "finding" and rule.value in by_code:
                     finding = by_code[rule.value]
-                    return Outcome(verdict, _with_note(f"{finding.code}: {finding.message}",
-                                                       rule), rule.label)
+                    why = _with_note(f"{finding.code}: {finding.message}", rule)
+                    return Outcome(verdict, why, rule.label)
         return None
 
     def _unresolved(self) -> Outcome:
@@ -179,7 +180,8 @@ class _Evaluator:
                    "the license could not be determined")
         unresolved = LeafFacts(key="the license", flags=self.facts.flags)
         found = self._rule_for(unresolved, unknown_why=why)
-        return found if found is not None else Outcome(self.policy.unknown, why, UNKNOWN)
+        return found if found is not None else Outcome(Verdict(self.policy.unknown), why,
+                                                       UNKNOWN)
 
     def node(self, expr: spdx.Expr) -> Outcome:
         exact = self._exact(expr)
@@ -189,8 +191,8 @@ class _Evaluator:
             return replace(self.leaf(expr), branch=(expr.key,))
         parts = [self.node(arg) for arg in expr.args]
         if expr.op == "AND":  # every part applies: the worst decides (the first of equals)
-            worst = max(parts, key=lambda o: RANK[o.verdict])
-            before = max((p.before_findings or p.verdict for p in parts), key=RANK.__getitem__)
+            worst = max(parts, key=lambda o: o.verdict.rank)
+            before = max((p.before_findings or p.verdict for p in parts), key=lambda v: v.rank)
             return replace(worst, branch=tuple(dict.fromkeys(k for p in parts for k in p.branch)),
                            before_findings=None if before == worst.verdict else before)
         best = min(range(len(parts)), key=lambda i: parts[i].order())  # the first of equals
@@ -204,8 +206,9 @@ class _Evaluator:
                 if rule.kind == "expression" and rule.parsed is not None and \
                         spdx.same_shape(rule.parsed, expr, self.same_leaf):
                     keys = tuple(dict.fromkeys(leaf.key for leaf in spdx.leaves(expr)))
-                    return Outcome(rule.verdict, _with_note(f"{expr} is named by {rule.value!r}",
-                                                            rule), rule.label, keys)
+                    return Outcome(Verdict(rule.verdict),
+                                   _with_note(f"{expr} is named by {rule.value!r}", rule),
+                                   rule.label, keys)
         return None
 
     def leaf(self, leaf: spdx.Leaf) -> Outcome:
@@ -213,11 +216,12 @@ class _Evaluator:
         found = self._rule_for(facts, leaf.exception)
         if found is None:
             return self._fallback(facts, leaf.exception)
-        if found.verdict == "allow" and self.facts.has_context and facts.context == "prohibited":
+        if found.verdict == Verdict.ALLOW and self.facts.has_context and \
+                facts.context == Permission.PROHIBITED:
             # Accepting a license's terms cannot grant what, in this context, it does not
             # grant (a user threshold passed, an excluded region): only a waiver can.
             why = facts.context_reason or "commercial use is prohibited"
-            return Outcome("deny", f"{facts.label} is allowed by {found.decided_by}, but in "
+            return Outcome(Verdict.DENY, f"{facts.label} is allowed by {found.decided_by}, but in "
                                    f"your context: {why}", "context:commercial_use")
         return found
 
@@ -230,22 +234,22 @@ class _Evaluator:
                     why = f"{label} matches {rule.describe()}"
                     if rule.kind == "unknown":
                         why = unknown_why or f"{label} is not in the rule pack (unknown)"
-                    return Outcome(rule.verdict, _with_note(why, rule), rule.label)
+                    return Outcome(Verdict(rule.verdict), _with_note(why, rule), rule.label)
         return None
 
     def _fallback(self, facts: LeafFacts, exception: str | None) -> Outcome:
         label = f"{facts.label} WITH {exception}" if exception else facts.label
         if not facts.known:
-            outcome = Outcome(self.policy.unknown,
+            outcome = Outcome(Verdict(self.policy.unknown),
                               f"{label} is not in the rule pack, so its terms are unknown",
                               UNKNOWN)
         elif self.facts.has_context and facts.context is not None:
             why = facts.context_reason or f"commercial use is {facts.context}"
-            outcome = Outcome(BY_ANSWER.get(facts.context, "review"), f"{label}: {why}",
+            outcome = Outcome(BY_ANSWER.get(facts.context, Verdict.REVIEW), f"{label}: {why}",
                               "context:commercial_use")
         else:
             flag = str(facts.flags.get("commercial_use", "unknown"))
-            outcome = Outcome(BY_ANSWER.get(flag, "review"),
+            outcome = Outcome(BY_ANSWER.get(flag, Verdict.REVIEW),
                               f"commercial use is {flag} under {label}", "default-policy")
         return _raised(outcome, self.raising)
 
@@ -256,7 +260,7 @@ def _gate_floor(outcome: Outcome, findings: Sequence[FindingFact]) -> Outcome:
     top = _worst_above(outcome, [f for f in findings if f.code in GATE_FINDINGS])
     if top is None:
         return outcome
-    return Outcome(top.severity, f"{top.code}: {top.message} ({outcome.reason}, but the "
+    return Outcome(Verdict(top.severity), f"{top.code}: {top.message} ({outcome.reason}, but the "
                                  "finding is not lowered by a license rule)",
                    f"finding:{top.code}", outcome.branch, before_findings=outcome.verdict)
 
@@ -266,13 +270,13 @@ def _raised(outcome: Outcome, findings: Sequence[FindingFact]) -> Outcome:
     top = _worst_above(outcome, findings)
     if top is None:
         return outcome
-    return Outcome(top.severity, f"{top.code}: {top.message}", "default-policy",
+    return Outcome(Verdict(top.severity), f"{top.code}: {top.message}", "default-policy",
                    before_findings=outcome.verdict)
 
 
 def _worst_above(outcome: Outcome, findings: Sequence[FindingFact]) -> FindingFact | None:
     """The most severe finding stricter than the outcome's verdict, if any."""
-    higher = [f for f in findings if RANK.get(f.severity, 0) > RANK[outcome.verdict]]
+    higher = [f for f in findings if RANK.get(f.severity, 0) > outcome.verdict.rank]
     return max(higher, key=lambda f: RANK[f.severity]) if higher else None
 
 

@@ -15,19 +15,20 @@ from typing import Any
 
 from licscan.model import Finding, WaiverNote
 from licscan.policy.expr import Expr
+from licscan.vocab import Permission, Severity, Verdict, coerce
 
-RANK = {"allow": 0, "review": 1, "deny": 2}  # the verdicts, from the most permissive
+RANK: dict[str, int] = {v: v.rank for v in Verdict}  # the verdicts, from the most permissive
 # The verdict a commercial-use answer (or flag) leads to when no rule decides.
-BY_ANSWER = {"allowed": "allow", "conditional": "review", "prohibited": "deny", "unknown": "review"}
-# Answers from the most permissive (what AND of several answers takes the worst of). The same
-# order as licscan.expression.STRICTNESS, which `licscan check` cannot import (it loads the
-# SPDX index).
-STRICTNESS = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
+BY_ANSWER: dict[str, Verdict] = {p: p.verdict for p in Permission}
+# Answers from the most permissive (what AND of several answers takes the worst of).
+STRICTNESS: dict[str, int] = {p: p.strictness for p in Permission}
 
 
 def strictest(answers: list[str]) -> str:
-    return max(answers, key=lambda a: STRICTNESS.get(a, 2)) if answers else "unknown"
-LISTS = ("deny", "review", "allow")  # the order rules are tried in
+    return max(answers, key=lambda a: STRICTNESS.get(a, 2)) if answers else Permission.UNKNOWN
+
+
+LISTS: tuple[str, ...] = (Verdict.DENY, Verdict.REVIEW, Verdict.ALLOW)  # the order rules are tried
 RULE_KINDS = ("license", "expression", "category", "family", "flag", "finding", "unknown")
 # Mirrors the `category` enum of licscan/schemas/rule.schema.json (tests keep them in step).
 CATEGORIES = ("permissive", "weak-copyleft", "copyleft", "public-domain", "data",
@@ -36,7 +37,7 @@ CATEGORIES = ("permissive", "weak-copyleft", "copyleft", "public-domain", "data"
               "use-policy", "family", "unknown")
 TRI_FLAGS = ("commercial_use", "modification", "distribution")
 BOOL_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
-TRI_VALUES = ("allowed", "conditional", "prohibited", "unknown")
+TRI_VALUES: tuple[str, ...] = tuple(Permission)
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,15 @@ class Rule:
 
     kind: str  # one of RULE_KINDS
     value: str  # the id, expression, category, family, flag name or finding code
-    verdict: str  # the list it is in: "deny" | "review" | "allow"
+    verdict: Verdict | str  # the list it is in (the plain word is stored as a Verdict)
     index: int  # its position in that list (0-based), as in `policy:deny[2]`
     line: int | None = None
     values: tuple[str, ...] = ()  # flag rules: the values that match ("prohibited", "true")
     note: str | None = None  # the author's explanation, quoted in reasons
     parsed: Expr | None = field(default=None, compare=False)  # expression rules
+
+    def __post_init__(self) -> None:
+        coerce(self, verdict=Verdict)
 
     @property
     def label(self) -> str:
@@ -87,15 +91,20 @@ class Waiver:
 
 @dataclass(frozen=True)
 class Policy:
-    fail_on: str = "deny"  # "deny" | "review"
-    unknown: str = "review"  # the verdict for licenses licscan cannot determine
+    # the plain words are accepted and stored as Verdicts
+    fail_on: Verdict | str = Verdict.DENY  # deny | review
+    unknown: Verdict | str = Verdict.REVIEW  # the verdict for licenses licscan cannot determine
     deny: tuple[Rule, ...] = ()
     review: tuple[Rule, ...] = ()
     allow: tuple[Rule, ...] = ()
     waivers: tuple[Waiver, ...] = ()
 
-    def lists(self) -> tuple[tuple[str, tuple[Rule, ...]], ...]:
-        return (("deny", self.deny), ("review", self.review), ("allow", self.allow))
+    def __post_init__(self) -> None:
+        coerce(self, fail_on=Verdict, unknown=Verdict)
+
+    def lists(self) -> tuple[tuple[Verdict, tuple[Rule, ...]], ...]:
+        return ((Verdict.DENY, self.deny), (Verdict.REVIEW, self.review),
+                (Verdict.ALLOW, self.allow))
 
     def rules(self) -> tuple[Rule, ...]:
         return self.deny + self.review + self.allow
@@ -112,8 +121,13 @@ class LeafFacts:
     family: str | None = None
     aliases: tuple[str, ...] = ()  # Hub ids and license names that also name it
     flags: Mapping[str, Any] = field(default_factory=dict)
-    context: str | None = None  # the commercial-use answer in the configured context
+    #: the commercial-use answer in the configured context (the plain word is stored as a
+    #: Permission)
+    context: Permission | str | None = None
     context_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        coerce(self, strict=False, context=Permission)  # a lockfile may hold any word
 
     @property
     def known(self) -> bool:
@@ -131,8 +145,11 @@ class LeafFacts:
 @dataclass(frozen=True)
 class FindingFact:
     code: str
-    severity: str
+    severity: Severity | str  # the plain word is accepted and stored as a Severity
     message: str
+
+    def __post_init__(self) -> None:
+        coerce(self, strict=False, severity=Severity)  # a lockfile may hold any word
 
 
 @dataclass(frozen=True)
@@ -159,15 +176,15 @@ class ModelFacts:
         return frozenset(f.code for f in self.findings)
 
 
-def worst(verdicts: list[str]) -> str:
-    return max(verdicts, key=RANK.__getitem__) if verdicts else "allow"
+def worst(verdicts: list[str]) -> Verdict:
+    return Verdict(max(verdicts, key=RANK.__getitem__)) if verdicts else Verdict.ALLOW
 
 
 @dataclass(frozen=True)
 class Decision:
     """A model's verdict, why, and what decided it."""
 
-    verdict: str
+    verdict: Verdict
     reason: str
     decided_by: str  # "waiver:<model>", "policy:<list>[<n>]", "policy:unknown",
     #                  "context:commercial_use", "default-policy"

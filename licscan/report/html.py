@@ -38,11 +38,12 @@ from licscan.report.model_view import (
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
 from licscan.terms import FLAGS_CLAUSE
+from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission
 
-VERDICTS = ("allow", "review", "deny")
 VERDICT_MARKS = {"allow": "✓", "review": "!", "deny": "✕"}  # shown with the word, not instead
-DUTY_WORDS = {"yes": "Yes", "no": "No", "unknown": "Unknown"}
-TRI_RANK = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
+DUTY_WORDS: dict[str, str] = {FlagValue.YES: "Yes", FlagValue.NO: "No",
+                              FlagValue.UNKNOWN: "Unknown"}
+TRI_RANK = {str(p): p.strictness for p in Permission}
 TRI_WORDS = {"allowed": "Allowed", "conditional": "With conditions", "prohibited": "Not allowed",
              "unknown": "Unknown"}
 CONFIDENCE_WORDS = {"P": "the license text", "P-card": "the official model card",
@@ -271,7 +272,7 @@ def _finding(m: Mapping[str, Any], f: Any) -> dict[str, Any]:
     f = _dict(f)
     sev = f.get("severity")
     return {"code": _text(f.get("code")), "message": _text(f.get("message")),
-            "severity": sev if sev in ("info", "review", "deny") else "info",
+            "severity": sev if sev in SEVERITIES else "info",
             "where": [evidence_view(m, e)["where"] for e in _list(f.get("evidence"))]}
 
 

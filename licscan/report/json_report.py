@@ -10,9 +10,11 @@ from typing import Any
 from licscan.model import Evidence, Finding, ModelResult, ScanResult, TermsEvaluation, thaw
 from licscan.policy.model import worst
 from licscan.report.model_view import deciding_reasons, flag_words, obligation_rows
+from licscan.vocab import FlagValue, Verdict
 
 SCHEMA_VERSION = 1
-_FLAG_VALUES: dict[str, bool | str] = {"yes": True, "no": False, "unknown": "unknown"}
+_FLAG_VALUES: dict[str, bool | str] = {FlagValue.YES: True, FlagValue.NO: False,
+                                        FlagValue.UNKNOWN: str(FlagValue.UNKNOWN)}
 
 
 def evidence_dict(ev: Evidence) -> dict[str, Any]:
@@ -103,7 +105,7 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "models": len(result.models),
         "ok": statuses.get("ok", 0),
         "error": statuses.get("error", 0),
-        "verdicts": {v: verdicts.get(v, 0) for v in ("allow", "review", "deny")},
+        "verdicts": {str(v): verdicts.get(v, 0) for v in Verdict},
         "worst_verdict": worst([m.verdict for m in result.models]),
     }
 

@@ -21,6 +21,7 @@ from licscan.model import (
     ObligationRow,
 )
 from licscan.terms import FLAGS_CLAUSE
+from licscan.vocab import Verdict
 
 __all__ = ["DUTY_FLAGS", "FLAG_LABELS", "IF_DISTRIBUTED", "IF_DISTRIBUTED_TEXT", "TRIGGERED",
            "ObligationRow", "Reason", "deciding_reasons", "finding_headline", "flag_scopes",
@@ -281,14 +282,15 @@ def main_condition(model: ModelResult | Mapping[str, Any]) -> str:
     return "None found"
 
 
-_VERDICT_ORDER = {"deny": 0, "review": 1, "allow": 2}
+_VERDICT_ORDER = {str(v): Verdict.DENY.rank - v.rank for v in Verdict}  # worst first
 
 
 def severity_key(model: ModelResult | Mapping[str, Any]) -> tuple[int, int]:
     """Worst first: deny, review, allow; within each, a model that could not be scanned, then
     one whose license is unknown, then the rest (a gate must never hide the unknown)."""
     view = _model_view(model)
-    order = _VERDICT_ORDER.get(view["verdict"], 1)
+    order = _VERDICT_ORDER[Verdict.REVIEW] if view["verdict"] not in _VERDICT_ORDER \
+        else _VERDICT_ORDER[view["verdict"]]
     known = 0 if view["status"] == "error" else 1 if not view["expression"] else 2
     return order, known
 
