@@ -127,18 +127,37 @@ def _replace_statement(line: str, replacement: str) -> str:
     return replacement + (" " + rest if rest else "")
 
 
+# a "(C) 1989 ..." line that continues a sentence ending in "copyright" ("a modified version
+# of the GNU General Public License copyright / (C) 1989, 1991 Free Software Foundation";
+# "publish a valid copyright notice "Copyright / (C) 1988 ...") is the license's own text
+# naming another holder, not the file's copyright line: a user replaces the latter only
+_CONTINUES = re.compile(r"copyright\W{0,2}\Z", re.I)
+
+
+def _statements(text: str, replacement: str, count: int = 0) -> str:
+    done = 0
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal done
+        if (count and done >= count) or \
+                _CONTINUES.search(text[max(0, match.start() - 40):match.start()].rstrip()):
+            return match.group(0)
+        done += 1
+        return _replace_statement(match.group(0), replacement)
+
+    return _COPYRIGHT_LINE.sub(one, text)
+
+
 def copyright_changed(text: str) -> str:
     if _COPYRIGHT_LINE.search(text):
-        return _COPYRIGHT_LINE.sub(lambda m: _replace_statement(
-            m.group(0), "Copyright (c) 2019-2025 Example Robotics GmbH and contributors"), text)
+        return _statements(text, "Copyright (c) 2019-2025 Example Robotics GmbH and contributors")
     return "Copyright (c) 2025 Example Robotics GmbH\n\n" + text
 
 
 def copyright_placeholder(text: str) -> str:
     placeholder = "Copyright {yyyy} {name of copyright owner}"
     if _COPYRIGHT_LINE.search(text):
-        return _COPYRIGHT_LINE.sub(lambda m: _replace_statement(m.group(0), placeholder), text,
-                                   count=1)
+        return _statements(text, placeholder, count=1)
     return "Copyright [year] [fullname]\n\n" + text
 
 
@@ -353,16 +372,18 @@ class Outcome:
     got: tuple[str, ...]  # identified rule ids
     correct: bool
     seconds: float
+    reason: str | None = None
 
 
-def judge(case: Case, status: str, matches: list[tuple[str, str]], seconds: float) -> Outcome:
+def judge(case: Case, status: str, matches: list[tuple[str, str]], seconds: float,
+          reason: str | None = None) -> Outcome:
     """matches: (rule id, match status). Edits pass unless shown as the unmodified original."""
     identified = tuple(r for r, s in matches if s == "identified")
     if case.group == "edit":
         correct = not (status == "identified" and case.expected[0] in identified)
     else:
         correct = status == "identified" and sorted(identified) == sorted(case.expected)
-    return Outcome(case, status, identified, correct, seconds)
+    return Outcome(case, status, identified, correct, seconds, reason)
 
 
 def run_licscan(all_cases: list[Case], pack: RulePack) -> list[Outcome]:
@@ -372,7 +393,7 @@ def run_licscan(all_cases: list[Case], pack: RulePack) -> list[Outcome]:
         result = identify_bytes(case.data, pack, case.name)
         elapsed = time.perf_counter() - start
         out.append(judge(case, result.status, [(m.rule_id, m.status) for m in result.matches],
-                         elapsed))
+                         elapsed, result.reason))
     return out
 
 
@@ -409,7 +430,8 @@ def summary(outcomes: list[Outcome]) -> dict[str, object]:
             kinds[o.case.kind][0] += 1
             kinds[o.case.kind][1] += o.correct
         out[group] = {"cases": len(items), "correct": sum(o.correct for o in items),
-                      "by_kind": {k: {"cases": v[0], "correct": v[1]} for k, v in kinds.items()}}
+                      "by_kind": {k: {"cases": v[0], "correct": v[1]} for k, v in kinds.items()},
+                      "wrong": _wrong_kinds(items)}
     identification = [o for o in outcomes if o.case.group != "edit"]
     claims = [o for o in identification if o.got]
     out["micro"] = {
@@ -419,6 +441,28 @@ def summary(outcomes: list[Outcome]) -> dict[str, object]:
         "edits_shown_as_original": sum(not o.correct for o in outcomes if o.case.group == "edit"),
     }
     return out
+
+
+# what a wrong outcome was: another license named (the worst), the license reported
+# modified, unknown; and among the unknown, texts that the variant left indistinguishable
+# (several references differ only in the title the variant dropped)
+_INDISTINGUISHABLE = "the text is the reference text of several licenses"
+
+
+def _wrong_kinds(items: list[Outcome]) -> dict[str, int]:
+    tally: Counter[str] = Counter()
+    for o in items:
+        if o.correct or o.case.group == "edit":
+            continue
+        if set(o.got) - set(o.case.expected):
+            tally["another license"] += 1
+        elif o.status == "modified":
+            tally["modified"] += 1
+        elif (o.reason or "").startswith(_INDISTINGUISHABLE):
+            tally["indistinguishable"] += 1
+        else:
+            tally["unknown"] += 1
+    return dict(tally)
 
 
 # --- ScanCode, the benchmark peer ------------------------------------------------------
@@ -501,6 +545,9 @@ def report(title: str, outcomes: list[Outcome]) -> dict[str, object]:
             kinds = ", ".join(f"{k} {v['correct']}/{v['cases']}"
                               for k, v in item["by_kind"].items())
             print(f"{group:9s} {item['correct']}/{item['cases']}  ({kinds})")
+            if item.get("wrong"):
+                print(" " * 10 + "wrong: " + ", ".join(f"{k} {v}" for k, v in
+                                                        sorted(item["wrong"].items())))
     micro = figures["micro"]
     assert isinstance(micro, dict)
     print(f"micro precision {micro['precision']:.3f}  recall {micro['recall']:.3f}  "

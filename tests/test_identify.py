@@ -93,10 +93,16 @@ def test_every_corpus_text_is_identified_exactly_with_its_version(name: str,
 KNOWN_GAPS: frozenset[str] = frozenset()
 
 
+# Texts that differ from another rule's text only in the title: without it nothing says
+# which license the file holds (tests/test_identify_twins.py checks what they become)
+UNTITLED_TWINS = frozenset({"spdx/CAL-1.0.txt", "spdx/CAL-1.0-Combined-Work-Exception.txt"})
+
+
 def _format_cases() -> list[object]:
     return [pytest.param(n, v, id=f"{n}-{v}", marks=[pytest.mark.xfail(
         strict=True, reason="known gap")] if f"{n}-{v}" in KNOWN_GAPS else [])
-        for n in FORMAT_NAMES for v in FORMATS]
+        for n in FORMAT_NAMES for v in FORMATS
+        if not (v == "no-title" and n in UNTITLED_TWINS)]
 
 
 @pytest.mark.parametrize(("name", "variant"), _format_cases())

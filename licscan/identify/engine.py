@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from licscan.identify import guards, qualify
@@ -62,6 +61,7 @@ SUBSTANTIAL_SUM = 1.8
 MIN_ALTERNATIVE = 5.0  # percent: less similar texts are not worth naming
 SIBLINGS = 8  # most similar texts tried when the closest one is not a clean copy ...
 SIBLING_DICE = 0.03  # ... among those about as similar to the region
+TWIN_TOKENS = 60  # texts differing only in their titles differ at most this much in size
 
 
 def identify_bytes(data: bytes, pack: RulePack, filename: str | None = None, *,
@@ -97,8 +97,6 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
     scan = prepare(norm, lambda number: bool(mentions(norm, [number], phrases)))
     similar = candidates(scan, index)
     compared = _compare_all(scan, similar)
-    for comparison in compared:
-        _grant_differences(norm, comparison)
     # a text is a modified X only when it is substantially X; a text sharing a template
     # with X (another licensor's license, another version's rewrite) is not X
     comparisons = [c for c in compared if _substantially(scan, c)]
@@ -106,6 +104,9 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
     claimed = {i for c in comparisons for i in c.attributed}
     passages = _runs([i for i in range(len(norm.sentences)) if i not in claimed])
     matches = [_text_match(pack, c) for c in comparisons]
+    ambiguous = _untwin(pack, scan, similar, comparisons, matches)
+    if ambiguous is not None:
+        return ambiguous
     known = {m.rule_id for m in matches}
     rest, titles = _titled(pack, norm, passages, phrases, index, similar, matches, known)
     reason = None
@@ -121,7 +122,8 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
         # (a text resembling a license text without being it is no reference to one)
         matches, reason, qualifiers = _references(pack, norm, rest, phrases, filename)
     matches.sort(key=lambda m: m.lines or (0, 0))
-    alternatives = _alternatives(similar, {m.rule_id for m in matches}, norm, phrases, matches)
+    alternatives = _alternatives(similar, {m.rule_id for m in matches}, norm, phrases, matches,
+                                 index.rules_with_text)
     if qualifiers:
         return _custom(matches, alternatives, qualifiers)
     final = tuple(matches)
@@ -236,29 +238,57 @@ def _compare_all(scan: Scan, similar: Sequence[Similar]) -> list[Comparison]:
     return sorted(out, key=lambda c: c.lines)
 
 
-def _grant_differences(norm: Normalized, comparison: Comparison) -> None:
-    """A changed sentence that drops, replaces or adds a word of the grant (who, where, how
-    long, what they may do) is a guarded difference: the copy grants something else."""
-    if not comparison.changed:
-        return
+def _untwin(pack: RulePack, scan: Scan, similar: Sequence[Similar],
+            comparisons: Sequence[Comparison], matches: list[TextMatch]
+            ) -> TextIdentification | None:
+    """A text identified as a reference that other rules' references equal but for their
+    titles, with none of the titles, is their family's rule (in `matches`); without a family
+    rule it is none of them: the unknown answer is returned."""
+    for number, comparison in enumerate(comparisons):
+        if matches[number].status != IDENTIFIED:
+            continue
+        twins = _twins(scan, similar, comparison)
+        if not twins:
+            continue
+        ids = sorted({comparison.region.ref.rule_id, *twins})
+        chosen = resolve(ids, pack)
+        if chosen is None:
+            # (fail closed: which of them the file holds decides its terms)
+            score = float(matches[number].confidence)
+            return TextIdentification(
+                UNKNOWN, alternatives=tuple(Candidate(i, score) for i in ids),
+                reason="the text is the reference text of several licenses, which differ "
+                       "only in their titles, and it has none of them: " + ", ".join(ids))
+        old = matches[number]
+        matches[number] = _match(pack, chosen, IDENTIFIED, old.confidence, old.matcher,
+                                 old.lines, old.differences)
+    return None
+
+
+def _twins(scan: Scan, similar: Sequence[Similar], comparison: Comparison) -> list[str]:
+    """Rules whose reference text is the comparison's but for its title, when the scanned text
+    holds neither title: nothing in it says which of them it is (CAL-1.0 and CAL-1.0 with
+    Combined Work Exception share every sentence, the exception included, but the title)."""
     ref = comparison.region.ref
-    differences = comparison.differences
-    for number in sorted(comparison.changed):
-        sentence = norm.sentences[number]
-        at = max((i for i, d in enumerate(differences) if d.kind == "changed"
-                  and d.line is not None and d.line <= sentence.first_line),
-                 key=lambda i: differences[i].line or 0, default=None)
-        if at is None or differences[at].guarded:
+    present = {sentence.hash for sentence in scan.norm.sentences}
+    if any(ref.sentence_hashes[j] in present for j in ref.titles):
+        return []
+    out = []
+    for item in similar[:SIBLINGS]:
+        other = item.ref
+        if other.rule_id == ref.rule_id or item.coverage < SUBSTANTIAL or \
+                abs(other.tokens - ref.tokens) > TWIN_TOKENS:
             continue
-        added, removed = guards.grant_changes(norm.tokens, sentence.start, sentence.end,
-                                              lambda crc: crc in ref.shingles)
-        if not added and not removed:
-            continue
-        why = "; ".join([*(["grant word added: " + ", ".join(added)] if added else []),
-                         *(["grant word removed: " + ", ".join(removed)] if removed else [])])
-        old = differences[at]
-        differences[at] = replace(old, guarded=True,
-                                  reason=why if old.reason is None else f"{why}; {old.reason}")
+        if _body(other) == _body(ref) and \
+                not any(other.sentence_hashes[j] in present for j in other.titles):
+            out.append(other.rule_id)
+    return out
+
+
+def _body(ref: RefText) -> tuple[str, ...]:
+    """A reference text's sentences but its title and the parts a copy may leave out."""
+    return tuple(h for j, h in enumerate(ref.sentence_hashes)
+                 if j not in ref.titles and j not in ref.optional)
 
 
 def _clean(comparison: Comparison) -> bool:
@@ -637,14 +667,16 @@ def _prose(filename: str | None) -> bool:
 
 
 def _alternatives(similar: Sequence[Similar], matched: set[str], norm: Normalized,
-                  phrases: PhraseIndex, matches: Sequence[TextMatch]) -> tuple[Candidate, ...]:
+                  phrases: PhraseIndex, matches: Sequence[TextMatch],
+                  with_text: frozenset[str]) -> tuple[Candidate, ...]:
     out: dict[str, float] = {}
     # a rule whose version line the text carries, but that has no reference text to compare
+    # (a rule with one is compared: a "Version 1.0" line makes IPL-1.0 no Yi 1.0 candidate)
     modified = {m.rule_id for m in matches if m.status == MODIFIED}
     if modified:
         lined = with_version_line(list(norm.tokens), phrases.version_lines, phrases)
         for rule_id in lined:
-            if rule_id not in matched:
+            if rule_id not in matched and rule_id not in with_text:
                 best = max((s.dice for s in similar if s.ref.rule_id in modified), default=0.0)
                 out[rule_id] = round(best * 100, 1)
     for item in similar:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 GUARD_WORDS = frozenset({
     # field of use
@@ -27,7 +27,12 @@ GUARD_WORDS = frozenset({
     "not", "no", "never", "nor", "neither", "without", "except", "unless", "only", "solely",
     "exclusively", "must", "shall", "may", "cannot", "prohibited", "permitted", "allowed",
     "required", "requires", "notwithstanding",
-    # grant, fees and termination
+    # the grant itself: who gets it, where, for how long, and what they may do (a copy that
+    # drops or replaces one -- "and/or sell" gone, "any individual" for "any person", no
+    # "worldwide" -- grants something else)
+    "sell", "sublicense", "distribute", "publish", "modify", "merge", "copy", "person",
+    "individual", "worldwide", "nonexclusive",
+    # fees and termination
     "irrevocable", "revocable", "perpetual", "terminate", "terminates", "termination",
     "royalty", "royalties", "free", "fee", "fees", "paid", "charge", "patent", "copyright",
     "trademark",
@@ -124,57 +129,3 @@ def outside_flag(tokens: Sequence[str]) -> str | None:
     if len(tokens) >= 40 and any(t in DUTY_WORDS for t in tokens):
         return "long passage next to the license adds terms"
     return None
-
-
-# Words of the grant itself: who gets it, where, for how long, and what they may do. A copy
-# that drops or replaces one ("and/or sell" gone, "any individual" for "any person", no
-# "worldwide") grants less. The fingerprints keep only the guard words of each sentence, so
-# these are probed in the reference's shingles instead (see grant_changes).
-GRANT_WORDS = frozenset({
-    "sell", "sublicense", "distribute", "publish", "modify", "merge", "copy", "person",
-    "individual", "worldwide", "perpetual", "irrevocable", "royalty", "nonexclusive",
-})
-_REACH = 4  # words on each side of a probed word (a shingle is 5 words)
-_AGREE = 3  # shingles of the reference a probe must find to say the word stood there
-
-
-def grant_changes(tokens: Sequence[str], start: int, end: int,
-                  known: Callable[[int], bool]) -> tuple[list[str], list[str]]:
-    """(grant words added, grant words removed) in tokens[start:end], a passage that differs
-    from its reference. `known(crc)` says whether a 5-token shingle is the reference's.
-
-    A word was removed (or replaced) at a position when putting it back there recreates
-    shingles of the reference; a grant word was added when none of the shingles around it
-    is the reference's. Only positions where the copy breaks the reference's shingles are
-    probed."""
-    from licscan.identify.normalize import shingles
-
-    low = max(0, start - _REACH)
-    intact = {i: known(shingles(tokens[i:i + 5])[0])
-              for i in range(low, min(end + _REACH, len(tokens) - 4))}
-
-    def broken(first: int, last: int) -> bool:  # no intact shingle starts in first..last
-        return not any(intact.get(i, False) for i in range(max(low, first), last + 1))
-
-    def agree(window: list[str], at: int) -> int:
-        grams = [window[i:i + 5] for i in range(max(0, at - 4), min(at, len(window) - 5) + 1)]
-        return sum(known(shingles(g)[0]) for g in grams)
-
-    added = [tokens[p] for p in range(start, end)
-             if tokens[p] in GRANT_WORDS and broken(p - 4, p)]
-    removed: list[str] = []
-    for p in range(start, end + 1):
-        insert, swap = broken(p - 4, p - 1), p < end and broken(p - 4, p)
-        if not insert and not swap:
-            continue
-        before = list(tokens[max(0, p - _REACH):p])
-        for word in sorted(GRANT_WORDS):
-            if word in removed or word in tokens[max(0, p - 1):p + 1] or \
-                    word in ("".join(tokens[p:p + 2]), "".join(tokens[p:p + 3])):
-                continue
-            if (insert and agree([*before, word, *tokens[p:p + _REACH]], len(before))
-                    >= _AGREE) or \
-                    (swap and agree([*before, word, *tokens[p + 1:p + 1 + _REACH]],
-                                    len(before)) >= _AGREE):
-                removed.append(word)
-    return added, removed

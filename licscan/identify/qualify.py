@@ -199,6 +199,29 @@ _GRANTED_SOURCE = (
     r"|agreement|terms|applicable laws?))(?![\w>])")
 
 
+# A disclaimer of intended use warns and takes no right away: "not intended for medical use",
+# "not designed or tested for use in ...", "should not be relied upon for legal advice", "not
+# a substitute for professional advice". Only the limit no known phrase names is read so;
+# a sentence that also speaks of licensing, permission or of what licenses limit (commercial,
+# research, production, a place, a kind of user, a price) stays a restriction: "not intended
+# or licensed for use in ...", "not intended for commercial use", "... in the EU".
+_DISCLAIMED_SOURCE = (
+    r"(?<![\w<])(?:(?:is|are|was|were|has|have|been|be) )*not (?:\w+ )?(?:intended|designed"
+    r"|meant|suitable|suited|evaluated|tested|validated|verified|ready)"
+    r"(?: (?:or|and|nor) (?:intended|designed|meant|evaluated|tested|validated|verified))*"
+    r"|(?:should|must|can|may) not be relied (?:up)?on|not (?:be )?relied (?:up)?on"
+    r"|not (?:a |an )?(?:substitute|replacement) for(?![\w>])")
+_DISCLAIMER_VETO = (USE_OBJECTS - {
+    "use", "uses", "usage", "using", "purpose", "purposes", "applications", "products",
+    "services", "hosting", "deployment", "deployments"}) | {
+    "license", "licensed", "licenses", "licensing", "sublicense", "permitted", "permission",
+    "allowed", "authorized", "authorised", "authorization", "authorisation", "prohibited",
+    "forbidden", "pay", "paid", "fee", "fees", "payment", "price", "employees", "revenue",
+    "minors", "children", "outside", "states", "nations", LIC}
+# "not intended for use by ...": who may use it is a limit, whatever the wording
+_USE_BY = re.compile(r"(?<![\w<])(?:use|used|using) by(?![\w>])")
+
+
 @dataclass(frozen=True)
 class _Compiled:
     boilerplate: re.Pattern[str]
@@ -207,6 +230,7 @@ class _Compiled:
     patterns: tuple[tuple[re.Pattern[str], str], ...]
     grants_commercial: re.Pattern[str]
     granted: re.Pattern[str]
+    disclaimed: re.Pattern[str]
 
 
 @cache
@@ -217,7 +241,7 @@ def _compiled() -> _Compiled:
                      re.compile(_DATA_SCOPE_SOURCE),
                      tuple((re.compile(p), why) for p, why in _PATTERN_SOURCES),
                      re.compile(rf"(?<![\w<])(?:{_GRANTS_COMMERCIAL_SOURCE})"),
-                     re.compile(_GRANTED_SOURCE))
+                     re.compile(_GRANTED_SOURCE), re.compile(_DISCLAIMED_SOURCE))
 
 
 @dataclass(frozen=True)
@@ -283,8 +307,9 @@ def restrictive(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()
     if is_scope(tokens, names):
         return None
     text, _offsets, starts = _read(tokens, names)
-    text = _compiled().granted.sub(lambda m: " ".join("~" * len(w) for w in
-                                                      m.group(0).split(" ")), text)
+    text = _compiled().granted.sub(_blank, text)
+    if not _DISCLAIMER_VETO & set(text.split(" ")) and not _USE_BY.search(text):
+        text = _compiled().disclaimed.sub(_blank, text)
     words = text.split(" ")
     limits = [(n, w) for n, w in enumerate(words) if _limiting(w)]
     if not limits or not any(w in _USE_CONTEXT for w in words):
@@ -296,6 +321,10 @@ def restrictive(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()
     if present & _DISCLAIMER and not kinds - _NEGATION:
         return None  # "the authors are not liable for any damages"
     return Qualifying(starts[limits[0][0]], RESTRICTS)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " ".join("~" * len(w) for w in match.group(0).split(" "))
 
 
 def _limiting(word: str) -> bool:

@@ -1,0 +1,101 @@
+"""A disclaimer of intended use next to a license is no restriction of it; a restriction
+worded like one still is (issue 11, fail closed).
+
+"This model is not intended for medical use." warns; it takes no right away, so the license
+it stands next to is still that license. "This model may not be used for medical purposes."
+takes one away: a custom license. Sentences are our own wording; full texts are read from
+the corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from licscan.identify import identify_text
+from licscan.identify.result import IDENTIFIED, UNKNOWN
+from licscan.rulepack import RulePack, load_rulepack
+from tests.test_identify import read
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    return load_rulepack()
+
+
+DISCLAIMERS = [
+    "This model is not intended for medical use.",
+    "The model is not intended to be used for medical diagnosis.",
+    "Its outputs should not be relied on for legal advice.",
+    "The model should not be relied upon for medical decisions.",
+    "The model is not designed for use in safety-critical systems.",
+    "This model is not meant for clinical use.",
+    "The model is not suitable for financial advice.",
+    "The model is not a substitute for professional medical advice.",
+    "It has not been evaluated for use in high-risk settings.",
+    "The model is not intended to provide medical advice and has not been tested for "
+    "clinical use.",
+    "This model was not designed or tested for use in healthcare applications.",
+    "The outputs are not intended as professional advice and should not be relied upon.",
+]
+
+RESTRICTIONS = [
+    "This model may not be used for medical purposes.",
+    "Use for medical diagnosis is prohibited.",
+    "The model is licensed only for non-commercial use.",
+    "The model is not intended for commercial use.",
+    "The model must not be used for medical advice.",
+    "The weights are not licensed for medical use.",
+    "Not intended or licensed for use in medical devices.",
+    "Not for use in medical devices.",
+    "This model is not intended for use in the EU.",
+    "Medical use is not permitted.",
+    "The model is intended only for research.",
+    "This model should not be used for commercial purposes.",
+    "It is not intended for, and may not be used for, medical diagnosis.",
+    "The model is not intended for production use and may only be used for evaluation.",
+    "This model is not intended for use by companies with more than 50 employees.",
+    "The model is not intended for use by minors.",
+    "The model is not designed for use outside the United States.",
+    "The MIT License does not make this model suitable for use in hospitals; it is not "
+    "licensed for that.",
+]
+
+
+def test_at_least_ten_phrasings_each_way() -> None:
+    assert len(set(DISCLAIMERS)) >= 10 and len(set(RESTRICTIONS)) >= 10
+
+
+@pytest.mark.parametrize("sentence", DISCLAIMERS)
+@pytest.mark.parametrize("base", ["Apache License 2.0.", "This model is released under the "
+                                  "MIT License."])
+def test_an_intended_use_disclaimer_next_to_a_reference_keeps_the_license(
+        pack: RulePack, sentence: str, base: str) -> None:
+    result = identify_text(base + " " + sentence, pack, "LICENSE")
+    assert result.status == IDENTIFIED, (result.reason, result.qualifiers)
+    assert not result.qualifiers
+
+
+@pytest.mark.parametrize("sentence", DISCLAIMERS)
+def test_an_intended_use_disclaimer_after_a_full_text_keeps_the_license(
+        pack: RulePack, sentence: str) -> None:
+    result = identify_text(read("mit.txt") + "\n\n" + sentence + "\n", pack, "LICENSE")
+    assert result.status == IDENTIFIED, (result.reason, result.qualifiers)
+    assert [m.rule_id for m in result.matches] == ["mit"]
+
+
+@pytest.mark.parametrize("sentence", RESTRICTIONS)
+@pytest.mark.parametrize("base", ["Apache License 2.0.", "This model is released under the "
+                                  "MIT License."])
+def test_a_restriction_next_to_a_reference_is_a_custom_license(
+        pack: RulePack, sentence: str, base: str) -> None:
+    result = identify_text(base + " " + sentence, pack, "LICENSE")
+    assert result.status == UNKNOWN and not result.matches, result.to_dict()
+    assert result.qualifiers
+
+
+@pytest.mark.parametrize("sentence", RESTRICTIONS)
+def test_a_restriction_after_a_full_text_is_a_custom_license(pack: RulePack,
+                                                             sentence: str) -> None:
+    result = identify_text(read("mit.txt") + "\n\n" + sentence + "\n", pack, "LICENSE")
+    assert result.status == UNKNOWN and not result.matches, result.to_dict()
+    assert result.qualifiers
