@@ -100,7 +100,8 @@ class Scanner:
                  source: Source | None = None) -> None:
         """`finalize`: the context stage (default: no context); `policy`: the built-in
         default unless given (a configured one: `configured_scanner`); `on_result`: called
-        in the calling thread once per model given to `scan`, as its fetch finishes;
+        in the calling thread once per model given to `scan`, as soon as it is concluded
+        (models in the order their fetches finish);
         `source`: where snapshots come from (default: the Hub for Hub refs, the disk for
         the others)."""
         self.options = options
@@ -176,10 +177,6 @@ class Scanner:
             return self.evaluate(fetched)
         except Exception as exc:
             return self._error(ref, source, "internal", f"{type(exc).__name__}: {exc}")
-
-    def scan_one(self, ref: ModelRef) -> ModelResult:
-        """One model, fetched and concluded on this thread (no memo, no lineage)."""
-        return self.scan_fetched(ref, _fetch(self.source, ref))
 
     # -- evaluation (the calling thread) -----------------------------------------------------
     def evaluate(self, snapshot: Snapshot) -> ModelResult:
@@ -283,8 +280,9 @@ class Scanner:
         return [self._concluded[key] for key in keys]
 
 
-def scan(refs: Sequence[ModelRef], options: ScanOptions | None = None) -> ScanResult:
-    return Scanner(options or ScanOptions()).scan(refs)
+def scan(refs: Sequence[ModelRef], options: ScanOptions | None = None,
+         source: Source | None = None) -> ScanResult:
+    return Scanner(options or ScanOptions(), source=source).scan(refs)
 
 
 def build_policy(config: Config, pack: RulePack, context: Context | None = None, *,
