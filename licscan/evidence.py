@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
 from licscan.card import decode_text, parse_card, restrictions, terms_sections
-from licscan.model import Evidence, FileBlob, Snapshot
+from licscan.model import CardOrigin, Evidence, FileBlob, Snapshot, TextRead
 from licscan.rulepack import RulePack
 
 CARD_FIELDS = ("license", "license_name", "license_link")
@@ -69,7 +69,7 @@ def card_evidence(snapshot: Snapshot) -> list[Evidence]:
             kind="card-field", source=snapshot.source, revision=snapshot.revision, field=name,
             path="README.md" if from_readme and snapshot.readme else None,
             line=lines.get(name), value=shown[:500],
-            detail={"origin": snapshot.card_data_origin}))
+            detail=CardOrigin(snapshot.card_data_origin)))
     return out
 
 
@@ -82,10 +82,10 @@ def file_evidence(snapshot: Snapshot, pack: RulePack, identify: Identifier) -> l
             summary = _summary(identification)
         else:
             summary = f"{blob.status}: {blob.reason}"
-        detail = identification.to_dict() if identification is not None else \
-            {"status": blob.status, "reason": blob.reason}
+        detail = TextRead(identification) if identification is not None else \
+            TextRead(status=blob.status, reason=blob.reason)
         if blob.found_by != "name" or blob.truncated:
-            detail = {**detail, "found_by": blob.found_by, "truncated": blob.truncated}
+            detail = replace(detail, found_by=blob.found_by, truncated=blob.truncated)
         out.append(FileEvidence(blob, Evidence(
             kind=file_kind(blob.path), source=snapshot.source, revision=snapshot.revision,
             path=blob.path, value=summary, sha256=blob.sha256, detail=detail), identification))
@@ -115,7 +115,7 @@ def readme_evidence(snapshot: Snapshot, pack: RulePack,
             kind="readme-text", source=snapshot.source, revision=snapshot.revision,
             path="README.md", line=card.body_first_line + section.line,
             value=_summary(identification), sha256=snapshot.readme.sha256,
-            detail={**identification.to_dict(), "section": section.title}), identification))
+            detail=TextRead(identification, section=section.title)), identification))
     return out
 
 
@@ -128,7 +128,7 @@ def card_restrictions(snapshot: Snapshot) -> list[Evidence]:
     card = parse_card(text)
     return [Evidence(kind="readme-text", source=snapshot.source, revision=snapshot.revision,
                      path="README.md", line=card.body_first_line + r.line, value=r.text,
-                     sha256=snapshot.readme.sha256, detail={"section": r.section})
+                     sha256=snapshot.readme.sha256, detail=TextRead(section=r.section))
             for r in restrictions(card.body)]
 
 

@@ -16,9 +16,12 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission, Severity, Verdict, coerce
+
+if TYPE_CHECKING:  # not at run time: `licscan check` must not load the identification engine
+    from licscan.identify.result import TextIdentification
 
 __all__ = ["SEVERITIES", "VERDICTS", "FlagValue", "Permission", "Severity", "Verdict"]
 EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -105,6 +108,47 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class CardOrigin:
+    """The detail of card-field evidence: where the card metadata was read ("model-info",
+    "README.md", or a weight file's header such as "gguf-header")."""
+
+    origin: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"origin": self.origin}
+
+
+@dataclass(frozen=True)
+class TextRead:
+    """The detail of a license, notice or use-policy file, or of a README section: what
+    identification found in the text, or (`status`, `reason`) why the file was not read."""
+
+    identification: TextIdentification | None = None
+    status: str | None = None  # a file not read: "too-large" | "unreadable" | "gated" | ...
+    reason: str | None = None
+    #: set when the file was found by content (a probe) or read only in part
+    found_by: str | None = None  # "name" | "content"
+    truncated: bool = False
+    section: str | None = None  # a README section: its title
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report's `detail`: the identification's fields, or status and reason."""
+        out: dict[str, Any] = {}
+        if self.identification is not None:
+            out = self.identification.to_dict()
+        elif self.status is not None:
+            out = {"status": self.status, "reason": self.reason}
+        if self.found_by is not None:
+            out |= {"found_by": self.found_by, "truncated": self.truncated}
+        if self.section is not None:
+            out["section"] = self.section
+        return out
+
+
+EvidenceDetail = CardOrigin | TextRead
+
+
+@dataclass(frozen=True)
 class Evidence:
     """A fact with its provenance: which field or file, at which revision, which line."""
 
@@ -116,7 +160,7 @@ class Evidence:
     line: int | None = None
     value: str | None = None  # the field value or a short identification summary
     sha256: str | None = None
-    detail: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
+    detail: EvidenceDetail | None = dataclasses.field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def test_card_apache_file_llama(tmp_path: Path, corpus: Path) -> None:
     assert result.flags.commercial_use == "conditional"
     assert result.verdict == "review"
     file_ev = [e for e in result.license.evidence if e.path == "LICENSE"]
-    assert file_ev and file_ev[0].sha256 and file_ev[0].detail["status"] == "identified"
+    assert file_ev and file_ev[0].sha256 and file_ev[0].detail.identification.status == "identified"
 
 
 def test_other_resolved_by_text(tmp_path: Path, corpus: Path) -> None:

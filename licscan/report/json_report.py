@@ -23,8 +23,9 @@ def evidence_dict(ev: Evidence) -> dict[str, Any]:
         value = getattr(ev, key)
         if value is not None:
             out[key] = value
-    if ev.detail:
-        out["detail"] = dict(ev.detail)
+    detail = ev.detail.to_dict() if ev.detail is not None else None
+    if detail:
+        out["detail"] = detail
     return out
 
 
