@@ -1,15 +1,14 @@
 """Follow each model's base models and training datasets, and apply what they imply.
 
-Parents are fetched level by level through the scanner's `fetch_all` (its memo and worker
-threads), so every repository is read once per scan however many children point at it; the
-tree is then built from the fetched results with cycle detection and a depth limit, as pure
-logic (`lineage.py`).
+No I/O: `resolve_related` asks for base models level by level, then for datasets, and the
+scanner fetches them (once per scan however many children point at one) and sends the results
+back; the tree is built from them with cycle detection and a depth limit (`lineage.py`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Generator
 from dataclasses import dataclass, replace
 
 from licscan import expression as spdx
@@ -38,8 +37,9 @@ from licscan.model import (
 from licscan.rulepack import RulePack
 from licscan.targets import is_repo_id
 
-#: fetch and conclude models (once each, in order): the scanner's `fetch_all`
-FetchAll = Callable[[Sequence[ModelRef]], list[ModelResult]]
+#: `resolve_related` as run by the scanner: it yields the refs it needs and is sent their
+#: results, in order; it returns the models
+Walk = Generator[list[ModelRef], list[ModelResult], list[ModelResult]]
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,9 @@ def _hub_ref(repo_id: str, repo_type: str = "model") -> ModelRef:
     return ModelRef(kind="hub", target=repo_id, repo_id=repo_id, repo_type=repo_type)
 
 
-def _fetch_ancestors(fetch_all: FetchAll, top: list[ModelResult],
-                     max_depth: int) -> dict[str, ModelResult]:
+def _ancestors(top: list[ModelResult], max_depth: int) -> Generator[
+        list[ModelRef], list[ModelResult], dict[str, ModelResult]]:
+    """Asks for the base models level by level; returns every model read, by Hub id."""
     known: dict[str, ModelResult] = {m.ref.repo_id: m for m in top
                                      if m.ref.repo_id and m.ref.revision is None}
     frontier = [p.repo_id for m in top if m.status == "ok" for p in _parents(m)]
@@ -68,8 +69,8 @@ def _fetch_ancestors(fetch_all: FetchAll, top: list[ModelResult],
         todo = sorted({r for r in frontier if r not in known})
         if not todo:
             break
-        for repo_id, result in zip(todo, fetch_all([_hub_ref(r) for r in todo]),
-                                   strict=True):
+        fetched = yield [_hub_ref(r) for r in todo]
+        for repo_id, result in zip(todo, fetched, strict=True):
             known[repo_id] = result
         frontier = [p.repo_id for r in todo if known[r].status == "ok"
                     for p in _parents(known[r])]
@@ -245,17 +246,20 @@ def _dataset_problem(result: ModelResult) -> str | None:
     return None
 
 
-def resolve_related(fetch_all: FetchAll, top: list[ModelResult], pack: RulePack,
-                    follow: Related) -> list[ModelResult]:
-    """Each model with its base models' inherited terms and its datasets' licenses."""
+def resolve_related(top: list[ModelResult], pack: RulePack, follow: Related) -> Walk:
+    """Each model with its base models' inherited terms and its datasets' licenses.
+
+    No I/O here: the walk yields the refs it needs (base models level by level, then the
+    datasets) and the scanner sends back their results (`Scanner.fetch_all`: fetched once per
+    scan on the worker threads, concluded on the calling thread)."""
     if follow.lineage:
-        known = _fetch_ancestors(fetch_all, top, follow.max_depth)
+        known = yield from _ancestors(top, follow.max_depth)
         top = [_apply_lineage(m, known, pack, follow.max_depth)
                if m.status == "ok" else m for m in top]
     if follow.datasets:
         valid = sorted({d for m in top if m.status == "ok" for d in _dataset_ids(m)
                         if is_repo_id(d)})
-        refs = [_hub_ref(d, "dataset") for d in valid]
-        datasets = dict(zip(valid, fetch_all(refs), strict=True))
+        fetched = (yield [_hub_ref(d, "dataset") for d in valid]) if valid else []
+        datasets = dict(zip(valid, fetched, strict=True))
         top = [_apply_datasets(m, datasets) if m.status == "ok" else m for m in top]
     return top

@@ -11,9 +11,9 @@ Threads only for I/O: the worker threads run `Source.fetch` and nothing else; ea
 concluded (identification included) on the calling thread as its fetch completes, and the
 base models and datasets it names start fetching then. Each repository is fetched at most
 once per scan (a memo keyed by `ref_key`: repository and revision), so a hundred fine-tunes
-of one base fetch the base once. Lineage and datasets (`related.py`) fetch through
-`fetch_all`, the same memo and threads. Output order is the input order, whatever order the
-fetches complete in.
+of one base fetch the base once. Lineage and datasets (`related.py`, no I/O) name the base
+models and datasets they need; the scanner fetches them through the same memo and threads.
+Output order is the input order, whatever order the fetches complete in.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from licscan.policy import today_utc
 from licscan.policy.applied import AppliedPolicy, check_against_pack
 from licscan.policy.default import DEFAULT_POLICY
 from licscan.policy.model import Decision
-from licscan.related import Related, first_fetches, resolve_related
+from licscan.related import Related, Walk, first_fetches, resolve_related
 from licscan.rulepack import RulePack, load_rulepack
 from licscan.sources.base import KindSource, LocalSource, RefKey, Source, ref_key
 from licscan.sources.cache import cache_root
@@ -250,7 +250,7 @@ class Scanner:
                                        exc.kind, exc.message))
                 if self.on_result is not None:
                     self.on_result(top[-1])
-            top = resolve_related(self.fetch_all, top, self.pack, follow)
+            top = self._walk(resolve_related(top, self.pack, follow))
         models = tuple(self.decide(m) for m in top)
         return ScanResult(models=models, tool_version=__version__, rulepack=self.pack.stamp(),
                           generated_at=timestamp(), context=self.context_dict,
@@ -268,9 +268,19 @@ class Scanner:
             finally:
                 self._pool = None
 
+    def _walk(self, walk: Walk) -> list[ModelResult]:
+        """Run `related.resolve_related`: fetch what it asks for, send it the results."""
+        try:
+            wanted = next(walk)
+            while True:
+                wanted = walk.send(self.fetch_all(wanted))
+        except StopIteration as end:
+            models: list[ModelResult] = end.value
+            return models
+
     def fetch_all(self, refs: Sequence[ModelRef]) -> list[ModelResult]:
         """Fetch (once each per scan, concurrently), conclude on this thread, and return in
-        order: parents and datasets (`related.resolve_related`)."""
+        order: base models and datasets."""
         if self._pool is None:  # called outside a scan
             with self._fetching():
                 return self.fetch_all(refs)

@@ -199,3 +199,44 @@ def test_one_models_error_does_not_stop_the_others() -> None:
     assert (two.error.kind, two.error.message) == ("timeout", "the Hub did not answer")
     assert four.error is not None and four.error.kind == "not-found"
     assert two.verdict == "review" and four.verdict == "review"  # unknown is never allow
+
+
+def test_a_dataset_value_that_is_no_repo_id_is_an_unresolved_row() -> None:
+    source = MemorySource([_model("acme/tuned", "mit", datasets=["not a repo id"])])
+    model, = _scan(source, "acme/tuned")
+    assert [(r.id, r.status, r.reason) for r in model.datasets] == \
+        [("not a repo id", "error", "invalid id")]
+    assert "dataset-unresolved" in _codes(model)
+    assert sum(source.fetches.values()) == 1
+
+
+def test_the_walk_asks_for_bases_level_by_level_then_datasets_and_does_no_io() -> None:
+    """resolve_related is driven by whoever holds the results: here a dict, no scanner."""
+    from licscan.related import Related, resolve_related
+
+    source = MemorySource([
+        _model("acme/root", "cc-by-nc-4.0"),
+        _model("acme/mid", "apache-2.0", "acme/root", "finetune"),
+        _model("acme/leaf", "apache-2.0", "acme/mid", "finetune", datasets=["acme/data"]),
+        hub_snapshot("acme/data", {"license": "cc-by-4.0"}, repo_type="dataset")])
+    scanner = Scanner(ScanOptions(jobs=1), source=source)
+    refs = [hub_ref("acme/leaf"), hub_ref("acme/mid"), hub_ref("acme/root"),
+            hub_ref("acme/data", repo_type="dataset")]
+    concluded = scanner.fetch_all(refs)  # each concluded on its own, no lineage applied
+    by_id = {r.repo_id: m for r, m in zip(refs, concluded, strict=True)}
+    leaf = by_id["acme/leaf"]
+    assert leaf.license is not None and leaf.license.expression == "Apache-2.0"
+    asked: list[list[tuple[str, str | None]]] = []
+    walk = resolve_related([leaf], scanner.pack, Related())
+    try:
+        wanted = next(walk)
+        while True:
+            asked.append([(r.repo_type, r.repo_id) for r in wanted])
+            wanted = walk.send([by_id[r.repo_id or ""] for r in wanted])
+    except StopIteration as end:
+        models: list[ModelResult] = end.value
+    assert asked == [[("model", "acme/mid")], [("model", "acme/root")],
+                     [("dataset", "acme/data")]]
+    assert models[0].license is not None
+    assert models[0].license.expression == "Apache-2.0 AND CC-BY-NC-4.0"
+    assert [r.id for r in models[0].datasets] == ["acme/data"]
