@@ -4,8 +4,12 @@
 
 Builds a temporary repository (licscan.yaml with a context, rules and a waiver; models.yaml;
 licscan.lock), then times `licscan check` against a bare interpreter start, wall clock, in
-fresh processes. The goal is under 0.3 s, close to the interpreter's own start-up. Also
-reports which heavy modules the check imported (it must import none of them).
+fresh processes, twice: on a machine that has no record of the lockfile (a fresh clone in CI:
+every fact the pack determines is recomputed, and the Hub models are reported unverified,
+their snapshots not being in the cache), and on the machine that ran `licscan lock` (the
+entries it wrote are remembered in the licscan cache, licscan.lockverify). The goal is under
+0.3 s, close to the interpreter's own start-up. Also reports which heavy modules the check
+imported (it must import none of them). The licscan cache is a temporary folder.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -96,14 +101,22 @@ def _command() -> list[str]:
             "sys.exit(check_command.main(sys.argv[1:], standalone_mode=False))"]
 
 
+CPU: dict[int, list[float]] = {}  # per timing, the CPU seconds of each run (wall clock is
+# noisy on a shared machine; the CPU time of a run is not)
+
+
 def _time(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[list[float], str]:
-    times, output = [], ""
+    times, cpu, output = [], [], ""
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
                               check=False)
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         output = done.stdout + done.stderr
+    CPU[id(times)] = cpu
     return times, output
 
 
@@ -121,21 +134,37 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=100)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_ENDPOINT="http://127.0.0.1:9")
     with tempfile.TemporaryDirectory(prefix="licscan-bench-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "repo"
+        root.mkdir()
+        env = dict(os.environ, HF_HUB_OFFLINE="1", HF_ENDPOINT="http://127.0.0.1:9",
+                   LICSCAN_CACHE_DIR=str(Path(tmp) / "cache"))
         build(root, args.models)
         bare, _ = _time([sys.executable, "-c", "pass"], root, env, args.runs)
-        check, output = _time(_command(), root, env, args.runs)
+        fresh, output = _time(_command(), root, env, args.runs)
         heavy = _imported(root, env)
+        _remember(root, env)
+        here, _ = _time(_command(), root, env, args.runs)
     print(output.strip().splitlines()[-1])
     print(f"bare interpreter start : median {statistics.median(bare):.3f} s, "
-          f"min {min(bare):.3f} s")
-    print(f"licscan check ({args.models} models): median {statistics.median(check):.3f} s, "
-          f"min {min(check):.3f} s  (goal < {GOAL_S} s)")
-    print(f"check minus interpreter: {statistics.median(check) - statistics.median(bare):.3f} s")
+          f"min {min(bare):.3f} s; CPU median {statistics.median(CPU[id(bare)]):.3f} s")
+    for label, times in (("no record of the lockfile", fresh), ("locked on this machine", here)):
+        print(f"licscan check ({args.models} models, {label}): median "
+              f"{statistics.median(times):.3f} s, min {min(times):.3f} s  (goal < {GOAL_S} s); "
+              f"minus interpreter {statistics.median(times) - statistics.median(bare):.3f} s; "
+              f"CPU median {statistics.median(CPU[id(times)]):.3f} s")
     print(f"heavy modules imported : {', '.join(heavy) or 'none'}")
-    return 0 if statistics.median(check) < GOAL_S and not heavy else 1
+    return 0 if max(statistics.median(fresh), statistics.median(here)) < GOAL_S \
+        and not heavy else 1
+
+
+def _remember(root: Path, env: dict[str, str]) -> None:
+    """What `licscan lock` records of the entries it wrote (licscan.lockverify.remember)."""
+    code = ("import json, sys\nfrom licscan.lockverify import open_cache, remember\n"
+            "lock = json.load(open('licscan.lock'))\n"
+            "remember(open_cache()[0], lock['models'], lock['rulepack']['hash'], "
+            "lock['context_digest'])\n")
+    subprocess.run([sys.executable, "-c", code], cwd=root, env=env, check=True)
 
 
 if __name__ == "__main__":

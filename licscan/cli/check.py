@@ -28,8 +28,8 @@ from licscan.policy.model import RANK
 if TYPE_CHECKING:
     from licscan.config import Config
     from licscan.lockfile import Lock, LockEntry, Problem
+    from licscan.lockverify import Verifier
     from licscan.model import ModelRef
-    from licscan.policy.facts import FactBuilder
     from licscan.policy.model import ModelFacts
     from licscan.rulepack import RulePack
 
@@ -56,7 +56,6 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
     from licscan.errors import ConfigError
     from licscan.lockfile import Problem, compare, read_lock
     from licscan.policy import today_utc
-    from licscan.policy.facts import FactBuilder
     from licscan.redact import printable_line
     from licscan.rulepack import load_rulepack
     from licscan.targets import load_manifest
@@ -85,8 +84,12 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
             f"written with rule pack {lock.rulepack.get('version')} "
             f"({str(lock.rulepack.get('hash'))[:19]}); this licscan has {pack.version} "
             f"({pack.hash[:19]}) (run licscan lock)")))
-    builder = FactBuilder(pack, config.context)
-    trusted, edited = _trusted(pairs, builder, lock)
+    verifier = _verifier(config, pack, lock) if same_pack and same_context else None
+    # entries concluded on this machine as they stand (licscan.lockverify): their facts are
+    # the ones the pack and the context give, and their evidence was read here
+    known = {id(entry) for _ref, entry in pairs
+             if entry.facts.status == "ok" and verifier is not None and verifier.remembered(entry)}
+    trusted, edited = _trusted(pairs, pack, config, lock, known)
     if edited and same_pack and same_context:  # else a relock explains them (a problem above)
         for line in edited:
             click.echo(printable_line(line), err=True)
@@ -97,11 +100,13 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
     changed = _local_problems(pairs, manifest_file, lock_file)
     problems += changed
     notes: list[str] = []
-    if same_pack and same_context:  # else a relock is asked for above
+    if verifier is not None:  # else a relock is asked for above
         strict = require_verified or os.environ.get("LICSCAN_REQUIRE_VERIFIED", "") not in (
             "", "0")
-        unverified = _verify(config, pack, lock, [
-            pair for pair in pairs if pair[1].facts.id not in {p.model for p in changed}])
+        moved = {p.model for p in changed}
+        unverified = _verify(verifier, lock, [
+            (ref, entry) for ref, entry in pairs
+            if entry.facts.id not in moved and id(entry) not in known])
         if strict:
             problems += [_unverified_problem(ref, entry, why, manifest_file, lock_file)
                          for ref, entry, why in unverified]
@@ -120,14 +125,28 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
     return 1 if failed else 0
 
 
-def _trusted(pairs: list[tuple[ModelRef, LockEntry]], builder: FactBuilder, lock: Lock,
-             ) -> tuple[list[ModelFacts], list[str]]:
-    """The facts to decide from (recomputed where the pack determines them), and one line per
-    fact the lockfile states otherwise."""
-    from licscan.locktrust import disagreements, trusted_facts
+def _verifier(config: Config, pack: RulePack, lock: Lock) -> Verifier:
+    from licscan.lockverify import Verifier, open_cache
 
+    cache, problem = open_cache()
+    return Verifier(config, pack, cache, problem, pack.hash, lock.context_digest)
+
+
+def _trusted(pairs: list[tuple[ModelRef, LockEntry]], pack: RulePack, config: Config,
+             lock: Lock, known: set[int]) -> tuple[list[ModelFacts], list[str]]:
+    """The facts to decide from (recomputed where the pack determines them, except for the
+    entries in `known`), and one line per fact the lockfile states otherwise."""
+    if all(id(entry) in known for _ref, entry in pairs):
+        return [entry.facts for _ref, entry in pairs], []
+    from licscan.locktrust import disagreements, trusted_facts
+    from licscan.policy.facts import FactBuilder
+
+    builder = FactBuilder(pack, config.context)
     facts, edited = [], []
     for _ref, entry in pairs:
+        if id(entry) in known:
+            facts.append(entry.facts)
+            continue
         multimodal = entry.evidence.get("multimodal")
         good = trusted_facts(entry.facts, builder,
                              multimodal if isinstance(multimodal, bool) else None)
@@ -138,24 +157,18 @@ def _trusted(pairs: list[tuple[ModelRef, LockEntry]], builder: FactBuilder, lock
     return facts, list(dict.fromkeys(edited))
 
 
-def _verify(config: Config, pack: RulePack, lock: Lock,
-            pairs: list[tuple[ModelRef, LockEntry]]) -> list[tuple[ModelRef, LockEntry, str]]:
+def _verify(verifier: Verifier, lock: Lock, pairs: list[tuple[ModelRef, LockEntry]],
+            ) -> list[tuple[ModelRef, LockEntry, str]]:
     """Verify each entry's license and findings against its evidence (licscan.lockverify):
     refuse the lockfile (exit 2) where they differ; return the entries that could not be
     verified offline, with why."""
     from licscan.errors import ConfigError
-    from licscan.lockverify import Verifier, open_cache
     from licscan.redact import printable_line
 
-    todo = [(ref, entry) for ref, entry in pairs if entry.facts.status == "ok"]
-    if not todo:
-        return []
-    cache, problem = open_cache()
-    verifier = Verifier(config, pack, cache, problem, pack.hash, lock.context_digest)
     unverified, differs = [], []
     done: set[int] = set()
-    for ref, entry in todo:
-        if id(entry) in done or verifier.remembered(entry):
+    for ref, entry in pairs:
+        if entry.facts.status != "ok" or id(entry) in done:
             continue
         done.add(id(entry))
         outcome = verifier.verify(ref, entry)

@@ -39,13 +39,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import os
 import re
-import secrets
 import stat
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +60,19 @@ _TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# licscan cache (safe to d
 STORED_FIELDS = ("card_data", "card_data_origin", "readme", "files", "listing", "gated",
                  "private", "tags", "notes", "card_problem", "card_problem_line", "unread")
 KEYED_FIELDS = ("ref", "source", "revision")
-log = logging.getLogger("licscan.cache")
+
+
+class _Log:
+    """The "licscan.cache" logger, imported when first used (`licscan check` reads the cache
+    on every commit and logs nothing unless something is wrong)."""
+
+    def debug(self, message: str, *args: object) -> None:
+        import logging
+
+        logging.getLogger("licscan.cache").debug(message, *args)
+
+
+log = _Log()
 
 
 def cache_root(explicit: str | None = None) -> Path:
@@ -82,6 +91,8 @@ def is_full_sha(revision: str | None) -> bool:
 
 
 def _iso(seconds: float | None = None) -> str:
+    from datetime import UTC, datetime
+
     moment = datetime.now(UTC) if seconds is None else datetime.fromtimestamp(seconds, UTC)
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -333,17 +344,17 @@ class SnapshotCache:
     def _read_trusted(self, path: Path, limit: int) -> bytes | None:
         """A cache file's bytes if it and the folders between it and `v1/` are the user's
         own and not writable by others; None otherwise (a miss)."""
+        why = untrusted(path, follow=False, directory=False)  # first: a miss ends here
+        if why is not None:
+            if not why.endswith("does not exist"):
+                log.debug("cache: ignoring %s: %s", path, why)
+            return None
         folder = path.parent
         while folder != self.base and self.base in folder.parents:
             if untrusted(folder, follow=False, directory=True) is not None:
                 log.debug("cache: ignoring %s: untrusted folder %s", path, folder)
                 return None
             folder = folder.parent
-        why = untrusted(path, follow=False, directory=False)
-        if why is not None:
-            if not why.endswith("does not exist"):
-                log.debug("cache: ignoring %s: %s", path, why)
-            return None
         return _read_at_most(path, limit)
 
 
@@ -413,7 +424,7 @@ def _refuse(value: object) -> Any:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
