@@ -227,7 +227,7 @@ _NOT_SPDX = ("LicenseRef-", "NOASSERTION")
 
 def derivable_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of a rule file that repeat what its other fields say, as the loader derives
-    them (docs/terms.md, "What the loader derives"). A rule file may leave them out; one that
+    them (docs/terms.md, "The rule files are the source"). A rule file may leave them out; one that
     states them must agree (`licscan rules validate`). `flags` holds only the derivable flags.
 
     - flags.commercial_use, .modification, .distribution: the `value` of that term;
