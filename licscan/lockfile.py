@@ -99,7 +99,27 @@ def evidence_digests(model: ModelResult) -> dict[str, Any]:
                            "files": [{"path": p, "sha256": files[p]} for p in sorted(files)],
                            "multimodal": _multimodal(card_data)}
     out.update(disk_evidence(model.ref, files) if model.status == "ok" else {})
+    related = related_revisions(model)
+    if related:
+        out["related"] = related
     return out
+
+
+def related_revisions(model: ModelResult) -> list[dict[str, str]]:
+    """The commit of every base model (all levels) and dataset the conclusion read, so that
+    `check` concludes the entry again from those commits (licscan.lockverify), not from
+    whatever a later scan saw of their default branch."""
+    found: set[tuple[str, str, str]] = set()
+    stack = list(model.lineage.parents) if model.lineage else []
+    while stack:
+        node = stack.pop()
+        if node.scanned is not None and node.scanned.revision:
+            found.add(("model", node.id, node.scanned.revision))
+        stack.extend(node.parents)
+    found |= {("dataset", row.id, row.revision) for row in model.datasets
+              if row.status == "ok" and row.revision}
+    return [{"repo_type": kind, "id": name, "revision": sha}
+            for kind, name, sha in sorted(found)]
 
 
 def disk_evidence(ref: ModelRef, files: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 #: findings the policy adds when it decides (not concluded from the evidence; check decides
 #: again with today's date)
 DECISION_FINDINGS = frozenset({"waiver-expired"})
-_COMPARED_EVIDENCE = ("files", "card", "multimodal")
+_COMPARED_EVIDENCE = ("files", "card", "multimodal", "related")
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Verifier:
         if why is not None:
             return Outcome("unverified", why=why)
         pinned = _pinned(ref, entry.facts.revision) if ref.kind == "hub" else ref
-        fresh, status, missing = self._conclude(pinned)
+        fresh, status, missing = self._conclude(pinned, _pins(entry))
         if missing:
             return Outcome("unverified", why=missing[0])
         if status != "ok":
@@ -132,11 +132,12 @@ class Verifier:
                                                 self.context_digest))
         return Outcome("verified")
 
-    def _conclude(self, ref: ModelRef) -> tuple[dict[str, Any], str, list[str]]:
+    def _conclude(self, ref: ModelRef, pins: Mapping[tuple[str, str], str],
+                  ) -> tuple[dict[str, Any], str, list[str]]:
         """The entry `licscan lock` would write for the model concluded as `licscan scan
-        --offline` concludes it (lineage and datasets from the cache), its status, and what
-        could not be read offline. A scanner per entry: a base model missed for one entry
-        is missed for the next one too."""
+        --offline` concludes it (lineage and datasets from the cache, each at the commit the
+        lockfile records, `pins`), its status, and what could not be read offline. A scanner
+        per entry: a base model missed for one entry is missed for the next one too."""
         from licscan.context_result import ContextStage
         from licscan.errors import SourceError
         from licscan.lockfile import entry_dict
@@ -151,8 +152,10 @@ class Verifier:
 
         class Recording:
             def fetch(self, wanted: ModelRef) -> Snapshot:
+                pinned = pins.get((wanted.repo_type, wanted.repo_id or "")) \
+                    if wanted.kind == "hub" and wanted.revision is None else None
                 try:
-                    return inner.fetch(wanted)
+                    return inner.fetch(_pinned(wanted, pinned) if pinned else wanted)
                 except SourceError as exc:
                     missing.append(exc.message)
                     raise
@@ -163,6 +166,15 @@ class Verifier:
             why = model.error.message if model.error else "it could not be read"
             return {}, why, missing
         return entry_dict(model, policy.facts(model)), "ok", missing
+
+
+def _pins(entry: LockEntry) -> dict[tuple[str, str], str]:
+    """(repository type, id) -> the commit the lockfile records for a base model or dataset
+    (an older entry records none: the cache's last-seen default branch is read then)."""
+    related = entry.evidence.get("related")
+    return {(str(r.get("repo_type")), str(r.get("id"))): str(r.get("revision"))
+            for r in (related if isinstance(related, list) else ())
+            if isinstance(r, Mapping) and r.get("revision")}
 
 
 def _pinned(ref: ModelRef, sha: str | None) -> ModelRef:
@@ -188,6 +200,8 @@ def _differences(entry: LockEntry, fresh: Mapping[str, Any], where: str) -> list
         out.append(f"findings differ from those concluded from {where}: " + "; ".join(parts))
     evidence, now = entry.evidence, fresh.get("evidence") or {}
     for name in _COMPARED_EVIDENCE:
+        if name == "related" and name not in evidence:
+            continue  # written before the lockfile recorded them
         if evidence.get(name) != now.get(name):
             out.append(f"evidence.{name} in the lockfile is not what {where} gives")
     return out

@@ -186,3 +186,28 @@ def test_lock_digests_the_bytes_it_concluded(tmp_path: Path, monkeypatch: Any) -
     else:  # or refused, saying why
         assert "changed while it was being locked" in done.output, done.output
     shutil.rmtree(folder)
+
+
+def test_base_models_are_read_at_the_locked_commit(tmp_path: Path, hub: HubDouble) -> None:
+    """A later online scan that sees a base model's new commit does not make check call the
+    lockfile edited: the entry is concluded again with the base at the commit it records."""
+    hub.add_model(RepoSpec(repo_id="acme/base", files={"README.md": card("mit")}))
+    hub.add_model(RepoSpec(repo_id="acme/child", files={
+        "README.md": "---\nlicense: mit\nbase_model: acme/base\n---\n# a fine-tune\n"}))
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "models.yaml").write_text("models:\n  - id: acme/child\n")
+    (root / "licscan.yaml").write_text("policy:\n  deny: [non-commercial]\n  allow: [MIT]\n")
+    env = hub_env(hub, tmp_path)
+    assert licscan(root, "lock", env=env).returncode == 0
+    lock = json.loads((root / "licscan.lock").read_text())
+    assert lock["models"][0]["evidence"]["related"] == [
+        {"repo_type": "model", "id": "acme/base", "revision": hub.sha("acme/base")}]
+
+    hub.add_model(RepoSpec(repo_id="acme/base", files={"README.md": card("cc-by-nc-4.0")}))
+    assert licscan(root, "scan", "acme/base", "--no-config", env=env).returncode in (0, 1)
+    # the lockfile is checked as written, not remembered: conclude it again
+    edit_lock(root, "acme/child", lambda entry: entry.update(verdict="review"))
+    hub.stop()
+    done = licscan(root, "check", "--require-verified")
+    assert done.returncode == 0, done.stdout + done.stderr
