@@ -211,3 +211,16 @@ def test_base_models_are_read_at_the_locked_commit(tmp_path: Path, hub: HubDoubl
     hub.stop()
     done = licscan(root, "check", "--require-verified")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_weight_files_are_verified_from_disk_without_a_record(tmp_path: Path) -> None:
+    from tests.test_gate_r2_lock_disk import WEIGHTS, env, repo
+
+    for suffix, (_label, make) in sorted(WEIGHTS.items()):
+        root = repo(tmp_path / suffix, f"  - path: model.{suffix}\n")
+        (root / f"model.{suffix}").write_bytes(make("cc-by-nc-4.0"))
+        assert licscan(root, "lock", env=env(root)).returncode == 0
+        elsewhere = {**env(root), "LICSCAN_CACHE_DIR": str(tmp_path / f"{suffix}-cache")}
+        done = licscan(root, "check", "--require-verified", env=elsewhere)
+        assert done.returncode == 1 and f"model.{suffix}: deny: " in done.stdout, done.stdout
+        assert "unverified" not in done.stdout  # concluded again from the file's header
