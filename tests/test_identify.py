@@ -301,7 +301,9 @@ def test_versions_are_told_apart(left: str, right: str, pack: RulePack) -> None:
 
 def test_a_version_line_the_pack_has_no_text_for_is_offered_as_alternative(
         pack: RulePack) -> None:
-    # Gemma's February 2024 terms: the pack knows the version line, not the text.
+    # Gemma's February 2024 version line over the April text: the rule whose version line the
+    # text carries comes first among the alternatives (with its own similarity: the pack
+    # has its text now), before the more similar 2025 text.
     edited = read("gemma-tou-2024-04-01.txt").replace("April 1, 2024", "February 21, 2024")
     result = identify_text(edited, pack)
     assert result.status == "modified"

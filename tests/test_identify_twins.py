@@ -84,3 +84,44 @@ def test_a_copy_without_the_extra_part_is_never_the_larger_license(
     result = identify_text(HEADER + read(small), pack, "LICENSE")
     assert large_rule not in [m.rule_id for m in result.matches], result.to_dict()
     assert [m.rule_id for m in result.matches] == [small_rule]
+
+
+# -- a title the reference runs into its first sentence ---------------------------------------
+
+@pytest.mark.parametrize(("name", "rule"), [
+    ("spdx/Frameworx-1.0.txt", "frameworx-1.0"), ("spdx/IPL-1.0.txt", "ipl-1.0"),
+    ("spdx/O-UDA-1.0.txt", "o-uda-1.0"), ("spdx/Zimbra-1.4.txt", "zimbra-1.4"),
+])
+def test_a_title_run_into_the_first_sentence_may_be_left_out(pack: RulePack, name: str,
+                                                             rule: str) -> None:
+    """The reference has no full stop after its title line, so title and first sentence are
+    one sentence; a copy without the title line is no edit."""
+    result = identify_text(untitled(name), pack, "LICENSE")
+    assert result.status == IDENTIFIED, result.to_dict()
+    assert [m.rule_id for m in result.matches] == [rule]
+
+
+def test_a_first_line_that_is_no_title_is_text(pack: RulePack) -> None:
+    """LLGPL opens with a sentence over two lines ("... version 2.1 / ("LGPL") has been
+    adopted ..."): its first line left out is words of the license gone."""
+    result = identify_text(untitled("spdx/LLGPL.txt"), pack, "LICENSE")
+    assert result.status != IDENTIFIED, result.to_dict()
+
+
+def test_the_untitled_sentence_is_still_compared(pack: RulePack) -> None:
+    """Leaving the title out does not excuse an edit of the sentence it ran into."""
+    text = untitled("spdx/IPL-1.0.txt").replace("ANY USE, REPRODUCTION", "ANY NONCOMMERCIAL "
+                                                "USE, REPRODUCTION", 1)
+    result = identify_text(text, pack, "LICENSE")
+    assert result.status == "modified", result.to_dict()
+
+
+@pytest.mark.parametrize(("name", "rule"), [("spdx/OLDAP-2.3.txt", "oldap-2.3"),
+                                            ("spdx/OLDAP-2.2.2.txt", "oldap-2.2.2")])
+def test_a_title_left_in_part_still_tells_twins_apart(pack: RulePack, name: str,
+                                                      rule: str) -> None:
+    """OLDAP 2.2.2 and 2.3 differ only in their title; without its name line the copy keeps
+    "Version 2.3, 28 July 2000", which says which one it is."""
+    result = identify_text(untitled(name), pack, "LICENSE")
+    assert result.status == IDENTIFIED, result.to_dict()
+    assert [m.rule_id for m in result.matches] == [rule]

@@ -269,18 +269,28 @@ def _twins(scan: Scan, similar: Sequence[Similar], comparison: Comparison) -> li
     """Rules whose reference text is the comparison's but for its title, when the scanned text
     holds neither title: nothing in it says which of them it is (CAL-1.0 and CAL-1.0 with
     Combined Work Exception share every sentence, the exception included, but the title)."""
+    from licscan.identify.similarity import compare, region_of
+
     ref = comparison.region.ref
     present = {sentence.hash for sentence in scan.norm.sentences}
     if any(ref.sentence_hashes[j] in present for j in ref.titles):
         return []
+    low, high = comparison.attributed[0], comparison.attributed[-1]
     out = []
     for item in similar[:SIBLINGS]:
         other = item.ref
         if other.rule_id == ref.rule_id or item.coverage < SUBSTANTIAL or \
                 abs(other.tokens - ref.tokens) > TWIN_TOKENS:
             continue
-        if _body(other) == _body(ref) and \
-                not any(other.sentence_hashes[j] in present for j in other.titles):
+        if _body(other) != _body(ref) or \
+                any(other.sentence_hashes[j] in present for j in other.titles):
+            continue
+        # a title left in part ("Version 2.3, 28 July 2000" without its name) still tells
+        # them apart: the copy must be as clean a copy of the other text
+        twin = compare(scan, region_of(scan, other, comparison.region.first,
+                                       comparison.region.last), low, high)
+        if _clean(twin) and len(twin.differences) <= len(comparison.differences) and \
+                twin.unguarded_tokens <= comparison.unguarded_tokens:
             out.append(other.rule_id)
     return out
 
@@ -670,13 +680,18 @@ def _alternatives(similar: Sequence[Similar], matched: set[str], norm: Normalize
                   phrases: PhraseIndex, matches: Sequence[TextMatch],
                   with_text: frozenset[str]) -> tuple[Candidate, ...]:
     out: dict[str, float] = {}
-    # a rule whose version line the text carries, but that has no reference text to compare
-    # (a rule with one is compared: a "Version 1.0" line makes IPL-1.0 no Yi 1.0 candidate)
+    # a rule whose version line the text carries comes first: with its own similarity when
+    # it has a reference text (a "Version 1.0" line makes IPL-1.0 no Yi 1.0 candidate), else
+    # with the modified match's (the pack has only its title and version line)
     modified = {m.rule_id for m in matches if m.status == MODIFIED}
     if modified:
         lined = with_version_line(list(norm.tokens), phrases.version_lines, phrases)
+        own = {s.ref.rule_id: s.dice for s in reversed(similar)}
         for rule_id in lined:
-            if rule_id not in matched and rule_id not in with_text:
+            if rule_id in with_text and rule_id not in matched and \
+                    own.get(rule_id, 0.0) * 100 >= MIN_ALTERNATIVE:
+                out[rule_id] = round(own[rule_id] * 100, 1)
+            elif rule_id not in matched and rule_id not in with_text:
                 best = max((s.dice for s in similar if s.ref.rule_id in modified), default=0.0)
                 out[rule_id] = round(best * 100, 1)
     for item in similar:

@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from licscan.identify.guards import GUARD_WORDS, marks
-from licscan.identify.normalize import NORMALIZER_VERSION, decode, normalize, shingles
+from licscan.identify.normalize import (
+    NORMALIZER_VERSION,
+    decode,
+    normalize,
+    sentence_hash,
+    shingles,
+)
 
 FORMAT = 1
 FILENAME = "fingerprints.json"
@@ -77,7 +83,42 @@ def fingerprint_text(text: str, rule_id: str, *, source: str | None = None,
     titles = _title_sentences(text, norm)
     if titles:
         entry["title"] = titles
+    untitled = _untitled(text, norm)
+    if untitled:
+        entry["untitled"] = untitled
     return entry
+
+
+_TITLE_WORDS = frozenset({"license", "agreement", "terms"})
+
+
+def _untitled(text: str, norm: Any) -> list[list[Any]]:
+    """[sentence, hash] of an opening sentence without the title line it starts with, when
+    the text runs its title into the first sentence ("IBM Public License Version 1.0" over
+    "THE ACCOMPANYING PROGRAM IS PROVIDED ...", with no full stop after the title): a copy
+    that leaves the title out has that sentence, and a title left out is no edit. A title
+    line is short, has no closing punctuation, names a license, agreement or terms, and the
+    next line starts a sentence (a capital or a list number), not continues one."""
+    if not norm.sentences:
+        return []
+    first = norm.sentences[0]
+    lines = text.splitlines()
+    if first.last_line <= first.first_line or first.first_line >= len(lines):
+        return []
+    title = lines[first.first_line - 1].strip().lstrip("#").strip()
+    after = next((line.strip() for line in lines[first.first_line:first.last_line]
+                  if line.strip()), "")
+    if not title or len(title) > 100 or title.endswith((".", ",", ";", ":")) or \
+            not title[0].isupper() or not after or not (after[0].isupper() or after[0].isdigit()):
+        return []
+    line_of = norm.lines
+    head = [t for i, t in enumerate(norm.tokens[first.start:first.end], start=first.start)
+            if line_of[i] == first.first_line]
+    rest = [t for i, t in enumerate(norm.tokens[first.start:first.end], start=first.start)
+            if line_of[i] > first.first_line]
+    if not _TITLE_WORDS & set(head) or not rest:
+        return []
+    return [[0, sentence_hash(rest)]]
 
 
 def _title_sentences(text: str, norm: Any) -> list[int]:
@@ -229,7 +270,8 @@ def pack_binary(texts: Mapping[str, Any]) -> bytes:
         sample = sketch(values)
         body = json.dumps({"sentences": entry["sentences"],
                            "optional": entry.get("optional", []),
-                           "title": entry.get("title", [])},
+                           "title": entry.get("title", []),
+                           "untitled": entry.get("untitled", [])},
                           separators=(",", ":")).encode()
         parts = []
         for raw in (body, struct.pack(f"<{len(values)}I", *values)):

@@ -37,10 +37,12 @@ class _Details:
     sentence_marks: tuple[tuple[str, ...], ...]
     optional: frozenset[int]
     titles: frozenset[int]  # title sentences: a copy may leave them out, not change them
+    # hash of an opening sentence without the title line run into it -> that sentence
+    untitled: Mapping[str, int]
 
 
 def _details(sentences: Sequence[str], optional: Sequence[Sequence[int]],
-             titles: Sequence[int] = ()) -> _Details:
+             titles: Sequence[int] = (), untitled: Sequence[Sequence[Any]] = ()) -> _Details:
     hashes, counts, guarded = [], [], []
     for item in sentences:
         parts = item.split(":", 2)
@@ -49,7 +51,7 @@ def _details(sentences: Sequence[str], optional: Sequence[Sequence[int]],
         guarded.append(tuple(parts[2].split(" ")) if len(parts) > 2 else ())
     return _Details(tuple(hashes), tuple(counts), tuple(guarded),
                     frozenset(i for start, end in optional for i in range(start, end)),
-                    frozenset(titles))
+                    frozenset(titles), {str(h): int(j) for j, h in untitled})
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,8 +71,8 @@ class RefText:
     @cached_property
     def _detail(self) -> _Details:
         if self._store is None:
-            sentences, optional, _packed, titles = self._inline
-            return _details(sentences, optional, titles)
+            sentences, optional, _packed, titles, untitled = self._inline
+            return _details(sentences, optional, titles, untitled)
         return self._store.details(self.number)
 
     @property
@@ -92,6 +94,10 @@ class RefText:
     @property
     def titles(self) -> frozenset[int]:
         return self._detail.titles
+
+    @property
+    def untitled(self) -> Mapping[str, int]:
+        return self._detail.untitled
 
     @property
     def shingles(self) -> frozenset[int]:
@@ -130,7 +136,8 @@ class _Store:
     def details(self, number: int) -> _Details:
         row = self._rows[number]
         body = json.loads(self._chunk(row[8], row[9], row[10]))
-        return _details(body["sentences"], body.get("optional", ()), body.get("title", ()))
+        return _details(body["sentences"], body.get("optional", ()), body.get("title", ()),
+                        body.get("untitled", ()))
 
     def shingles(self, number: int) -> frozenset[int]:
         found = self._sets.get(number)
@@ -237,7 +244,7 @@ def _build(fingerprints: Mapping[str, Any], origins: Sequence[str] = ()) -> Pack
         texts.append(RefText(key, str(entry["rule"]), str(entry["hash"]), int(entry["tokens"]),
                              len(base64.b64decode(packed_set)) // 4, str(entry.get("source", "")),
                              None, (entry["sentences"], entry.get("optional", ()), packed_set,
-                                    entry.get("title", ()))))
+                                    entry.get("title", ()), entry.get("untitled", ()))))
     by_hash: dict[str, list[RefText]] = {}
     for text in texts:
         same = by_hash.setdefault(text.hash, [])

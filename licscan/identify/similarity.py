@@ -224,7 +224,11 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
 
     norm, ref = scan.norm, region.ref
     result = Comparison(region)
-    scanned = [norm.sentences[i].hash for i in range(low, high + 1)]
+    # (a copy that leaves out a title the reference runs into its first sentence has that
+    # sentence without the title: the same sentence)
+    aliases = {h: ref.sentence_hashes[j] for h, j in ref.untitled.items()}
+    scanned = [aliases.get(norm.sentences[i].hash, norm.sentences[i].hash)
+               for i in range(low, high + 1)]
     ops = SequenceMatcher(None, scanned, list(ref.sentence_hashes), autojunk=False).get_opcodes()
     equal = [n for n, op in enumerate(ops) if op[0] == "equal"]
     if not equal:
