@@ -266,8 +266,8 @@ def _run(inputs: Inputs, workspace: Path, commands: _Commands) -> int:
     scanner, _policy = configured_scanner(config, ScanOptions())
     result = replace(scanner.scan(scope.refs), config_file=config.file)
     report = report_dict(result)
-    paths = _write_reports(result, report, inputs, workspace)
-    markdown = _render("markdown", result, report, workspace)
+    paths = _write_reports(result, inputs, workspace)
+    markdown = _render("markdown", result, workspace)
     if scope.note:
         markdown = markdown.rstrip("\n") + "\n\n" + scope.note + "\n"
     _append(env.get("GITHUB_STEP_SUMMARY"), markdown)
@@ -828,20 +828,13 @@ def _inside(path: str | None, workspace: Path, name: str) -> str | None:
     return path
 
 
-def _render(fmt: str, result: Any, report: Mapping[str, Any], workspace: Path) -> str:
-    """Through the format registry; Markdown and SARIF from the JSON report (so both match
-    the saved report), SARIF with locations relative to the workspace."""
-    from importlib import import_module
+def _render(fmt: str, result: Any, workspace: Path) -> str:
+    """Through the format registry, from the typed result like every report; SARIF with
+    locations relative to the workspace, Markdown without autolinks."""
+    from licscan.report import render
 
-    from licscan.redact import redact
-    from licscan.report import FORMATS
-
-    module = import_module(FORMATS.get(fmt) or f"licscan.report.{fmt}")
-    if fmt == "markdown":
-        return no_autolinks(redact(module.render_dict(report, root=str(workspace))))
-    if fmt == "sarif":
-        return redact(module.render_dict(report, root=str(workspace)))
-    return redact(module.render(result))
+    text = render(result, fmt, root=str(workspace))
+    return no_autolinks(text) if fmt == "markdown" else text
 
 
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,31}):/(?=/)")
@@ -860,7 +853,7 @@ def no_autolinks(markdown: str) -> str:
     return _AT.sub(f"@{_BREAK}", markdown)
 
 
-def _write_reports(result: Any, report: Mapping[str, Any], inputs: Inputs,
+def _write_reports(result: Any, inputs: Inputs,
                    workspace: Path) -> dict[str, str]:
     """Into output-dir, which must stay in the workspace: a folder on the way, or a report
     file, that is a symlink cannot carry a write out of it (licscan.safewrite)."""
@@ -872,7 +865,7 @@ def _write_reports(result: Any, report: Mapping[str, Any], inputs: Inputs,
     paths = {}
     for fmt in inputs.formats:
         path = folder / f"licscan.{EXTENSIONS[fmt]}"
-        write_text(path, _render(fmt, result, report, workspace), root=workspace)
+        write_text(path, _render(fmt, result, workspace), root=workspace)
         paths[fmt] = path.as_posix()
     return paths
 

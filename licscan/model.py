@@ -316,18 +316,111 @@ class InheritedTerms:
 
 
 @dataclass(frozen=True)
+class ScannedBase:
+    """What the scan of a base model showed."""
+
+    revision: str | None
+    license: str | None  # the concluded expression
+    rules: tuple[str, ...] = ()
+    gated: str | None = None
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    """A base model in the lineage tree, with its own base models."""
+
+    id: str
+    relation: str | None  # finetune, adapter, quantized, merge; None when the card does not say
+    status: str = "ok"  # "ok" | "error" | "cycle" | "depth-limit"
+    reason: str | None = None  # why it could not be followed
+    scanned: ScannedBase | None = None  # None: not scanned (an error, a cycle, the depth limit)
+    parents: tuple[LineageNode, ...] = ()
+
+    @classmethod
+    def of(cls, node: Mapping[str, Any]) -> LineageNode:
+        """From the JSON form (`to_dict`). Read leniently: a base that is not an object is
+        left out, a value of another type is read as text."""
+        def text(key: str) -> str | None:
+            value = node.get(key)
+            return None if value is None else str(value)
+
+        rules = node.get("rules")
+        scanned = ScannedBase(text("revision"), text("license"),
+                              tuple(str(r) for r in rules) if isinstance(rules, list | tuple)
+                              else (), text("gated")) if "revision" in node else None
+        parents = node.get("parents")
+        return cls(str(node.get("id") or ""), text("relation"), text("status") or "ok",
+                   text("reason"), scanned,
+                   tuple(cls.of(p) for p in parents if isinstance(p, Mapping))
+                   if isinstance(parents, list | tuple) else ())
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "relation": self.relation, "status": self.status}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.scanned is not None:
+            out |= {"revision": self.scanned.revision, "license": self.scanned.license,
+                    "rules": list(self.scanned.rules), "gated": self.scanned.gated}
+        out["parents"] = [parent.to_dict() for parent in self.parents]
+        return out
+
+
+@dataclass(frozen=True)
 class Lineage:
     """The base models followed from the card's base_model, and what they pass down."""
 
     chain: str  # `child <-finetune- base [expr] ...`, following the first parent
     own_license: str | None = None
     inherited: tuple[InheritedTerms, ...] = ()
-    parents: tuple[Mapping[str, Any], ...] = ()  # the tree (`licscan.lineage.node_dict`, frozen)
+    #: the model's direct base models, each with its own (a node's JSON form is accepted and
+    #: read with `LineageNode.of`)
+    parents: tuple[LineageNode, ...] = ()
+
+    def __post_init__(self) -> None:
+        if any(not isinstance(p, LineageNode) for p in self.parents):
+            object.__setattr__(self, "parents", tuple(
+                p if isinstance(p, LineageNode) else LineageNode.of(p) for p in self.parents
+                if isinstance(p, LineageNode | Mapping)))
+
+    @classmethod
+    def of(cls, value: Any) -> Lineage | None:
+        """From the JSON form (`to_dict`); None when `value` is not a lineage object. Read
+        leniently (a report dict may come from a file): only the schema's shape, anything
+        else left out."""
+        if not isinstance(value, Mapping) or not isinstance(value.get("chain"), str):
+            return None
+        inherited, parents, own = value.get("inherited"), value.get("parents"), \
+            value.get("own_license")
+
+        def text(item: Any) -> str | None:
+            return None if item is None else str(item)
+
+        return cls(
+            chain=value["chain"], own_license=text(own),
+            inherited=tuple(InheritedTerms(str(i.get("rule")), str(i.get("expression")),
+                                           str(i.get("from")), text(i.get("relation")),
+                                           text(i.get("revision")))
+                            for i in inherited if isinstance(i, Mapping))
+            if isinstance(inherited, list | tuple) else (),
+            parents=tuple(LineageNode.of(p) for p in parents if isinstance(p, Mapping))
+            if isinstance(parents, list | tuple) else ())
+
+    def nodes(self, limit: int = 500, max_depth: int = 20) -> list[tuple[LineageNode, int]]:
+        """The tree depth first, each base model with its depth (0: a direct base), at most
+        `limit` nodes and `max_depth` levels below the direct bases."""
+        out: list[tuple[LineageNode, int]] = []
+        stack = [(node, 0) for node in reversed(self.parents)]
+        while stack and len(out) < limit:
+            node, depth = stack.pop()
+            out.append((node, depth))
+            if depth < max_depth:
+                stack.extend((base, depth + 1) for base in reversed(node.parents))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {"chain": self.chain, "own_license": self.own_license,
                 "inherited": [item.to_dict() for item in self.inherited],
-                "parents": thaw(self.parents)}
+                "parents": [parent.to_dict() for parent in self.parents]}
 
 
 @dataclass(frozen=True)
@@ -361,20 +454,27 @@ class WaiverNote:
     expires: str  # ISO date
     status: str  # "applied" | "not-applied" | "expired"
     why: str | None = None  # why it did not apply
+    #: the waiver's conditions, as a saved report may state them (the scan does not write them)
+    license: str | None = None
+    revision: str | None = None
 
     @classmethod
     def of(cls, note: Mapping[str, Any]) -> WaiverNote:
-        why = note.get("why")
+        def text(key: str) -> str | None:
+            value = note.get(key)
+            return None if value is None else str(value)
+
         return cls(str(note.get("model")), str(note.get("reason")),
                    str(note.get("approved_by")), str(note.get("expires")),
-                   str(note.get("status")), None if why is None else str(why))
+                   str(note.get("status")), text("why"), text("license"), text("revision"))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"model": self.model, "reason": self.reason,
                                "approved_by": self.approved_by, "expires": self.expires,
                                "status": self.status}
-        if self.why is not None:
-            out["why"] = self.why
+        for key in ("why", "license", "revision"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         return out
 
 

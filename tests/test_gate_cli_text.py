@@ -37,16 +37,23 @@ def test_printable_escapes_every_control_and_format_character() -> None:
 
 
 def test_every_field_of_the_text_table_is_escaped(tmp_path: Path) -> None:
-    saved = {"schema_version": 1, "tool": {"version": "x"}, "rulepack": {"version": "1\x1b[2J"},
+    # every free-text field carries a payload (a saved report must follow the report schema,
+    # so the words of verdicts and flags cannot: see the end)
+    saved = {"schema_version": 1, "tool": {"name": "licscan", "version": "x"},
+             "rulepack": {"version": "1\x1b[2J", "hash": "sha256:" + "0" * 64},
              "models": [{
                  "id": "acme/\u202egnp.exe", "source": "hub", "status": "ok",
-                 "revision": "\x1b]52;c;ZXZpbA==\x07\x1b[31m", "verdict": "deny\u2028x",
-                 "verdict_reason": "because\u2029::error::x",
-                 "license": {"expression": "MIT\ufeff\u061c"},
-                 "flags": {"commercial_use": "allowed\x1b[0m", "modification": "allowed",
+                 "revision": "\x1b]52;c;ZXZpbA==\x07\x1b[31m", "verdict": "deny",
+                 "verdict_reason": "because\u2029::error::x\u2066",
+                 "declared": {"license": "mit\u2028x", "license_name": None, "license_link": None},
+                 "license": {"expression": "MIT\ufeff\u061c", "name": None, "confidence": 0,
+                             "evidence": []},
+                 "flags": {"commercial_use": "allowed", "modification": "allowed",
                            "distribution": "allowed"},
-                 "findings": [{"code": "x\u2066", "severity": "review",
-                               "message": "line\nforged: allow"}]}]}
+                 "findings": [{"code": "x", "severity": "review",
+                               "message": "line\nforged: allow", "evidence": []}]}],
+             "summary": {"models": 1, "ok": 1, "error": 0,
+                         "verdicts": {"allow": 0, "review": 0, "deny": 1}, "worst_verdict": "deny"}}
     report = tmp_path / "scan.json"
     report.write_text(json.dumps(saved))
     done = licscan(tmp_path, "report", str(report), "-f", "text")
@@ -55,6 +62,11 @@ def test_every_field_of_the_text_table_is_escaped(tmp_path: Path) -> None:
     header, row = done.stdout.splitlines()[:2]
     assert header.startswith("MODEL") and "\\x1b]52" in row  # the REV cell, escaped
     assert "forged: allow" not in [line.strip() for line in done.stdout.splitlines()]
+    saved["models"][0]["verdict"] = "deny\u2028x"  # type: ignore[index]
+    report.write_text(json.dumps(saved))
+    done = licscan(tmp_path, "report", str(report), "-f", "text")
+    assert done.returncode == 2 and "/models/0/verdict" in done.stderr
+    assert not HOSTILE.search(done.stdout + done.stderr), repr(done.stderr)
 
 
 def test_licscan_yaml_paths_stay_in_the_repository(tmp_path: Path) -> None:

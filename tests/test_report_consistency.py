@@ -110,12 +110,12 @@ def test_the_model_view_api_agrees_on_a_scan_and_on_its_json(hosted: ScanResult)
 
 
 def test_a_saved_report_read_back_tells_the_terminal_the_same(hosted: ScanResult) -> None:
-    """`licscan report SCAN.json` rebuilds typed results (`result_from_dict`): the terminal
+    """`licscan report SCAN.json` reads typed results back (`report.load`): the terminal
     says of them what it says of the scan itself."""
-    from licscan.cli.report_cmd import result_from_dict
     from licscan.report import text
+    from licscan.report.load import load_report
 
-    back = result_from_dict(_report(hosted))
+    back = load_report(_report(hosted))
     for model, read in zip(hosted.models, back.models, strict=True):
         assert model_view.flag_words(read) == model_view.flag_words(model)
         assert model_view.obligation_rows(read) == model_view.obligation_rows(model)

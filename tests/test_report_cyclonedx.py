@@ -279,12 +279,13 @@ def test_deterministic_serial_and_timestamp() -> None:
 def test_registry_and_options() -> None:
     assert {"cyclonedx-json", "spdx3-json", "spdx-json"} <= set(FORMATS)
     assert format_options("cyclonedx-json", {"cdx_version": "1.7", "width": 80}) == \
-        {"cdx_version": "1.7", "width": 80}
+        {"cdx_version": "1.7"}  # width belongs to text
     assert format_options("cyclonedx-json", {"cdx_version": None}) == {}
     assert format_options("text", {"cdx_version": "1.7", "width": 80}) == {"width": 80}
+    assert format_options("cyclonedx-json", {"width": 80, "root": "/r"}) == {}
     report = json.loads((FIXTURES / "modified.json").read_text())
     saved = render_saved(report, "cyclonedx-json", cdx_version="1.7")
-    assert saved is not None and json.loads(saved)["specVersion"] == "1.7"
+    assert json.loads(saved)["specVersion"] == "1.7"
     with pytest.raises(UsageError):
         render_dict(report, cdx_version="1.5")
 
@@ -306,17 +307,21 @@ def test_render_from_a_scan_result() -> None:
 
 
 def test_rendering_does_not_import_the_validator(tmp_path: Path) -> None:
+    """CycloneDX's own validators stay unloaded; jsonschema checks the saved report only."""
     saved = tmp_path / "scan.json"
     saved.write_text(json.dumps(demo_scan()))
     code = (
         "import json, sys\n"
-        "from licscan.report import render_saved\n"
+        "from licscan.report import render, render_saved\n"
+        "from licscan.report.load import scan_result\n"
         f"report = json.load(open({str(saved)!r}))\n"
         "for v in ('1.6', '1.7'):\n"
-        "    assert render_saved(report, 'cyclonedx-json', cdx_version=v)\n"
+        "    assert render(scan_result(report), 'cyclonedx-json', cdx_version=v)\n"
+        "fresh = sorted(m for m in sys.modules if m.startswith('jsonschema'))\n"
+        "assert render_saved(report, 'cyclonedx-json')\n"
         "bad = sorted(m for m in sys.modules if m.startswith(('cyclonedx.validation', "
-        "'jsonschema', 'lxml')))\n"
-        "print(json.dumps(bad))\n")
+        "'lxml')))\n"
+        "print(json.dumps(bad + fresh))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr

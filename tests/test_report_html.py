@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from licscan._resources import templates_dir
-from licscan.cli.report_cmd import load_report, report_command
+from licscan.cli.report_cmd import report_command
 from licscan.errors import ReportError
 from licscan.model import (
     Declared,
@@ -28,6 +28,7 @@ from licscan.model import (
 )
 from licscan.report import html
 from licscan.report.json_report import report_dict
+from licscan.report.load import load_report, read_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 NAMES = ("mixed", "modified", "rich", "hostile")
@@ -289,7 +290,7 @@ def test_facts_flatten_any_shape() -> None:
     assert len(html.facts(deep)) == html._MAX_DEPTH + 2
 
 
-def test_malformed_report_still_renders() -> None:
+def test_malformed_report_still_renders_and_is_refused_when_saved() -> None:
     report = {"schema_version": 1, "tool": "?", "rulepack": None, "models": [
         "not a model", {}, {"id": 5, "verdict": "<b>", "status": "error", "error": "boom",
                             "license": "MIT", "flags": [], "findings": ["x", {"severity": "z"}],
@@ -301,11 +302,13 @@ def test_malformed_report_still_renders() -> None:
         ["review", "review", "review"]
     from licscan.report import FORMATS, render_saved
 
-    for fmt in FORMATS:  # every format that renders a saved report survives it too
+    for fmt in FORMATS:  # a saved report is checked first: refused, saying where
         for findings in (["x", {"severity": "z"}], [7, {"code": 3, "severity": "deny"}],
                          {"code": "x"}):
             broken = {**report, "models": [{**report["models"][2], "findings": findings}]}
-            assert render_saved(broken, fmt) is not None or fmt == "text", fmt
+            with pytest.raises(ReportError) as refused:
+                render_saved(broken, fmt)
+            assert (refused.value.key or "").startswith("/"), fmt
 
 
 def test_cli_report_renders_every_format(tmp_path: Path) -> None:
@@ -316,7 +319,7 @@ def test_cli_report_renders_every_format(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == html.render_dict(load("mixed"))
     as_json = runner.invoke(report_command, [str(source), "-f", "json"])
-    assert json.loads(as_json.output) == load("mixed")
+    assert json.loads(as_json.output) == report_dict(load_report(load("mixed")))
     as_text = runner.invoke(report_command, [str(source), "-f", "text", "--width", "160"])
     assert "community/llama-3.1-8b-gguf" in as_text.output and "ERROR (not-found)" in as_text.output
     assert "6 model(s): 2 allow, 3 review, 1 deny, 1 error(s)" in as_text.output
@@ -340,7 +343,7 @@ def test_cli_report_refuses_what_is_not_a_report(tmp_path: Path, content: str,
     path = tmp_path / "scan.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ReportError, match=message):
-        load_report(str(path))
+        read_report(str(path))
 
 
 def test_cli_report_exit_code_on_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str],

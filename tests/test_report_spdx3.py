@@ -17,6 +17,8 @@ from spdx_python_model import v3_0_1 as spdx
 
 from licscan.errors import ReportError
 from licscan.report import render_saved
+from licscan.report.json_report import report_dict
+from licscan.report.load import load_report
 from licscan.report.spdx import license_expression
 from licscan.report.spdx3 import DATA_LICENSE, Spdx3Error, build_objects, render_dict, serialize
 from tests.test_report_cyclonedx import EXAMPLES, LICENSE_TEXT, fixture_reports, random_report
@@ -176,9 +178,12 @@ def test_bindings_refuse_an_incomplete_document() -> None:
 
 def test_registry_and_empty_report() -> None:
     report = fixture_reports()["modified"]
-    assert render_saved(report, "spdx3-json", cdx_version="1.7") == render_dict(report)
+    assert render_saved(report, "spdx3-json", cdx_version="1.7") == \
+        render_dict(report_dict(load_report(report)))
     with pytest.raises(ReportError):
         render_dict({**report, "models": []})
+    with pytest.raises(ReportError):  # a saved report is checked before it is rendered
+        render_saved({**report, "models": [{"id": 1}]}, "spdx3-json")
 
 
 def test_demo_file_hash_is_the_reports() -> None:

@@ -1,5 +1,9 @@
-"""Renderers: one module per format, each `render(result, **options) -> str` and, where a saved
-JSON report is enough, `render_dict(report, **options) -> str`.
+"""Renderers: one module per format, each `render(result: ScanResult, **options) -> str`.
+
+A fresh scan and a saved JSON report render alike: a saved report is validated and read back
+as a ScanResult first (`licscan.report.load`), so every format takes the typed result. The
+formats whose text is built from the JSON contract (`json_report.report_dict`, the one place
+it is built from a result) do so inside their `render`.
 
 FORMATS is the one list of formats: the CLI offers `list(FORMATS)`. OPTIONS names the options
 only one format takes; `render` and `render_saved` do not pass them to other formats, so a
@@ -29,7 +33,9 @@ FORMATS = {
 
 # format name -> the options its renderers take
 OPTIONS: dict[str, tuple[str, ...]] = {
+    "text": ("width", "color"),
     "cyclonedx-json": ("cdx_version",),
+    "sarif": ("root",),
 }
 
 CDX_VERSIONS = ("1.6", "1.7")
@@ -45,12 +51,6 @@ def _module(name: str) -> str:
 def renderer(name: str) -> Callable[..., str]:
     render: Callable[..., str] = import_module(_module(name)).render
     return render
-
-
-def dict_renderer(name: str) -> Callable[..., str] | None:
-    """The renderer of a saved JSON report in this format, if the format has one."""
-    found: Callable[..., str] | None = getattr(import_module(_module(name)), "render_dict", None)
-    return found
 
 
 def format_options(fmt: str, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,9 +69,12 @@ def render(result: ScanResult, fmt: str, **options: Any) -> str:
     return redact(renderer(fmt)(result, **format_options(fmt, options)))
 
 
-def render_saved(report: dict[str, Any], fmt: str, **options: Any) -> str | None:
-    """A saved JSON report in `fmt`; None when the format needs a ScanResult."""
-    found = dict_renderer(fmt)
-    if found is None:
-        return None
-    return found(report, **format_options(fmt, options))
+def render_saved(report: Any, fmt: str, name: str = "the report", **options: Any) -> str:
+    """A saved JSON report (parsed) in `fmt`: validated against the report schema and read
+    back as a ScanResult (ReportError, naming the place, if it is not valid), then rendered
+    like a fresh scan."""
+    # lazy: reading a saved report loads jsonschema and the identification types, which
+    # `licscan --help` and a scan's other formats do not need
+    from licscan.report.load import load_report
+
+    return render(load_report(report, name), fmt, **options)

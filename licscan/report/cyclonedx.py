@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -50,9 +50,9 @@ from packageurl import PackageURL
 from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 
 from licscan.errors import ReportError, UsageError
-from licscan.model import ScanResult
+from licscan.model import Lineage, LineageNode, ScanResult
 from licscan.redact import printable
-from licscan.report.html import lineage_roots, node_bases
+from licscan.report.html import lineage_roots
 from licscan.report.json_report import report_dict
 from licscan.report.spdx import declared_expression, license_expression
 from licscan.report.untrusted import as_dict as _dict
@@ -283,22 +283,20 @@ class _Builder:
 
     def _pedigree(self, model: Mapping[str, Any], ref: str) -> Pedigree | None:
         """`pedigree.ancestors`, nested: each base model's own bases are its ancestors."""
-        roots = [n for n in lineage_roots(model.get("lineage"), model.get("id"))
-                 if isinstance(n, dict) and n.get("id")]
+        roots = [n for n in lineage_roots(Lineage.of(model.get("lineage"))) if n.id]
         if not roots:
             return None
         count = 0
 
-        def build(nodes: list[Any], child_ref: str, depth: int) -> list[Component]:
+        def build(nodes: Sequence[LineageNode], child_ref: str, depth: int) -> list[Component]:
             nonlocal count
             out = []
             for node in nodes:
-                if not isinstance(node, dict) or not node.get("id") or count >= _MAX_LINEAGE \
-                        or depth > 64:
+                if not node.id or count >= _MAX_LINEAGE or depth > 64:
                     continue
                 count += 1
-                comp = self._base(node, child_ref)
-                grand = build(node_bases(node), str(comp.bom_ref.value), depth + 1)
+                comp = self._base(node.to_dict(), child_ref)
+                grand = build(node.parents, str(comp.bom_ref.value), depth + 1)
                 if grand:
                     comp.pedigree = Pedigree(ancestors=grand)
                 out.append(comp)

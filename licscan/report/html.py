@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from licscan._resources import templates_dir
-from licscan.model import ScanResult
+from licscan.model import Lineage, LineageNode, ScanResult
 from licscan.redact import printable
 from licscan.report.json_report import report_dict
 from licscan.report.model_view import (
@@ -188,46 +188,28 @@ def _term_rows(terms: Any) -> list[dict[str, Any]]:
 
 # --- lineage --------------------------------------------------------------------------------
 
-def node_bases(node: Mapping[str, Any]) -> list[Any]:
-    """A lineage node's base models: `parents` (licscan.lineage) or `children` (a plain tree)."""
-    return _list(node.get("parents")) or _list(node.get("children"))
+def lineage_roots(lineage: Lineage | None) -> tuple[LineageNode, ...]:
+    """The model's direct base models, each with its own."""
+    return lineage.parents if lineage is not None else ()
 
 
-def lineage_roots(lineage: Any, model_id: Any) -> list[Any]:
-    """The model's direct base models, from a node list, a {parents: [...]} summary, or a tree
-    whose root is the model itself."""
-    if isinstance(lineage, list):
-        return lineage
-    if not isinstance(lineage, dict):
-        return []
-    if "id" not in lineage or lineage.get("id") == model_id:
-        return node_bases(lineage)
-    return [lineage]
-
-
-def lineage_view(lineage: Any, model_id: Any) -> dict[str, Any]:
+def lineage_view(lineage: Lineage | None) -> dict[str, Any]:
     """The base-model tree as indented rows, with the chain and what is inherited."""
-    rows: list[dict[str, Any]] = []
-    stack = [(node, 0) for node in reversed(lineage_roots(lineage, model_id))]
-    while stack and len(rows) < 500:
-        node, depth = stack.pop()
-        if not isinstance(node, dict):
-            continue
-        rev = node.get("revision")
-        rows.append({"id": _text(node.get("id")),
-                     "url": hub_url({"id": node.get("id"), "revision": rev, "source": "hub"}),
-                     "relation": humanize(node.get("relation")) or "Derivative",
-                     "revision": _text(rev)[:12], "license": _text(node.get("license")),
-                     "problem": _text(node.get("reason")) if node.get("status", "ok") != "ok"
-                     else "", "depth": depth})
-        if depth < 20:
-            stack.extend((base, depth + 1) for base in reversed(node_bases(node)))
-    info = _dict(lineage)
-    inherited = [f"{_text(i.get('rule'))} ({_text(i.get('expression'))}) from "
-                 f"{_text(i.get('from'))}" + (f", {_text(i.get('relation'))}"
-                                              if i.get("relation") else "")
-                 for i in map(_dict, _list(info.get("inherited")))]
-    return {"rows": rows, "chain": _text(info.get("chain")), "inherited": inherited}
+    if lineage is None:
+        return {"rows": [], "chain": "", "inherited": []}
+    rows = []
+    for node, depth in lineage.nodes(limit=500, max_depth=20):
+        rev = node.scanned.revision if node.scanned else None
+        rows.append({"id": node.id,
+                     "url": hub_url({"id": node.id, "revision": rev, "source": "hub"}),
+                     "relation": humanize(node.relation) or "Derivative",
+                     "revision": _text(rev)[:12],
+                     "license": _text(node.scanned.license if node.scanned else None),
+                     "problem": _text(node.reason) if node.status != "ok" else "",
+                     "depth": depth})
+    inherited = [f"{i.rule} ({i.expression}) from {i.ancestor}"
+                 + (f", {i.relation}" if i.relation else "") for i in lineage.inherited]
+    return {"rows": rows, "chain": lineage.chain, "inherited": inherited}
 
 
 # --- the model view -------------------------------------------------------------------------
@@ -396,7 +378,7 @@ def model_view(m: Any, index: int) -> dict[str, Any]:
         "findings": [_finding(m, f) for f in _list(m.get("findings"))],
         "evidence": [evidence_view(m, e) for e in all_evidence(m)],
         "waivers": [_waiver(w) for w in _list(m.get("waivers"))],
-        "lineage": lineage_view(m.get("lineage"), m.get("id")),
+        "lineage": lineage_view(Lineage.of(m.get("lineage"))),
         "datasets": [_dataset(d) for d in _list(m.get("datasets"))],
         "notes": [_text(n) for n in _list(m.get("notes"))],
     }

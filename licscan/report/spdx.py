@@ -35,9 +35,9 @@ from spdx_tools.spdx.validation.document_validator import validate_full_spdx_doc
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from licscan.errors import ReportError
-from licscan.model import ScanResult
+from licscan.model import Lineage, LineageNode, ScanResult
 from licscan.redact import printable
-from licscan.report.html import lineage_roots, node_bases
+from licscan.report.html import lineage_roots
 from licscan.report.json_report import report_dict
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
@@ -262,24 +262,25 @@ class _Builder:
 
     def lineage(self, model: Mapping[str, Any], pid: str) -> None:
         """`<model> DESCENDANT_OF <base>` for each base model, recursively."""
-        roots = lineage_roots(model.get("lineage"), model.get("id"))
-        stack: list[tuple[Any, str]] = [(node, pid) for node in reversed(roots)]
+        roots = lineage_roots(Lineage.of(model.get("lineage")))
+        stack: list[tuple[LineageNode, str]] = [(node, pid) for node in reversed(roots)]
         seen = 0
         while stack and seen < _MAX_LINEAGE:
             node, child = stack.pop()
-            if not isinstance(node, dict) or not node.get("id"):
+            if not node.id:
                 continue
             seen += 1
-            bid = _text(node["id"])
+            bid = node.id
             base = self.by_model.get(bid) or self._other_package(
-                "Base", node, hub_location(bid, node.get("revision")),
+                "Base", node.to_dict(),
+                hub_location(bid, node.scanned.revision if node.scanned else None),
                 "A base model named in the card's base_model field (found by licscan).")
             self.by_model.setdefault(bid, base)
-            relation = _text(node.get("relation")) or "base model"
+            relation = node.relation or "base model"
             self.relationships.append(Relationship(
                 child, RelationshipType.DESCENDANT_OF, base,
                 comment=f"base_model_relation: {relation}"))
-            stack.extend((grand, base) for grand in reversed(node_bases(node)))
+            stack.extend((grand, base) for grand in reversed(node.parents))
 
     def datasets(self, model: Mapping[str, Any], pid: str) -> None:
         """`<model> OTHER <dataset>`: SPDX 2.3 has no 'trained on' relationship."""

@@ -29,7 +29,7 @@ from spdx_python_model import v3_0_1 as spdx
 from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 
 from licscan.errors import ReportError
-from licscan.model import ScanResult
+from licscan.model import Lineage, LineageNode, ScanResult
 from licscan.redact import printable
 from licscan.report.cyclonedx import (
     HTTP_URL,
@@ -39,7 +39,7 @@ from licscan.report.cyclonedx import (
     ref_facts,
     use_cases,
 )
-from licscan.report.html import lineage_roots, node_bases
+from licscan.report.html import lineage_roots
 from licscan.report.json_report import report_dict
 from licscan.report.spdx import declared_expression, license_expression, ref_description
 from licscan.report.untrusted import as_dict as _dict
@@ -272,20 +272,20 @@ class _Builder:
 
     def lineage(self, model: Mapping[str, Any], package: Any) -> None:
         """`<model> descendantOf <base>`, recursively."""
-        stack: list[tuple[Any, Any]] = [
-            (node, package) for node in reversed(lineage_roots(model.get("lineage"),
-                                                               model.get("id")))]
+        stack: list[tuple[LineageNode, Any]] = [
+            (node, package)
+            for node in reversed(lineage_roots(Lineage.of(model.get("lineage"))))]
         seen = 0
         while stack and seen < _MAX_LINEAGE:
             node, child = stack.pop()
-            if not isinstance(node, dict) or not node.get("id"):
+            if not node.id:
                 continue
             seen += 1
-            base = self.base(node)
-            relation = _text(node.get("relation")) or "base model"
+            base = self.base(node.to_dict())
+            relation = node.relation or "base model"
             self.relate(child, spdx.RelationshipType.descendantOf, [base],
                         comment=f"base_model_relation: {relation}")
-            stack.extend((grand, base) for grand in reversed(node_bases(node)))
+            stack.extend((grand, base) for grand in reversed(node.parents))
 
     def datasets(self, model: Mapping[str, Any], package: Any) -> None:
         """`<model> trainedOn <dataset>` for each dataset the card names."""
