@@ -21,7 +21,7 @@ from licscan.model import (
     ObligationRow,
 )
 from licscan.terms import FLAGS_CLAUSE
-from licscan.vocab import Verdict
+from licscan.vocab import FLAG_VALUES, FlagValue, Verdict
 
 __all__ = ["DUTY_FLAGS", "FLAG_LABELS", "IF_DISTRIBUTED", "IF_DISTRIBUTED_TEXT", "TRIGGERED",
            "ObligationRow", "Reason", "deciding_reasons", "finding_headline", "flag_scopes",
@@ -54,7 +54,7 @@ class Reason:
     code: str  # a finding code, "policy" (the verdict reason) or "scan-error"
 
 
-def flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
+def flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, FlagValue]:
     """attribution, share_alike, acceptable_use_policy as "yes" | "no" | "unknown".
 
     A flag is unknown when the license is undetermined, when no known part of the
@@ -62,7 +62,7 @@ def flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
     model could not be read (its terms may pass the duty down): "no" is then not known."""
     words = _flag_words(model)
     if _ancestor_unread(model):
-        words = {k: "unknown" if v == "no" else v for k, v in words.items()}
+        words = {k: FlagValue.UNKNOWN if v == FlagValue.NO else v for k, v in words.items()}
     return words
 
 
@@ -74,25 +74,30 @@ def _ancestor_unread(model: ModelResult | Mapping[str, Any]) -> bool:
         isinstance(f, Mapping) and f.get("code") == "lineage-unresolved" for f in findings)
 
 
-def _flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
+def _flag_words(model: ModelResult | Mapping[str, Any]) -> dict[str, FlagValue]:
     if isinstance(model, ModelResult):
         evaluation = model.evaluation
         if evaluation is not None and evaluation.duty_flags is not None:  # OR, or saved
-            return {key: evaluation.duty_flags.get(key, "unknown") for key in DUTY_FLAGS}
+            return {key: _flag_value(evaluation.duty_flags.get(key)) for key in DUTY_FLAGS}
         if model.status != "ok" or model.license is None or not model.license.expression:
-            return dict.fromkeys(DUTY_FLAGS, "unknown")
+            return dict.fromkeys(DUTY_FLAGS, FlagValue.UNKNOWN)
         partly_unknown = evaluation.partly_unknown if evaluation is not None \
             else not model.license.rule_ids
-        return {key: "yes" if getattr(model.flags, key) is True
-                else "unknown" if partly_unknown else "no" for key in DUTY_FLAGS}
+        return {key: FlagValue.YES if getattr(model.flags, key) is True
+                else FlagValue.UNKNOWN if partly_unknown else FlagValue.NO for key in DUTY_FLAGS}
     flags, lic = _as_dict(model.get("flags")), _as_dict(model.get("license"))
     undetermined = model.get("status") == "error" or not lic.get("expression")
     words = {}
     for key in DUTY_FLAGS:
         value = flags.get(key)
-        words[key] = "yes" if value is True else "no" if value is False and not undetermined \
-            else "unknown"
+        words[key] = FlagValue.YES if value is True else \
+            FlagValue.NO if value is False and not undetermined else FlagValue.UNKNOWN
     return words
+
+
+def _flag_value(word: Any) -> FlagValue:
+    """A duty flag's word as stored; anything else (a forged word) is unknown."""
+    return FlagValue(word) if word in FLAG_VALUES else FlagValue.UNKNOWN
 
 
 def obligation_rows(model: ModelResult | Mapping[str, Any]) -> tuple[ObligationRow, ...]:
