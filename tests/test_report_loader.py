@@ -95,6 +95,9 @@ def test_read_back_values_are_typed(demo: dict[str, Any]) -> None:
      "/models/0/findings/"),
     (lambda r: r["models"][0]["flags"].update(commercial_use="sure"),
      "/models/0/flags/commercial_use"),
+    (lambda r: r["models"][0]["findings"].append({"code": "x\n", "severity": "info",
+                                                   "message": "m", "evidence": []}),
+     "/models/0/findings/"),  # JSON Schema's `$` is the end of the text, not a final newline
     (lambda r: r.pop("summary"), "/"),
     (lambda r: r["models"][1].pop("license"), "/models/1"),
 ])
@@ -172,3 +175,57 @@ def test_lineage_is_typed_and_read_in_one_shape() -> None:
                                                                     ("a/root", 1, "gone")]
     # other shapes (a bare list of nodes, a tree rooted at the model) are not lineage
     assert Lineage.of([node]) is None and Lineage.of({"id": "m", "parents": [node]}) is None
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, (*path, index))
+
+
+def _mutated(report: dict[str, Any], path: tuple[Any, ...], new: Any) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(report))
+    parent: Any = copy
+    for part in path[:-1]:
+        parent = parent[part]
+    if new is _DELETE:
+        if isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent.pop(path[-1])
+    else:
+        parent[path[-1]] = new
+    return copy
+
+
+_DELETE = object()
+
+
+def test_the_built_in_schema_check_agrees_with_jsonschema() -> None:
+    """licscan checks the report schema without jsonschema (not a dependency, and slow to
+    import); on every place of the fixtures, broken several ways, both find the same places."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from licscan.report.load import schema_problems
+
+    schema = json.loads((REPO / "licscan/schemas/report.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    checked = 0
+    for name in ("mixed", "rich", "modified", "hostile"):
+        report = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+        places = list(_leaves(report))[1:]
+        for index, path in enumerate(places):
+            new = (None, 7, "x", True, [], {}, _DELETE, -1, 1.5, "a\n")[index % 10]
+            broken = _mutated(report, path, new)
+            expected = {tuple(e.absolute_path) for e in validator.iter_errors(broken)}
+            found = {where for where, _message in schema_problems(broken)}
+            if new == "a\n":  # jsonschema's Python `$` also matches before a final newline;
+                # ECMA-262's, which JSON Schema uses, does not: a pattern refuses it here
+                assert expected <= found, (name, path)
+            else:
+                assert found == expected, (name, path, new)
+            checked += 1
+    assert checked > 500

@@ -11,6 +11,7 @@ it to leave out is read with the defaults a scan would have written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -83,13 +84,12 @@ def validate(data: Any, name: str = "the report") -> None:
     if data.get("schema_version") != SCHEMA_VERSION:
         raise ReportError(f"{name} has report schema_version {data.get('schema_version')!r}; "
                           f"this licscan reads version {SCHEMA_VERSION}")
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
-            if len(errors) > 1 else ""
-        raise ReportError(f"{_message(first)}{more}", file=name,
-                          key=pointer(first.absolute_path),
+    problems = sorted(schema_problems(data), key=lambda p: _order(p[0]))
+    if problems:
+        where, message = problems[0]
+        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" \
+            if len(problems) > 1 else ""
+        raise ReportError(f"{_short(message)}{more}", file=name, key=pointer(where),
                           hint="the report does not follow the licscan report schema "
                                "(docs/schemas/report.schema.json): was it edited? "
                                "Scan again to write a new one")
@@ -101,21 +101,137 @@ def pointer(path: Any) -> str:
     return "/" + "/".join(parts) if parts else "/"
 
 
-def _message(error: Any) -> str:
-    # jsonschema quotes the offending value in full; a tampered report may hold a long one
-    message = str(error.message)
+def _order(path: tuple[str | int, ...]) -> tuple[tuple[int, str | int], ...]:
+    return tuple((0, p) if isinstance(p, int) else (1, p) for p in path)
+
+
+def _short(message: str) -> str:
+    # the message quotes the offending value in full; a tampered report may hold a long one
     return message if len(message) <= 300 else message[:297] + "..."
 
 
+# --- the report schema, checked without a dependency ----------------------------------------------
+# The schema (JSON Schema 2020-12) uses $ref to its own $defs, type, enum, const, required,
+# properties, additionalProperties, items, oneOf, pattern, minimum and maximum; this checks
+# exactly those. jsonschema is not a dependency of licscan, and its import costs a second or
+# more where its format extras are installed. tests/test_report_loader.py holds the two to
+# the same verdicts.
+
+Where = tuple[str | int, ...]  # a place in the report: keys and list indexes
+
+
 @cache
-def _validator() -> Any:
-    try:  # lazy: only a saved report needs it
-        import jsonschema
-    except ImportError as exc:  # fail closed: an unchecked report is not rendered
-        raise ReportError("reading a saved report needs the jsonschema package",
-                          hint="pip install jsonschema") from exc
-    schema = json.loads(_resources.schema_path("report.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(
+        _resources.schema_path("report.schema.json").read_text(encoding="utf-8"))
+    return schema
+
+
+def schema_problems(data: Any) -> list[tuple[Where, str]]:
+    """Every place `data` breaks the report schema, with what is wrong (none: it is valid)."""
+    out: list[tuple[Where, str]] = []
+    _check(data, _schema(), (), out)
+    return out
+
+
+_TYPES: dict[str, Any] = {
+    "string": lambda v: isinstance(v, str),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
+    or (isinstance(v, float) and v.is_integer()),
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: true is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b)
+
+
+def _check(value: Any, schema: Mapping[str, Any], path: Where,
+           out: list[tuple[Where, str]]) -> None:
+    ref = schema.get("$ref")
+    if ref is not None:
+        target: Any = _schema()
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+        _check(value, target, path, out)
+    types = schema.get("type")
+    if types is not None:
+        names = [types] if isinstance(types, str) else list(types)
+        if not any(_TYPES[t](value) for t in names):
+            shown = repr(names[0]) if len(names) == 1 else repr(names)
+            out.append((path, f"{value!r} is not of type {shown}"))
+            return
+    out.extend((path, message) for message in _value_problems(value, schema, path))
+    if isinstance(value, dict):
+        _check_object(value, schema, path, out)
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        for index, item in enumerate(value):
+            _check(item, schema["items"], (*path, index), out)
+
+
+def _value_problems(value: Any, schema: Mapping[str, Any], path: Where) -> list[str]:
+    """enum, const, oneOf, pattern, minimum, maximum."""
+    out = []
+    if "enum" in schema and not any(_same(value, v) for v in schema["enum"]):
+        out.append(f"{value!r} is not one of {schema['enum']!r}")
+    if "const" in schema and not _same(value, schema["const"]):
+        out.append(f"{schema['const']!r} was expected")
+    if "oneOf" in schema:
+        valid = sum(not _errors(value, option, path) for option in schema["oneOf"])
+        if valid != 1:
+            out.append(f"{value!r} is not valid under any of the given schemas" if valid == 0
+                       else f"{value!r} is valid under each of the given schemas")
+    if isinstance(value, str) and "pattern" in schema and \
+            not _pattern(schema["pattern"]).search(value):
+        out.append(f"{value!r} does not match {schema['pattern']!r}")
+    if _TYPES["number"](value):
+        if "minimum" in schema and value < schema["minimum"]:
+            out.append(f"{value!r} is less than the minimum of {schema['minimum']!r}")
+        if "maximum" in schema and value > schema["maximum"]:
+            out.append(f"{value!r} is greater than the maximum of {schema['maximum']!r}")
+    return out
+
+
+def _check_object(value: dict[str, Any], schema: Mapping[str, Any], path: Where,
+                  out: list[tuple[Where, str]]) -> None:
+    for key in schema.get("required", ()):
+        if key not in value:
+            out.append((path, f"{key!r} is a required property"))
+    properties = schema.get("properties", {})
+    extra = schema.get("additionalProperties", True)
+    unexpected = []
+    for key, item in value.items():
+        if key in properties:
+            _check(item, properties[key], (*path, key), out)
+        elif extra is False:
+            unexpected.append(key)
+        elif isinstance(extra, Mapping):
+            _check(item, extra, (*path, key), out)
+    if unexpected:
+        out.append((path, "Additional properties are not allowed "
+                          f"({', '.join(map(repr, unexpected))} "
+                          f"{'was' if len(unexpected) == 1 else 'were'} unexpected)"))
+
+
+def _errors(value: Any, schema: Mapping[str, Any], path: Where) -> bool:
+    found: list[tuple[Where, str]] = []
+    _check(value, schema, path, found)
+    return bool(found)
+
+
+@cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    # ECMA-262's `$` matches only at the end; Python's also before a final newline
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 # --- a valid report as typed values -------------------------------------------------------------
