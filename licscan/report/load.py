@@ -68,7 +68,7 @@ def read_report(path: str, stdin: Any = None) -> ScanResult:
         raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{path} is not JSON: {exc}", hint=_HINT) from exc
-    return load_report(data, path)
+    return load_report(data, "standard input" if path == "-" else path)
 
 
 def load_report(data: Any, name: str = "the report") -> ScanResult:
