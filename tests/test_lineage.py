@@ -58,8 +58,8 @@ def test_apache_finetune_of_llama(hub: HubDouble) -> None:
     assert "LicenseRef-scancode-llama-3.1-license-2024" in (model.license.expression or "")
     lineage = model.lineage
     assert lineage is not None
-    assert lineage.parents[0]["id"] == "meta-llama/Llama-3.1-8B"
-    assert lineage.parents[0]["relation"] == "finetune"
+    assert lineage.parents[0].id == "meta-llama/Llama-3.1-8B"
+    assert lineage.parents[0].relation == "finetune"
     assert lineage.inherited[0].rule == "llama3.1"
     assert "<-finetune- meta-llama/Llama-3.1-8B" in lineage.chain
 
@@ -101,7 +101,7 @@ def test_merge_combines_both_parents(hub: HubDouble) -> None:
     assert "llama-3.1" in expr and "CC-BY-NC-4.0" in expr
     assert model.flags.commercial_use == "prohibited"
     assert model.lineage is not None
-    assert [p["relation"] for p in model.lineage.parents] == ["merge", "merge"]
+    assert [p.relation for p in model.lineage.parents] == ["merge", "merge"]
 
 
 def test_cycle_missing_and_gated_parents(hub: HubDouble) -> None:
@@ -117,10 +117,11 @@ def test_cycle_missing_and_gated_parents(hub: HubDouble) -> None:
     orphan = models["acme/orphan"]
     assert any("gone/base" in f.message for f in orphan.findings
                if f.code == "lineage-unresolved")
-    assert orphan.lineage is not None and orphan.lineage.parents[0]["status"] == "error"
+    assert orphan.lineage is not None and orphan.lineage.parents[0].status == "error"
     gated = models["acme/gated-child"]
     assert "lineage-license-conflict" in codes(gated)
-    assert gated.lineage is not None and gated.lineage.parents[0]["gated"] == "manual"
+    scanned = gated.lineage.parents[0].scanned if gated.lineage else None
+    assert scanned is not None and scanned.gated == "manual"
 
 
 def test_depth_limit(hub: HubDouble) -> None:

@@ -163,7 +163,7 @@ def test_scan_end_to_end_identifies_license_layers_and_follows_base_model(
     assert layer_evidence[0].path is not None
     assert layer_evidence[0].path.startswith("license-layer-1-")
     assert chat.lineage is not None
-    assert chat.lineage.parents[0]["id"] == "lab/nc-base"
+    assert chat.lineage.parents[0].id == "lab/nc-base"
     assert chat.flags.commercial_use == "prohibited"  # the base passes its terms down
     own = result["ollama:own-terms:1b"]
     assert own.status == "ok", own.error
