@@ -71,7 +71,7 @@ class Inputs:
         formats = tuple(f for f in (get("FORMATS") or ",".join(DEFAULT_FORMATS))
                         .replace(",", " ").split() if f)
         fail_on = get("FAIL_ON")
-        if fail_on not in (None, "deny", "review"):
+        if fail_on not in (None, Verdict.DENY, Verdict.REVIEW):
             raise LicscanError(f"fail-on must be deny or review, not {fail_on!r}")
         unknown = [f for f in formats if f not in EXTENSIONS]
         if unknown:

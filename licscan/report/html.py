@@ -38,9 +38,10 @@ from licscan.report.model_view import (
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
 from licscan.terms import FLAGS_CLAUSE
-from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission
+from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission, Verdict
 
-VERDICT_MARKS = {"allow": "✓", "review": "!", "deny": "✕"}  # shown with the word, not instead
+# shown with the word, not instead
+VERDICT_MARKS: dict[str, str] = {Verdict.ALLOW: "✓", Verdict.REVIEW: "!", Verdict.DENY: "✕"}
 DUTY_WORDS: dict[str, str] = {FlagValue.YES: "Yes", FlagValue.NO: "No",
                               FlagValue.UNKNOWN: "Unknown"}
 TRI_RANK = {str(p): p.strictness for p in Permission}

@@ -21,11 +21,12 @@ from licscan.report.model_view import (
     severity_key,
 )
 from licscan.terms import FLAGS_CLAUSE
+from licscan.vocab import Verdict
 
 MAX_ROWS = 500  # the step summary is capped at 1 MiB
 MAX_OBLIGATION_MODELS = 100
 MAX_TEXT = 400
-_MARK = {"deny": "❌", "review": "⚠️", "allow": "✅"}
+_MARK: dict[str, str] = {Verdict.DENY: "❌", Verdict.REVIEW: "⚠️", Verdict.ALLOW: "✅"}
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _FLAG_SHORT = {"attribution": "attribution", "share_alike": "share-alike",
                "acceptable_use_policy": "use policy"}

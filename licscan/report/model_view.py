@@ -21,7 +21,7 @@ from licscan.model import (
     ObligationRow,
 )
 from licscan.terms import FLAGS_CLAUSE
-from licscan.vocab import FLAG_VALUES, FlagValue, Verdict
+from licscan.vocab import FLAG_VALUES, FlagValue, Severity, Verdict
 
 __all__ = ["DUTY_FLAGS", "FLAG_LABELS", "IF_DISTRIBUTED", "IF_DISTRIBUTED_TEXT", "TRIGGERED",
            "ObligationRow", "Reason", "deciding_reasons", "finding_headline", "flag_scopes",
@@ -235,10 +235,10 @@ def deciding_reasons(model: ModelResult | Mapping[str, Any]) -> tuple[Reason, ..
         kind = view["error_kind"] or "error"
         return (Reason(f"Could not be scanned ({kind})", view["error_message"] or kind,
                        "scan-error"),)
-    if view["verdict"] not in ("review", "deny"):
+    if view["verdict"] not in (Verdict.REVIEW, Verdict.DENY):
         return ()
-    findings = sorted((f for f in view["findings"] if f[1] in ("review", "deny")),
-                      key=lambda f: f[1] != "deny")
+    findings = sorted((f for f in view["findings"] if f[1] in (Severity.REVIEW, Severity.DENY)),
+                      key=lambda f: f[1] != Severity.DENY)
     core = view["reason"]
     expression = view["expression"]
     if expression and " " in expression and core.startswith(f"{expression}: "):

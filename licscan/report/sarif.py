@@ -19,20 +19,21 @@ from licscan.model import ScanResult
 from licscan.policy.findings import CATALOGUE
 from licscan.report.model_view import deciding_reasons, flag_words, obligation_rows
 from licscan.report.untrusted import as_dict, as_list
+from licscan.vocab import Verdict
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS = "https://github.com/licscan/licscan/blob/main/docs/"
-LEVELS = {"deny": "error", "review": "warning"}
+LEVELS: dict[str, str] = {Verdict.DENY: "error", Verdict.REVIEW: "warning"}
 POLICY_RULES = {
-    "licscan/deny": ("deny", "The policy denies this model.",
+    "licscan/deny": (Verdict.DENY, "The policy denies this model.",
                      "The model's license, a finding or a rule in licscan.yaml denies it. The "
                      "message names the rule or waiver that decided (decided_by).",
                      "policy.md#precedence"),
-    "licscan/review": ("review", "This model needs a review before use.",
+    "licscan/review": (Verdict.REVIEW, "This model needs a review before use.",
                        "The policy asks for a human decision: a conditional license, a finding, "
                        "an unknown license or a review rule. Approve it with an allow rule or a "
                        "time-bounded waiver.", "policy.md#precedence"),
-    "licscan/scan-error": ("deny", "This model could not be scanned.",
+    "licscan/scan-error": (Verdict.DENY, "This model could not be scanned.",
                            "licscan could not read the model (not found, gated, network). The "
                            "gate fails closed until it can.", "policy.md#unknown-licenses"),
 }

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from licscan.model import ModelResult, ScanResult
 from licscan.redact import printable_line
 from licscan.report.json_report import summary
+from licscan.vocab import Permission
 
 DEFAULT_WIDTH = 100
 MIN_WIDTH = 60
-_SHORT = {"allowed": "yes", "conditional": "cond.", "prohibited": "NO", "unknown": "unknown"}
+_SHORT: dict[str, str] = {Permission.ALLOWED: "yes", Permission.CONDITIONAL: "cond.",
+                          Permission.PROHIBITED: "NO", Permission.UNKNOWN: "unknown"}
 _COLUMNS = ("MODEL", "REV", "LICENSE", "COMMERCIAL", "MODIFY", "DISTRIB", "VERDICT")
 _FIXED = {"REV": 7, "COMMERCIAL": 10, "MODIFY": 7, "DISTRIB": 7, "VERDICT": 7}
 _GAP = "  "
