@@ -45,8 +45,9 @@ VERDICT_MARKS: dict[str, str] = {Verdict.ALLOW: "✓", Verdict.REVIEW: "!", Verd
 DUTY_WORDS: dict[str, str] = {FlagValue.YES: "Yes", FlagValue.NO: "No",
                               FlagValue.UNKNOWN: "Unknown"}
 TRI_RANK = {str(p): p.strictness for p in Permission}
-TRI_WORDS = {"allowed": "Allowed", "conditional": "With conditions", "prohibited": "Not allowed",
-             "unknown": "Unknown"}
+TRI_WORDS: dict[str, str] = {
+    Permission.ALLOWED: "Allowed", Permission.CONDITIONAL: "With conditions",
+    Permission.PROHIBITED: "Not allowed", Permission.UNKNOWN: "Unknown"}
 CONFIDENCE_WORDS = {"P": "the license text", "P-card": "the official model card",
                     "S": "a secondary source", "?": "not found in any source"}
 EVIDENCE_KINDS = {"card-field": "Card field", "license-file": "License file",
