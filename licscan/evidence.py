@@ -6,22 +6,25 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from licscan.card import decode_text, parse_card, restrictions, terms_sections
 from licscan.model import CardOrigin, Evidence, FileBlob, Snapshot, TextRead
 from licscan.rulepack import RulePack
 
+if TYPE_CHECKING:  # the identification engine is passed in (`Identifier`), not imported
+    from licscan.identify.result import TextIdentification
+
 CARD_FIELDS = ("license", "license_name", "license_link")
-Identifier = Callable[[bytes, RulePack, str], Any]  # -> licscan.identify.TextIdentification
-TextIdentifier = Callable[[str, RulePack, str], Any]
+Identifier = Callable[[bytes, RulePack, str], "TextIdentification"]
+TextIdentifier = Callable[[str, RulePack, str], "TextIdentification"]
 
 
 @dataclass(frozen=True)
 class FileEvidence:
     blob: FileBlob
     evidence: Evidence
-    identification: Any | None  # TextIdentification, None when the file was not readable
+    identification: TextIdentification | None  # None when the file was not readable
 
 
 def file_kind(path: str) -> str:
@@ -108,8 +111,7 @@ def readme_evidence(snapshot: Snapshot, pack: RulePack,
         if not _LICENSE_TITLE.search(section.title):
             continue
         identification = identify_text(section.text, pack, "README.md")
-        if not getattr(identification, "matches", ()) and \
-                not getattr(identification, "qualifiers", ()):
+        if not identification.matches and not identification.qualifiers:
             continue
         out.append(FileEvidence(snapshot.readme, Evidence(
             kind="readme-text", source=snapshot.source, revision=snapshot.revision,
@@ -132,10 +134,10 @@ def card_restrictions(snapshot: Snapshot) -> list[Evidence]:
             for r in restrictions(card.body)]
 
 
-def _summary(identification: Any) -> str:
-    matches = getattr(identification, "matches", ())
+def _summary(identification: TextIdentification) -> str:
+    matches = identification.matches
     if not matches:
-        reason = getattr(identification, "reason", None)
+        reason = identification.reason
         return f"{identification.status}" + (f": {reason}" if reason else "")
     parts = [f"{m.rule_id} ({m.status}, {m.matcher}, {m.confidence})" for m in matches]
     return "; ".join(parts)
