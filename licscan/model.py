@@ -433,8 +433,12 @@ class DatasetRow:
     revision: str | None = None
     license: str | None = None
     declared: str | tuple[str, ...] | None = None
-    commercial_use: str | None = None
-    modification: str | None = None
+    # the plain words are accepted and stored as Permissions
+    commercial_use: Permission | str | None = None
+    modification: Permission | str | None = None
+
+    def __post_init__(self) -> None:
+        coerce(self, commercial_use=Permission, modification=Permission)
 
     def to_dict(self) -> dict[str, Any]:
         if self.status != "ok":
