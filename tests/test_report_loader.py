@@ -229,3 +229,18 @@ def test_the_built_in_schema_check_agrees_with_jsonschema() -> None:
                 assert found == expected, (name, path, new)
             checked += 1
     assert checked > 500
+
+
+def test_a_report_nested_too_deeply_is_refused(demo: dict[str, Any], tmp_path: Path) -> None:
+    report = _json(demo)
+    node: dict[str, Any] = {"id": "a/b", "relation": None, "status": "ok", "parents": []}
+    for _ in range(3000):
+        node = {"id": "a/b", "relation": None, "status": "ok", "parents": [node]}
+    report["models"][0]["lineage"] = {"chain": "x", "own_license": None, "inherited": [],
+                                      "parents": [node]}
+    with pytest.raises(ReportError, match="nested too deeply"):
+        load_report(report)
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ReportError):
+        read_report(str(path))

@@ -68,14 +68,21 @@ def read_report(path: str, stdin: Any = None) -> ScanResult:
         raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{path} is not JSON: {exc}", hint=_HINT) from exc
+    except RecursionError as exc:
+        raise ReportError(f"{path} is nested too deeply to be a licscan report",
+                          hint=_HINT) from exc
     return load_report(data, "standard input" if path == "-" else path)
 
 
 def load_report(data: Any, name: str = "the report") -> ScanResult:
     """A report dict (parsed JSON) as a ScanResult; ReportError if it is not a valid licscan
     JSON report of schema version 1."""
-    validate(data, name)
-    return scan_result(data)
+    try:
+        validate(data, name)
+        return scan_result(data)
+    except RecursionError as exc:  # a lineage tree nested past Python's recursion limit
+        raise ReportError(f"{name} is nested too deeply to be a licscan report",
+                          hint=_HINT) from exc
 
 
 def validate(data: Any, name: str = "the report") -> None:
