@@ -229,6 +229,9 @@ _LIMIT_WORDS = frozenset({"only", "solely", "exclusively", "not", "no", "never",
                           "forbidden", "requires", "required", "require"})
 
 
+_CREDIT_WORDS = frozenset({"attribution", "attribute", "credit", "cite", "citation",
+                           "acknowledge", "acknowledgement", "acknowledgment"})
+_DUTY_WORDS = frozenset({"requires", "required", "require"})
 # (canonical tokens) "use is restricted to research and evaluation"
 _LIMITED_TO = re.compile(r"\b(?:restricted|limited|confined) to (?:\w+ ){0,3}(?:research|academic"
                          r"|noncommercial|personal|educational|evaluation|nonprofit)\b")
@@ -247,8 +250,11 @@ def restricts_use(sentence: str) -> bool:
 
     tokens = words(sentence)
     present = set(tokens)
-    if not present & _FIELD_WORDS or not present & _LIMIT_WORDS or qualify.is_scope(tokens):
+    limits = present & _LIMIT_WORDS
+    if not present & _FIELD_WORDS or not limits or qualify.is_scope(tokens):
         return False
+    if present & _CREDIT_WORDS and not limits - _DUTY_WORDS:
+        return False  # "commercial use requires attribution": a duty, not a limit
     reasons = {q.reason for q in qualify.find(tokens)}
     return bool(reasons & _use_limits()) or bool(_LIMITED_TO.search(" ".join(tokens)))
 

@@ -70,6 +70,9 @@ NOT_RESTRICTING = [
     "You may use the model for research and commercial purposes.",
     "The model is intended for commercial and research use in English.",
     "Evaluation results are only reported for English.",
+    "Commercial use requires attribution to the authors.",
+    "We do not recommend using this model for commercial applications without more testing.",
+    "If you use this model in academic research, please cite it.",
 ]
 
 
