@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 from licscan.errors import ConfigError
 from licscan.model import ModelRef, ModelResult
 from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
+
+_COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
 
 # 2: evidence.multimodal, evidence.local (digests of local model folders); later added (no new
 # version: an older lockfile lacks them and `check` asks for a relock of those models only):
@@ -228,10 +231,16 @@ def read_lock(path: Path, file: str) -> Lock:
     except OSError as exc:
         raise ConfigError(f"cannot read the lockfile: {exc.strerror or exc}", file=file,
                           hint="run licscan lock") from exc
-    except ValueError as exc:
+    except ValueError as exc:  # JSONDecodeError, and an integer past Python's digit limit
         line = getattr(exc, "lineno", None)
-        raise ConfigError(f"not valid JSON ({exc})", file=file, line=line,
+        raise ConfigError(f"not valid JSON ({str(exc)[:200]})", file=file, line=line,
                           hint="regenerate it with licscan lock") from exc
+    except RecursionError as exc:
+        raise ConfigError("not a licscan lockfile (nested too deeply to read)", file=file,
+                          hint="regenerate it with licscan lock") from exc
+    if _too_deep(data):
+        raise ConfigError(f"not a licscan lockfile (nested deeper than {MAX_DEPTH} levels)",
+                          file=file, hint="regenerate it with licscan lock")
     if not isinstance(data, dict) or not isinstance(data.get("models"), list):
         raise ConfigError("not a licscan lockfile", file=file, hint="run licscan lock")
     if data.get("lockfile_version") != LOCK_VERSION:
@@ -244,6 +253,23 @@ def read_lock(path: Path, file: str) -> Lock:
                 context_digest=data.get("context_digest"), entries=entries)
 
 
+#: a lockfile `licscan lock` writes is a few levels deep; a deeper one would only reach the
+#: recursion limit of whatever walks it later (digests, comparisons)
+MAX_DEPTH = 64
+
+
+def _too_deep(data: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return False
+
+
 def _entry_lines(text: str, count: int) -> list[int | None]:
     found: list[int | None] = [number for number, line in enumerate(text.splitlines(), start=1)
                                if line.startswith('      "id": ')]
@@ -253,12 +279,25 @@ def _entry_lines(text: str, count: int) -> list[int | None]:
 def entry_from_dict(item: Any, file: str, line: int | None = None) -> LockEntry:
     try:
         facts = facts_from_dict(item)
+        _same_commit(facts)
         return LockEntry(facts=facts, evidence=item.get("evidence") or {},
                          verdict=item.get("verdict"), decided_by=item.get("decided_by"),
                          line=line, repo_type=str(item.get("repo_type") or "model"), raw=item)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ConfigError(f"malformed lockfile entry ({type(exc).__name__}: {exc})", file=file,
                           line=line, hint="regenerate it with licscan lock") from exc
+
+
+def _same_commit(facts: ModelFacts) -> None:
+    """A model pinned to a commit is locked at that commit: an entry that names another one
+    would be verified against the other commit's evidence, never against the pin."""
+    requested, revision = facts.requested_revision, facts.revision
+    if not isinstance(requested, str) or not _COMMIT.match(requested):
+        return
+    if facts.status == "ok" and (not isinstance(revision, str)
+                                 or revision.lower() != requested.lower()):
+        raise ValueError(f"the manifest pins commit {requested}, the lockfile names revision "
+                         f"{_short(revision if isinstance(revision, str) else None)}")
 
 
 def facts_from_dict(item: Mapping[str, Any]) -> ModelFacts:

@@ -14,6 +14,10 @@ the evidence, and a lockfile can state anything there. So check verifies them, o
   too), a model read from disk from its files (which check has already found unchanged
   since locking). An expression, rules, findings or evidence digests that differ from the
   lockfile's are refused (`Outcome.differences`, exit 2);
+- **superseded** (unverified, even if remembered) when a commit the entry names is not what
+  this machine last resolved its branch to (the model's own, by branch or tag, and each base
+  model's and dataset's, `evidence.related`): an older lockfile restored, or one written
+  from a newer resolution elsewhere; offline, check cannot tell which (`Verifier.superseded`);
 - **unverified** when the evidence is not available offline (no usable cache, no snapshot of
   that commit, a base model or dataset not in the cache): check says so, and
   `--require-verified` fails on it.
@@ -27,10 +31,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from licscan.model import ModelRef
+
 if TYPE_CHECKING:
     from licscan.config import Config
     from licscan.lockfile import LockEntry
-    from licscan.model import ModelRef, Snapshot
+    from licscan.model import Snapshot
     from licscan.rulepack import RulePack
     from licscan.sources.cache import SnapshotCache
 
@@ -90,14 +96,52 @@ class Verifier:
         self.rulepack_hash = rulepack_hash
         self.context_digest = context_digest
 
-    def remembered(self, entry: LockEntry) -> bool:
+    def remembered(self, ref: ModelRef, entry: LockEntry) -> bool:
+        """Whether this entry, as written, was concluded on this machine, and still names
+        the commits this machine last resolved (a record never expires; `superseded` is
+        what retires it)."""
         return self.cache is not None and self.cache.was_verified(
-            memo_key(entry.raw, self.rulepack_hash, self.context_digest))
+            memo_key(entry.raw, self.rulepack_hash, self.context_digest)) \
+            and self.superseded(ref, entry) is None
+
+    def superseded(self, ref: ModelRef, entry: LockEntry) -> str | None:
+        """Why the lockfile's commits are not the ones this machine last resolved, or None.
+
+        A Hub model named by branch or tag (or the default branch), and every base model and
+        dataset the entry records (`evidence.related`), resolve to the commit the licscan
+        cache last saw online (`SnapshotCache.resolve`). A lockfile that names another commit
+        was written from another resolution: an older lockfile restored (a replay), or a
+        newer one written elsewhere. Offline, check cannot tell which is current, so such an
+        entry is not verified, even if remembered; `licscan lock --check` online can tell."""
+        if ref.kind != "hub" or self.cache is None:
+            return None
+        from licscan.sources.cache import is_full_sha
+
+        wanted: list[tuple[ModelRef, str | None]] = []
+        if not is_full_sha(ref.revision):
+            wanted.append((ref, entry.facts.revision))
+        wanted += [(ModelRef(kind="hub", target=name, repo_id=name, repo_type=kind), sha)
+                   for (kind, name), sha in _pins(entry).items()]
+        for other, locked in wanted:
+            seen = self.cache.resolve(other)
+            if seen is None or seen[0] == locked:
+                continue
+            what = "its base model or dataset " if other is not ref else ""
+            branch = other.revision or "default branch"
+            return (f"this machine last saw {what}{other.repo_id} ({branch}) at "
+                    f"{seen[0][:12]} on {seen[1]}, the lockfile names {_short(locked)}: an "
+                    "older lockfile restored, or one locked elsewhere since (licscan lock "
+                    "--check online tells which is current)")
+        return None
 
     def available(self, ref: ModelRef, entry: LockEntry) -> str | None:
-        """Why the entry's evidence cannot be read offline, or None (it can be tried)."""
+        """Why the entry's evidence cannot be read offline (or should not be: `superseded`),
+        or None (it can be tried)."""
         if ref.kind != "hub":
             return None
+        stale = self.superseded(ref, entry)
+        if stale is not None:
+            return stale
         name = entry.facts.id
         if self.cache is None:
             return f"the licscan cache is not used ({self.cache_problem})"
@@ -215,6 +259,10 @@ def _findings(entry: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 def _names(findings: Sequence[tuple[str, str, str]]) -> str:
     return ", ".join(f"{code} ({severity})" for code, severity, _message in findings)
+
+
+def _short(sha: str | None) -> str:
+    return sha[:12] if sha else "no commit"
 
 
 def _show(value: Any) -> str:

@@ -6,7 +6,9 @@ entries; the digests `licscan lock` writes are of the bytes it concluded. Throug
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -190,7 +192,9 @@ def test_lock_digests_the_bytes_it_concluded(tmp_path: Path, monkeypatch: Any) -
 
 def test_base_models_are_read_at_the_locked_commit(tmp_path: Path, hub: HubDouble) -> None:
     """A later online scan that sees a base model's new commit does not make check call the
-    lockfile edited: the entry is concluded again with the base at the commit it records."""
+    lockfile edited: on this machine the entry is superseded (unverified, not refused), and
+    where that newer resolution was never seen it is concluded again with the base at the
+    commit it records."""
     hub.add_model(RepoSpec(repo_id="acme/base", files={"README.md": card("mit")}))
     hub.add_model(RepoSpec(repo_id="acme/child", files={
         "README.md": "---\nlicense: mit\nbase_model: acme/base\n---\n# a fine-tune\n"}))
@@ -209,6 +213,18 @@ def test_base_models_are_read_at_the_locked_commit(tmp_path: Path, hub: HubDoubl
     # the lockfile is checked as written, not remembered: conclude it again
     edit_lock(root, "acme/child", lambda entry: entry.update(verdict="review"))
     hub.stop()
+    done = licscan(root, "check")
+    assert done.returncode == 0 and "1 model(s) unverified" in done.stdout, done.stdout
+    done = licscan(root, "check", "--require-verified")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "this machine last saw its base model or dataset acme/base (default branch) at " \
+        f"{hub.sha('acme/base')[:12]}" in done.stdout, done.stdout
+    # a machine that never saw the new commit: the snapshots it has, no record of branches
+    key = hashlib.sha256(b"model\0acme/base").hexdigest()[:40]
+    records = list(Path(os.environ["LICSCAN_CACHE_DIR"]).glob(f"v*/repos/{key[:2]}/{key}/ref-*"))
+    assert records
+    for record in records:
+        record.unlink()
     done = licscan(root, "check", "--require-verified")
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -87,8 +87,9 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
     verifier = _verifier(config, pack, lock) if same_pack and same_context else None
     # entries concluded on this machine as they stand (licscan.lockverify): their facts are
     # the ones the pack and the context give, and their evidence was read here
-    known = {id(entry) for _ref, entry in pairs
-             if entry.facts.status == "ok" and verifier is not None and verifier.remembered(entry)}
+    known = {id(entry) for ref, entry in pairs
+             if entry.facts.status == "ok" and verifier is not None
+             and verifier.remembered(ref, entry)}
     trusted, edited = _trusted(pairs, pack, config, lock, known)
     if edited and same_pack and same_context:  # else a relock explains them (a problem above)
         for line in edited:
