@@ -60,9 +60,43 @@ RESTRICTIONS = [
     "licensed for that.",
 ]
 
+# A disclaimer that names a commercial field (products, services, income, customers, a sale
+# ...) takes the commercial right away, whatever its wording: a restriction (issue 11).
+COMMERCIAL_DISCLAIMERS = [
+    "This model is not intended for use in products or services; contact us for a product "
+    "license.",
+    "The weights are not intended for use in products or services of any kind.",
+    "The model is not meant for use in any product or service made available to third "
+    "parties.",
+    "The weights are not intended for monetization.",
+    "It is not intended for uses that generate income.",
+    # our own attacker phrasings
+    "The weights are not intended to be sold or resold.",
+    "The model is not meant for any revenue-generating activity.",
+    "This model is not designed for business use.",
+    "The model is not intended for deployment to customers.",
+    "It is not intended for integration into software offered for sale.",
+    "The model is not meant for use in production systems.",
+    "The weights were not intended for use in applications offered to the public.",
+    "This model is not intended for use in any service operated for profit.",
+    "The model is not designed to be offered as a hosted service.",
+    "It is not designed to be used to make money.",
+    "The model is not suitable for integration into commercial offerings.",
+    "The model is not meant for use in client work.",
+    "Not intended for use in any app or platform available to consumers.",
+    "The model is not intended for financial gain.",
+]
+# "no use but X" worded as a disclaimer
+RESTRICTIONS += [
+    "It is not intended for any use beyond the scientific study of language models.",
+    "The model is not intended for any use other than teaching.",
+    "The weights are not meant for use except in classrooms.",
+]
+
 
 def test_at_least_ten_phrasings_each_way() -> None:
     assert len(set(DISCLAIMERS)) >= 10 and len(set(RESTRICTIONS)) >= 10
+    assert len(set(COMMERCIAL_DISCLAIMERS)) >= 15
 
 
 @pytest.mark.parametrize("sentence", DISCLAIMERS)
@@ -83,7 +117,7 @@ def test_an_intended_use_disclaimer_after_a_full_text_keeps_the_license(
     assert [m.rule_id for m in result.matches] == ["mit"]
 
 
-@pytest.mark.parametrize("sentence", RESTRICTIONS)
+@pytest.mark.parametrize("sentence", RESTRICTIONS + COMMERCIAL_DISCLAIMERS)
 @pytest.mark.parametrize("base", ["Apache License 2.0.", "This model is released under the "
                                   "MIT License."])
 def test_a_restriction_next_to_a_reference_is_a_custom_license(
@@ -93,7 +127,7 @@ def test_a_restriction_next_to_a_reference_is_a_custom_license(
     assert result.qualifiers
 
 
-@pytest.mark.parametrize("sentence", RESTRICTIONS)
+@pytest.mark.parametrize("sentence", RESTRICTIONS + COMMERCIAL_DISCLAIMERS)
 def test_a_restriction_after_a_full_text_is_a_custom_license(pack: RulePack,
                                                              sentence: str) -> None:
     result = identify_text(read("mit.txt") + "\n\n" + sentence + "\n", pack, "LICENSE")

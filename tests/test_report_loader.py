@@ -244,3 +244,26 @@ def test_a_report_nested_too_deeply_is_refused(demo: dict[str, Any], tmp_path: P
     path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     with pytest.raises(ReportError):
         read_report(str(path))
+
+
+@pytest.mark.parametrize("fmt", ["text", "html", "sarif"])
+def test_a_number_too_long_to_read_is_a_report_error(
+        demo: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        fmt: str) -> None:
+    """json.loads raises a plain ValueError for an integer past Python's digit limit: a
+    refused report (exit 2, naming the file), not an internal error."""
+    from licscan.cli import main
+
+    text = json.dumps(_json(demo))
+    assert '"confidence": ' in text
+    path = tmp_path / "bigint.json"
+    head, tail = text.split('"confidence": ', 1)
+    path.write_text(head + '"confidence": ' + "9" * 5000 + tail.lstrip("0123456789"),
+                    encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["report", str(path), "-f", fmt])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "internal error" not in err
+    with pytest.raises(ReportError):
+        read_report(str(path))

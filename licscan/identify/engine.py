@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from licscan.identify import guards, qualify
@@ -370,8 +371,35 @@ def _text_match(pack: RulePack, comparison: Comparison) -> TextMatch:
         confidence = 100 if comparison.exact or not comparison.differences else \
             max(90, min(99, round((1 - share) * 100) - 1))
     matcher = "exact" if comparison.exact else "fingerprint"
+    differences = comparison.differences
+    if status == MODIFIED:
+        differences = [_restricting(pack, comparison.region.ref.rule_id, d)
+                       for d in differences]
     return _match(pack, comparison.region.ref.rule_id, status, confidence, matcher,
-                  comparison.lines, comparison.differences)
+                  comparison.lines, differences)
+
+
+_USE_LIMITS = frozenset({*qualify.NONCOMMERCIAL, qualify.FIELD_OF_USE,
+                         "adds use restrictions"})
+QUOTED_TOKENS = 8
+
+
+def _restricting(pack: RulePack, rule_id: str, difference: Difference) -> Difference:
+    """A guarded passage of a modified copy of a license that allows commercial use, where
+    the qualifier reads a use limit ("... to deal in the Software for non-commercial purposes
+    only"), says so first and quotes it: the copy restricts what the license grants. (The
+    reference wording is not at hand, so only limits the base license has not are read.)"""
+    rule = pack.get(rule_id)
+    if not difference.guarded or difference.kind == "removed" or rule is None or \
+            str(rule.flags.commercial_use) != "allowed":
+        return difference
+    tokens = normalize(difference.text).tokens
+    found = [q for q in qualify.find(tokens) if q.reason in _USE_LIMITS]
+    if not found:
+        return difference
+    quote = " ".join(tokens[found[0].start:found[0].start + QUOTED_TOKENS])
+    why = f"adds a restriction ({found[0].reason}): '{quote}'"
+    return replace(difference, reason="; ".join(filter(None, [why, difference.reason])))
 
 
 def _passage_tokens(norm: Normalized, passage: Sequence[int]) -> list[str]:

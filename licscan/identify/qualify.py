@@ -212,12 +212,32 @@ _DISCLAIMED_SOURCE = (
     r"|(?:should|must|can|may) not be relied (?:up)?on|not (?:be )?relied (?:up)?on"
     r"|not (?:a |an )?(?:substitute|replacement) for(?![\w>])")
 _DISCLAIMER_VETO = (USE_OBJECTS - {
-    "use", "uses", "usage", "using", "purpose", "purposes", "applications", "products",
-    "services", "hosting", "deployment", "deployments"}) | {
+    "use", "uses", "usage", "using", "purpose", "purposes", "applications"}) | {
     "license", "licensed", "licenses", "licensing", "sublicense", "permitted", "permission",
     "allowed", "authorized", "authorised", "authorization", "authorisation", "prohibited",
-    "forbidden", "pay", "paid", "fee", "fees", "payment", "price", "employees", "revenue",
-    "minors", "children", "outside", "states", "nations", LIC}
+    "forbidden", "employees", "minors", "children", "outside", "states", "nations", LIC,
+    # "not intended for any use beyond (other than, except) ...": what is left is a limit
+    "beyond", "except", "excluding", "other", "only", "solely", "exclusively", "besides"}
+# A disclaimer that names a commercial field ("not intended for use in products or
+# services", "... for monetization", "... for uses that generate income") takes the
+# commercial right away: a restriction, never a disclaimer (issue 11, fail closed).
+_COMMERCIAL_FIELD = frozenset({
+    "product", "products", "service", "services", "app", "apps", "application",
+    "applications", "platform", "platforms", "offering", "offerings", "offered", "deploy",
+    "deployed", "deploying", "deployment", "deployments", "production", "business",
+    "businesses", "customer", "customers", "client", "clients", "consumer", "consumers",
+    "sale", "sales", "sell", "sells", "selling", "sold", "resale", "resell", "resold",
+    "income", "money", "monetary", "gain", "earn", "earning", "earnings", "pay", "paid",
+    "fee", "fees", "payment", "price", "priced", "pricing", "hosting", "hosted", "saas",
+    "market", "marketed", "enterprise", "enterprises", "company", "companies", "third",
+    "distribution", "redistribution", "distribute", "redistribute", "public",
+})
+_COMMERCIAL_STEMS = ("commerci", "monetiz", "monetis", "revenue", "profit", "forprofit",
+                     "remunerat", "compensat")
+# "healthcare applications" names a field of care, not of trade
+_APPLICATION_FIELDS = frozenset({
+    "medical", "clinical", "healthcare", "health", "critical", "safetycritical", "safety",
+    "legal", "financial", "diagnostic", "diagnosis", "risk", "highrisk"})
 # "not intended for use by ...": who may use it is a limit, whatever the wording
 _USE_BY = re.compile(r"(?<![\w<])(?:use|used|using) by(?![\w>])")
 
@@ -306,8 +326,11 @@ def restrictive(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()
     terms page does not list Gemma 4" limit nothing."""
     if is_scope(tokens, names):
         return None
-    text, _offsets, starts = _read(tokens, names)
+    text, offsets, starts = _read(tokens, names)
     text = _compiled().granted.sub(_blank, text)
+    disclaimed = _compiled().disclaimed.search(text)
+    if disclaimed is not None and _commercial_field(text.split(" ")):
+        return Qualifying(starts[_word_at(offsets, disclaimed.start())], RESTRICTS)
     if not _DISCLAIMER_VETO & set(text.split(" ")) and not _USE_BY.search(text):
         text = _compiled().disclaimed.sub(_blank, text)
     words = text.split(" ")
@@ -321,6 +344,18 @@ def restrictive(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()
     if present & _DISCLAIMER and not kinds - _NEGATION:
         return None  # "the authors are not liable for any damages"
     return Qualifying(starts[limits[0][0]], RESTRICTS)
+
+
+def _commercial_field(words: Sequence[str]) -> bool:
+    """Does the sentence name a commercial field (a product, a service, a sale, income)?
+    "applications" only when no field of care or risk comes before it."""
+    for n, word in enumerate(words):
+        if word in ("application", "applications"):
+            if n == 0 or words[n - 1] not in _APPLICATION_FIELDS:
+                return True
+        elif word in _COMMERCIAL_FIELD or word.startswith(_COMMERCIAL_STEMS):
+            return True
+    return False
 
 
 def _blank(match: re.Match[str]) -> str:

@@ -36,6 +36,8 @@ CATALOGUE: dict[str, str] = {
     "lineage-naming": "The base model's license requires a name prefix the model lacks.",
     "lineage-restrictions-not-passed": "The base model's use restrictions must be passed on "
                                        "and the model does not carry them.",
+    "base-model-restricted": "A base model has a gate finding (custom terms, a restricting "
+                             "card, cut evidence); it binds the derivative too.",
     "dataset-unresolved": "A training dataset named by the card could not be scanned.",
     "dataset-license": "A training dataset's license restricts the model's use.",
     "waiver-expired": "A waiver for the model has expired and no longer applies.",
@@ -55,9 +57,12 @@ CATALOGUE: dict[str, str] = {
 }
 
 # Findings that say the concluded license may not be the whole story: the evidence was cut,
-# contradicts itself or adds terms. An allow rule about a license cannot lower them (a
-# finding rule naming the code, or a waiver, can: the user has seen it).
+# contradicts itself or adds terms, or the text differs from the license concluded
+# (license-text-modified: "MIT" with "for non-commercial purposes only" in its grant). An
+# allow rule about a license cannot lower them (a finding rule naming the code, or a waiver,
+# can: the user has seen it).
 GATE_FINDINGS = frozenset({
-    "license-custom", "card-restricts-use", "notice-restricts-use", "license-name-mismatch",
+    "license-custom", "license-text-modified", "card-restricts-use", "notice-restricts-use",
+    "license-name-mismatch",
     "license-link-restricted", "gated-repo", "scan-incomplete", "license-file-truncated",
-    "lineage-unresolved", "dataset-unresolved"})
+    "lineage-unresolved", "dataset-unresolved", "base-model-restricted"})

@@ -68,6 +68,9 @@ def read_report(path: str, stdin: Any = None) -> ScanResult:
         raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{path} is not JSON: {exc}", hint=_HINT) from exc
+    except ValueError as exc:  # an integer past Python's digit limit (not a JSONDecodeError)
+        raise ReportError(f"{path} is not a licscan report: {str(exc).split(':')[0]}",
+                          hint=_HINT) from exc
     except RecursionError as exc:
         raise ReportError(f"{path} is nested too deeply to be a licscan report",
                           hint=_HINT) from exc
