@@ -231,29 +231,15 @@ def overrides_forbidden(flag: bool = False) -> bool:
 
 
 def rule_overrides(rules_dirs: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
-    """(rule file, what it redefines) for every rule of a user's pack that replaces a built-in
-    rule: the same rule id, or a new id claiming a built-in license's expression id (which
-    would then answer for that license)."""
+    """(rule file, what it redefines) for every rule of a user's pack that takes over
+    something of the built-in pack (licscan.rulepack.rule_overrides)."""
     if not rules_dirs:
         return []
     from licscan.rulepack import load_rulepack
+    from licscan.rulepack import rule_overrides as pack_overrides
 
-    builtin = load_rulepack(())
-    merged = load_rulepack(tuple(rules_dirs))
-    builtin_dirs = [Path(d).resolve() for d in builtin.origins]
-    out = []
-    for rule_id, rule in merged.rules.items():
-        origin = Path(rule.origin or "")
-        if not rule.origin or any(d in origin.resolve().parents for d in builtin_dirs):
-            continue
-        if rule_id in builtin.rules:
-            out.append((display_path(origin), f"the built-in rule {rule_id!r}"))
-            continue
-        taken = builtin.by_expression_id.get(rule.expression_id.lower())
-        if taken is not None and taken.id in builtin.rules:
-            out.append((display_path(origin), f"the built-in rule {taken.id!r} (expression id "
-                                              f"{rule.expression_id!r})"))
-    return out
+    found = pack_overrides(load_rulepack(()), load_rulepack(tuple(rules_dirs)))
+    return [(display_path(Path(origin)), what) for origin, what in found]
 
 
 def check_rule_overrides(rules_dirs: tuple[str, ...] | list[str], *, forbid: bool,

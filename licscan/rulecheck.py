@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from licscan import _resources
+from licscan.errors import RulePackError
 from licscan.rulepack import derivable_fields
 
 # What each derivable field is derived from, for the messages (licscan.rulepack.derivable_fields).
@@ -93,3 +94,27 @@ def validate_dir(directory: Path) -> list[str]:
         if isinstance(data, dict) and data.get("id") != path.stem:
             problems.append(f"{path}: id {data.get('id')!r} differs from the file name")
     return problems
+
+
+def compiled_problems(directory: Path) -> list[str]:
+    """A compiled.json next to the rule files that is not their current compilation. licscan
+    reads compiled.json only from its built-in pack; elsewhere it is ignored, but a stale or
+    edited one still says something the rule files do not."""
+    from licscan.rulepack import COMPILED, compile_pack
+
+    path = directory / COMPILED
+    if not path.is_file():
+        return []
+    try:
+        compiled = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        return [f"{path}: cannot read: {exc}"]
+    try:
+        current = compile_pack(directory)
+    except (RulePackError, OSError) as exc:  # validate_dir names the file
+        return [f"{path}: cannot compare with the rule files ({exc})"]
+    if compiled != current:
+        return [f"{path}: does not match the rule files it claims to be compiled from (stale "
+                "or edited; licscan ignores compiled.json outside its built-in pack: delete it, "
+                "or for the built-in pack run scripts/lock_rules.py)"]
+    return []

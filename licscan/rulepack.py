@@ -119,6 +119,11 @@ class DerivedRules(Mapping[str, Rule]):
         self._excluded = excluded
         self._built: dict[str, Rule] = {}
 
+    @property
+    def tables(self) -> tuple[tuple[str, bytes], ...]:
+        """(origin, bytes) of each SPDX table, the built-in one first."""
+        return self._tables
+
     @cached_property
     def _rows(self) -> Mapping[str, tuple[str, str, str, str, bool, str]]:
         rows: dict[str, tuple[str, str, str, str, bool, str]] = {}
@@ -189,6 +194,8 @@ class RulePack:
     origins: tuple[str, ...] = ()
     # Rules derived from an SPDX id's category, for SPDX ids without a hand-written rule.
     derived: Mapping[str, Rule] = field(default_factory=dict, compare=False, hash=False)
+    # The rule ids each folder of `origins` defines, in order (the built-in pack first).
+    layers: tuple[frozenset[str], ...] = field(default=(), compare=False, hash=False)
 
     def get(self, rule_id: str) -> Rule | None:
         """A hand-written rule by id, else the derived rule of that (lower-cased) SPDX id."""
@@ -205,20 +212,80 @@ class RulePack:
     @cached_property
     def by_expression_id(self) -> Mapping[str, Rule]:
         out: dict[str, Rule] = {}
-        for rule in self.rules.values():
+        for rule in self._claim_order():
             # Versioned rules share an expression id with nothing; family rules come second.
             out.setdefault(rule.expression_id.lower(), rule)
         return _Layered(out, self.derived)
 
     def _index(self, attr: str) -> Mapping[str, Rule]:
         out: dict[str, Rule] = {}
-        for rule in self.rules.values():
+        for rule in self._claim_order():
             for name in getattr(rule, attr):
                 out.setdefault(name.lower(), rule)
         return out
 
+    def _claim_order(self) -> Iterator[Rule]:
+        """The rules in the order they claim names: a later folder's first (a user's rule
+        that claims what a built-in rule claims overrides it, and is reported as an override:
+        `rule_overrides`), by id within a folder. The order never rests on how ids sort
+        across folders."""
+        if len(self.layers) < 2:
+            yield from self.rules.values()
+            return
+        seen: set[str] = set()
+        for layer in reversed(self.layers):
+            for rule_id in sorted(layer - seen):
+                seen.add(rule_id)
+                yield self.rules[rule_id]
+
     def stamp(self) -> dict[str, str]:
         return {"name": self.name, "version": self.version, "hash": self.hash}
+
+
+# The names a rule claims besides its id and expression id: a scan maps each to that rule.
+CLAIMED_NAMES = ("hub_ids", "license_names", "urls", "titles", "version_lines", "references")
+
+
+def rule_claims(rule: Rule) -> Iterator[tuple[str, str]]:
+    """(what, name as written) for each name `rule` claims; names compare lower-cased."""
+    yield "expression id", rule.expression_id
+    for attr in CLAIMED_NAMES:
+        for name in getattr(rule, attr):
+            yield attr.rstrip("s").replace("_", " "), name
+
+
+def rule_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
+    """(rule file, what it redefines) for each rule of a user's folder in `merged` that takes
+    over something of the built-in pack `builtin`: a built-in rule id, or a name a built-in
+    rule claims (expression id, Hub id, license name, URL, title, version line, reference
+    text name), and each row of a user's SPDX table that replaces a built-in row."""
+    claimed: dict[tuple[str, str], str] = {}
+    for rule in builtin.rules.values():
+        for what, name in rule_claims(rule):
+            claimed.setdefault((what, name.lower()), rule.id)
+    out: list[tuple[str, str]] = []
+    for layer in merged.layers[1:]:
+        for rule_id in sorted(layer):
+            rule = merged.rules[rule_id]
+            if rule_id in builtin.rules:
+                out.append((rule.origin, f"the built-in rule {rule_id!r}"))
+                continue
+            taken: dict[tuple[str, bool], list[str]] = {}
+            for what, name in rule_claims(rule):
+                owner = claimed.get((what, name.lower()))
+                if owner is not None:  # the expression id on a line of its own: it decides most
+                    key = (owner, what == "expression id")
+                    taken.setdefault(key, []).append(f"{what} {name!r}")
+            out += [(rule.origin, f"the built-in rule {owner!r} ({', '.join(names)})")
+                    for (owner, _expression), names in taken.items()]
+    return out + _table_overrides(builtin, merged)
+
+
+def _table_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
+    tables = merged.derived.tables if isinstance(merged.derived, DerivedRules) else ()
+    return [(origin, f"the built-in SPDX table row {key!r}")
+            for origin, table in tables[1:] for key in DerivedRules([(origin, table)])
+            if key in builtin.derived]
 
 
 _TRI_TERMS = ("commercial_use", "modification", "distribution")
@@ -375,11 +442,16 @@ def _parse_rule_files(root: Path, files: list[tuple[Path, bytes]]) -> dict[str, 
 COMPILED = "compiled.json"
 
 
-def _parsed_rules(root: Path, files: list[tuple[Path, bytes]], digest: str) -> dict[str, Any]:
+def _parsed_rules(root: Path, files: list[tuple[Path, bytes]], digest: str,
+                  builtin: bool) -> dict[str, Any]:
     """Parsing ~190 YAML files takes ~80 ms, so `scripts/lock_rules.py` also writes their
     parse to rules/compiled.json, keyed by the content hash of the rule files (`digest`); rule
-    files that differ from that hash (a user's pack, an edit not yet locked) are parsed.
-    Either way each mapping has its derivable fields filled in (`complete_rule_data`)."""
+    files that differ from that hash (an edit not yet locked) are parsed. Only the built-in
+    pack's compiled.json is read: in a user's folder it is a file nobody reviews, and what it
+    says could differ from the YAML it claims to come from (`licscan rules validate` reports
+    it). Either way each mapping has its derivable fields filled in (`complete_rule_data`)."""
+    if not builtin:
+        return _completed(_parse_rule_files(root, files))
     try:
         compiled = json.loads((root / COMPILED).read_bytes())
         if isinstance(compiled, dict) and compiled.get("rules_hash") == digest:
@@ -408,7 +480,7 @@ def compile_pack(root: Path) -> dict[str, Any]:
 _Loaded = tuple[dict[str, Rule], dict[str, Any], list[tuple[str, bytes]], bytes | None]
 
 
-def _load_dir(root: Path) -> _Loaded:
+def _load_dir(root: Path, builtin: bool) -> _Loaded:
     rules: dict[str, Rule] = {}
     fingerprints: dict[str, Any] = {}
     if not root.is_dir():
@@ -425,7 +497,7 @@ def _load_dir(root: Path) -> _Loaded:
             except ValueError as exc:
                 raise RulePackError(f"invalid fingerprints: {exc}", file=str(path)) from exc
     digest = content_hash((names[path], raw) for path, raw in rule_files)
-    parsed = _parsed_rules(root, rule_files, digest)
+    parsed = _parsed_rules(root, rule_files, digest, builtin)
     for path, _raw in rule_files:
         data = parsed.get(names[path])
         if not isinstance(data, dict):
@@ -487,11 +559,13 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
     fingerprints: dict[str, Any] = {}
     hashes: list[str] = []
     tables: list[tuple[str, bytes]] = []
+    layers: list[frozenset[str]] = []
     meta = read_pack_meta(Path(dirs[0]))
     for index, directory in enumerate(dirs):
         root = Path(directory)
-        dir_rules, dir_fp, hashed, table = _load_dir(root)
+        dir_rules, dir_fp, hashed, table = _load_dir(root, builtin=index == 0)
         rules.update(dir_rules)  # a user's rule with a built-in id overrides it
+        layers.append(frozenset(dir_rules))
         if table is not None:
             tables.append((str(root / DERIVED_TABLE), table))
             if index:  # a user's table is checked on load; the built-in one is generated
@@ -509,7 +583,7 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
     hand = frozenset({*rules, *(rule.expression_id.lower() for rule in rules.values())})
     return RulePack(name=meta["name"], version=meta["version"], hash=pack_hash,
                     rules=dict(sorted(rules.items())), fingerprints=fingerprints, origins=dirs,
-                    derived=DerivedRules(tables, hand))
+                    derived=DerivedRules(tables, hand), layers=tuple(layers))
 
 
 def _check_references(rules: Mapping[str, Rule]) -> None:

@@ -116,7 +116,7 @@ def test_stale_compiled_pack_is_not_used(tmp_path: Path) -> None:
     digest = rulepack.content_hash([(p.relative_to(copy).as_posix(), b)
                                     for p, b in [(q, q.read_bytes())
                                                  for q in rulepack.pack_files(copy)]])
-    parsed = rulepack._parsed_rules(copy, files, digest)
+    parsed = rulepack._parsed_rules(copy, files, digest, builtin=True)
     assert parsed["licenses/mit.yaml"]["name"] == "MIT License (edited)"
 
 

@@ -77,9 +77,9 @@ def show_command(rule_id: str, rules: tuple[str, ...]) -> int:
 @click.argument("directory", type=click.Path(file_okay=False, exists=True))
 def validate_command(directory: str) -> int:
     """Check every rule file of a pack against the rule-file schema."""
-    from licscan.rulecheck import redundant_in_dir, validate_dir
+    from licscan.rulecheck import compiled_problems, redundant_in_dir, validate_dir
 
-    problems = validate_dir(Path(directory))
+    problems = validate_dir(Path(directory)) + compiled_problems(Path(directory))
     for problem in problems:
         click.echo(problem, err=True)
     for note in redundant_in_dir(Path(directory)):
