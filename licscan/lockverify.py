@@ -83,6 +83,39 @@ def remember(cache: SnapshotCache | None, entries: Sequence[Mapping[str, Any]],
         cache.record_verified(memo_key(raw, rulepack_hash, context_digest))
 
 
+def locked_commits(entry: LockEntry) -> dict[tuple[str, str], str | None]:
+    """(repository type, id) -> the commit the entry names, for what is resolved by branch:
+    the model itself unless the manifest pins a commit, its base models and datasets."""
+    from licscan.sources.cache import is_full_sha
+
+    out: dict[tuple[str, str], str | None] = {}
+    if entry.facts.source == "hub" and not is_full_sha(entry.facts.requested_revision):
+        out[(entry.repo_type, entry.facts.id)] = entry.facts.revision
+    out.update(_pins(entry))
+    return out
+
+
+def confirm_key(raw: Mapping[str, Any], resolved: Mapping[tuple[str, str], str | None],
+                rulepack_hash: str | None, context_digest: str | None) -> str:
+    """The digest of an entry that `licscan lock --check` found unchanged (no drift) when
+    its branches resolved to `resolved`: an entry superseded by those commits only."""
+    shas = sorted([kind, name, sha or ""] for (kind, name), sha in resolved.items())
+    return memo_key({"entry": raw, "resolved": shas}, rulepack_hash, context_digest)
+
+
+def confirm(cache: SnapshotCache | None, pairs: Sequence[tuple[LockEntry, LockEntry]],
+            rulepack_hash: str | None, context_digest: str | None) -> None:
+    """Record that each (as locked, as resolved now) pair showed no drift: check verifies the
+    entry as locked although its branches moved (`Verifier.superseded`)."""
+    if cache is None:
+        return
+    for before, after in pairs:
+        now = locked_commits(after)
+        resolved = {key: now.get(key, sha) for key, sha in locked_commits(before).items()}
+        cache.record_verified(confirm_key(before.raw, resolved, rulepack_hash,
+                                          context_digest))
+
+
 class Verifier:
     """Concludes lockfile entries again from evidence read offline."""
 
@@ -115,24 +148,26 @@ class Verifier:
         entry is not verified, even if remembered; `licscan lock --check` online can tell."""
         if ref.kind != "hub" or self.cache is None:
             return None
-        from licscan.sources.cache import is_full_sha
-
-        wanted: list[tuple[ModelRef, str | None]] = []
-        if not is_full_sha(ref.revision):
-            wanted.append((ref, entry.facts.revision))
-        wanted += [(ModelRef(kind="hub", target=name, repo_id=name, repo_type=kind), sha)
-                   for (kind, name), sha in _pins(entry).items()]
-        for other, locked in wanted:
+        now: dict[tuple[str, str], str | None] = {}
+        why = None
+        for (kind, name), locked in locked_commits(entry).items():
+            own = kind == entry.repo_type and name == entry.facts.id
+            other = ref if own else ModelRef(kind="hub", target=name, repo_id=name,
+                                             repo_type=kind)
             seen = self.cache.resolve(other)
-            if seen is None or seen[0] == locked:
+            now[(kind, name)] = seen[0] if seen else locked
+            if seen is None or seen[0] == locked or why is not None:
                 continue
-            what = "its base model or dataset " if other is not ref else ""
+            what = "" if own else "its base model or dataset "
             branch = other.revision or "default branch"
-            return (f"this machine last saw {what}{other.repo_id} ({branch}) at "
-                    f"{seen[0][:12]} on {seen[1]}, the lockfile names {_short(locked)}: an "
-                    "older lockfile restored, or one locked elsewhere since (licscan lock "
-                    "--check online tells which is current)")
-        return None
+            why = (f"this machine last saw {what}{name} ({branch}) at {seen[0][:12]} on "
+                   f"{seen[1]}, the lockfile names {_short(locked)}: an older lockfile "
+                   "restored, or one locked elsewhere since (licscan lock --check online "
+                   "tells which is current)")
+        if why is not None and self.cache.was_verified(confirm_key(
+                entry.raw, now, self.rulepack_hash, self.context_digest)):
+            return None  # `lock --check` found the entry unchanged at those commits
+        return why
 
     def available(self, ref: ModelRef, entry: LockEntry) -> str | None:
         """Why the entry's evidence cannot be read offline (or should not be: `superseded`),

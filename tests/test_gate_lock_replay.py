@@ -121,3 +121,27 @@ def test_a_lockfile_nested_past_the_recursion_limit_is_a_lockfile_error(tmp_path
 
 def test_an_integer_past_the_digit_limit_is_a_lockfile_error(tmp_path: Path) -> None:
     assert "not valid JSON" in _unreadable(tmp_path, '"x": ' + "9" * 5000)
+
+
+def test_a_branch_that_moved_without_drift_is_verified_after_lock_check(
+        tmp_path: Path, hub: HubDouble) -> None:
+    """A new commit on a base model's branch that changes nothing check rests on: check says
+    superseded until `lock --check` online finds no drift, then verifies the lockfile as it
+    stands (no relock needed)."""
+    hub.add_model(RepoSpec(repo_id="acme/base", files={"README.md": card("mit")}))
+    hub.add_model(RepoSpec(repo_id="acme/ft", files={
+        "README.md": "---\nlicense: mit\nbase_model: acme/base\n---\n# a fine-tune\n"}))
+    root = _project(tmp_path, "models:\n  - id: acme/ft\n")
+    env = hub_env(hub, tmp_path)
+    assert licscan(root, "lock", env=env).returncode == 0
+    locked = (root / "licscan.lock").read_text()
+    hub.add_model(RepoSpec(repo_id="acme/base", files={"README.md": card("mit") + "\nmore\n"}))
+    assert licscan(root, "scan", "acme/base", "--no-config", env=env).returncode == 0
+    done = licscan(root, "check", "--require-verified", env=OFFLINE)
+    assert done.returncode == 1 and "this machine last saw its base model" in done.stdout
+    done = licscan(root, "lock", "--check", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    hub.stop()
+    assert (root / "licscan.lock").read_text() == locked  # nothing written
+    done = licscan(root, "check", "--require-verified", env=OFFLINE)
+    assert done.returncode == 0 and "unverified" not in done.stdout, done.stdout

@@ -85,6 +85,16 @@ def _remember(entries: Sequence[Mapping[str, Any]], rulepack_hash: str | None,
     remember(cache, json.loads(json.dumps(entries)), rulepack_hash, context_digest)
 
 
+def _confirm(pairs: list[tuple[LockEntry, LockEntry]], rulepack_hash: str | None,
+             context_digest: str | None) -> None:
+    """These entries showed no drift although their branches may have moved: `licscan check`
+    believes them here at the commits just resolved (licscan.lockverify.confirm)."""
+    from licscan.lockverify import confirm, open_cache
+
+    cache, _problem = open_cache()
+    confirm(cache, pairs, rulepack_hash, context_digest)
+
+
 def _report_moved(refs: list[ModelRef], before: list[dict[str, Any]],
                   built: list[dict[str, Any]], manifest_file: str) -> bool:
     """A model read from disk whose files changed while it was being locked: its digests,
@@ -142,9 +152,12 @@ def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
     lines = [str(p) for p in problems]
     drifted = 0
     unchanged = []
+    kept: list[tuple[LockEntry, LockEntry]] = []  # no drift (moved at most)
     for ref, before in pairs:
         after = fresh[(*before.key, before.facts.requested_revision)]
         changes, is_drift = drift(before, after)
+        if not is_drift:
+            kept.append((before, after))
         if not changes:
             unchanged.append(before.raw)
             continue
@@ -157,6 +170,7 @@ def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
     if lock.get("context_digest") == old.context_digest and \
             old.rulepack.get("hash") == lock["rulepack"].get("hash"):
         _remember(unchanged, old.rulepack.get("hash"), old.context_digest)
+        _confirm(kept, old.rulepack.get("hash"), old.context_digest)
     failed = bool(problems) or drifted > 0
     click.echo(f"licscan lock --check: {len(pairs)} model(s), {drifted} drifted, "
                f"{len(problems)} lockfile problem(s): {'FAILED' if failed else 'passed'}"
