@@ -278,7 +278,34 @@ def rule_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]
                     taken.setdefault(key, []).append(f"{what} {name!r}")
             out += [(rule.origin, f"the built-in rule {owner!r} ({', '.join(names)})")
                     for (owner, _expression), names in taken.items()]
-    return out + _table_overrides(builtin, merged)
+    return out + _table_overrides(builtin, merged) + _text_overrides(builtin, merged)
+
+
+def _text_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
+    """A user's fingerprints.json that replaces a built-in set of reference texts (a packed
+    binary of the same name, a text of the same key) or adds a reference text for a built-in
+    rule (a text of the user's would then be identified as that built-in license)."""
+    packed = builtin.fingerprints.get("packed")
+    texts = builtin.fingerprints.get("texts")
+    out: list[tuple[str, str]] = []
+    for origin in merged.origins[1:]:
+        path = Path(origin) / _FINGERPRINTS
+        try:
+            user = json.loads(path.read_bytes()) if path.is_file() else {}
+        except (OSError, ValueError):
+            continue  # the loader has refused it already
+        if not isinstance(user, dict):
+            continue
+        for name in user.get("packed") or {}:
+            if isinstance(packed, dict) and name in packed:
+                out.append((str(path), f"the built-in reference texts {name!r}"))
+        for key, entry in (user.get("texts") or {}).items():
+            if isinstance(texts, dict) and key in texts:
+                out.append((str(path), f"the built-in reference text {key!r}"))
+            elif isinstance(entry, dict) and entry.get("rule") in builtin.rules:
+                out.append((str(path), f"the built-in rule {entry['rule']!r} (reference text "
+                                       f"{key!r})"))
+    return out
 
 
 def _table_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:

@@ -169,3 +169,30 @@ def test_a_stale_compiled_json_fails_validation(acme: Path) -> None:
     rule.write_text(rule.read_text().replace("ACME Non-Commercial", "ACME NC"))
     done = licscan(acme, "rules", "validate", "ours")
     assert done.returncode != 0 and "compiled.json: does not match" in done.stderr
+
+
+# --- reference texts of the user's --------------------------------------------------------------
+
+OUR_TEXT = ("Our model terms. You may use, copy and share the model for any purpose, provided "
+            "that you keep this notice with every copy. The model comes with no warranty of any "
+            "kind, and we are not liable for any damage that its use causes.\n") * 3
+
+
+def test_a_reference_text_for_a_built_in_rule_is_an_override(tmp_path: Path) -> None:
+    root = _project(tmp_path, "ours", "")
+    (root / "ours-terms.txt").write_text(OUR_TEXT)
+    done = licscan(root, "rules", "add-text", "ours-terms.txt", "--id", "mit", "--rules", "ours")
+    assert done.returncode == 0, done.stderr
+    done = licscan(root, "scan", "--no-rule-overrides", "-f", "json", "models/m")
+    assert done.returncode == 2
+    assert "ours/fingerprints.json redefines the built-in rule 'mit' (reference text " \
+           "'mit/ours-terms.txt')" in done.stderr
+
+
+def test_a_reference_text_for_the_users_own_rule_is_no_override(tmp_path: Path) -> None:
+    root = _project(tmp_path, "ours", "")
+    (root / "ours-terms.txt").write_text(OUR_TEXT)
+    done = licscan(root, "rules", "add-text", "ours-terms.txt", "--id", "ours", "--rules", "ours")
+    assert done.returncode == 0, done.stderr
+    done = licscan(root, "scan", "--no-rule-overrides", "-f", "json", "models/m")
+    assert done.returncode in (0, 1) and "redefines" not in done.stderr, done.stderr
