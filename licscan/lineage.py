@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from licscan.conclude import related
-from licscan.expression import STRICTNESS
+from licscan.errors import UsageError
+from licscan.expression import STRICTNESS, parse, symbol_keys
 from licscan.model import Evidence, Finding, ModelResult
+from licscan.policy.findings import GATE_FINDINGS
 from licscan.rulepack import Rule, RulePack
 from licscan.targets import is_repo_id
 
@@ -110,6 +112,65 @@ def inherited_rules(node: Node, pack: RulePack) -> list[Inherited]:
                     out.append(Inherited(rule, parent.repo_id, parent.relation,
                                          parent.result.revision))
         stack.extend((p, copy and p.relation == "quantized") for p in parent.parents)
+    return out
+
+
+#: license ids that stand for terms nobody could map to a rule (a custom or unidentified text,
+#: an unreadable base): a derivative inherits them whatever its relation, as unknown terms
+UNKNOWN_TERMS_REFS = ("LicenseRef-licscan-custom-", "LicenseRef-licscan-unidentified-",
+                      "LicenseRef-licscan-unresolved-base-")
+#: base findings not carried down: a base's own unreadable bases are reached by the walk
+#: itself, and a base's datasets are not followed
+_NOT_CARRIED = frozenset({"lineage-unresolved", "dataset-unresolved"})
+
+
+def ancestors(node: Node) -> list[Node]:
+    """Every ancestor that was read, nearest first, once each."""
+    out: list[Node] = []
+    stack = list(node.parents)
+    while stack:
+        parent = stack.pop(0)
+        if parent.result is not None and parent.status == "ok" and \
+                all(a.repo_id != parent.repo_id for a in out):
+            out.append(parent)
+        stack.extend(parent.parents)
+    return out
+
+
+def inherited_unknown_terms(node: Node) -> list[tuple[str, Node]]:
+    """The ancestors' license ids without a rule (`UNKNOWN_TERMS_REFS`), with the ancestor."""
+    out: list[tuple[str, Node]] = []
+    for parent in ancestors(node):
+        lic = parent.result.license if parent.result else None
+        if lic is None or not lic.expression:
+            continue
+        try:
+            keys = symbol_keys(parse(lic.expression))
+        except UsageError:  # an expression licscan wrote; unparseable is unknown
+            keys = [UNKNOWN_TERMS_REFS[0] + "unparsed"]
+        out += [(k, parent) for k in keys if k.startswith(UNKNOWN_TERMS_REFS)
+                and all(k != seen for seen, _ in out)]
+    return out
+
+
+def undetermined_ancestors(node: Node) -> list[Node]:
+    """Ancestors read without a license: their terms are unknown, not absent."""
+    return [p for p in ancestors(node)
+            if p.result is None or p.result.license is None or not p.result.license.expression]
+
+
+def inherited_gate_findings(node: Node) -> list[Finding]:
+    """An ancestor's gate findings (its evidence was cut, contradicts itself or adds terms)
+    bind its derivatives as well: each is carried as `base-model-restricted`."""
+    out: list[Finding] = []
+    for parent in ancestors(node):
+        assert parent.result is not None
+        for finding in parent.result.findings:
+            if finding.code in GATE_FINDINGS and finding.code not in _NOT_CARRIED:
+                out.append(Finding(
+                    "base-model-restricted", "review",
+                    f"base model {parent.repo_id} ({finding.code}): {finding.message}",
+                    finding.evidence))
     return out
 
 

@@ -18,10 +18,13 @@ from licscan.lineage import (
     Node,
     Parent,
     chain_line,
+    inherited_gate_findings,
     inherited_rules,
+    inherited_unknown_terms,
     lineage_findings,
     node_dict,
     parents_of,
+    undetermined_ancestors,
 )
 from licscan.model import (
     DatasetRow,
@@ -35,6 +38,7 @@ from licscan.model import (
     freeze,
 )
 from licscan.rulepack import RulePack
+from licscan.sources.base import RefKey, ref_key
 from licscan.targets import is_repo_id
 
 #: `resolve_related` as run by the scanner: it yields the refs it needs and is sent their
@@ -59,45 +63,51 @@ def _hub_ref(repo_id: str, repo_type: str = "model") -> ModelRef:
     return ModelRef(kind="hub", target=repo_id, repo_id=repo_id, repo_type=repo_type)
 
 
+def _base_key(repo_id: str) -> RefKey:
+    """A base model as the scan's memo keys it: a Hub model (never a dataset of that id)."""
+    return ref_key(_hub_ref(repo_id))
+
+
 def _ancestors(top: list[ModelResult], max_depth: int) -> Generator[
-        list[ModelRef], list[ModelResult], dict[str, ModelResult]]:
-    """Asks for the base models level by level; returns every model read, by Hub id."""
-    known: dict[str, ModelResult] = {m.ref.repo_id: m for m in top
-                                     if m.ref.repo_id and m.ref.revision is None}
+        list[ModelRef], list[ModelResult], dict[RefKey, ModelResult]]:
+    """Asks for the base models level by level; returns every model read, by `ref_key`
+    (repository type, id, revision): a dataset listed in the scan is not a model's base."""
+    known: dict[RefKey, ModelResult] = {ref_key(m.ref): m for m in top if m.ref.kind == "hub"}
     frontier = [p.repo_id for m in top if m.status == "ok" for p in _parents(m)]
     for _level in range(max_depth):
-        todo = sorted({r for r in frontier if r not in known})
+        todo = sorted({r for r in frontier if _base_key(r) not in known})
         if not todo:
             break
         fetched = yield [_hub_ref(r) for r in todo]
         for repo_id, result in zip(todo, fetched, strict=True):
-            known[repo_id] = result
-        frontier = [p.repo_id for r in todo if known[r].status == "ok"
-                    for p in _parents(known[r])]
+            known[_base_key(repo_id)] = result
+        frontier = [p.repo_id for r in todo if known[_base_key(r)].status == "ok"
+                    for p in _parents(known[_base_key(r)])]
     return known
 
 
 def first_fetches(model: ModelResult, follow: Related,
-                  named: set[str] | frozenset[str] = frozenset()) -> list[ModelRef]:
+                  named: set[RefKey] | frozenset[RefKey] = frozenset()) -> list[ModelRef]:
     """What `resolve_related` fetches first for `model` (its base models and its datasets),
-    so the scanner can start them as soon as the model is concluded. `named`: Hub ids the scan
-    was given at their default revision, which lineage takes from the scan itself."""
+    so the scanner can start them as soon as the model is concluded. `named`: the `ref_key`s
+    of the refs the scan was given, which lineage takes from the scan itself."""
     if model.status != "ok":
         return []
     refs: list[ModelRef] = []
     if follow.lineage and follow.max_depth > 0:
-        refs += [_hub_ref(p.repo_id) for p in _parents(model) if p.repo_id not in named]
+        refs += [_hub_ref(p.repo_id) for p in _parents(model)
+                 if _base_key(p.repo_id) not in named]
     if follow.datasets:
         refs += [_hub_ref(d, "dataset") for d in _dataset_ids(model) if is_repo_id(d)]
     return refs
 
 
-def _build(parent: Parent, known: dict[str, ModelResult], path: tuple[str, ...],
+def _build(parent: Parent, known: dict[RefKey, ModelResult], path: tuple[str, ...],
            depth: int, max_depth: int) -> Node:
     if parent.repo_id in path:
         return Node(parent.repo_id, parent.relation, None, "cycle",
                     f"cycle: {' -> '.join((*path, parent.repo_id))}")
-    result = known.get(parent.repo_id)
+    result = known.get(_base_key(parent.repo_id))
     if depth > max_depth or result is None:
         return Node(parent.repo_id, parent.relation, None, "depth-limit",
                     f"lineage deeper than {max_depth} levels was not followed")
@@ -116,7 +126,7 @@ def _unresolved(node: Node) -> list[Node]:
     return out
 
 
-def _apply_lineage(model: ModelResult, known: dict[str, ModelResult], pack: RulePack,
+def _apply_lineage(model: ModelResult, known: dict[RefKey, ModelResult], pack: RulePack,
                    max_depth: int) -> ModelResult:
     parents, invalid = parents_of(model.card.raw(), model.card.tags)
     if not parents and not invalid:
@@ -132,9 +142,15 @@ def _apply_lineage(model: ModelResult, known: dict[str, ModelResult], pack: Rule
     for node in _unresolved(root):
         findings.append(Finding("lineage-unresolved", "review",
                                 f"base model {node.repo_id}: {node.reason}", ()))
+    undetermined = undetermined_ancestors(root)
+    for node in undetermined:
+        findings.append(Finding("lineage-unresolved", "review",
+                                f"base model {node.repo_id}: no license could be determined",
+                                ()))
     for value in invalid:
         findings.append(Finding("lineage-unresolved", "review",
                                 f"base_model value {value!r} is not a Hub repository id", ()))
+    findings += inherited_gate_findings(root)
     lineage = Lineage(
         chain=chain_line(model.id, root),
         own_license=model.license.expression if model.license else None,
@@ -142,9 +158,10 @@ def _apply_lineage(model: ModelResult, known: dict[str, ModelResult], pack: Rule
                                        i.revision) for i in inherited),
         parents=tuple(freeze(node_dict(p, pack)) for p in root.parents))
     unknown_bases = [n.repo_id for n in _unresolved(root) if n.status != "cycle"] + \
-        [str(v) for v in invalid]
-    license = _with_unresolved_bases(_effective_license(model.license, inherited),
-                                     unknown_bases)
+        [str(v) for v in invalid] + [n.repo_id for n in undetermined]
+    license = _with_unresolved_bases(
+        _with_unknown_terms(_effective_license(model.license, inherited),
+                            inherited_unknown_terms(root)), unknown_bases)
     return replace(model, license=license, flags=flags_for(license.expression, pack)
                    if license and license.expression else model.flags,
                    findings=tuple(findings), lineage=lineage)
@@ -169,6 +186,31 @@ def _effective_license(own: LicenseConclusion | None,
     return replace(own, expression=expression, name=names,
                    rule_ids=(*own.rule_ids, *(i.rule.id for i in extra_rules)),
                    evidence=(*own.evidence, *evidence), reason=reason.lstrip("; "))
+
+
+def _with_unknown_terms(own: LicenseConclusion | None,
+                        terms: list[tuple[str, Node]]) -> LicenseConclusion | None:
+    """An ancestor's custom or unidentified license (or its own unread base) has terms no rule
+    describes; a derivative is bound by them all the same: each id is ANDed in as it is."""
+    if own is None or own.expression is None:
+        return own
+    present = set(spdx.symbol_keys(spdx.parse(own.expression)))
+    extra = [(ref, node) for ref, node in terms if ref not in present]
+    if not extra:
+        return own
+    expression = spdx.combine_and([own.expression, *(ref for ref, _ in extra)])
+    evidence = tuple(Evidence(kind="lineage", source="hub",
+                              revision=node.result.revision if node.result else None,
+                              value=f"inherited {ref} from {node.repo_id} "
+                                    f"({node.relation or 'derivative'})")
+                     for ref, node in extra)
+    names = " AND ".join([*([own.name] if own.name else []),
+                          *(f"the unknown terms {ref} of base model {node.repo_id}"
+                            for ref, node in extra)])
+    reason = (own.reason + "; " if own.reason else "") + "inherits unknown terms from " + \
+        ", ".join(dict.fromkeys(node.repo_id for _, node in extra))
+    return replace(own, expression=expression, name=names, reason=reason,
+                   evidence=(*own.evidence, *evidence), confidence=min(own.confidence, 50))
 
 
 UNRESOLVED_BASE_REF = "LicenseRef-licscan-unresolved-base-"

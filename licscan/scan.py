@@ -237,7 +237,7 @@ class Scanner:
         with self._fetching():
             keys = [self._submit(ref) for ref in refs]
             listed = Counter(keys)  # a model listed twice is one fetch, two ticks
-            named = {r.repo_id for r in refs if r.repo_id and r.revision is None}
+            named = {ref_key(r) for r in refs if r.kind == "hub"}
             for key, model in self._completed(keys):
                 for related in first_fetches(model, follow, named):
                     self._submit(related)  # bases and datasets start while others load

@@ -240,3 +240,45 @@ def test_the_walk_asks_for_bases_level_by_level_then_datasets_and_does_no_io() -
     assert models[0].license is not None
     assert models[0].license.expression == "Apache-2.0 AND CC-BY-NC-4.0"
     assert [r.id for r in models[0].datasets] == ["acme/data"]
+
+
+def test_a_dataset_with_the_base_id_in_the_scan_is_not_the_base() -> None:
+    source = MemorySource([_model("acme/base", "cc-by-nc-4.0"),
+                           hub_snapshot("acme/base", {"license": "mit"}, repo_type="dataset"),
+                           _model("acme/tuned", "mit", "acme/base", "finetune")])
+    scanner = Scanner(ScanOptions(jobs=4), source=source)
+    models = scanner.scan([hub_ref("acme/base", repo_type="dataset"),
+                           hub_ref("acme/tuned")]).models
+    tuned = models[1]
+    assert tuned.license is not None
+    assert tuned.license.expression == "MIT AND CC-BY-NC-4.0"
+    assert tuned.verdict == "deny"
+
+
+def test_an_undetermined_base_is_an_unknown_part_of_its_fine_tune() -> None:
+    source = MemorySource([hub_snapshot("acme/base", {"license": "other"}),
+                           _model("acme/tuned", "mit", "acme/base", "finetune")])
+    model, = _scan(source, "acme/tuned")
+    assert model.license is not None
+    assert model.license.expression == f"MIT AND {UNRESOLVED_BASE_REF}acme-base"
+    assert "lineage-unresolved" in _codes(model)
+    assert model.verdict != "allow"
+
+
+def test_custom_terms_of_a_grandparent_reach_the_grandchild() -> None:
+    text = (b"This model is licensed under the Apache License 2.0, with the following "
+            b"additional restriction: it may be used for non-commercial research purposes "
+            b"only.\n")
+    source = MemorySource([hub_snapshot("acme/base", {"license": "apache-2.0"},
+                                        {"LICENSE": text}),
+                           _model("acme/mid", "mit", "acme/base", "finetune"),
+                           _model("acme/tuned", "mit", "acme/mid", "finetune")])
+    base, tuned = _scan(source, "acme/base", "acme/tuned")
+    assert base.license is not None and base.license.expression is not None
+    custom = [p for p in base.license.expression.split(" AND ")
+              if p.startswith("LicenseRef-licscan-custom-")]
+    assert custom, base.license.expression
+    assert tuned.license is not None and tuned.license.expression is not None
+    assert custom[0] in tuned.license.expression.split(" AND ")
+    assert "base-model-restricted" in _codes(tuned)
+    assert tuned.verdict != "allow"
