@@ -119,32 +119,129 @@ def _where(where: str) -> str:
     return f"value of {where!r}" if where else "value"
 
 
-_LICENSE_HEADING = re.compile(r"^#{1,6}\s*(licen[cs]e|licensing|terms of use)\b.*$",
-                              re.IGNORECASE | re.MULTILINE)
-_ANY_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+# --- Markdown structure (CommonMark block rules, as far as sections need them) ---------------
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_RULE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+_HTML_HEADING = re.compile(r"^ {0,3}<h([1-6])(?:\s[^>]*)?>(.*?)</h\1\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_PARAGRAPH_BREAK = re.compile(r"^ {0,3}(?:$|#|[-*+][ \t]|\d{1,9}[.)][ \t]|\||>|<|```|~~~)")
 
 
-def license_section(body: str, max_chars: int = 8000) -> tuple[str, int] | None:
+@dataclass(frozen=True)
+class _Heading:
+    line: int  # 0-based line of the heading (of the underline for a setext heading)
+    first: int  # 0-based first line of the heading (the text line for a setext heading)
+    title: str
+
+
+def _fences(lines: list[str]) -> list[tuple[int, int]]:
+    """(opening line, closing line) of each closed fenced code block (CommonMark: opened by 3+
+    backticks or tildes indented at most 3 spaces, closed by a run of the same character at
+    least as long). A fence that is never closed is not treated as code: what follows it is
+    read (licscan fails closed rather than skip the rest of a card)."""
+    closers = [_closer(line) for line in lines]
+    # longest closing run of each character at or after each line: an opening no later
+    # line can close is found in O(1), so the scan stays linear
+    longest = {"`": [0] * (len(lines) + 1), "~": [0] * (len(lines) + 1)}
+    for i in range(len(lines) - 1, -1, -1):
+        for char, runs in longest.items():
+            run = closers[i]
+            runs[i] = max(runs[i + 1], run[1] if run and run[0] == char else 0)
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        match = _FENCE_OPEN.match(lines[i])
+        if match and not (match.group(2)[0] == "`" and "`" in match.group(3)):
+            char, size = match.group(2)[0], len(match.group(2))
+            if longest[char][i + 1] >= size:
+                end = next(j for j in range(i + 1, len(lines))
+                           if (run := closers[j]) and run[0] == char and run[1] >= size)
+                out.append((i, end))
+                i = end + 1
+                continue
+        i += 1
+    return out
+
+
+_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
+
+
+def _closer(line: str) -> tuple[str, int] | None:
+    match = _FENCE_CLOSE.match(line)
+    return (match.group(1)[0], len(match.group(1))) if match else None
+
+
+def _headings(lines: list[str], in_code: set[int]) -> list[_Heading]:
+    """ATX ('## License', indented up to 3 spaces, closing #s), setext ('License' underlined
+    with '=' or '-') and HTML (<h1>..<h6>) headings outside fenced code."""
+    out: list[_Heading] = []
+    for i, line in enumerate(lines):
+        if i in in_code:
+            continue
+        atx = _ATX.match(line)
+        if atx:
+            out.append(_Heading(i, i, (atx.group(2) or "").strip()))
+            continue
+        html = _HTML_HEADING.match(line)
+        if html:
+            out.append(_Heading(i, i, " ".join(_TAG.sub(" ", html.group(2)).split())))
+            continue
+        if i and _SETEXT_RULE.match(line) and (i - 1) not in in_code:
+            above = lines[i - 1]
+            if above.strip() and not above.startswith("    ") and \
+                    not _PARAGRAPH_BREAK.match(above) and not _SETEXT_RULE.match(above) and \
+                    not (out and out[-1].line == i - 1):
+                out.append(_Heading(i, i - 1, above.strip()))
+    return out
+
+
+@dataclass(frozen=True)
+class _Markdown:
+    lines: list[str]
+    code: set[int]  # lines inside fenced code (delimiters included)
+    delimiters: set[int]  # the fence lines themselves
+    headings: list[_Heading]
+
+
+def _markdown(body: str) -> _Markdown:
+    lines = body.split("\n")
+    code: set[int] = set()
+    delimiters: set[int] = set()
+    for start, end in _fences(lines):
+        code.update(range(start, end + 1))
+        delimiters.update((start, end))
+    return _Markdown(lines, code, delimiters, _headings(lines, code))
+
+
+def _blank_code(md: _Markdown) -> str:
+    return "\n".join("" if i in md.code else line for i, line in enumerate(md.lines))
+
+
+def license_section(body: str, max_chars: int = 65536) -> tuple[str, int] | None:
     """The text under a README 'License' heading and its 0-based line offset in the body."""
-    match = _LICENSE_HEADING.search(body)
-    if not match:
-        return None
-    start = match.end()
-    following = _ANY_HEADING.search(body, start)
-    end = following.start() if following else len(body)
-    section = body[start:end].strip("\n")
-    if not section.strip():
-        return None
-    return section[:max_chars], body.count("\n", 0, start) + 1
+    md = _markdown(body)
+    for i, heading in enumerate(md.headings):
+        if _LICENSE_TITLE.match(heading.title):
+            section = _section(md, i, read_code=True)
+            if section is None:
+                return None
+            text, line = section
+            return text[:max_chars], line
+    return None
 
 
-_TERMS_HEADING = re.compile(
-    r"^#{1,6}[ \t]*(?P<title>[^\n]*?(?:licen[cs]|terms|usage|\buses?\b|restrict|permitted"
-    r"|prohibited|commercial|legal)[^\n]*)$",
-    re.IGNORECASE | re.MULTILINE)
+_LICENSE_TITLE = re.compile(r"(?:licen[cs]e|licensing|terms of use)\b", re.IGNORECASE)
+_TERMS_TITLE = re.compile(r"licen[cs]|terms|usage|\buses?\b|restrict|permitted|prohibited"
+                          r"|commercial|legal", re.IGNORECASE)
+# Sections whose fenced content is read: a license text or terms set in a code block are
+# still terms (a '## Usage' section's code examples are not).
+_CODE_IS_TERMS = re.compile(r"licen[cs]|terms|legal|commercial|restrict|permitted|prohibited",
+                            re.IGNORECASE)
 MAX_SECTIONS = 12
-_CODE_BLOCK = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$",
-                         re.MULTILINE | re.DOTALL)
+MAX_SECTION_CHARS = 1 << 16  # a full license text (CC BY-NC 4.0 is ~17k) fits
+MAX_SECTIONS_CHARS = 1 << 18  # all sections together; past it, sections are cut (reported)
 
 
 @dataclass(frozen=True)
@@ -155,11 +252,27 @@ class Section:
     cut: bool = False  # longer than max_chars: only its start is in `text`
 
 
-def terms_sections(body: str, max_chars: int = 8000) -> list[Section]:
+def _section(md: _Markdown, index: int, read_code: bool) -> tuple[str, int] | None:
+    """The text under heading `index` up to the next heading, and its first line."""
+    heading = md.headings[index]
+    end = md.headings[index + 1].first if index + 1 < len(md.headings) else len(md.lines)
+    rows = [(i, "" if i in md.delimiters or (i in md.code and not read_code) else md.lines[i])
+            for i in range(heading.line + 1, end)]
+    while rows and not rows[0][1].strip():
+        rows.pop(0)
+    while rows and not rows[-1][1].strip():
+        rows.pop()
+    if not rows:
+        return None
+    return "\n".join(text for _i, text in rows), rows[0][0]
+
+
+def terms_sections(body: str, max_chars: int = MAX_SECTION_CHARS) -> list[Section]:
     """Sections of a README body whose heading is about licensing, terms, usage or
-    restrictions ('## License', '## Terms of Use', '## Usage', '### Out-of-scope use' ...),
-    at most MAX_SECTIONS of them (`unread_terms_sections` gives the others).
-    Fenced code is blanked out first (a comment in an example is neither heading nor term)."""
+    restrictions ('## License', 'Terms of Use' underlined, '<h2>Usage</h2>', '### Out-of-scope
+    use' ...), at most MAX_SECTIONS of them (`unread_terms_sections` gives the others).
+    Headings inside fenced code are not headings; the fenced content of a license or terms
+    section is read as its text (fences dropped), that of other sections is not."""
     return _terms_sections(body, max_chars, MAX_SECTIONS)
 
 
@@ -170,16 +283,19 @@ def unread_terms_sections(body: str) -> list[Section]:
 
 
 def _terms_sections(body: str, max_chars: int, limit: int | None) -> list[Section]:
-    body = _CODE_BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    md = _markdown(body)
     out: list[Section] = []
-    for match in _TERMS_HEADING.finditer(body):
-        start = match.end()
-        following = _ANY_HEADING.search(body, start)
-        end = following.start() if following else len(body)
-        text = body[start:end].strip("\n")
-        if text.strip():
-            out.append(Section(match.group("title").strip()[:120], text[:max_chars],
-                               body.count("\n", 0, start) + 1, len(text) > max_chars))
+    budget = MAX_SECTIONS_CHARS
+    for i, heading in enumerate(md.headings):
+        if not _TERMS_TITLE.search(heading.title):
+            continue
+        found = _section(md, i, read_code=bool(_CODE_IS_TERMS.search(heading.title)))
+        if found is None:
+            continue
+        text, line = found
+        keep = max(0, min(max_chars, budget))
+        budget -= min(len(text), keep)
+        out.append(Section(heading.title[:120], text[:keep], line, len(text) > keep))
         if limit is not None and len(out) >= limit:
             break
     return out
@@ -283,26 +399,51 @@ class Restriction:
 def restrictions(body: str) -> list[Restriction]:
     """Sentences of the card's body that limit commercial use: in its license, terms and
     usage sections first, then anywhere else outside fenced code ("Research use only." under
-    the title is a restriction too)."""
+    the title is a restriction too). In a license, terms or intended-use section, a statement
+    that the model is not meant for commercial use counts too."""
     found: list[Restriction] = []
-    blanked = _CODE_BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    for section in [*terms_sections(body), Section("", blanked, 0)]:
-        for quote, line in restricting_sentences(section.text, restricts_use):
+    md = _markdown(body)
+    blanked = _blank_code(md)
+    sections = [(s, _restricts_in_terms if _NAMED_TERMS.search(s.title) else restricts_use)
+                for s in terms_sections(body)]
+    for section, test in [*sections, (Section("", blanked, 0), restricts_use)]:
+        for quote, line in restricting_sentences(section.text, test):
             if all(r.text != quote for r in found):
-                heading = section.title or _heading_above(blanked, line)
+                heading = section.title or _heading_above(md, line)
                 found.append(Restriction(heading, quote, section.line + line))
             if len(found) >= 5:
                 return found
     return found
 
 
+_NAMED_TERMS = re.compile(r"licen[cs]|terms|intended|legal|restrict|permitted|commercial",
+                          re.IGNORECASE)
+# "not intended for commercial use", "not designed for production or commercial deployment":
+# under a license or terms heading this limits the field of use (a commercial field is never
+# a disclaimer, unlike "not intended for medical use").
+_NOT_MEANT_FOR_COMMERCE = re.compile(
+    r"\bnot\s+(?:\w+\s+){0,2}?(?:intended|designed|meant|made|built|suitable|licensed"
+    r"|allowed|permitted|authori[sz]ed|approved)\s+(?:to\s+be\s+used\s+)?for\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:commercial|monetization|monetisation|monetizing|monetising)",
+    re.IGNORECASE)
+
+
+def _restricts_in_terms(sentence: str) -> bool:
+    return restricts_use(sentence) or bool(
+        _NOT_MEANT_FOR_COMMERCE.search(" ".join(sentence.split())))
+
+
 def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
                           ) -> list[tuple[str, int]]:
     """(quoted sentence, 0-based line) for each sentence of `text` that limits commercial
-    use (`test`: default `restricts_narrowly`)."""
+    use (`test`: default `restricts_narrowly`). The lines of a paragraph are joined first (a
+    sentence hard-wrapped over two lines is one sentence; 'non-' at a line end joins the next
+    word)."""
     out: list[tuple[str, int]] = []
-    for sentence in _SENTENCE.finditer(text):
-        value = sentence.group(0)
+    joined = _join_soft_breaks(text)
+    for sentence in _SENTENCE.finditer(joined):
+        raw = text[sentence.start():sentence.end()]
+        value = _WRAPPED_HYPHEN.sub("-", raw).replace("\n", " ")
         if not (test or restricts_narrowly)(value):
             continue
         quote = " ".join(value.split())[:240]
@@ -311,12 +452,28 @@ def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
     return out
 
 
-def _heading_above(body: str, line: int) -> str:
-    lines = body.splitlines()[:line + 1]
-    for text in reversed(lines):
-        if _ANY_HEADING.match(text):
-            return text.lstrip("#").strip()[:120]
-    return ""
+_WRAPPED_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n[ \t]*(?=\w)")
+
+
+def _join_soft_breaks(text: str) -> str:
+    """`text` with each soft line break (a newline inside a paragraph) made a space; same
+    length, so offsets stay those of `text`."""
+    lines = text.split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        if i + 1 < len(lines):
+            nxt = lines[i + 1]
+            soft = (line.strip() and nxt.strip() and not _PARAGRAPH_BREAK.match(nxt)
+                    and not _SETEXT_RULE.match(nxt) and not _ATX.match(line)
+                    and not line.lstrip().startswith("|"))
+            out.append(" " if soft else "\n")
+    return "".join(out)
+
+
+def _heading_above(md: _Markdown, line: int) -> str:
+    above = [h for h in md.headings if h.line <= line]
+    return above[-1].title[:120] if above else ""
 
 
 @dataclass(frozen=True)

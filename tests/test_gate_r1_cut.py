@@ -23,7 +23,7 @@ def test_a_readme_over_the_cap_is_reported(tmp_path: Path) -> None:
 
 
 def test_a_license_section_longer_than_is_read_is_reported(tmp_path: Path) -> None:
-    (finding,) = _cut(tmp_path, CARD_APACHE + "\n## License\n\n" + FILLER * 200)
+    (finding,) = _cut(tmp_path, CARD_APACHE + "\n## License\n\n" + FILLER * 1000)
     assert "'License'" in str(finding["message"])
 
 
