@@ -30,7 +30,7 @@ def test_every_markdown_heading_opens_a_license_section(tmp_path: Path, heading:
 
 @pytest.mark.parametrize("fence", ["```", "~~~~", "```text"])
 def test_a_fenced_license_section_is_read(tmp_path: Path, fence: str) -> None:
-    close = fence[0] * len(fence.rstrip("text"))
+    close = fence[0] * len(fence.removesuffix("text"))
     model = _model(tmp_path, f"\n## License\n\n{fence}\nThis model may be used for "
                    f"non-commercial research purposes only.\n{close}\n")
     assert model["verdict"] == "review" and "card-restricts-use" in codes(model), model
