@@ -21,10 +21,8 @@ from licscan.model import ModelRef, ModelResult, Snapshot
 from licscan.scan import Scanner, ScanOptions
 from licscan.sources.memory import MemorySource, hub_ref, hub_snapshot
 
-MIT_TEXT = (b"MIT License\n\nCopyright (c) 2024 Acme\n\n"
-            b"Permission is hereby granted, free of charge, to any person obtaining a copy of "
-            b"this software and associated documentation files (the \"Software\"), to deal in "
-            b"the Software without restriction.\n")
+MIT_TEXT = (b"Copyright (c) 2024 Acme\n\n"
+            b"The weights in this repository are released under the MIT License.\n")
 
 
 class Recording:
