@@ -87,3 +87,15 @@ def test_the_config_schema_offers_every_category_the_pack_uses() -> None:
     used = {row["category"] for row in csv.DictReader(
         (r.lstrip("# ") for r in rows), delimiter="\t")}
     assert used <= set(offered), used - set(offered)
+
+
+def test_the_policy_doc_names_every_gate_finding() -> None:
+    """docs/policy.md lists the findings that are a floor for allow rules; the list is the
+    code's (`GATE_FINDINGS`), so a new gate finding cannot go unmentioned there."""
+    from licscan.policy.findings import GATE_FINDINGS
+
+    text = (REPO / "docs" / "policy.md").read_text(encoding="utf-8")
+    start = text.index("**Gate findings are a floor.**")
+    paragraph = text[start:text.index("\n\n", start)]
+    named = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", paragraph))
+    assert named >= GATE_FINDINGS, sorted(GATE_FINDINGS - named)
