@@ -327,7 +327,7 @@ _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s]))*(?:[.!?]+|\n|$)")
 def restricts_narrowly(sentence: str) -> bool:
     """Whether a sentence limits commercial use in so many words ("non-commercial",
     "research only", "not for commercial use" ...)."""
-    return bool(_RESTRICTION.search(_BOTH_WAYS.sub(" ", " ".join(sentence.split()))))
+    return mentions_restriction(sentence)
 
 
 # A sentence of a card's body restricts use when licscan's qualifier detection

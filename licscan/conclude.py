@@ -523,7 +523,7 @@ def _readme_cut(snapshot: Snapshot) -> list[Finding]:
                      "be seen", ev) for s in terms_sections(card.body) if s.cut][:3]
     unread = unread_terms_sections(card.body)
     if unread:
-        names = ", ".join(f"{s.title!r} (line {card.body_first_line + s.line})"
+        names = ", ".join(f"{s.title!r} (line {first + s.line})"
                           for s in unread[:3]) + (f" and {len(unread) - 3} more"
                                                   if len(unread) > 3 else "")
         found.append(Finding(

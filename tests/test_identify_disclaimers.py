@@ -93,10 +93,9 @@ RESTRICTIONS += [
     "The weights are not meant for use except in classrooms.",
 ]
 
-
-def test_at_least_ten_phrasings_each_way() -> None:
-    assert len(set(DISCLAIMERS)) >= 10 and len(set(RESTRICTIONS)) >= 10
-    assert len(set(COMMERCIAL_DISCLAIMERS)) >= 15
+# the issue asks for at least ten phrasings each way (a guard on the data, not a test)
+assert len(set(DISCLAIMERS)) >= 10 and len(set(RESTRICTIONS)) >= 10
+assert len(set(COMMERCIAL_DISCLAIMERS)) >= 15
 
 
 @pytest.mark.parametrize("sentence", DISCLAIMERS)

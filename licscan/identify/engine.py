@@ -379,8 +379,8 @@ def _text_match(pack: RulePack, comparison: Comparison) -> TextMatch:
                   comparison.lines, differences)
 
 
-_USE_LIMITS = frozenset({*qualify.NONCOMMERCIAL, qualify.FIELD_OF_USE,
-                         "adds use restrictions"})
+_GRANT_LIMITS = frozenset({*qualify.NONCOMMERCIAL, qualify.FIELD_OF_USE,
+                           "adds use restrictions"})
 QUOTED_TOKENS = 8
 
 
@@ -394,7 +394,7 @@ def _restricting(pack: RulePack, rule_id: str, difference: Difference) -> Differ
             str(rule.flags.commercial_use) != "allowed":
         return difference
     tokens = normalize(difference.text).tokens
-    found = [q for q in qualify.find(tokens) if q.reason in _USE_LIMITS]
+    found = [q for q in qualify.find(tokens) if q.reason in _GRANT_LIMITS]
     if not found:
         return difference
     quote = " ".join(tokens[found[0].start:found[0].start + QUOTED_TOKENS])

@@ -47,9 +47,9 @@ from licscan.model import (
     WaiverNote,
     freeze,
 )
+from licscan.report.json_report import SCHEMA_VERSION
 from licscan.report.model_view import flag_words, obligation_rows
 
-SCHEMA_VERSION = 1
 _HINT = "give a report written by `licscan scan --format json`"
 
 
