@@ -7,7 +7,7 @@ licscan.lock), then times `licscan check` against a bare interpreter start, wall
 fresh processes, twice: on a machine that has no record of the lockfile (a fresh clone in CI:
 every fact the pack determines is recomputed, and the Hub models are reported unverified,
 their snapshots not being in the cache), and on the machine that ran `licscan lock` (the
-entries it wrote are remembered in the licscan cache, licscan.lockverify). The goal is under
+entries it wrote are remembered in the licscan cache, licscan.lock.verify). The goal is under
 0.3 s, close to the interpreter's own start-up. Also reports which heavy modules the check
 imported (it must import none of them). The licscan cache is a temporary folder.
 """
@@ -57,8 +57,8 @@ def _entry(index: int) -> dict[str, object]:
 
 def build(root: Path, count: int) -> None:
     from licscan.config import load_config
-    from licscan.lockfile import _leaf_dict, dumps, lock_dict
-    from licscan.locktrust import model_flags
+    from licscan.lock.file import _leaf_dict, dumps, lock_dict
+    from licscan.lock.trust import model_flags
     from licscan.policy.facts import FactBuilder
     from licscan.rulepack import load_rulepack
 
@@ -159,8 +159,8 @@ def main() -> int:
 
 
 def _remember(root: Path, env: dict[str, str]) -> None:
-    """What `licscan lock` records of the entries it wrote (licscan.lockverify.remember)."""
-    code = ("import json, sys\nfrom licscan.lockverify import open_cache, remember\n"
+    """What `licscan lock` records of the entries it wrote (licscan.lock.verify.remember)."""
+    code = ("import json, sys\nfrom licscan.lock.verify import open_cache, remember\n"
             "lock = json.load(open('licscan.lock'))\n"
             "remember(open_cache()[0], lock['models'], lock['rulepack']['hash'], "
             "lock['context_digest'])\n")

@@ -560,7 +560,7 @@ def _changed_keys(git: _Git, base: str, workspace: Path, config: Config, manifes
 
 
 def _lock_key(ref: ModelRef) -> tuple[str, str, str]:
-    from licscan.lockfile import ref_key
+    from licscan.lock.file import ref_key
 
     source, name = ref_key(ref)
     return source, name, ref.revision or ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from licscan import expression as spdx
-from licscan.card import (
+from licscan.evidence.card import (
     MAX_SECTIONS,
     decode_text,
     mentions_restriction,
@@ -23,8 +23,7 @@ from licscan.card import (
     terms_sections,
     unread_terms_sections,
 )
-from licscan.declared import CUSTOM_NAME_REF, DeclaredLicense, _match_url, normalize_declared
-from licscan.evidence import (
+from licscan.evidence.collect import (
     FileEvidence,
     Identifier,
     TextIdentifier,
@@ -32,6 +31,12 @@ from licscan.evidence import (
     card_restrictions,
     file_evidence,
     readme_evidence,
+)
+from licscan.evidence.declared import (
+    CUSTOM_NAME_REF,
+    DeclaredLicense,
+    _match_url,
+    normalize_declared,
 )
 from licscan.model import (
     Declared,

@@ -19,10 +19,10 @@ from typing import Any
 from yaml.nodes import MappingNode
 
 from licscan import safeyaml
-from licscan.context import Context, context_from_mapping
 from licscan.errors import ConfigError
 from licscan.policy.load import load_policy
 from licscan.policy.model import Policy
+from licscan.terms.context import Context, context_from_mapping
 
 CONFIG_NAMES = ("licscan.yaml", "licscan.yml")
 CONFIG_KEYS = ("manifest", "lockfile", "rules", "context", "policy", "waivers")

@@ -278,7 +278,7 @@ class ObligationRow(Obligation):
 
 @dataclass(frozen=True)
 class TermsEvaluation:
-    """The context evaluated over the license expression (`licscan.context_result`) as the
+    """The context evaluated over the license expression (`licscan.terms.context_result`) as the
     reports read it: the answers, conditions and obligations of the branch that applies.
     Read back from a saved JSON report, `complete` says its obligations are listed as written."""
 

@@ -2,7 +2,7 @@
 -> ScanResult.
 
 After fetching and concluding (and lineage), each model goes through two stages: the context
-stage (`licscan.context_result.ContextStage`: the context evaluated once over the license
+stage (`licscan.terms.context_result.ContextStage`: the context evaluated once over the license
 expression) and the policy (`licscan.policy.applied.AppliedPolicy`: the one engine, with the
 built-in default or a configured licscan.yaml). `configured_scanner` builds a Scanner from
 licscan.yaml.
@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from licscan import __version__
 from licscan.conclude import conclude
-from licscan.context import Context
-from licscan.context_result import ContextStage, attach
 from licscan.errors import SourceError
+from licscan.lineage.related import Related, Walk, first_fetches, resolve_related
 from licscan.model import (
     CardFacts,
     ModelError,
@@ -49,11 +48,12 @@ from licscan.policy import today_utc
 from licscan.policy.applied import AppliedPolicy, check_against_pack
 from licscan.policy.default import DEFAULT_POLICY
 from licscan.policy.model import Decision
-from licscan.related import Related, Walk, first_fetches, resolve_related
 from licscan.rulepack import RulePack, load_rulepack
 from licscan.sources.base import KindSource, LocalSource, RefKey, Source, ref_key
 from licscan.sources.cache import cache_root
 from licscan.sources.hub import HubSettings, HubSource, RequestCounter
+from licscan.terms.context import Context
+from licscan.terms.context_result import ContextStage, attach
 
 if TYPE_CHECKING:
     from licscan.config import Config

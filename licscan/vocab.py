@@ -91,7 +91,7 @@ FLAG_VALUES: tuple[str, ...] = tuple(FlagValue)
 def coerce(obj: object, *, strict: bool = True, **fields: type[StrEnum]) -> None:
     """In a frozen dataclass's `__post_init__`: each named field as its enum member, for the
     writers that still pass the plain word. A word outside the vocabulary is a ValueError, or,
-    with `strict=False` (facts read from a lockfile, checked later by `licscan.locktrust`),
+    with `strict=False` (facts read from a lockfile, checked later by `licscan.lock.trust`),
     stays as it was written."""
     for name, enum in fields.items():
         value = getattr(obj, name)

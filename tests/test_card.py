@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from licscan import safeyaml
-from licscan.card import decode_text, license_section, parse_card
+from licscan.evidence.card import decode_text, license_section, parse_card
 
 
 def test_front_matter_parsed() -> None:

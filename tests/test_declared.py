@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from licscan.declared import normalize_declared
+from licscan.evidence.declared import normalize_declared
 from licscan.rulepack import RulePack
 
 TSV = Path(__file__).resolve().parent.parent.parent / "shared" / "research" / \

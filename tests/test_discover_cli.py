@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from licscan.lockfile import LOCK_VERSION
+from licscan.lock.file import LOCK_VERSION
 from licscan.targets import load_manifest
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from licscan.context import Context, load_context, matching_regions
-from licscan.context_result import ContextResult, ContextStage
 from licscan.errors import ConfigError
 from licscan.model import thaw
 from licscan.report.json_report import evaluation_fields
 from licscan.rulepack import TRI_STATES, Rule, RulePack
-from licscan.terms_in_context import ModelEvaluation, evaluate_model, with_use_policies
+from licscan.terms.context import Context, load_context, matching_regions
+from licscan.terms.context_result import ContextResult, ContextStage
+from licscan.terms.in_context import ModelEvaluation, evaluate_model, with_use_policies
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -424,9 +424,9 @@ def test_context_to_dict_round_trips(tmp_path: Path, context: Context) -> None:
 
 
 def test_stability_nc_research_hosted_is_prohibited_even_for_research() -> None:
-    from licscan.context import Context as Ctx
     from licscan.rulepack import load_rulepack
-    from licscan.terms_in_context import evaluate_model as evaluate
+    from licscan.terms.context import Context as Ctx
+    from licscan.terms.in_context import evaluate_model as evaluate
 
     pack = load_rulepack()
     rule = pack.get("stability-ai-nc-research")

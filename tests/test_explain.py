@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from licscan.cli.rules import rules_group
-from licscan.plain_terms import condition_text, duty_text, explain_rule
 from licscan.rulepack import Rule, RulePack, rule_from_mapping
-from licscan.terms import Cite, Condition, Duty
+from licscan.terms.plain import condition_text, duty_text, explain_rule
+from licscan.terms.typed import Cite, Condition, Duty
 
 
 def explain(pack: RulePack, rule_id: str) -> str:

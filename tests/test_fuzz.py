@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from licscan import safeyaml
-from licscan.card import decode_text, parse_card
 from licscan.errors import ConfigError, ManifestError, UsageError
+from licscan.evidence.card import decode_text, parse_card
 from licscan.model import ModelRef
 from licscan.redact import printable
 from licscan.sources.cache import STORED_FIELDS, SnapshotCache, _signed

@@ -96,7 +96,7 @@ def _cards() -> list[Path]:
 def test_fixture_and_demo_cards_gain_no_restriction() -> None:
     """Every demo and fixture card whose body restricts nothing (by the narrow reading that
     came before) gains no card-restricts-use passage from the wider one."""
-    from licscan.card import decode_text, parse_card, restrictions, restricts_narrowly
+    from licscan.evidence.card import decode_text, parse_card, restrictions, restricts_narrowly
 
     checked = 0
     new = []

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from licscan.card import parse_card
 from licscan.cli import cli
+from licscan.evidence.card import parse_card
 from tests.test_gate_common import codes, context_file, write_tree
 
 REPO = Path(__file__).resolve().parent.parent

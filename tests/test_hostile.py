@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from licscan import safeyaml
-from licscan.card import decode_text, parse_card
 from licscan.errors import ManifestError, SourceError, UsageError
+from licscan.evidence.card import decode_text, parse_card
 from licscan.model import ModelRef, ModelResult
 from licscan.report import render
 from licscan.scan import Scanner, ScanOptions

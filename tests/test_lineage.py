@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from licscan.lineage import parents_of
+from licscan.lineage.tree import parents_of
 from licscan.model import ModelResult
 from licscan.scan import Scanner, ScanOptions
 from licscan.sources.hub import HubSettings

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from licscan.errors import SourceError
+from licscan.lineage.related import UNRESOLVED_BASE_REF
 from licscan.model import ModelResult
-from licscan.related import UNRESOLVED_BASE_REF
 from licscan.scan import Scanner, ScanOptions
 from licscan.sources.memory import MemorySource, hub_ref, hub_snapshot
 
@@ -212,7 +212,7 @@ def test_a_dataset_value_that_is_no_repo_id_is_an_unresolved_row() -> None:
 
 def test_the_walk_asks_for_bases_level_by_level_then_datasets_and_does_no_io() -> None:
     """resolve_related is driven by whoever holds the results: here a dict, no scanner."""
-    from licscan.related import Related, resolve_related
+    from licscan.lineage.related import Related, resolve_related
 
     source = MemorySource([
         _model("acme/root", "cc-by-nc-4.0"),

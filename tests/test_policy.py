@@ -12,7 +12,6 @@ import pytest
 
 from licscan.conclude import flags_for
 from licscan.config import Config, find_config, load_config
-from licscan.context import Context
 from licscan.errors import ConfigError
 from licscan.model import Finding, LicenseConclusion, ModelError, ModelRef, ModelResult
 from licscan.policy import expr as spdx
@@ -20,6 +19,7 @@ from licscan.policy.findings import CATALOGUE
 from licscan.policy.model import CATEGORIES, Decision
 from licscan.rulepack import RulePack, load_rulepack
 from licscan.scan import build_policy
+from licscan.terms.context import Context
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 6, 1)

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from licscan.context import Context
-from licscan.context_result import ContextStage
 from licscan.model import ModelRef, ModelResult, ScanResult
 from licscan.report import html, markdown, model_view, sarif
 from licscan.report.json_report import model_dict, report_dict
 from licscan.rulepack import load_rulepack
 from licscan.scan import Scanner, ScanOptions
 from licscan.sources.hub import HubSettings
+from licscan.terms.context import Context
+from licscan.terms.context_result import ContextStage
 
 SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "schemas" / "report.schema.json"
 

@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from licscan.cli.report_cmd import report_command
-from licscan.context import Context
 from licscan.errors import ReportError
 from licscan.identify.result import TextIdentification
 from licscan.model import (
@@ -29,6 +28,7 @@ from licscan.report import FORMATS, render, render_saved
 from licscan.report.html import lineage_roots, lineage_view
 from licscan.report.json_report import render_dict, report_dict
 from licscan.report.load import load_report, pointer, read_report
+from licscan.terms.context import Context
 from licscan.vocab import Permission, Severity, Verdict
 from tests.test_report_consistency import _scan
 from tests.test_report_cyclonedx import demo_scan

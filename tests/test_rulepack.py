@@ -223,8 +223,8 @@ def test_every_spdx_id_resolves_by_expression_id(pack: RulePack) -> None:
                if pack.by_expression_id[i.lower()].derived]
     assert derived and all(r.id not in pack.rules for r in derived)
     # a derived rule is marked as such wherever it is shown
-    from licscan.plain_terms import explain_rule
-    from licscan.terms import terms_of
+    from licscan.terms.plain import explain_rule
+    from licscan.terms.typed import terms_of
 
     for rule in derived[:25]:
         assert rule.notes.startswith("Derived rule") and rule.sources[0]["confidence"] == "S"

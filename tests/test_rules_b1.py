@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from licscan.context import Context
 from licscan.rulepack import Rule, RulePack
-from licscan.terms import Condition, Terms, terms_of
+from licscan.terms.context import Context
+from licscan.terms.typed import Condition, Terms, terms_of
 
 
 @dataclass(frozen=True)
@@ -336,7 +336,7 @@ def test_hunyuan_notice_file_is_not_owed_by_a_hosted_service(pack: RulePack) -> 
 
 
 def _evaluate_model() -> Callable[..., Any]:
-    from licscan.terms_in_context import evaluate_model
+    from licscan.terms.in_context import evaluate_model
 
     return evaluate_model
 

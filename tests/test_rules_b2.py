@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from licscan.context import Context
 from licscan.rulepack import RulePack
-from licscan.terms import Terms, terms_of
+from licscan.terms.context import Context
+from licscan.terms.typed import Terms, terms_of
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def test_notice_texts_name_their_own_license(pack: RulePack) -> None:
 
 
 def test_context_answers(pack: RulePack) -> None:
-    from licscan.terms_in_context import evaluate_model
+    from licscan.terms.in_context import evaluate_model
 
     def answer(rule_id: str, context: Context) -> str:
         rule = pack.get(rule_id)

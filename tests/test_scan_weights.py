@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from licscan.errors import UsageError
-from licscan.lockfile import ref_key
+from licscan.lock.file import ref_key
 from licscan.targets import load_manifest, parse_target
 from licscan.weights.ollama import LICENSE_TYPE, MODEL_TYPE
 from tests.hubdouble import HubDouble, RepoSpec

@@ -12,7 +12,6 @@ from types import ModuleType
 import pytest
 
 from licscan.errors import RulePackError
-from licscan.plain_terms import explain_rule
 from licscan.rulecheck import validate_rule
 from licscan.rulepack import (
     DERIVED_FLAGS,
@@ -21,7 +20,8 @@ from licscan.rulepack import (
     derived_rule_data,
     load_rulepack,
 )
-from licscan.terms import terms_of, to_plain
+from licscan.terms.plain import explain_rule
+from licscan.terms.typed import terms_of, to_plain
 from tests.conftest import corpus_dir
 
 REPO = Path(__file__).resolve().parent.parent

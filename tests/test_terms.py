@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from licscan.rulepack import TRI_STATES, Rule, RulePack, rule_from_mapping
-from licscan.terms import CONFIDENCES, FLAGS_CLAUSE, Cite, Terms, terms_of, to_plain
+from licscan.terms.typed import CONFIDENCES, FLAGS_CLAUSE, Cite, Terms, terms_of, to_plain
 
 
 def make_rule(**overrides: Any) -> Rule:

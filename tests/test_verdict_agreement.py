@@ -26,8 +26,6 @@ from click.testing import CliRunner
 
 from licscan.conclude import flags_for
 from licscan.config import load_config
-from licscan.context import Context, context_from_mapping
-from licscan.context_result import ContextStage as Assessor
 from licscan.model import (
     CardFacts,
     Finding,
@@ -39,6 +37,8 @@ from licscan.model import (
 from licscan.report.json_report import model_dict
 from licscan.rulepack import RulePack, load_rulepack
 from licscan.scan import Scanner, ScanOptions, configured_scanner
+from licscan.terms.context import Context, context_from_mapping
+from licscan.terms.context_result import ContextStage as Assessor
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 6, 1)

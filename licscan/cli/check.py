@@ -2,12 +2,12 @@
 
 For pre-commit and CI. No network and no license identification: the lockfile records what
 was resolved (revisions, expressions, findings, evidence digests), and every fact the rule pack
-determines is recomputed from the pack and compared (licscan.locktrust). A lockfile that
+determines is recomputed from the pack and compared (licscan.lock.trust). A lockfile that
 disagrees with the pack was edited: exit 2, naming the model and the field. Models read from
 disk are re-read by digest (a folder's files, a weight file's header, an Ollama model's manifest,
 license layers and model header): a change since locking fails the check. The concluded
 license, its rules and the findings are verified against the evidence where it can be read
-offline (licscan.lockverify: the cache's snapshot of the locked commit, the files on disk): a
+offline (licscan.lock.verify: the cache's snapshot of the locked commit, the files on disk): a
 lockfile that states otherwise is refused (exit 2); where it cannot, check says the entry is
 unverified, and `--require-verified` (LICSCAN_REQUIRE_VERIFIED=1) fails on it. One line per
 problem, each with its file and line.
@@ -27,8 +27,8 @@ from licscan.policy.model import RANK
 
 if TYPE_CHECKING:
     from licscan.config import Config
-    from licscan.lockfile import Lock, LockEntry, Problem
-    from licscan.lockverify import Verifier
+    from licscan.lock.file import Lock, LockEntry, Problem
+    from licscan.lock.verify import Verifier
     from licscan.model import ModelRef
     from licscan.policy.model import ModelFacts
     from licscan.rulepack import RulePack
@@ -54,7 +54,7 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
         resolve_config,
     )
     from licscan.errors import ConfigError
-    from licscan.lockfile import Problem, compare, read_lock
+    from licscan.lock.file import Problem, compare, read_lock
     from licscan.policy import today_utc
     from licscan.redact import printable_line
     from licscan.rulepack import load_rulepack
@@ -85,7 +85,7 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
             f"({str(lock.rulepack.get('hash'))[:19]}); this licscan has {pack.version} "
             f"({pack.hash[:19]}) (run licscan lock)")))
     verifier = _verifier(config, pack, lock) if same_pack and same_context else None
-    # entries concluded on this machine as they stand (licscan.lockverify): their facts are
+    # entries concluded on this machine as they stand (licscan.lock.verify): their facts are
     # the ones the pack and the context give, and their evidence was read here
     known = {id(entry) for ref, entry in pairs
              if entry.facts.status == "ok" and verifier is not None
@@ -127,7 +127,7 @@ def check_command(config_path: str | None, manifest: str | None, lockfile: str |
 
 
 def _verifier(config: Config, pack: RulePack, lock: Lock) -> Verifier:
-    from licscan.lockverify import Verifier, open_cache
+    from licscan.lock.verify import Verifier, open_cache
 
     cache, problem = open_cache()
     return Verifier(config, pack, cache, problem, pack.hash, lock.context_digest)
@@ -139,7 +139,7 @@ def _trusted(pairs: list[tuple[ModelRef, LockEntry]], pack: RulePack, config: Co
     entries in `known`), and one line per fact the lockfile states otherwise."""
     if all(id(entry) in known for _ref, entry in pairs):
         return [entry.facts for _ref, entry in pairs], []
-    from licscan.locktrust import disagreements, trusted_facts
+    from licscan.lock.trust import disagreements, trusted_facts
     from licscan.policy.facts import FactBuilder
 
     builder = FactBuilder(pack, config.context)
@@ -160,7 +160,7 @@ def _trusted(pairs: list[tuple[ModelRef, LockEntry]], pack: RulePack, config: Co
 
 def _verify(verifier: Verifier, lock: Lock, pairs: list[tuple[ModelRef, LockEntry]],
             ) -> list[tuple[ModelRef, LockEntry, str]]:
-    """Verify each entry's license and findings against its evidence (licscan.lockverify):
+    """Verify each entry's license and findings against its evidence (licscan.lock.verify):
     refuse the lockfile (exit 2) where they differ; return the entries that could not be
     verified offline, with why."""
     from licscan.errors import ConfigError
@@ -191,7 +191,7 @@ def _verify(verifier: Verifier, lock: Lock, pairs: list[tuple[ModelRef, LockEntr
 
 def _unverified_problem(ref: ModelRef, entry: LockEntry, why: str, manifest_file: str,
                         lock_file: str) -> Problem:
-    from licscan.lockfile import Problem
+    from licscan.lock.file import Problem
 
     return Problem(manifest_file, ref.origin.line, entry.facts.id,
                    f"unverified: its license and findings are taken from "
@@ -210,7 +210,7 @@ def _unverified_note(unverified: list[tuple[ModelRef, LockEntry, str]], lock_fil
 
 def _local_problems(pairs: list[tuple[ModelRef, LockEntry]], manifest_file: str,
                     lock_file: str) -> list[Problem]:
-    from licscan.lockfile import Problem
+    from licscan.lock.file import Problem
 
     out = []
     for ref, entry in pairs:
@@ -227,8 +227,8 @@ def _local_problems(pairs: list[tuple[ModelRef, LockEntry]], manifest_file: str,
 def _disk_changes(ref: ModelRef, entry: LockEntry) -> list[str]:
     """What changed in a model read from disk since it was locked: a folder's files, a weight
     file's header, an Ollama model's manifest, license layers or model-layer header."""
-    from licscan.lockfile import ollama_name
-    from licscan.locktrust import (
+    from licscan.lock.file import ollama_name
+    from licscan.lock.trust import (
         WEIGHT_FORMATS,
         local_changes,
         ollama_changes,

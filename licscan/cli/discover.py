@@ -177,7 +177,7 @@ def _ollama_key(name: str) -> str:
 
 
 def listed_models(manifests: Iterable[str], lockfile: str | None) -> Listed:
-    from licscan.lockfile import read_lock
+    from licscan.lock.file import read_lock
     from licscan.targets import load_manifest
 
     listed = Listed()

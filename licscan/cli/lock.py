@@ -11,7 +11,7 @@ import click
 from licscan.cli.common import gate_options
 
 if TYPE_CHECKING:
-    from licscan.lockfile import LockEntry
+    from licscan.lock.file import LockEntry
     from licscan.model import ModelRef, ScanResult
 
 
@@ -34,7 +34,7 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
         overrides_forbidden,
         resolve_config,
     )
-    from licscan.lockfile import disk_state, entry_dict, lock_dict, write_lock
+    from licscan.lock.file import disk_state, entry_dict, lock_dict, write_lock
     from licscan.redact import printable_line
     from licscan.scan import ScanOptions, configured_scanner
     from licscan.sources.hub import HubSettings
@@ -78,7 +78,7 @@ def _remember(entries: Sequence[Mapping[str, Any]], rulepack_hash: str | None,
     """This machine concluded these entries: `licscan check` believes them here unchanged."""
     import json
 
-    from licscan.lockverify import open_cache, remember
+    from licscan.lock.verify import open_cache, remember
 
     cache, _problem = open_cache()
     # as check reads them back from the file
@@ -88,8 +88,8 @@ def _remember(entries: Sequence[Mapping[str, Any]], rulepack_hash: str | None,
 def _confirm(pairs: list[tuple[LockEntry, LockEntry]], rulepack_hash: str | None,
              context_digest: str | None) -> None:
     """These entries showed no drift although their branches may have moved: `licscan check`
-    believes them here at the commits just resolved (licscan.lockverify.confirm)."""
-    from licscan.lockverify import confirm, open_cache
+    believes them here at the commits just resolved (licscan.lock.verify.confirm)."""
+    from licscan.lock.verify import confirm, open_cache
 
     cache, _problem = open_cache()
     confirm(cache, pairs, rulepack_hash, context_digest)
@@ -100,7 +100,7 @@ def _report_moved(refs: list[ModelRef], before: list[dict[str, Any]],
     """A model read from disk whose files changed while it was being locked: its digests,
     taken after the scan, might not be of the bytes the scan concluded from, so nothing is
     written (the next run locks what is there then)."""
-    from licscan.lockfile import disk_state
+    from licscan.lock.file import disk_state
     from licscan.redact import printable_line as printable
 
     moved = [(ref, entry) for ref, state, entry in zip(refs, before, built, strict=True)
@@ -139,7 +139,7 @@ def _relative(manifest_file: str, lock_path: Path) -> str:
 def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
            manifest_file: str) -> int:
     from licscan.config import display_path
-    from licscan.lockfile import compare, drift, entry_from_dict, read_lock
+    from licscan.lock.file import compare, drift, entry_from_dict, read_lock
     from licscan.redact import printable_line as printable
 
     lock_file = display_path(lock_path)

@@ -61,8 +61,8 @@ def load_rulepack_for(rules: tuple[str, ...]) -> RulePack:
 @click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, exists=True))
 def show_command(rule_id: str, rules: tuple[str, ...]) -> int:
     """Explain one rule's terms in plain words, with clause references."""
-    from licscan.plain_terms import explain_rule
     from licscan.rulepack import load_rulepack
+    from licscan.terms.plain import explain_rule
 
     pack = load_rulepack(rules)
     rule = pack.get(rule_id) or pack.by_expression_id.get(rule_id.lower()) \

@@ -119,12 +119,12 @@ def _ollama_store(store_dir: str | None) -> tuple[list[ModelRef], Failed]:
 def run_scan(refs: list[ModelRef], settings: RunSettings,
              config: Config | None = None, failed: Failed | None = None,
              sources: Sources | None = None) -> ScanResult:
-    from licscan.context import load_context
-    from licscan.context_result import ContextStage as Assessor
     from licscan.report import render
     from licscan.rulepack import load_rulepack
     from licscan.scan import Scanner, ScanOptions
     from licscan.sources.hub import HubSettings
+    from licscan.terms.context import load_context
+    from licscan.terms.context_result import ContextStage as Assessor
 
     hub = HubSettings(timeout=settings.timeout, use_cache=settings.use_cache,
                       cache_dir=settings.cache_dir, offline=settings.offline)

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from licscan.context import Context
-from licscan.context_result import ContextStage
 from licscan.errors import ConfigError
 from licscan.model import ModelResult
 from licscan.policy import expr as spdx
@@ -19,6 +17,8 @@ from licscan.policy.decide import decide
 from licscan.policy.facts import FactBuilder
 from licscan.policy.model import Decision, ModelFacts, Policy, Rule
 from licscan.rulepack import RulePack
+from licscan.terms.context import Context
+from licscan.terms.context_result import ContextStage
 
 
 class AppliedPolicy:

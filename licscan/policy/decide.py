@@ -14,7 +14,7 @@ Order (docs/policy.md):
      gets the `unknown` verdict. `AND` takes the worst part, `OR` the best branch (of equals,
      the one best before findings raised it, then the first) and names it in the reason.
 The decision carries the license ids it went through (`branch`): the report's obligations
-follow that branch (`licscan.context_result`).
+follow that branch (`licscan.terms.context_result`).
 """
 
 from __future__ import annotations

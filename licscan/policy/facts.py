@@ -1,7 +1,7 @@
 """From a scanned ModelResult and its ContextResult to the policy's facts (ModelFacts).
 
 The context is not evaluated here: each license's commercial-use answer is read from the
-model's ContextResult (`licscan.context_result`), evaluated once per model by the scan's
+model's ContextResult (`licscan.terms.context_result`), evaluated once per model by the scan's
 context stage. The lockfile stores these facts, so `licscan check` decides from the lock alone.
 """
 
@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from licscan.context_result import ContextStage, LicenseInContext
 from licscan.model import ModelResult
 from licscan.policy.model import BOOL_FLAGS, FindingFact, LeafFacts, ModelFacts
 from licscan.rulepack import Rule, RulePack
+from licscan.terms.context_result import ContextStage, LicenseInContext
 
 if TYPE_CHECKING:
-    from licscan.context import Context
+    from licscan.terms.context import Context
 
 
 def model_key(model: ModelResult) -> str:

@@ -1,7 +1,7 @@
 """The policy as data: rules, waivers, the facts about a model that rules are matched to, and
 the decision.
 
-Facts come from a scan (`facts.py`) or from a lockfile (`licscan.lockfile`), so the one engine
+Facts come from a scan (`facts.py`) or from a lockfile (`licscan.lock.file`), so the one engine
 (`decide.py`) decides `licscan scan`, `licscan lock` and the offline `licscan check`, with a
 configured policy or the built-in default (`default.py`).
 """

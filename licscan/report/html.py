@@ -37,7 +37,7 @@ from licscan.report.model_view import (
 )
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
-from licscan.terms import FLAGS_CLAUSE
+from licscan.terms.typed import FLAGS_CLAUSE
 from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission, Verdict
 
 # shown with the word, not instead

@@ -20,7 +20,7 @@ from licscan.report.model_view import (
     obligation_rows,
     severity_key,
 )
-from licscan.terms import FLAGS_CLAUSE
+from licscan.terms.typed import FLAGS_CLAUSE
 from licscan.vocab import Verdict
 
 MAX_ROWS = 500  # the step summary is capped at 1 MiB

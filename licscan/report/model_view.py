@@ -20,7 +20,7 @@ from licscan.model import (
     ModelResult,
     ObligationRow,
 )
-from licscan.terms import FLAGS_CLAUSE
+from licscan.terms.typed import FLAGS_CLAUSE
 from licscan.vocab import FLAG_VALUES, FlagValue, Severity, Verdict
 
 __all__ = ["DUTY_FLAGS", "FLAG_LABELS", "IF_DISTRIBUTED", "IF_DISTRIBUTED_TEXT", "TRIGGERED",

@@ -217,7 +217,7 @@ class SnapshotCache:
         return self.base / "verified" / key[:2] / f"{key}.json"
 
     def was_verified(self, key: str) -> bool:
-        """Whether `record_verified(key)` was called on this cache (licscan.lockverify)."""
+        """Whether `record_verified(key)` was called on this cache (licscan.lock.verify)."""
         if not _SHA256.match(key):
             return False
         raw = self._read_trusted(self._verified_path(key), 4096)

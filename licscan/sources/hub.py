@@ -46,8 +46,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from licscan import __version__
-from licscan.card import card_from_readme, decode_text, plain_card_data
 from licscan.errors import LicscanError, SourceError
+from licscan.evidence.card import card_from_readme, decode_text, plain_card_data
 from licscan.model import FileBlob, ModelRef, Snapshot
 from licscan.sources.cache import (
     DEFAULT_MAX_BYTES,

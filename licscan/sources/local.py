@@ -18,8 +18,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from licscan.card import CardRead, card_from_readme, decode_text
 from licscan.errors import SourceError
+from licscan.evidence.card import CardRead, card_from_readme, decode_text
 from licscan.model import FileBlob, ModelRef, Snapshot
 from licscan.sources.files import (
     MAX_FILE_BYTES,

@@ -25,7 +25,6 @@ from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from licscan.context import Context
 from licscan.model import (
     IF_DISTRIBUTED,
     TRIGGERED,
@@ -38,8 +37,8 @@ from licscan.model import (
 from licscan.policy import expr as spdx
 from licscan.policy.model import BY_ANSWER, RANK, strictest
 from licscan.rulepack import RulePack
-from licscan.terms import to_plain
-from licscan.terms_in_context import (
+from licscan.terms.context import Context
+from licscan.terms.in_context import (
     USE_TERMS,
     ModelEvaluation,
     RuleInContext,
@@ -47,6 +46,7 @@ from licscan.terms_in_context import (
     evaluate_rule,
     with_use_policies,
 )
+from licscan.terms.typed import to_plain
 
 DUTY_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
 NOT_SHIPPED = ("hosted", "internal")  # distributions under which shipping duties wait

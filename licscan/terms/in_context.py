@@ -6,7 +6,7 @@ citing its clause) and selects the obligations it triggers. A missing context va
 guessed: the answer stays conditional and the reason names what is missing.
 
 Each rule is evaluated once (`evaluate_rule`); `combine` joins the rules that apply together
-(as with AND). Folding over an expression (OR: the branch chosen) is `licscan.context_result`.
+(as with AND). Folding over an expression (OR: the branch chosen) is `licscan.terms.context_result`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from licscan import plain_terms
-from licscan.context import Context, matching_regions
 from licscan.model import Answer, Obligation
 from licscan.policy.model import strictest
 from licscan.rulepack import Rule, RulePack
-from licscan.terms import (
+from licscan.terms import plain as plain_terms
+from licscan.terms.context import Context, matching_regions
+from licscan.terms.typed import (
     CONFIDENCES,
     Cite,
     CommercialUse,

@@ -2,7 +2,7 @@
 
 `licscan lock` writes it (JSON, stable order, no timestamps: relocking an unchanged manifest
 rewrites the same bytes); `licscan check` decides from it without the network, recomputing
-from the rule pack every fact the pack determines (licscan.locktrust); `licscan lock --check`
+from the rule pack every fact the pack determines (licscan.lock.trust); `licscan lock --check`
 compares every fact with a fresh resolution (drift).
 """
 
@@ -110,7 +110,7 @@ def evidence_digests(model: ModelResult) -> dict[str, Any]:
 
 def related_revisions(model: ModelResult) -> list[dict[str, str]]:
     """The commit of every base model (all levels) and dataset the conclusion read, so that
-    `check` concludes the entry again from those commits (licscan.lockverify), not from
+    `check` concludes the entry again from those commits (licscan.lock.verify), not from
     whatever a later scan saw of their default branch."""
     found: set[tuple[str, str, str]] = set()
     stack = list(model.lineage.parents) if model.lineage else []
@@ -129,7 +129,7 @@ def disk_evidence(ref: ModelRef, files: Mapping[str, Any] | None = None) -> dict
     """What `check` re-reads of a model read from disk, by digest: a folder's files
     (`local`), a weight file's header (`header`), an Ollama model's manifest, license layers
     and model-layer header (`ollama`); nothing for a Hub model."""
-    from licscan import locktrust
+    from licscan.lock import trust as locktrust
 
     if not ref.path:
         return {}
@@ -161,7 +161,7 @@ def ollama_name(ref: ModelRef) -> str:
 
 def _multimodal(card: dict[str, Any]) -> bool | None:
     """The card's task, as the context evaluation reads it (check recomputes with it)."""
-    from licscan.context_result import multimodal_from_card
+    from licscan.terms.context_result import multimodal_from_card
 
     return multimodal_from_card(card)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from licscan import expression as spdx
 from licscan.conclude import flags_for
-from licscan.lineage import (
+from licscan.lineage.tree import (
     Inherited,
     Node,
     Parent,

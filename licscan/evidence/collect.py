@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from licscan.card import decode_text, parse_card, restrictions, terms_sections
+from licscan.evidence.card import decode_text, parse_card, restrictions, terms_sections
 from licscan.model import CardOrigin, Evidence, FileBlob, Snapshot, TextRead
 from licscan.rulepack import RulePack
 

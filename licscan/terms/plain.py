@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from licscan.redact import printable
 from licscan.rulepack import Rule, RulePack
-from licscan.terms import (
+from licscan.terms.typed import (
     FLAGS_CLAUSE,
     Cite,
     Condition,

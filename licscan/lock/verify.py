@@ -1,7 +1,7 @@
 """Whether a lockfile entry's concluded license and findings are what its evidence gives.
 
 `licscan check` decides from licscan.lock. Everything the rule pack determines is recomputed
-(licscan.locktrust); the expression, the rules behind it and the findings are concluded from
+(licscan.lock.trust); the expression, the rules behind it and the findings are concluded from
 the evidence, and a lockfile can state anything there. So check verifies them, offline:
 
 - **remembered**: `licscan lock`, a `licscan lock --check` that found no drift and a check
@@ -35,7 +35,7 @@ from licscan.model import ModelRef
 
 if TYPE_CHECKING:
     from licscan.config import Config
-    from licscan.lockfile import LockEntry
+    from licscan.lock.file import LockEntry
     from licscan.model import Snapshot
     from licscan.rulepack import RulePack
     from licscan.sources.cache import SnapshotCache
@@ -217,10 +217,10 @@ class Verifier:
         --offline` concludes it (lineage and datasets from the cache, each at the commit the
         lockfile records, `pins`), its status, and what could not be read offline. A scanner
         per entry: a base model missed for one entry is missed for the next one too."""
-        from licscan.context_result import ContextStage
         from licscan.errors import SourceError
-        from licscan.lockfile import entry_dict
+        from licscan.lock.file import entry_dict
         from licscan.scan import Scanner, ScanOptions, build_policy
+        from licscan.terms.context_result import ContextStage
 
         stage = ContextStage(self.pack, self.config.context)
         policy = build_policy(self.config, self.pack, stage=stage)

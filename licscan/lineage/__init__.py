@@ -1,0 +1,1 @@
+"""Lineage: base models and datasets, and the terms a derivative inherits."""
