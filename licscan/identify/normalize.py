@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from hashlib import blake2b, sha256
 
-NORMALIZER_VERSION = 5
+NORMALIZER_VERSION = 6
 SHINGLE = 5
 
 _MAGIC = ((b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"),
@@ -123,6 +123,7 @@ def _link(match: re.Match[str]) -> str:
     if not bare or bare in shown or ("." in shown and shown in bare):
         return text  # the text is the address, or part of it
     return f"{text} {target}"
+_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 _MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -173,21 +174,30 @@ def clean(text: str) -> str:
         text = _HTML_BLOCK.sub("\n", text)
         text = _HTML_TAG.sub("", text)
     if "&" in text:
-        from html import unescape  # its entity table is large: load it only when needed
-
-        text = unescape(text)
-        if not text.isascii():
-            text = unicodedata.normalize("NFKC", text)
-        if "<" in text and _HTML_HINT.search(text):  # markup that was escaped
-            text = _HTML_DROP.sub(_newlines_only, text)
-            text = _HTML_BLOCK.sub("\n", text)
-            text = _HTML_TAG.sub("", text)
+        text = _entities(text)
     if "](" in text:
         text = _MD_LINK.sub(_link, text)
     if "<" in text:
         text = _MD_AUTOLINK.sub(r"\1", text)
     if "\\" in text:
         text = _MD_ESCAPE.sub(r"\1", text)
+    return text
+
+
+def _entities(text: str) -> str:
+    from html import unescape  # its entity table is large: load it only when needed
+
+    text = unescape(text)
+    if "&" in text:
+        # entities escaped twice ("&amp;eacute;" in a page showing a text that itself holds
+        # "&eacute;", as RPSL-1.0's reference does) read as the character
+        text = _ENTITY.sub(lambda m: unescape(m.group(0)), text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if "<" in text and _HTML_HINT.search(text):  # markup that was escaped
+        text = _HTML_DROP.sub(_newlines_only, text)
+        text = _HTML_BLOCK.sub("\n", text)
+        text = _HTML_TAG.sub("", text)
     return text
 
 
@@ -203,9 +213,11 @@ def clean(text: str) -> str:
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
 _FORMS = (r"(?:\(?\d{1,3}(?:\.\d{1,3})*[*_]{0,2}[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
           r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
+# (also after a list number closed by ')' that stands alone: "2)\n   4) states" is "2.\n   4.
+# states" in another list style, where '.' already counts)
 _MARKER = re.compile(
-    rf"((?<!\b[vV])(?<!\b[vV]er)(?<!\b[vV]ersion)(?<!\b[nN]o)[.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
-    + _FORMS)
+    rf"((?:(?<!\b[vV])(?<!\b[vV]er)(?<!\b[vV]ersion)(?<!\b[nN]o)[.;]|(?<![\w(.,])\d{{1,3}}\))"
+    rf"[\"'”’)\]*_]*+\s{_MARKUP}*+)" + _FORMS)
 _COLON_MARKER = re.compile(
     rf"((?<!\b[vV]ersion)(?<!\b[dD]ate):[\"'”’)\]*_]*+\s{_MARKUP}*+)"
     r"(?:\(?\d{1,2}[*_]{0,2}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)]|\([A-Za-z0-9]{1,3}\))(?=\s)")
@@ -217,8 +229,8 @@ _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+re
 _PLACEHOLDER = (r"[\[{<](?:yyyy|year|years|fullname|full name|name|owner|author|authors"
                 r"|name of copyright owner|copyright holders?|holder|organi[sz]ation)[\]}>]")
 # a statement even inside a sentence: the word followed by a sign, a year or a placeholder
-_STATEMENT = re.compile(r"(?:copyright|©)\s*(?:\(c\)|©)?\s*(?:\(c\)|©|(?:19|20)\d\d\b|"
-                        + _PLACEHOLDER + ")", re.I)
+_STATEMENT = re.compile(r"(?:(?:copyright|©)\s*(?:\(c\)|©)?\s*(?:\(c\)|©|(?:19|20)\d\d\b|"
+                        + _PLACEHOLDER + r")|(?<![\w(])\(c\)\s*(?:19|20)\d\d\b)", re.I)
 _COPYRIGHT_SIGN = re.compile(r"\(c\)|©|\b(?:19|20)\d\d\b|all\s+rights\s+reserved|"
                              + _PLACEHOLDER,
                              re.I)
@@ -227,7 +239,9 @@ _COPYRIGHT_SIGN = re.compile(r"\(c\)|©|\b(?:19|20)\d\d\b|all\s+rights\s+reserve
 # 2023 Stability AI CreativeML Open RAIL++-M License dated July 26, 2023")
 _DATED_TITLE = re.compile(r"\b((?<![\w-])licensed\s+under\b)|\b(?:license|licence|agreement)\b"
                           r"[\s,]+((?:dated|version|v)\.?\s*(?:\d|(?:jan|feb|mar|apr|may|jun"
-                          r"|jul|aug|sep|oct|nov|dec)[a-z]*\s))", re.I)
+                          r"|jul|aug|sep|oct|nov|dec)[a-z]*\s))"
+                          r"|\ball\s+rights\s+reserved[\s.,]+(version\s+\d)", re.I)
+_HOLDER_END = re.compile(r",(?=\s+[a-z])")
 _STATEMENT_END = re.compile(r"[.;:!?](?=[\"'”’)\]]*(?:\s|$))|\n[ \t]*\n")
 _LEAD = " \t#>*_|-•"
 _NOT_NEWLINE = re.compile(r"[^\n]")
@@ -277,15 +291,23 @@ def _drop_copyright(text: str, dropped: list[str] | None = None) -> str:
         stop = _STATEMENT_END.search(text, found.end())
         end = stop.start() if stop else len(text)  # the full stop stays: a clause follows
         if len(text[start:end].split()) > 30:
-            line_end = text.find("\n", start)
-            end = len(text) if line_end < 0 else line_end
+            # the sentence goes on after the holder: the statement ends at a comma before a
+            # word in lower case within its first 12 words ("Copyright (c) 1998-2000 Glenn
+            # Randers-Pehrson, are derived from ..."), wherever the lines break; else with
+            # its line
+            holder_end = _HOLDER_END.search(text, found.end(), end)
+            if holder_end is not None and len(text[start:holder_end.start()].split()) <= 12:
+                end = holder_end.start()
+            else:
+                line_end = text.find("\n", start)
+                end = len(text) if line_end < 0 else line_end
         if not _COPYRIGHT_SIGN.search(text, start, end):
             continue
         # a title on the copyright line keeps its version or date ("Copyright (c) 2023
         # Stability AI CreativeML Open RAIL++-M License dated July 26, 2023")
         dated = _DATED_TITLE.search(text, start, end)
         if dated is not None:
-            end = dated.start(1) if dated.group(1) else dated.start(2)
+            end = next(dated.start(g) for g in (1, 2, 3) if dated.group(g))
         out.append(text[done:start])
         out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
         if dropped is not None:

@@ -1,0 +1,140 @@
+"""Formatting that used to read as an edit (issue 11, normalizer 6).
+
+- a copyright statement inside a paragraph ("OSET Public License / (c) 2015 ALL RIGHTS RESERVED
+  VERSION 2.1"; libpng's "... are / Copyright (c) 1998-2000 Glenn Randers-Pehrson, are derived
+  from ..."): where it ends must not depend on where the lines break;
+- a list number closed by ')' standing alone over a nested item ("2)" over "4) states ..."):
+  the same list as "2." over "4." in another style;
+- entities escaped twice in an HTML page showing a text that itself holds entities (RPSL-1.0's
+  reference has "exig&eacute;").
+
+The corpus cases are chosen at test time by what the texts hold (no third-party text in the
+project); the phrases in the unit tests are our own.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from licscan.identify import identify_bytes
+from licscan.identify.normalize import normalize
+from licscan.rulepack import RulePack, load_rulepack
+from tests.conftest import CORPUS
+from tests.test_identify import BENCH, EXPECTED, NAMES, ids, read
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    return load_rulepack()
+
+
+# a statement after a word with no sentence end before it, on its line or the line above
+IN_PARAGRAPH = re.compile(r"[^\s.;:!?]\s*\n?[ \t]*(?:Copyright\s*(?:\(c\)|©)?\s*|\(c\)\s*)"
+                          r"(?:19|20)\d\d", re.I)
+NESTED_MARKERS = re.compile(r"(?m)^[ \t]*\d{1,3}\.[ \t]*\n[ \t]*\d{1,3}\.[ \t]")
+ENTITIES = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,5});")
+# the texts whose variants were reported modified before normalizer 6
+FIXED = {("spdx/OSET-PL-2.1.txt", "rewrap-60"), ("spdx/OSET-PL-2.1.txt", "rewrap-100"),
+         ("spdx/libpng-1.6.35.txt", "rewrap-60"), ("spdx/libpng-1.6.35.txt", "rewrap-100"),
+         ("spdx/IPL-1.0.txt", "renumbered"), ("spdx/RPSL-1.0.txt", "html-entities")}
+
+
+def _cases() -> list[object]:
+    if not CORPUS.is_dir():
+        return [pytest.param(None, None, id="corpus-missing")]  # read() skips, or fails in CI
+    out: list[object] = []
+    for name in NAMES:
+        text = read(name)
+        variants = []
+        if IN_PARAGRAPH.search(text):
+            variants += ["rewrap-60", "rewrap-100"]
+        if NESTED_MARKERS.search(text):
+            variants.append("renumbered")
+        if ENTITIES.search(text):
+            variants.append("html-entities")
+        out += [pytest.param(name, v, id=f"{name}-{v}") for v in variants]
+    return out
+
+
+CASES = _cases()
+
+
+def test_the_selection_holds_the_fixed_cases() -> None:
+    if not CORPUS.is_dir():
+        read(NAMES[0])  # skips, or fails in CI
+    chosen = {tuple(case.values) for case in CASES}  # type: ignore[attr-defined]
+    assert chosen >= FIXED
+    assert len(chosen) > 300  # every text with a statement inside a paragraph, twice
+
+
+@pytest.mark.parametrize(("name", "variant"), CASES)
+def test_variants_of_texts_with_statements_markers_and_entities(
+        name: str | None, variant: str | None, pack: RulePack) -> None:
+    if name is None or variant is None:
+        read("")  # skips, or fails in CI
+        return
+    result = identify_bytes(BENCH.VARIANTS[variant](read(name)), pack, name)
+    assert result.status == "identified", result.to_dict()
+    assert sorted(ids(result)) == sorted(EXPECTED[name])
+
+
+# --- the normalizer itself, on words of our own ----------------------------------------
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    return normalize(text).tokens
+
+
+def test_a_statement_after_a_title_ends_where_the_version_starts() -> None:
+    lines = "Example Public License\n(c) 2015 ALL RIGHTS RESERVED VERSION 2.1\n\nYou may copy.\n"
+    joined = "Example Public License (c) 2015 ALL RIGHTS RESERVED VERSION 2.1\n\nYou may copy.\n"
+    assert tokens(lines) == tokens(joined)
+    assert tokens(joined)[:5] == ("example", "public", "license", "version", "2.1")
+    # the version is text: another version is another token stream
+    assert tokens(joined.replace("2.1", "2.0")) != tokens(joined)
+
+
+def test_a_statement_inside_a_sentence_ends_with_its_holder() -> None:
+    words = ("Widget versions 1.0, May 2001, through 2.4, June 2019 are Copyright (c) "
+             "2001-2019 Jane Roe, are derived from widget-0.9, and are distributed according "
+             "to the same disclaimer and license as widget-0.9 with the following people "
+             "added to the list of Contributing Authors:")
+    narrow = re.sub(r"(.{1,50})(?: |$)", "\\1\n", words)
+    wide = re.sub(r"(.{1,95})(?: |$)", "\\1\n", words)
+    assert narrow != wide
+    assert tokens(narrow) == tokens(wide)
+    assert "roe" not in tokens(wide)
+    assert tokens(wide)[8:12] == ("2019", "are", "are", "derived")
+
+
+def test_a_long_statement_without_a_holder_end_still_ends_with_its_line() -> None:
+    # the address and the grant after an FSF-style statement are text, not the holder
+    text = (" Copyright (C) 1989 Example Foundation, Inc.,\n 1 Main Street, Springfield, "
+            "Example County 12345 USA\n Everyone is permitted to copy and distribute verbatim "
+            "copies\n of this license document and its translations into other languages, but "
+            "changing it is not allowed.\n")
+    assert tokens(text)[:4] == ("1", "main", "street", "springfield")
+    assert "everyone" in tokens(text)
+
+
+def test_a_nested_marker_after_a_lone_number_is_a_marker_in_either_style() -> None:
+    # (after a paragraph longer than a heading: a marker opening it is not dropped as such)
+    dots = ("any provisions which differ from this agreement are offered by that contributor "
+            "alone and not by any other party; and\n\n   2.\n         4. states that the "
+            "source is there.\n")
+    parens = dots.replace("2.", "2)").replace("4.", "4)")
+    assert tokens(dots) == tokens(parens)
+    assert "4" not in tokens(parens)
+    # a number in a sentence is no list marker
+    assert "4" in tokens("section 2) 4 states apply.")
+
+
+def test_entities_escaped_twice_read_as_the_character() -> None:
+    plain = "Les parties ont exig&eacute; que le contrat soit r&eacute;dig&eacute;.\n"
+    page = ("<html><body><p>" + plain.replace("&", "&amp;") + "</p></body></html>\n")
+    assert tokens(page) == tokens(plain)
+    assert "exigé" in tokens(page)
+    # an ampersand in words stays a word
+    assert "and" in tokens("<p>R&amp;D only</p>")
