@@ -140,13 +140,34 @@ def _file_findings(files: Sequence[FileEvidence]) -> list[Finding]:
             why = ident.reason or "not a license text licscan knows"
             findings.append(Finding("license-text-unidentified", _unknown_severity(blob),
                                     f"{blob.path}: {why}", (item.evidence,)))
-        for match in getattr(ident, "matches", ()):
-            if match.status == "modified":
-                diffs = [d.reason or d.text for d in match.differences if d.guarded][:3]
-                findings.append(Finding(
-                    "license-text-modified", "review",
-                    f"{blob.path} is a modified {match.name}"
-                    + (f": {'; '.join(diffs)}" if diffs else ""), (item.evidence,)))
+        findings += _modified_findings(item)
+    return findings
+
+
+def _modified_matches(item: FileEvidence) -> list[Any]:
+    """The license texts of a file (or README section) that are modified copies of a known one."""
+    if _qualified(item):  # a custom license: reported and ANDed in as such
+        return []
+    return [m for m in getattr(item.identification, "matches", ())
+            if m.status == "modified" and m.matcher in TEXT_MATCHERS]
+
+
+def _where(item: FileEvidence) -> str:
+    return item.blob.path if item.evidence.kind != "readme-text" else \
+        f"README.md line {item.evidence.line}"
+
+
+def _modified_findings(item: FileEvidence) -> list[Finding]:
+    """A modified X names X and the passages that differ, each with its line; the evidence is
+    the file (path, sha256) with its identification, which holds every difference."""
+    findings = []
+    for match in _modified_matches(item):
+        diffs = [(f"line {d.line}: " if d.line is not None else "") + (d.reason or d.text)
+                 for d in match.differences if d.guarded][:3]
+        findings.append(Finding(
+            "license-text-modified", "review",
+            f"{_where(item)} is a modified {match.name}, reviewed as a license of its own"
+            + (f": {'; '.join(diffs)}" if diffs else ""), (item.evidence,)))
     return findings
 
 
@@ -161,6 +182,7 @@ def conclude(snapshot: Snapshot, pack: RulePack, identify: Identifier,
     readme = readme_evidence(snapshot, pack, identify_text)
     findings = [Finding(n.code, n.severity, n.message, tuple(card_ev)) for n in dl.notes]
     findings += _file_findings(files)
+    findings += [f for item in readme for f in _modified_findings(item)]
     findings += _notice_findings(files)
     custom = _custom_findings([*files, *readme])
     findings += custom
@@ -212,19 +234,28 @@ def unknown_terms_ref(prefix: str, content: str) -> str:
 
 def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence],
                    ) -> list[tuple[str, str, Evidence]]:
-    """(LicenseRef, what, evidence) for each custom license built on a known one and each
-    license text that is not identified: their terms apply, and licscan does not know them."""
+    """(LicenseRef, what, evidence) for each custom license built on a known one, each
+    modified copy of a known license text and each license text that is not identified: their
+    terms apply, and licscan does not know them."""
     out: list[tuple[str, str, Evidence]] = []
     for is_file, item in [*((True, f) for f in files), *((False, r) for r in readme)]:
         ident, blob = item.identification, item.blob
         qualifiers = getattr(ident, "qualifiers", ())
+        modified = _modified_matches(item)
         if qualifiers:
-            where = blob.path if item.evidence.kind != "readme-text" else \
-                f"README.md line {item.evidence.line}"
             content = blob.sha256 if item.evidence.kind != "readme-text" and blob.sha256 \
                 else "\n".join(" ".join(q.text.split()) for q in qualifiers)
-            out.append((unknown_terms_ref(CUSTOM_REF, content), f"the custom license in {where}",
-                        item.evidence))
+            out.append((unknown_terms_ref(CUSTOM_REF, content),
+                        f"the custom license in {_where(item)}", item.evidence))
+        elif modified:
+            # a modified X is a custom license built on X (one name, one prefix: lineage and
+            # the SPDX reports already read it as terms without a rule); X stays beside it
+            content = blob.sha256 if item.evidence.kind != "readme-text" and blob.sha256 \
+                else "\n".join([*(m.rule_id for m in modified), *(
+                    " ".join(d.text.split()) for m in modified for d in m.differences)])
+            names = " AND ".join(dict.fromkeys(m.name for m in modified))
+            out.append((unknown_terms_ref(CUSTOM_REF, content),
+                        f"the modified {names} in {_where(item)}", item.evidence))
         elif (is_file and blob.status == "ok" and ident is not None
               and ident.status == "unknown"
               and (_notice_restrictions(item) if item.evidence.kind == "notice-file"
@@ -320,8 +351,7 @@ def _custom_findings(items: Sequence[FileEvidence]) -> list[Finding]:
         qualifiers = getattr(item.identification, "qualifiers", ())
         if not qualifiers:
             continue
-        where = item.blob.path if item.evidence.kind != "readme-text" else \
-            f"README.md line {item.evidence.line}"
+        where = _where(item)
         passages = "; ".join(
             f"{q.reason}: {' '.join(q.text.split())[:240]!r}"
             + (f" (line {q.line})" if q.line is not None else "") for q in qualifiers[:3])
@@ -432,7 +462,8 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
         claimed = [r for r in declared_rules if r.kind != "marker"]
         confidence = min(text_conf, 60) if modified else text_conf if agrees or not claimed \
             else min(text_conf, 90)
-        why = "license text identified" + (" and agrees with the card" if agrees else "")
+        why = ("license text identified as a modified copy (license-text-modified)" if modified
+               else "license text identified") + (" and agrees with the card" if agrees else "")
         return LicenseConclusion(expr, _names(licenses), confidence, "resolved",
                                  tuple(r.id for r in [*licenses, *policies]),
                                  (*text_ev, *card_ev), why), findings

@@ -63,20 +63,35 @@ def test_an_unmodified_mit_is_still_allowed(tmp_path: Path,
     assert (code, model["verdict"]) == (0, "allow")
 
 
-def test_a_finding_rule_naming_the_code_can_still_lower_it(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The floor is against license rules; the user who names the finding has seen it."""
+def _scan_with(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+               policy: str) -> dict[str, Any]:
     model = tmp_path / "m"
-    model.mkdir()
+    model.mkdir(exist_ok=True)
     (model / "README.md").write_text(HEAD.format("mit"), encoding="utf-8")
     (model / "LICENSE").write_text(_noncommercial_mit(), encoding="utf-8")
     config = tmp_path / "licscan.yaml"
-    config.write_text("policy:\n  allow: [MIT, {finding: license-text-modified}]\n",
-                      encoding="utf-8")
-    with pytest.raises(SystemExit) as exc:
+    config.write_text(policy, encoding="utf-8")
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
         main(["scan", str(model), "--config", str(config), "-f", "json"])
     [result] = json.loads(capsys.readouterr().out)["models"]
-    assert result["verdict"] == "allow", (exc.value.code, result["reason"])
+    return dict(result)
+
+
+def test_a_finding_rule_naming_the_code_can_still_lower_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The floor is against license rules; the user who names the finding has seen it. The
+    modified text is also a license of its own (issue 11: `MIT AND LicenseRef-licscan-custom-
+    <sha256 of the file>`), so the reviewer allows that text by its id: an edit of the text
+    changes the id and is reviewed again."""
+    result = _scan_with(tmp_path, capsys,
+                        "policy:\n  allow: [MIT, {finding: license-text-modified}]\n")
+    assert result["verdict"] == "review", result["verdict_reason"]
+    [ref] = [p for p in result["license"]["expression"].split(" AND ")
+             if p.startswith("LicenseRef-licscan-custom-")]
+    result = _scan_with(tmp_path, capsys, "policy:\n  allow: [MIT, " + ref
+                        + ", {finding: license-text-modified}]\n")
+    assert result["verdict"] == "allow", result["verdict_reason"]
 
 
 @pytest.mark.parametrize("sentence", [
