@@ -266,8 +266,9 @@ def _run(inputs: Inputs, workspace: Path, commands: _Commands) -> int:
     scanner, _policy = configured_scanner(config, ScanOptions())
     result = replace(scanner.scan(scope.refs), config_file=config.file)
     report = report_dict(result)
-    paths = _write_reports(result, inputs, workspace)
-    markdown = _render("markdown", result, workspace)
+    rendered = _render(result, report, (*inputs.formats, "markdown"), workspace)
+    paths = _write_reports(rendered, inputs, workspace)
+    markdown = rendered["markdown"]
     if scope.note:
         markdown = markdown.rstrip("\n") + "\n\n" + scope.note + "\n"
     _append(env.get("GITHUB_STEP_SUMMARY"), markdown)
@@ -828,13 +829,17 @@ def _inside(path: str | None, workspace: Path, name: str) -> str | None:
     return path
 
 
-def _render(fmt: str, result: Any, workspace: Path) -> str:
-    """Through the format registry, from the typed result like every report; SARIF with
-    locations relative to the workspace, Markdown without autolinks."""
-    from licscan.report import render
+def _render(result: Any, report: Mapping[str, Any], formats: Sequence[str],
+            workspace: Path) -> dict[str, str]:
+    """Through the format registry, from the typed result like every report (the JSON report
+    dict built once for them all); SARIF with locations relative to the workspace, Markdown
+    without autolinks."""
+    from licscan.report import render_formats
 
-    text = render(result, fmt, root=str(workspace))
-    return no_autolinks(text) if fmt == "markdown" else text
+    rendered = render_formats(result, formats, report, root=str(workspace))
+    if "markdown" in rendered:
+        rendered["markdown"] = no_autolinks(rendered["markdown"])
+    return rendered
 
 
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,31}):/(?=/)")
@@ -853,7 +858,7 @@ def no_autolinks(markdown: str) -> str:
     return _AT.sub(f"@{_BREAK}", markdown)
 
 
-def _write_reports(result: Any, inputs: Inputs,
+def _write_reports(rendered: Mapping[str, str], inputs: Inputs,
                    workspace: Path) -> dict[str, str]:
     """Into output-dir, which must stay in the workspace: a folder on the way, or a report
     file, that is a symlink cannot carry a write out of it (licscan.safewrite)."""
@@ -865,15 +870,16 @@ def _write_reports(result: Any, inputs: Inputs,
     paths = {}
     for fmt in inputs.formats:
         path = folder / f"licscan.{EXTENSIONS[fmt]}"
-        write_text(path, _render(fmt, result, workspace), root=workspace)
+        write_text(path, rendered[fmt], root=workspace)
         paths[fmt] = path.as_posix()
     return paths
 
 
 def _failed(report: Mapping[str, Any], fail_on: str) -> bool:
-    rank: dict[str, int] = {v: v.rank for v in Verdict}
-    return any(m.get("status") == "error" or rank.get(m.get("verdict", "review"), 1)
-               >= rank[fail_on] for m in report.get("models", ()))
+    from licscan.report.model_view import verdict_rank
+
+    return any(m.get("status") == "error" or verdict_rank(m.get("verdict"))
+               >= verdict_rank(fail_on) for m in report.get("models", ()))
 
 
 def _outputs(report: Mapping[str, Any], paths: Mapping[str, str], inputs: Inputs,

@@ -25,9 +25,10 @@ from licscan.model import (
     TextRead,
 )
 from licscan.report import FORMATS, render, render_saved
-from licscan.report.html import lineage_roots, lineage_view
+from licscan.report.html import lineage_view
 from licscan.report.json_report import render_dict, report_dict
 from licscan.report.load import load_report, pointer, read_report
+from licscan.report.model_view import lineage_roots
 from licscan.terms.context import Context
 from licscan.vocab import Permission, Severity, Verdict
 from tests.test_report_consistency import _scan

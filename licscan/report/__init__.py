@@ -7,12 +7,13 @@ it is built from a result) do so inside their `render`.
 
 FORMATS is the one list of formats: the CLI offers `list(FORMATS)`. OPTIONS names the options
 only one format takes; `render` and `render_saved` do not pass them to other formats, so a
-caller may hand `cdx_version` to whichever format the user chose.
+caller may hand `cdx_version` to whichever format the user chose. `render_formats` renders
+several formats of one result from one JSON report dict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import import_module
 from typing import Any
 
@@ -67,6 +68,29 @@ def render(result: ScanResult, fmt: str, **options: Any) -> str:
     from licscan.redact import redact
 
     return redact(renderer(fmt)(result, **format_options(fmt, options)))
+
+
+def render_formats(result: ScanResult, formats: Iterable[str],
+                   report: Mapping[str, Any] | None = None, **options: Any) -> dict[str, str]:
+    """Each of `formats` (once each, in order) as `render(result, fmt, **options)` would give
+    it, with the JSON report dict (`report`, the caller's `json_report.report_dict(result)`,
+    else built here) built once for all the formats built from it (each module's
+    `render_dict`) instead of once per format."""
+    from licscan.redact import redact
+    from licscan.report.json_report import report_dict
+
+    out: dict[str, str] = {}
+    for fmt in dict.fromkeys(formats):
+        module = import_module(_module(fmt))
+        own = format_options(fmt, options)
+        from_dict: Callable[..., str] | None = getattr(module, "render_dict", None)
+        if from_dict is None:
+            out[fmt] = redact(module.render(result, **own))
+            continue
+        if report is None:
+            report = report_dict(result)
+        out[fmt] = redact(from_dict(report, **own))
+    return out
 
 
 def render_saved(report: Any, fmt: str, name: str = "the report", **options: Any) -> str:

@@ -52,8 +52,8 @@ from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 from licscan.errors import ReportError, UsageError
 from licscan.model import Lineage, LineageNode, ScanResult
 from licscan.redact import printable
-from licscan.report.html import lineage_roots
 from licscan.report.json_report import report_dict
+from licscan.report.model_view import lineage_roots
 from licscan.report.spdx import declared_expression, license_expression
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from licscan._resources import templates_dir
-from licscan.model import Lineage, LineageNode, ScanResult
+from licscan.model import Lineage, ScanResult
 from licscan.redact import printable
 from licscan.report.json_report import report_dict
 from licscan.report.model_view import (
@@ -34,6 +34,7 @@ from licscan.report.model_view import (
     main_condition,
     obligation_rows,
     severity_key,
+    strictness,
 )
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
@@ -44,7 +45,6 @@ from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission, Verdict
 VERDICT_MARKS: dict[str, str] = {Verdict.ALLOW: "✓", Verdict.REVIEW: "!", Verdict.DENY: "✕"}
 DUTY_WORDS: dict[str, str] = {FlagValue.YES: "Yes", FlagValue.NO: "No",
                               FlagValue.UNKNOWN: "Unknown"}
-TRI_RANK = {str(p): p.strictness for p in Permission}
 TRI_WORDS: dict[str, str] = {
     Permission.ALLOWED: "Allowed", Permission.CONDITIONAL: "With conditions",
     Permission.PROHIBITED: "Not allowed", Permission.UNKNOWN: "Unknown"}
@@ -190,11 +190,6 @@ def _term_rows(terms: Any) -> list[dict[str, Any]]:
 
 # --- lineage --------------------------------------------------------------------------------
 
-def lineage_roots(lineage: Lineage | None) -> tuple[LineageNode, ...]:
-    """The model's direct base models, each with its own."""
-    return lineage.parents if lineage is not None else ()
-
-
 def lineage_view(lineage: Lineage | None) -> dict[str, Any]:
     """The base-model tree as indented rows, with the chain and what is inherited."""
     if lineage is None:
@@ -304,8 +299,8 @@ def all_evidence(m: Mapping[str, Any]) -> list[Any]:
     """The conclusion's evidence, then any other evidence a finding cites, each once."""
     seen: set[str] = set()
     out = []
-    items = _list(_dict(m.get("license")).get("evidence"))
-    items += [e for f in _list(m.get("findings")) for e in _list(_dict(f).get("evidence"))]
+    items = [*_list(_dict(m.get("license")).get("evidence")),  # a new list: the report's
+             *(e for f in _list(m.get("findings")) for e in _list(_dict(f).get("evidence")))]
     for ev in items:
         e = _dict(ev)
         key = repr([e.get(k) for k in ("kind", "path", "field", "line", "revision")])
@@ -363,7 +358,7 @@ def model_view(m: Any, index: int) -> dict[str, Any]:
             "error" if m.get("status") == "error" else "unresolved"),
         "license_name": _text(lic.get("name")),
         "flags": tri,
-        "flag_rank": {k: TRI_RANK[v] for k, v in tri.items()},
+        "flag_rank": {k: strictness(v) for k, v in tri.items()},
         "duties": [{"label": FLAG_LABELS[key], "word": DUTY_WORDS[word], "value": word,
                     "scope": scopes[key]} for key, word in flag_words(m).items()],
         "main_condition": main_condition(m),

@@ -17,15 +17,26 @@ from licscan.model import (
     IF_DISTRIBUTED,
     IF_DISTRIBUTED_TEXT,
     TRIGGERED,
+    Lineage,
+    LineageNode,
     ModelResult,
     ObligationRow,
 )
 from licscan.terms.typed import FLAGS_CLAUSE
-from licscan.vocab import FLAG_VALUES, FlagValue, Severity, Verdict
+from licscan.vocab import (
+    FLAG_VALUES,
+    PERMISSIONS,
+    VERDICTS,
+    FlagValue,
+    Permission,
+    Severity,
+    Verdict,
+)
 
 __all__ = ["DUTY_FLAGS", "FLAG_LABELS", "IF_DISTRIBUTED", "IF_DISTRIBUTED_TEXT", "TRIGGERED",
            "ObligationRow", "Reason", "deciding_reasons", "finding_headline", "flag_scopes",
-           "flag_words", "main_condition", "obligation_row", "obligation_rows", "severity_key"]
+           "flag_words", "lineage_roots", "main_condition", "obligation_row", "obligation_rows",
+           "severity_key", "strictness", "verdict_rank"]
 
 DUTY_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
 FLAG_LABELS = {"attribution": "Attribution owed", "share_alike": "Derivatives keep the license",
@@ -287,15 +298,24 @@ def main_condition(model: ModelResult | Mapping[str, Any]) -> str:
     return "None found"
 
 
-_VERDICT_ORDER = {str(v): Verdict.DENY.rank - v.rank for v in Verdict}  # worst first
+def verdict_rank(word: Any) -> int:
+    """A verdict word's rank (`Verdict.rank`, from the most permissive); anything else, a
+    missing or unknown verdict, ranks as review: it is never read as allow."""
+    return Verdict(word).rank if word in VERDICTS else Verdict.REVIEW.rank
+
+
+def strictness(word: Any) -> int:
+    """An answer or tri-state flag word's strictness (`Permission.strictness`); anything else
+    is unknown."""
+    return Permission(word).strictness if word in PERMISSIONS else \
+        Permission.UNKNOWN.strictness
 
 
 def severity_key(model: ModelResult | Mapping[str, Any]) -> tuple[int, int]:
     """Worst first: deny, review, allow; within each, a model that could not be scanned, then
     one whose license is unknown, then the rest (a gate must never hide the unknown)."""
     view = _model_view(model)
-    order = _VERDICT_ORDER[Verdict.REVIEW] if view["verdict"] not in _VERDICT_ORDER \
-        else _VERDICT_ORDER[view["verdict"]]
+    order = Verdict.DENY.rank - verdict_rank(view["verdict"])
     known = 0 if view["status"] == "error" else 1 if not view["expression"] else 2
     return order, known
 
@@ -312,7 +332,7 @@ def _model_view(model: ModelResult | Mapping[str, Any]) -> dict[str, Any]:
     findings = [_as_dict(f) for f in _as_list(model.get("findings"))]
     verdict = model.get("verdict")
     return {"status": "error" if model.get("status") == "error" else "ok",
-            "verdict": verdict if verdict in _VERDICT_ORDER else "review",
+            "verdict": verdict if verdict in VERDICTS else "review",
             "reason": _str(model.get("verdict_reason")),
             "expression": _str(lic.get("expression")) or None,
             "error_kind": _str(error.get("kind")), "error_message": _str(error.get("message")),
@@ -346,3 +366,9 @@ def flag_scopes(model: ModelResult | Mapping[str, Any]) -> dict[str, str]:
         scopes[key] = IF_DISTRIBUTED_TEXT if words[key] == "yes" and carried and all(
             r.applies_when == IF_DISTRIBUTED for r in carried) else ""
     return scopes
+
+
+def lineage_roots(lineage: Lineage | None) -> tuple[LineageNode, ...]:
+    """The model's direct base models, each with its own (the SBOM formats relate a model to
+    these)."""
+    return lineage.parents if lineage is not None else ()

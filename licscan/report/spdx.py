@@ -37,8 +37,8 @@ from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 from licscan.errors import ReportError
 from licscan.model import Lineage, LineageNode, ScanResult
 from licscan.redact import printable
-from licscan.report.html import lineage_roots
 from licscan.report.json_report import report_dict
+from licscan.report.model_view import lineage_roots
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
 

@@ -39,8 +39,8 @@ from licscan.report.cyclonedx import (
     ref_facts,
     use_cases,
 )
-from licscan.report.html import lineage_roots
 from licscan.report.json_report import report_dict
+from licscan.report.model_view import lineage_roots
 from licscan.report.spdx import declared_expression, license_expression, ref_description
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
