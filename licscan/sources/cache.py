@@ -17,7 +17,10 @@ Trust: the cache is only used when its root, `v1/` and the folders below it belo
 user running licscan and are not writable by group or others; otherwise the scan says why
 (a warning on stderr and a note on each model) and goes on without the cache. Every entry and
 blob read is checked the same way (owner, no group/other write, a regular file, not a
-symlink). Each entry also carries the sha256 of its payload (`digest`), checked on read, so
+symlink). licscan creates its folders 0o700 and its files 0o600 whatever the umask (under
+umask 002 a plain mkdir would make them group-writable, and the check would then refuse
+licscan's own cache); it never changes the mode of a folder that was already there. Each
+entry also carries the sha256 of its payload (`digest`), checked on read, so
 a corrupted or half-edited entry is a miss. A plain hash does not stop someone who can write
 the folder (they can recompute it): the ownership and permission checks are the guard, the
 digest only detects damage. An entry without one (written before digests existed) is a miss
@@ -232,7 +235,8 @@ class SnapshotCache:
         if _SHA256.match(key) and not self.was_verified(key):
             with contextlib.suppress(OSError, ValueError, TypeError):
                 _write_atomic(self._verified_path(key),
-                              json.dumps(_signed({"key": key, "at": _iso()})).encode())
+                              json.dumps(_signed({"key": key, "at": _iso()})).encode(),
+                              self.base)
 
     # -- writing --------------------------------------------------------------------------
     def store(self, snapshot: Snapshot, max_file_bytes: int) -> bool:
@@ -251,8 +255,9 @@ class SnapshotCache:
                 if blob.status == "ok" and blob.data is not None and blob.sha256:
                     target = self._blob_path(blob.sha256)
                     if not target.exists():
-                        _write_atomic(target, blob.data)
-            _write_atomic(self._repo_dir(ref.repo_type, ref.repo_id) / f"snap-{sha}.json", text)
+                        _write_atomic(target, blob.data, self.base)
+            _write_atomic(self._repo_dir(ref.repo_type, ref.repo_id) / f"snap-{sha}.json", text,
+                          self.base)
         except (OSError, TypeError, ValueError, RecursionError) as exc:
             log.debug("cache: not storing %s@%s: %s", ref.repo_id, sha, exc)
             return False
@@ -273,7 +278,7 @@ class SnapshotCache:
             pass
         data = {"revision": ref.revision or "", "sha": sha}
         with contextlib.suppress(OSError, ValueError, TypeError):
-            _write_atomic(path, json.dumps(_signed(data)).encode())
+            _write_atomic(path, json.dumps(_signed(data)).encode(), self.base)
 
     # -- size -----------------------------------------------------------------------------
     def maybe_prune(self) -> None:
@@ -322,9 +327,9 @@ class SnapshotCache:
         """Create the cache folders; False (with `problem` set) when the cache must not be
         used: it cannot be created, or it belongs to someone else or others can write it."""
         try:
-            self.base.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(self.base, self.root)
             for sub in ("repos", "blobs"):
-                (self.base / sub).mkdir(exist_ok=True, mode=0o700)
+                private_folder(self.base / sub, self.root)
         except OSError as exc:
             self.problem = f"cannot create {str(self.base)!a}: {exc.strerror or exc}"
             log.debug("cache: disabled: %s", self.problem)
@@ -422,11 +427,32 @@ def _refuse(value: object) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")  # card data that JSON cannot hold
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+def private_folder(path: Path, top: Path) -> None:
+    """Create `path` and the folders between it and `top` (both included) that are missing,
+    each 0o700 whatever the umask: under umask 002 a plain mkdir makes them group-writable,
+    and `untrusted` then refuses licscan's own cache. A folder that already exists is left as
+    it is (one made group-writable by someone else is still refused). Folders above `top`
+    are created as `mkdir -p` does."""
+    if path != top and top not in path.parents:
+        raise ValueError(f"{path} is not inside {top}")
+    chain = [path, *path.parents[:len(path.parts) - len(top.parts)]]
+    top.parent.mkdir(parents=True, exist_ok=True)
+    for folder in reversed(chain):
+        try:
+            os.mkdir(folder, 0o700)  # never wider than 0o700, so no moment others can write
+        except FileExistsError:
+            continue  # there already, or made meanwhile by another scan: checked as it is
+        os.chmod(folder, 0o700)  # the umask may have taken some of the owner's bits
+
+
+def _write_atomic(path: Path, data: bytes, top: Path | None = None) -> None:
+    """Write `data` to `path` (0o600) through a temporary file; missing folders from `top`
+    (default: `path`'s own folder) down are created 0o700."""
+    private_folder(path.parent, top or path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
+        os.fchmod(fd, 0o600)  # the umask may have taken the owner's bits away
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
