@@ -161,9 +161,12 @@ def _modified_findings(item: FileEvidence) -> list[Finding]:
     """A modified X names X and the passages that differ, each with its line; the evidence is
     the file (path, sha256) with its identification, which holds every difference."""
     findings = []
+    # a README section's lines count from the section's first line: shown as README lines
+    offset = item.evidence.line - 1 if item.evidence.kind == "readme-text" and \
+        item.evidence.line is not None else 0
     for match in _modified_matches(item):
-        diffs = [(f"line {d.line}: " if d.line is not None else "") + (d.reason or d.text)
-                 for d in match.differences if d.guarded][:3]
+        diffs = [(f"line {d.line + offset}: " if d.line is not None else "")
+                 + (d.reason or d.text) for d in match.differences if d.guarded][:3]
         findings.append(Finding(
             "license-text-modified", "review",
             f"{_where(item)} is a modified {match.name}, reviewed as a license of its own"
