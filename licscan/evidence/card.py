@@ -356,15 +356,17 @@ _LIMITED_TO = re.compile(r"\b(?:restricted|limited|confined) to (?:\w+ ){0,3}(?:
 def restricts_use(sentence: str) -> bool:
     """Whether a sentence of a card's body limits commercial use or the field of use
     ("may only be used for research", "you may not use this model for commercial purposes",
-    "commercial use requires a separate license")."""
+    "commercial use requires a separate license", "for commercial use, please contact us")."""
     if restricts_narrowly(sentence):
         return True
     if not _FIELD_HINT.search(sentence):
         return False
+    if asks_for_commercial_terms(sentence):
+        return True
     from licscan.identify import qualify
     from licscan.identify.normalize import words
 
-    tokens = words(sentence)
+    tokens = tuple(_NO_PERMISSION_NEEDED.sub(" ", " ".join(words(sentence))).split())
     present = set(tokens)
     limits = present & _LIMIT_WORDS
     if not present & _FIELD_WORDS or not limits or qualify.is_scope(tokens):
@@ -373,6 +375,59 @@ def restricts_use(sentence: str) -> bool:
         return False  # "commercial use requires attribution": a duty, not a limit
     reasons = {q.reason for q in qualify.find(tokens)}
     return bool(reasons & _use_limits()) or bool(_LIMITED_TO.search(" ".join(tokens)))
+
+
+# "no permission is required", "without asking permission", "you do not need a license": a
+# requirement denied, not made (matched on canonical tokens and on plain text, where it is
+# taken out before a requirement is looked for)
+_NO_PERMISSION_NEEDED = re.compile(
+    r"\b(?:no|without|(?:not|dont|don't|doesnt|doesn't)\s+(?:need|require))\s+(?:\w+\s+){0,3}?"
+    r"(?:permission|licen[cs]es?|approval|consent|authori[sz]ation|agreement)\b"
+    r"(?:\s+(?:is|are)\s+(?:\w+\s+)?(?:required|needed|necessary)\b)?", re.IGNORECASE)
+
+# "For commercial use, please contact us", "commercial licensing inquiries", "contact us for
+# a commercial license", "commercial use requires prior authorization": commercial use is on
+# terms still to be agreed, so it is not granted. A mention of commercial use (not
+# "commercial support", "commercial partners") with a request to ask, or a requirement of
+# permission; a sentence that grants commercial use without a "but" is no such request
+# ("Commercial use is permitted; for questions, contact us").
+_COMMERCIAL_USE = re.compile(
+    r"\bcommercially\b|\bcommercial[\s-]+(?:use(?!\s+cases?\b)|usage|uses|purposes?|licen[cs]\w*"
+    r"|deployments?|applications?|products?|settings?|contexts?|projects?|exploitation|rights"
+    r"|terms|agreements?|access|activit(?:y|ies)|entit(?:y|ies)|users?|organi[sz]ations?"
+    r"|companies|redistribution|distribution|offerings? of)\b", re.IGNORECASE)
+_ASK = re.compile(
+    r"\b(?:contact(?:ing)?|reach(?:ing)?\s+out|get\s+in\s+touch|e-?mail(?:ing)?|write\s+to"
+    r"|talk\s+to|speak\s+(?:to|with)|inquir\w*|enquir\w*|apply\s+for|request(?:ing)?"
+    r"|ask(?:ing)?\s+(?:us|for)|on\s+request|upon\s+request|by\s+arrangement)\b"
+    r"|\b(?:requires?|required|needs?|subject\s+to|obtain(?:ing)?|purchas\w*|buy(?:ing)?"
+    r"|acquir\w*|negotiat\w*)\s+(?:\w+\s+){0,3}?(?:permission|authori[sz]ation|approval|consent"
+    r"|agreement|licen[cs]e|contract|arrangement)"
+    r"|\b(?:permission|authori[sz]ation|approval|consent)\s+(?:\w+\s+){0,2}?(?:is|are)\s+"
+    r"(?:\w+\s+)?(?:required|needed|necessary)"
+    r"|\bcommercial\s+licen[cs](?:es?|ing)\s+(?:is|are)\s+(?:\w+\s+)?(?:available|offered)",
+    re.IGNORECASE)
+_GRANTS_COMMERCIAL = re.compile(
+    r"\b(?:can|may|are\s+free\s+to|are\s+welcome\s+to|is\s+free\s+to)\s+(?:\w+\s+){0,4}?"
+    r"(?:commercially|for\s+commercial)\b"
+    r"|\bcommercial\s+(?:use|usage|uses)\s+(?:is|are)\s+(?:also\s+|fully\s+)?(?:permitted"
+    r"|allowed|free|granted|welcome|fine|ok)\b"
+    r"|\b(?:permits?|allows?|grants?)\s+(?:\w+\s+)?commercial\b"
+    r"|\bfree\s+(?:\w+\s+){0,2}for\s+commercial\b"
+    r"|\b(?:including|even|also)\s+(?:for\s+)?commercial(?:ly)?\b", re.IGNORECASE)
+_UNLESS = re.compile(r"\b(?:but|however|provided|only|first|prior|before|unless)\b",
+                     re.IGNORECASE)
+
+
+def asks_for_commercial_terms(sentence: str) -> bool:
+    """Whether a sentence makes commercial use a matter to ask about ("For commercial use,
+    please contact us", "commercial licenses are available on request", "commercial use
+    requires prior written authorization"): commercial use is then not granted."""
+    text = _NO_PERMISSION_NEEDED.sub(" ", " ".join(sentence.split()))
+    if not _COMMERCIAL_USE.search(text) or not _ASK.search(text):
+        return False
+    grant = _GRANTS_COMMERCIAL.search(text)
+    return grant is None or bool(_UNLESS.search(text, grant.end()))
 
 
 def _use_limits() -> frozenset[str]:
@@ -428,9 +483,35 @@ _NOT_MEANT_FOR_COMMERCE = re.compile(
     re.IGNORECASE)
 
 
+# (canonical tokens) "not intended for products", "not designed to be used in services", "must
+# not be used in paid applications", "not for resale": a use disclaimed or refused, whose
+# field (what follows) is a commercial one in the sense of qualify._commercial_field
+_NOT_FOR = re.compile(
+    r"\bnot (?:\w+ ){0,2}?(?:intended|designed|meant|made|built|suitable|suited|licensed"
+    r"|allowed|permitted|authori[sz]ed|approved|cleared)\b"
+    r"|\b(?:(?:may|must|shall|can|should|will) not|cannot|cant|mustnt|shouldnt|wont) (?:be )?"
+    r"(?:\w+ )?(?:used|deployed|offered|sold|incorporated|integrated|embedded|included|shipped"
+    r"|distributed|provided|hosted|marketed)\b"
+    r"|\bnot for\b")
+
+
+def disclaims_commercial_field(sentence: str) -> bool:
+    """Whether a sentence says the model is not meant (or not to be used) for a commercial
+    field: "not intended for products", "not designed for use in commercial services", "must
+    not be used in paid applications". In a license, terms or intended-use section this
+    limits the field of use; "not intended for medical use" names no commercial field."""
+    from licscan.identify import qualify
+    from licscan.identify.normalize import words
+
+    text = " ".join(words(sentence))
+    refused = _NOT_FOR.search(text)
+    return refused is not None and qualify._commercial_field(text[refused.end():].split())
+
+
 def _restricts_in_terms(sentence: str) -> bool:
     return restricts_use(sentence) or bool(
-        _NOT_MEANT_FOR_COMMERCE.search(" ".join(sentence.split())))
+        _NOT_MEANT_FOR_COMMERCE.search(" ".join(sentence.split()))) or \
+        disclaims_commercial_field(sentence)
 
 
 def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
@@ -441,15 +522,27 @@ def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
     word)."""
     out: list[tuple[str, int]] = []
     joined = _join_soft_breaks(text)
+    question: tuple[str, int] | None = None  # "Interested in commercial use?" (and offset)
     for sentence in _SENTENCE.finditer(joined):
         raw = text[sentence.start():sentence.end()]
         value = _WRAPPED_HYPHEN.sub("-", raw).replace("\n", " ")
+        start = sentence.start()
         if not (test or restricts_narrowly)(value):
-            continue
+            # a question and its answer are read together ("Interested in commercial use?
+            # Contact us."), within one paragraph
+            if question is None or "\n" in joined[question[1]:start] or \
+                    not (test or restricts_narrowly)(question[0] + " " + value):
+                question = (value, start) if _COMMERCIAL_QUESTION.search(value) else None
+                continue
+            value, start = question[0] + " " + value, question[1]
+        question = None
         quote = " ".join(value.split())[:240]
         if quote:
-            out.append((quote, text.count("\n", 0, sentence.start())))
+            out.append((quote, text.count("\n", 0, start)))
     return out
+
+
+_COMMERCIAL_QUESTION = re.compile(r"commerci\w*[^?]*\?\s*$", re.IGNORECASE)
 
 
 _WRAPPED_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n[ \t]*(?=\w)")

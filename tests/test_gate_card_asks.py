@@ -1,0 +1,87 @@
+"""A card that makes commercial use a matter to ask about ("For commercial use, please contact
+us", "commercial licensing inquiries", "contact us for a commercial license", "commercial use
+requires permission") does not grant it: anywhere in the card body, the sentence is a
+`card-restricts-use` passage and a commercial context is not allowed. A contact line that asks
+nothing of a commercial user ("contact us for commercial support", "for questions, contact
+us") changes nothing. Through `licscan scan FOLDER --format json --no-config` with a
+commercial context; the sentences are our own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_gate_common import CARD_APACHE, codes, scan, write_tree
+
+ASKS = [
+    "For commercial use, please contact us.",
+    "For commercial use, contact sales@acme.example.",
+    "For commercial licensing inquiries, please email licensing@acme.example.",
+    "Please contact us for a commercial license.",
+    "Contact the authors to obtain a commercial license.",
+    "Commercial use requires permission from Acme.",
+    "Commercial use requires prior written authorization.",
+    "If you are interested in commercial use, please reach out to us.",
+    "For commercial purposes, please get in touch with our team.",
+    "Commercial licenses are available on request.",
+    "To use this model commercially, please contact us at hello@acme.example.",
+    "Commercial usage is subject to approval by Acme.",
+    "Companies wishing to use the model in commercial products should contact "
+    "licensing@acme.example.",
+    "Please email us before using the model for commercial purposes.",
+    "Commercial use is possible, but please contact us first.",
+    "Interested in commercial use? Contact us at hello@acme.example.",
+]
+
+HARMLESS = [
+    "Contact us for commercial support.",
+    "For questions, contact us.",
+    "For commercial support and consulting, contact sales@acme.example.",
+    "Commercial use is permitted; for questions, please contact us.",
+    "You can use this model commercially and contact us with any questions.",
+    "For business inquiries, contact us at hello@acme.example.",
+    "Please contact us if you find a bug in the model.",
+    "We offer commercial support plans; contact us for details.",
+    "Commercial use is allowed without asking permission.",
+    "Apache 2.0 permits commercial use; no permission is required.",
+    "For commercial use cases, see the examples folder.",
+    "Commercial use is free; we would love to hear about it, so contact us.",
+    "Our commercial partners can contact their account manager for help.",
+    "Contact us to report commercial misuse of the model.",
+    "Is commercial use allowed? Yes: the Apache 2.0 license permits it.",
+]
+
+
+def _model(tmp_path: Path, body: str) -> dict[str, Any]:
+    folder = write_tree(tmp_path / "m", {"README.md": CARD_APACHE + body})
+    return scan(tmp_path, str(folder)).model()
+
+
+@pytest.mark.parametrize("where", ["top", "section"])
+@pytest.mark.parametrize("sentence", ASKS)
+def test_asking_for_commercial_terms_is_a_restriction(tmp_path: Path, sentence: str,
+                                                      where: str) -> None:
+    body = f"\n{sentence}\n" if where == "top" else \
+        f"\n## Model Details\n\nA 7B model trained on web text. {sentence}\n\n" \
+        "## How to use\n\nLoad it with transformers.\n"
+    model = _model(tmp_path, body)
+    assert model["verdict"] != "allow", model
+    [finding] = [f for f in model["findings"] if f["code"] == "card-restricts-use"]
+    assert finding["severity"] == "review"
+    assert " ".join(sentence.split())[:50] in finding["message"]
+
+
+@pytest.mark.parametrize("sentence", HARMLESS)
+def test_a_contact_line_that_asks_nothing_is_no_restriction(tmp_path: Path,
+                                                            sentence: str) -> None:
+    model = _model(tmp_path, f"\n## Model Details\n\n{sentence}\n")
+    assert "card-restricts-use" not in codes(model), model["findings"]
+    assert model["verdict"] == "allow", model
+
+
+def test_a_question_and_an_answer_in_other_paragraphs_are_not_joined(tmp_path: Path) -> None:
+    model = _model(tmp_path, "\n## FAQ\n\nIs it good for commercial use?\n\n"
+                   "Contact us with your feedback.\n")
+    assert "card-restricts-use" not in codes(model), model["findings"]

@@ -1,0 +1,76 @@
+"""An intended-use disclaimer that names a commercial field ("not intended for products", "not
+designed for use in commercial services", "must not be used in paid applications") under a
+license, terms or intended-use heading limits the field of use: a `card-restricts-use`
+passage, and a commercial context is not allowed. A disclaimer of a field of care or risk
+("not intended for medical use") stays a disclaimer. Through `licscan scan FOLDER --format
+json --no-config` with a commercial context; the sentences are our own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_gate_common import CARD_APACHE, codes, scan, write_tree
+
+HEADINGS = ["License", "Terms of Use", "Intended Use"]
+
+COMMERCIAL_FIELD = [
+    "This model is not intended for products.",
+    "The model is not intended for use in products or services.",
+    "The weights are not designed for commercial services.",
+    "This model is not meant to be used in paid applications.",
+    "Not intended for resale or redistribution.",
+    "The model is not intended for deployment in customer-facing products.",
+    "It is not intended for monetization.",
+    "The model is not intended for uses that generate income.",
+    "The model must not be used in products sold to customers.",
+    "Not for sale.",
+    "This model is not licensed for use in SaaS offerings.",
+    "The model is not intended for business use.",
+]
+
+OTHER_FIELD = [
+    "This model is not intended for medical use.",
+    "The model is not intended for medical applications.",
+    "This model is not designed for safety-critical applications.",
+    "The model is not intended to provide legal advice.",
+    "The model is not intended for use in high-risk settings such as healthcare.",
+    "This model is intended for use in products and services.",
+    "The model is not a substitute for professional advice.",
+    "Outputs are not intended to be factual.",
+]
+
+
+def _model(tmp_path: Path, body: str) -> dict[str, Any]:
+    folder = write_tree(tmp_path / "m", {"README.md": CARD_APACHE + body})
+    return scan(tmp_path, str(folder)).model()
+
+
+@pytest.mark.parametrize("heading", HEADINGS)
+@pytest.mark.parametrize("sentence", COMMERCIAL_FIELD)
+def test_a_disclaimer_naming_a_commercial_field_is_a_restriction(tmp_path: Path, heading: str,
+                                                                 sentence: str) -> None:
+    model = _model(tmp_path, f"\n## {heading}\n\n{sentence}\n")
+    assert model["verdict"] == "review", model
+    [finding] = [f for f in model["findings"] if f["code"] == "card-restricts-use"]
+    assert sentence.rstrip(".") in finding["message"]
+    [quoted] = [e for e in finding["evidence"] if e["kind"] == "readme-text"]
+    assert quoted["path"] == "README.md" and quoted["line"] == 10  # the sentence's line
+
+
+@pytest.mark.parametrize("heading", HEADINGS)
+@pytest.mark.parametrize("sentence", OTHER_FIELD)
+def test_a_disclaimer_of_another_field_is_no_restriction(tmp_path: Path, heading: str,
+                                                        sentence: str) -> None:
+    model = _model(tmp_path, f"\n## {heading}\n\n{sentence}\n")
+    assert "card-restricts-use" not in codes(model), model["findings"]
+    assert model["verdict"] == "allow", model
+
+
+def test_outside_a_terms_section_a_disclaimer_stays_a_disclaimer(tmp_path: Path) -> None:
+    """Under a heading that is not about license, terms or intended use, "not intended for
+    products" describes (as "not intended for commercial use" there does)."""
+    model = _model(tmp_path, "\n## Evaluation\n\nThis model is not intended for products.\n")
+    assert "card-restricts-use" not in codes(model), model["findings"]
