@@ -9,11 +9,13 @@ licscan.yaml.
 
 Threads only for I/O: the worker threads run `Source.fetch` and nothing else; each snapshot is
 concluded (identification included) on the calling thread as its fetch completes, and the
-base models and datasets it names start fetching then. Each repository is fetched at most
-once per scan (a memo keyed by `ref_key`: repository and revision), so a hundred fine-tunes
-of one base fetch the base once. Lineage and datasets (`related.py`, no I/O) name the base
-models and datasets they need; the scanner fetches them through the same memo and threads.
-Output order is the input order, whatever order the fetches complete in.
+base models and datasets it names start fetching then (`related.FetchPlan`): a base's own
+bases as soon as that base is read, not once its whole generation is. Each repository is
+fetched at most once per scan (a memo keyed by `ref_key`: repository and revision), so a
+hundred fine-tunes of one base fetch the base once. Lineage and datasets (`related.py`, no
+I/O) name the base models and datasets they need, and find them fetched through the same memo.
+Output order is the input order, and the output the same, whatever order the fetches complete
+in.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
 from licscan import __version__
 from licscan.conclude import conclude
 from licscan.errors import SourceError
-from licscan.lineage.related import Related, Walk, first_fetches, resolve_related
+from licscan.lineage.related import FetchPlan, Related, Walk, resolve_related
 from licscan.model import (
     CardFacts,
     ModelError,
@@ -121,6 +124,10 @@ class Scanner:
         # license file identified.
         self._pool: ThreadPoolExecutor | None = None
         self._fetches: dict[RefKey, tuple[ModelRef, Future[Snapshot | SourceError]]] = {}
+        # the fetches started and not yet handed out by `_arrivals`; each completed one's key
+        # is put on `_done` (by the worker thread, the one thing it does besides fetching)
+        self._waiting: set[RefKey] = set()
+        self._done: SimpleQueue[RefKey] = SimpleQueue()
         self._concluded: dict[RefKey, ModelResult] = {}
         self._identified: dict[tuple[bytes, str], Any] = {}
 
@@ -147,8 +154,21 @@ class Scanner:
         key = ref_key(ref)
         if key not in self._fetches:
             assert self._pool is not None
-            self._fetches[key] = (ref, self._pool.submit(_fetch, self.source, ref))
+            future = self._pool.submit(_fetch, self.source, ref)
+            self._fetches[key] = (ref, future)
+            self._waiting.add(key)
+            done = self._done
+            future.add_done_callback(lambda _future: done.put(key))
         return key
+
+    def _arrivals(self) -> Iterator[tuple[RefKey, ModelResult]]:
+        """Every fetch of the scan, those started while this runs included, concluded on this
+        thread as it completes, until none is left."""
+        while self._waiting:
+            key = self._done.get()
+            if key in self._waiting:
+                self._waiting.discard(key)
+                yield key, self._conclude(key)
 
     def _completed(self, keys: Sequence[RefKey]) -> Iterator[tuple[RefKey, ModelResult]]:
         """Each key once, concluded on this thread as its fetch completes."""
@@ -234,12 +254,13 @@ class Scanner:
         options = self.options
         follow = Related(options.lineage, options.datasets, options.max_depth)
         self._fetches, self._concluded = {}, {}
+        self._waiting, self._done = set(), SimpleQueue()
         with self._fetching():
             keys = [self._submit(ref) for ref in refs]
             listed = Counter(keys)  # a model listed twice is one fetch, two ticks
-            named = {ref_key(r) for r in refs if r.kind == "hub"}
-            for key, model in self._completed(keys):
-                for related in first_fetches(model, follow, named):
+            plan = FetchPlan(follow, set(keys))
+            for key, model in self._arrivals():
+                for related in plan.after(key, model):
                     self._submit(related)  # bases and datasets start while others load
                 if self.on_result is not None:
                     for _ in range(listed[key]):
@@ -305,8 +326,7 @@ def build_policy(config: Config, pack: RulePack, context: Context | None = None,
 
 
 def configured_scanner(config: Config, options: ScanOptions, context: Context | None = None, *,
-                       today: date | None = None,
-                       source: Source | None = None) -> tuple[Scanner, AppliedPolicy]:
+                       today: date | None = None) -> tuple[Scanner, AppliedPolicy]:
     """A Scanner that applies licscan.yaml: its rule packs, its policy, and its context (or
     `context`, from --context) for both the verdicts and the report's terms and obligations."""
     options = replace(options, rules_dirs=(*options.rules_dirs, *config.rules))
@@ -314,6 +334,6 @@ def configured_scanner(config: Config, options: ScanOptions, context: Context | 
     chosen = context if context is not None else config.context
     stage = ContextStage(pack, chosen)
     policy = build_policy(config, pack, context, today=today, stage=stage)
-    scanner = Scanner(options, pack, policy=policy, finalize=stage, source=source)
+    scanner = Scanner(options, pack, policy=policy, finalize=stage)
     scanner.context_dict = chosen.to_dict() if chosen is not None else None
     return scanner, policy

@@ -2,7 +2,9 @@
 
 No I/O: `resolve_related` asks for base models level by level, then for datasets, and the
 scanner fetches them (once per scan however many children point at one) and sends the results
-back; the tree is built from them with cycle detection and a depth limit (`lineage.py`).
+back; the tree is built from them with cycle detection and a depth limit (`tree.py`).
+`FetchPlan` tells the scanner the same refs earlier, as each result arrives, so the fetches
+of a base's bases do not wait for the rest of its generation.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from licscan.lineage.tree import (
     Inherited,
     Node,
     Parent,
+    ancestors,
     chain_line,
     inherited_gate_findings,
     inherited_rules,
@@ -86,20 +89,47 @@ def _ancestors(top: list[ModelResult], max_depth: int) -> Generator[
     return known
 
 
-def first_fetches(model: ModelResult, follow: Related,
-                  named: set[RefKey] | frozenset[RefKey] = frozenset()) -> list[ModelRef]:
-    """What `resolve_related` fetches first for `model` (its base models and its datasets),
-    so the scanner can start them as soon as the model is concluded. `named`: the `ref_key`s
-    of the refs the scan was given, which lineage takes from the scan itself."""
-    if model.status != "ok":
-        return []
-    refs: list[ModelRef] = []
-    if follow.lineage and follow.max_depth > 0:
-        refs += [_hub_ref(p.repo_id) for p in _parents(model)
-                 if _base_key(p.repo_id) not in named]
-    if follow.datasets:
-        refs += [_hub_ref(d, "dataset") for d in _dataset_ids(model) if is_repo_id(d)]
-    return refs
+class FetchPlan:
+    """What to fetch as each result arrives, so that no fetch waits for a whole level: for a
+    model given to the scan, its base models and its datasets; for a base model, its own base
+    models as soon as it is read. The bases are those `resolve_related` asks for (each to
+    `max_depth` generations from the nearest model of the scan, whatever order the results
+    arrive in), so the walk finds them fetched: a base reached first through a longer chain,
+    then through a shorter one, is followed again from there. No I/O: the scanner submits the
+    refs returned, and the walk stays what decides."""
+
+    def __init__(self, follow: Related, top: set[RefKey] | frozenset[RefKey]) -> None:
+        self.follow = follow
+        self.top = frozenset(top)  # the `ref_key`s of the scan's own refs: models, not bases
+        self._level: dict[RefKey, int] = {}  # base -> the fewest generations it is reached by
+        self._parents: dict[RefKey, tuple[str, ...]] = {}  # a base read: its own bases
+
+    def after(self, key: RefKey, model: ModelResult) -> list[ModelRef]:
+        """The refs to start fetching now that `model`, fetched as `key`, is concluded."""
+        out: list[ModelRef] = []
+        if model.status != "ok":
+            return out
+        if key in self.top:
+            for parent in _parents(model):
+                self._reach(parent.repo_id, 1, out)
+            if self.follow.datasets:
+                out += [_hub_ref(d, "dataset") for d in _dataset_ids(model) if is_repo_id(d)]
+        elif key in self._level:  # a base (not a dataset, nor a ref the walk asked itself)
+            self._parents[key] = tuple(p.repo_id for p in _parents(model))
+            for repo_id in self._parents[key]:
+                self._reach(repo_id, self._level[key] + 1, out)
+        return out
+
+    def _reach(self, repo_id: str, level: int, out: list[ModelRef]) -> None:
+        key = _base_key(repo_id)
+        if not self.follow.lineage or level > self.follow.max_depth or key in self.top \
+                or self._level.get(key, level + 1) <= level:
+            return
+        if key not in self._level:
+            out.append(_hub_ref(repo_id))
+        self._level[key] = level
+        for parent in self._parents.get(key, ()):  # read already: follow it from nearer
+            self._reach(parent, level + 1, out)
 
 
 def _build(parent: Parent, known: dict[RefKey, ModelResult], path: tuple[str, ...],
@@ -119,10 +149,17 @@ def _build(parent: Parent, known: dict[RefKey, ModelResult], path: tuple[str, ..
     return Node(parent.repo_id, parent.relation, result, "ok", None, children)
 
 
-def _unresolved(node: Node) -> list[Node]:
-    out = [p for p in node.parents if p.status != "ok"]
-    for p in node.parents:
-        out.extend(_unresolved(p))
+def _unresolved(root: Node) -> list[Node]:
+    """The bases that could not be followed (an error, a cycle, the depth limit), each node's
+    own before its bases'."""
+    out: list[Node] = []
+
+    def visit(node: Node) -> None:
+        out.extend(p for p in node.parents if p.status != "ok")
+        for parent in node.parents:
+            visit(parent)
+
+    visit(root)
     return out
 
 
@@ -139,10 +176,11 @@ def _apply_lineage(model: ModelResult, known: dict[RefKey, ModelResult], pack: R
     findings = list(model.findings)
     findings += lineage_findings(model, inherited, pack, declared,
                                  model.card.declared_expression)
-    for node in _unresolved(root):
+    unresolved, read = _unresolved(root), ancestors(root)
+    for node in unresolved:
         findings.append(Finding("lineage-unresolved", "review",
                                 f"base model {node.repo_id}: {node.reason}", ()))
-    undetermined = undetermined_ancestors(root)
+    undetermined = undetermined_ancestors(read)
     for node in undetermined:
         findings.append(Finding("lineage-unresolved", "review",
                                 f"base model {node.repo_id}: no license could be determined",
@@ -150,18 +188,18 @@ def _apply_lineage(model: ModelResult, known: dict[RefKey, ModelResult], pack: R
     for value in invalid:
         findings.append(Finding("lineage-unresolved", "review",
                                 f"base_model value {value!r} is not a Hub repository id", ()))
-    findings += inherited_gate_findings(root)
+    findings += inherited_gate_findings(read)
     lineage = Lineage(
         chain=chain_line(model.id, root),
         own_license=model.license.expression if model.license else None,
         inherited=tuple(InheritedTerms(i.rule.id, i.rule.expression_id, i.ancestor, i.relation,
                                        i.revision) for i in inherited),
         parents=tuple(freeze(node_dict(p, pack)) for p in root.parents))
-    unknown_bases = [n.repo_id for n in _unresolved(root) if n.status != "cycle"] + \
+    unknown_bases = [n.repo_id for n in unresolved if n.status != "cycle"] + \
         [str(v) for v in invalid] + [n.repo_id for n in undetermined]
     license = _with_unresolved_bases(
         _with_unknown_terms(_effective_license(model.license, inherited),
-                            inherited_unknown_terms(root)), unknown_bases)
+                            inherited_unknown_terms(read)), unknown_bases)
     return replace(model, license=license, flags=flags_for(license.expression, pack)
                    if license and license.expression else model.flags,
                    findings=tuple(findings), lineage=lineage)

@@ -124,52 +124,62 @@ UNKNOWN_TERMS_REFS = ("LicenseRef-licscan-custom-", "LicenseRef-licscan-unidenti
 _NOT_CARRIED = frozenset({"lineage-unresolved", "dataset-unresolved"})
 
 
-def ancestors(node: Node) -> list[Node]:
+@dataclass(frozen=True)
+class Ancestor:
+    """An ancestor that was read: its node in the tree and its result (never None, unlike a
+    node's, which is None for a base that could not be followed)."""
+
+    node: Node
+    result: ModelResult
+
+
+def ancestors(node: Node) -> list[Ancestor]:
     """Every ancestor that was read, nearest first, once each."""
-    out: list[Node] = []
+    out: list[Ancestor] = []
     stack = list(node.parents)
     while stack:
         parent = stack.pop(0)
         if parent.result is not None and parent.status == "ok" and \
-                all(a.repo_id != parent.repo_id for a in out):
-            out.append(parent)
+                all(a.node.repo_id != parent.repo_id for a in out):
+            out.append(Ancestor(parent, parent.result))
         stack.extend(parent.parents)
     return out
 
 
-def inherited_unknown_terms(node: Node) -> list[tuple[str, Node]]:
-    """The ancestors' license ids without a rule (`UNKNOWN_TERMS_REFS`), with the ancestor."""
+def inherited_unknown_terms(read: Sequence[Ancestor]) -> list[tuple[str, Node]]:
+    """The license ids without a rule (`UNKNOWN_TERMS_REFS`) of the ancestors `read`
+    (`ancestors`), with the ancestor."""
     out: list[tuple[str, Node]] = []
-    for parent in ancestors(node):
-        lic = parent.result.license if parent.result else None
+    for ancestor in read:
+        lic = ancestor.result.license
         if lic is None or not lic.expression:
             continue
         try:
             keys = symbol_keys(parse(lic.expression))
         except UsageError:  # an expression licscan wrote; unparseable is unknown
             keys = [UNKNOWN_TERMS_REFS[0] + "unparsed"]
-        out += [(k, parent) for k in keys if k.startswith(UNKNOWN_TERMS_REFS)
+        out += [(k, ancestor.node) for k in keys if k.startswith(UNKNOWN_TERMS_REFS)
                 and all(k != seen for seen, _ in out)]
     return out
 
 
-def undetermined_ancestors(node: Node) -> list[Node]:
-    """Ancestors read without a license: their terms are unknown, not absent."""
-    return [p for p in ancestors(node)
-            if p.result is None or p.result.license is None or not p.result.license.expression]
+def undetermined_ancestors(read: Sequence[Ancestor]) -> list[Node]:
+    """The ancestors `read` (`ancestors`) without a license: their terms are unknown, not
+    absent."""
+    return [a.node for a in read if a.result.license is None or not a.result.license.expression]
 
 
-def inherited_gate_findings(node: Node) -> list[Finding]:
-    """An ancestor's gate findings (its evidence was cut, contradicts itself or adds terms)
-    bind its derivatives as well: each is carried as `base-model-restricted`."""
+def inherited_gate_findings(read: Sequence[Ancestor]) -> list[Finding]:
+    """The gate findings of the ancestors `read` (`ancestors`: their evidence was cut,
+    contradicts itself or adds terms) bind their derivatives as well: each is carried as
+    `base-model-restricted`."""
     out: list[Finding] = []
-    for parent in ancestors(node):
-        assert parent.result is not None
-        for finding in parent.result.findings:
+    for ancestor in read:
+        for finding in ancestor.result.findings:
             if finding.code in GATE_FINDINGS and finding.code not in _NOT_CARRIED:
                 out.append(Finding(
                     "base-model-restricted", "review",
-                    f"base model {parent.repo_id} ({finding.code}): {finding.message}",
+                    f"base model {ancestor.node.repo_id} ({finding.code}): {finding.message}",
                     finding.evidence))
     return out
 
