@@ -22,18 +22,22 @@ from license_expression import (
 )
 
 from licscan.errors import UsageError
+from licscan.vocab import STRICTNESS as STRICTNESS
+from licscan.vocab import Permission
 
 T = TypeVar("T")
 
-STRICTNESS = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
+
+_UNKNOWN = Permission.UNKNOWN.strictness  # a word outside the vocabulary counts as unknown
 
 
 def strictest(values: Sequence[str]) -> str:
-    return max(values, key=lambda v: STRICTNESS.get(v, 2)) if values else "unknown"
+    return max(values, key=lambda v: STRICTNESS.get(v, _UNKNOWN)) if values else Permission.UNKNOWN
 
 
 def most_permissive(values: Sequence[str]) -> str:
-    return min(values, key=lambda v: STRICTNESS.get(v, 2)) if values else "unknown"
+    return min(values, key=lambda v: STRICTNESS.get(v, _UNKNOWN)) if values \
+        else Permission.UNKNOWN
 
 
 # license-expression builds its Aho-Corasick automaton lazily on first use and is not safe to

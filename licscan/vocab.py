@@ -86,6 +86,9 @@ VERDICTS: tuple[str, ...] = tuple(Verdict)
 PERMISSIONS: tuple[str, ...] = tuple(Permission)
 SEVERITIES: tuple[str, ...] = tuple(Severity)
 FLAG_VALUES: tuple[str, ...] = tuple(FlagValue)
+#: each permission word's strictness, for code that compares plain words (a lockfile's, a
+#: rule's) as well as members; `max(..., key=STRICTNESS.get)` is the strictest
+STRICTNESS: dict[str, int] = {p.value: p.strictness for p in Permission}
 
 
 def coerce(obj: object, *, strict: bool = True, **fields: type[StrEnum]) -> None:

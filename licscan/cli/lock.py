@@ -55,7 +55,8 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
     if _report_errors(result, refs, manifest_file):
         return 1
     built = [entry_dict(m, policy.facts(m)) for m in result.models]
-    if _report_moved(refs, before, built, manifest_file):
+    if _report_capped(refs, built, manifest_file) or \
+            _report_moved(refs, before, built, manifest_file):
         return 1
     entries = list({(e["source"], e.get("repo_type"), e["id"], e["requested_revision"]): e
                     for e in built}.values())
@@ -113,6 +114,25 @@ def _report_moved(refs: list[ModelRef], before: list[dict[str, Any]],
         click.echo(f"licscan lock: {len(moved)} model(s) changed while being locked; "
                    "the lockfile was not written (run licscan lock again)")
     return bool(moved)
+
+
+def _report_capped(refs: list[ModelRef], built: list[dict[str, Any]],
+                   manifest_file: str) -> bool:
+    """A folder too large for its digest to cover (licscan.lock.trust.MAX_ENTRIES): `check`
+    could not see a change in it, so nothing is written."""
+    from licscan.redact import printable_line as printable
+
+    capped = [(ref, entry, local["capped"]) for ref, entry in zip(refs, built, strict=True)
+              if isinstance(local := entry["evidence"].get("local"), Mapping)
+              and local.get("capped")]
+    for ref, entry, why in capped:
+        line = f":{ref.origin.line}" if ref.origin.line else ""
+        click.echo(printable(f"{manifest_file}{line}: {entry['id']}: cannot be locked: {why} "
+                             "(name a smaller folder: the model's own files)"))
+    if capped:
+        click.echo(f"licscan lock: {len(capped)} model folder(s) too large to verify; "
+                   "the lockfile was not written")
+    return bool(capped)
 
 
 def _report_errors(result: ScanResult, refs: list[ModelRef], manifest_file: str) -> bool:

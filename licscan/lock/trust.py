@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 from licscan.policy import expr as spdx
 from licscan.policy.model import BOOL_FLAGS, TRI_FLAGS, FindingFact, LeafFacts, ModelFacts
+from licscan.vocab import SEVERITIES, STRICTNESS, Permission
 
 if TYPE_CHECKING:
     from licscan.policy.facts import FactBuilder
 
-SEVERITIES = ("info", "review", "deny")
-STRICTNESS = {"allowed": 0, "conditional": 1, "unknown": 2, "prohibited": 3}
 TRI = TRI_FLAGS
+_UNKNOWN = Permission.UNKNOWN.strictness  # a word outside the vocabulary counts as unknown
 BOOLS = BOOL_FLAGS
 # The folder digest: content (up to what a scan reads of one file) of every file, but only the
 # size of weights and archives over that limit (a scan never reads them as license text).
@@ -108,7 +108,7 @@ def model_flags(expression: str | None, builder: FactBuilder) -> dict[str, Any]:
         parts = [fold(arg) for arg in node.args]
         pick = max if node.op == "AND" else min
         out: dict[str, Any] = {
-            key: pick((p[key] for p in parts), key=lambda v: STRICTNESS.get(v, 2))
+            key: pick((p[key] for p in parts), key=lambda v: STRICTNESS.get(v, _UNKNOWN))
             for key in TRI}
         out.update({key: any(p[key] for p in parts) for key in BOOLS})
         return out
@@ -196,6 +196,7 @@ class _Item:
     name: str
     line: str  # the entry as it enters the folder digest
     digest: str | None = None  # a regular file's content digest
+    capped: bool = False  # the walk stopped at MAX_ENTRIES: what follows is not digested
 
 
 def _walk(folder: Path) -> Iterable[_Item]:
@@ -213,7 +214,7 @@ def _walk(folder: Path) -> Iterable[_Item]:
         for entry in entries:
             count += 1
             if count > MAX_ENTRIES:
-                yield _Item("", "\0truncated")
+                yield _Item("", "\0truncated", capped=True)
                 return
             name = (rel / entry.name).as_posix()
             try:
@@ -246,26 +247,42 @@ def _safe_digest(path: Path) -> str:
 def local_evidence(folder: Path, paths: Iterable[str]) -> dict[str, Any]:
     """For the lockfile: one digest of every file in the folder, and the digest of each file
     by name (all of them up to MAX_LISTED, else the card and the license files the scan read),
-    so `check` can say which file changed."""
+    so `check` can say which file changed. A folder of more than MAX_ENTRIES entries is
+    digested only that far: `capped` says why (`licscan lock` writes no such entry, `check`
+    fails on one; see `over_cap`)."""
     tree = hashlib.sha256()
     digests = {}
+    capped = False
     for item in _walk(folder):
         tree.update(item.line.encode("utf-8", "surrogateescape") + b"\n")
+        capped = capped or item.capped
         if item.digest is not None:
             digests[item.name] = item.digest
     wanted = sorted(digests) if len(digests) <= MAX_LISTED else \
         sorted({"README.md", *paths} & set(digests))
-    return {"tree": "sha256:" + tree.hexdigest(),
-            "files": [{"path": name, "sha256": digests[name]} for name in wanted]}
+    out = {"tree": "sha256:" + tree.hexdigest(),
+           "files": [{"path": name, "sha256": digests[name]} for name in wanted]}
+    if capped:
+        out["capped"] = over_cap(folder)
+    return out
+
+
+def over_cap(folder: Path) -> str:
+    """Why a folder's digest cannot stand for the folder: a change past the cap is unseen."""
+    return (f"the folder {str(folder)!a} has more than {MAX_ENTRIES:,} entries, the most "
+            "licscan digests, so a change past them could not be seen")
 
 
 def local_changes(folder: Path, recorded: Mapping[str, Any]) -> list[str]:
-    """What changed in a local model folder since the lockfile was written ([] if nothing)."""
+    """What changed in a local model folder since the lockfile was written ([] if nothing).
+    A folder over the digest's cap fails closed: it is never reported unchanged."""
     if not isinstance(recorded, Mapping) or "tree" not in recorded:
         return ["the lockfile records no digests of the folder"]
     before = {str(f.get("path")): f.get("sha256") for f in recorded.get("files") or ()
               if isinstance(f, Mapping)}
     now = local_evidence(folder, before)
+    if "capped" in now:
+        return [str(now["capped"])]
     if now["tree"] == recorded.get("tree"):
         return []
     after = {f["path"]: f["sha256"] for f in now["files"]}
