@@ -232,11 +232,11 @@ def overrides_forbidden(flag: bool = False) -> bool:
 
 def rule_overrides(rules_dirs: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
     """(rule file, what it redefines) for every rule of a user's pack that takes over
-    something of the built-in pack (licscan.rulepack.rule_overrides)."""
+    something of the built-in pack (licscan.rulecheck.rule_overrides)."""
     if not rules_dirs:
         return []
+    from licscan.rulecheck import rule_overrides as pack_overrides
     from licscan.rulepack import load_rulepack
-    from licscan.rulepack import rule_overrides as pack_overrides
 
     found = pack_overrides(load_rulepack(()), load_rulepack(tuple(rules_dirs)))
     return [(display_path(Path(origin)), what) for origin, what in found]

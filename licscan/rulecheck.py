@@ -1,4 +1,5 @@
-"""Validate rule files against the shipped JSON Schema and the pack's own invariants."""
+"""Validate rule files against the shipped JSON Schema and the pack's own invariants, and name
+what a user's rule pack takes over from the built-in one (`rule_overrides`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import yaml
 
 from licscan import _resources
 from licscan.errors import RulePackError
-from licscan.rulepack import derivable_fields
+from licscan.rulepack import FINGERPRINTS, DerivedRules, Rule, RulePack, derivable_fields
 
 # What each derivable field is derived from, for the messages (licscan.rulepack.derivable_fields).
 _FROM = {"flags.commercial_use": "terms.commercial_use.value",
@@ -118,3 +119,96 @@ def compiled_problems(directory: Path) -> list[str]:
                 "or edited; licscan ignores compiled.json outside its built-in pack: delete it, "
                 "or for the built-in pack run scripts/lock_rules.py)"]
     return []
+
+
+# The names a rule claims besides its id and expression id: a scan maps each to that rule.
+CLAIMED_NAMES = ("hub_ids", "license_names", "urls", "titles", "version_lines", "references")
+
+
+def rule_claims(rule: Rule) -> Iterator[tuple[str, str]]:
+    """(what, name as written) for each name `rule` claims; names compare lower-cased."""
+    yield "expression id", rule.expression_id
+    for attr in CLAIMED_NAMES:
+        for name in getattr(rule, attr):
+            yield attr.rstrip("s").replace("_", " "), name
+
+
+def rule_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
+    """(rule file, what it redefines) for each rule of a user's folder in `merged` that takes
+    over something of the built-in pack `builtin`: a built-in rule id, or a name a built-in
+    rule claims (expression id, Hub id, license name, URL, title, version line, reference
+    text name), each row of a user's SPDX table that replaces a built-in row, and each
+    reference text of the user's that takes a built-in one's place (`_text_overrides`)."""
+    claimed: dict[tuple[str, str], str] = {}
+    for rule in builtin.rules.values():
+        for what, name in rule_claims(rule):
+            claimed.setdefault((what, name.lower()), rule.id)
+    out: list[tuple[str, str]] = []
+    for layer in merged.layers[1:]:
+        for rule_id in sorted(layer):
+            rule = merged.rules[rule_id]
+            if rule_id in builtin.rules:
+                out.append((rule.origin, f"the built-in rule {rule_id!r}"))
+                continue
+            taken: dict[tuple[str, bool], list[str]] = {}
+            for what, name in rule_claims(rule):
+                owner = claimed.get((what, name.lower()))
+                if owner is not None:  # the expression id on a line of its own: it decides most
+                    key = (owner, what == "expression id")
+                    taken.setdefault(key, []).append(f"{what} {name!r}")
+            out += [(rule.origin, f"the built-in rule {owner!r} ({', '.join(names)})")
+                    for (owner, _expression), names in taken.items()]
+    return out + _table_overrides(builtin, merged) + _text_overrides(builtin, merged)
+
+
+def _text_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
+    """A user's fingerprints.json that replaces a built-in set of reference texts (a packed
+    binary of the same name, a text of the same key), adds a reference text for a built-in
+    rule, or adds, for a rule of the user's, a text identical (in canonical form) to a
+    built-in one: either way a text of the user's would then be identified as that built-in
+    license, or that license's text as the user's."""
+    packed = builtin.fingerprints.get("packed")
+    texts = builtin.fingerprints.get("texts")
+    out: list[tuple[str, str]] = []
+    for origin, user in zip(merged.origins[1:], merged.layer_fingerprints[1:], strict=True):
+        path = str(Path(origin) / FINGERPRINTS)
+        user = _mapping(user)
+        for name in _mapping(user.get("packed")):
+            if isinstance(packed, dict) and name in packed:
+                out.append((path, f"the built-in reference texts {name!r}"))
+        for key, entry in _mapping(user.get("texts")).items():
+            if isinstance(texts, dict) and key in texts:
+                out.append((path, f"the built-in reference text {key!r}"))
+            elif isinstance(entry, dict) and entry.get("rule") in builtin.rules:
+                out.append((path, f"the built-in rule {entry['rule']!r} (reference text "
+                                  f"{key!r})"))
+            elif isinstance(entry, dict):
+                out += [(path, f"the built-in rule {rule_id!r} (reference text {key!r}, "
+                               f"identical to the built-in reference text {ref!r})")
+                        for rule_id, ref in _same_text(builtin, entry)]
+    return out
+
+
+def _same_text(builtin: RulePack, entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(rule id, text key) of each built-in rule with a reference text identical to the one
+    `entry` fingerprints (the same canonical hash, made by the same normalizer)."""
+    # lazy: the fingerprint index loads the identification modules, which `licscan rules
+    # validate` does not need
+    from licscan.identify.index import pack_index
+    from licscan.identify.normalize import NORMALIZER_VERSION
+
+    if entry.get("v") != NORMALIZER_VERSION or not isinstance(entry.get("hash"), str):
+        return []  # the index skips it: it is never matched
+    same = pack_index(builtin).by_hash.get(entry["hash"], ())
+    return [(ref.rule_id, ref.key) for ref in same if ref.rule_id != entry.get("rule")]
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _table_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
+    tables = merged.derived.tables if isinstance(merged.derived, DerivedRules) else ()
+    return [(origin, f"the built-in SPDX table row {key!r}")
+            for origin, table in tables[1:] for key in DerivedRules([(origin, table)])
+            if key in builtin.derived]

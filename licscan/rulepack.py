@@ -21,7 +21,7 @@ from licscan.model import Flags as RuleFlags
 
 TRI_STATES = ("allowed", "conditional", "prohibited", "unknown")
 _LICENSE_GLOB = "licenses/*.yaml"
-_FINGERPRINTS = "fingerprints.json"
+FINGERPRINTS = "fingerprints.json"
 # The SPDX ids the pack derives rules for (scripts/gen_spdx_rules.py): id, name, category.
 DERIVED_TABLE = "spdx-licenses.tsv"
 
@@ -196,6 +196,10 @@ class RulePack:
     derived: Mapping[str, Rule] = field(default_factory=dict, compare=False, hash=False)
     # The rule ids each folder of `origins` defines, in order (the built-in pack first).
     layers: tuple[frozenset[str], ...] = field(default=(), compare=False, hash=False)
+    # Each folder's own fingerprints.json as loaded ({} without one), in the order of `origins`
+    # (`fingerprints` is their merge).
+    layer_fingerprints: tuple[Mapping[str, Any], ...] = field(default=(), compare=False,
+                                                               hash=False)
 
     def get(self, rule_id: str) -> Rule | None:
         """A hand-written rule by id, else the derived rule of that (lower-cased) SPDX id."""
@@ -227,8 +231,8 @@ class RulePack:
     def _claim_order(self) -> Iterator[Rule]:
         """The rules in the order they claim names: a later folder's first (a user's rule
         that claims what a built-in rule claims overrides it, and is reported as an override:
-        `rule_overrides`), by id within a folder. The order never rests on how ids sort
-        across folders."""
+        `licscan.rulecheck.rule_overrides`), by id within a folder. The order never rests on
+        how ids sort across folders."""
         if len(self.layers) < 2:
             yield from self.rules.values()
             return
@@ -240,79 +244,6 @@ class RulePack:
 
     def stamp(self) -> dict[str, str]:
         return {"name": self.name, "version": self.version, "hash": self.hash}
-
-
-# The names a rule claims besides its id and expression id: a scan maps each to that rule.
-CLAIMED_NAMES = ("hub_ids", "license_names", "urls", "titles", "version_lines", "references")
-
-
-def rule_claims(rule: Rule) -> Iterator[tuple[str, str]]:
-    """(what, name as written) for each name `rule` claims; names compare lower-cased."""
-    yield "expression id", rule.expression_id
-    for attr in CLAIMED_NAMES:
-        for name in getattr(rule, attr):
-            yield attr.rstrip("s").replace("_", " "), name
-
-
-def rule_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
-    """(rule file, what it redefines) for each rule of a user's folder in `merged` that takes
-    over something of the built-in pack `builtin`: a built-in rule id, or a name a built-in
-    rule claims (expression id, Hub id, license name, URL, title, version line, reference
-    text name), and each row of a user's SPDX table that replaces a built-in row."""
-    claimed: dict[tuple[str, str], str] = {}
-    for rule in builtin.rules.values():
-        for what, name in rule_claims(rule):
-            claimed.setdefault((what, name.lower()), rule.id)
-    out: list[tuple[str, str]] = []
-    for layer in merged.layers[1:]:
-        for rule_id in sorted(layer):
-            rule = merged.rules[rule_id]
-            if rule_id in builtin.rules:
-                out.append((rule.origin, f"the built-in rule {rule_id!r}"))
-                continue
-            taken: dict[tuple[str, bool], list[str]] = {}
-            for what, name in rule_claims(rule):
-                owner = claimed.get((what, name.lower()))
-                if owner is not None:  # the expression id on a line of its own: it decides most
-                    key = (owner, what == "expression id")
-                    taken.setdefault(key, []).append(f"{what} {name!r}")
-            out += [(rule.origin, f"the built-in rule {owner!r} ({', '.join(names)})")
-                    for (owner, _expression), names in taken.items()]
-    return out + _table_overrides(builtin, merged) + _text_overrides(builtin, merged)
-
-
-def _text_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
-    """A user's fingerprints.json that replaces a built-in set of reference texts (a packed
-    binary of the same name, a text of the same key) or adds a reference text for a built-in
-    rule (a text of the user's would then be identified as that built-in license)."""
-    packed = builtin.fingerprints.get("packed")
-    texts = builtin.fingerprints.get("texts")
-    out: list[tuple[str, str]] = []
-    for origin in merged.origins[1:]:
-        path = Path(origin) / _FINGERPRINTS
-        try:
-            user = json.loads(path.read_bytes()) if path.is_file() else {}
-        except (OSError, ValueError):
-            continue  # the loader has refused it already
-        if not isinstance(user, dict):
-            continue
-        for name in user.get("packed") or {}:
-            if isinstance(packed, dict) and name in packed:
-                out.append((str(path), f"the built-in reference texts {name!r}"))
-        for key, entry in (user.get("texts") or {}).items():
-            if isinstance(texts, dict) and key in texts:
-                out.append((str(path), f"the built-in reference text {key!r}"))
-            elif isinstance(entry, dict) and entry.get("rule") in builtin.rules:
-                out.append((str(path), f"the built-in rule {entry['rule']!r} (reference text "
-                                       f"{key!r})"))
-    return out
-
-
-def _table_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
-    tables = merged.derived.tables if isinstance(merged.derived, DerivedRules) else ()
-    return [(origin, f"the built-in SPDX table row {key!r}")
-            for origin, table in tables[1:] for key in DerivedRules([(origin, table)])
-            if key in builtin.derived]
 
 
 _TRI_TERMS = ("commercial_use", "modification", "distribution")
@@ -447,7 +378,7 @@ def pack_files(root: Path) -> list[Path]:
     table = root / DERIVED_TABLE
     if table.is_file():
         files.append(table)
-    fingerprints = root / _FINGERPRINTS
+    fingerprints = root / FINGERPRINTS
     if fingerprints.is_file():
         files.append(fingerprints)
     return files
@@ -518,7 +449,7 @@ def _load_dir(root: Path, builtin: bool) -> _Loaded:
     rule_files = [(path, raw) for path, raw in files if path.suffix == ".yaml"]
     table = next((raw for path, raw in files if path.name == DERIVED_TABLE), None)
     for path, raw in files:
-        if path.name == _FINGERPRINTS:
+        if path.name == FINGERPRINTS:
             try:
                 fingerprints = json.loads(raw)
             except ValueError as exc:
@@ -587,6 +518,7 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
     hashes: list[str] = []
     tables: list[tuple[str, bytes]] = []
     layers: list[frozenset[str]] = []
+    layer_fingerprints: list[Mapping[str, Any]] = []
     meta = read_pack_meta(Path(dirs[0]))
     for index, directory in enumerate(dirs):
         root = Path(directory)
@@ -597,6 +529,7 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
             tables.append((str(root / DERIVED_TABLE), table))
             if index:  # a user's table is checked on load; the built-in one is generated
                 len(DerivedRules(tables[-1:]))
+        layer_fingerprints.append(dir_fp)
         fingerprints = _merge_fingerprints(fingerprints, dir_fp)
         hashes.append(content_hash(hashed))
         if index:
@@ -610,7 +543,8 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
     hand = frozenset({*rules, *(rule.expression_id.lower() for rule in rules.values())})
     return RulePack(name=meta["name"], version=meta["version"], hash=pack_hash,
                     rules=dict(sorted(rules.items())), fingerprints=fingerprints, origins=dirs,
-                    derived=DerivedRules(tables, hand), layers=tuple(layers))
+                    derived=DerivedRules(tables, hand), layers=tuple(layers),
+                    layer_fingerprints=tuple(layer_fingerprints))
 
 
 def _check_references(rules: Mapping[str, Rule]) -> None:
