@@ -13,6 +13,7 @@ from licscan.cli.common import gate_options
 if TYPE_CHECKING:
     from licscan.lock.file import LockEntry
     from licscan.model import ModelRef, ScanResult
+    from licscan.sources.cache import SnapshotCache
 
 
 @click.command("lock")
@@ -66,7 +67,7 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
     if check_drift:
         return _drift(lock, refs, lock_path, manifest_file)
     write_lock(lock_path, lock)
-    _remember(lock["models"], result.rulepack.get("hash"), config.context_digest)
+    _remember(_cache(), lock["models"], result.rulepack.get("hash"), config.context_digest)
     verdicts = [e["verdict"] for e in entries]
     click.echo(f"licscan lock: wrote {display_path(lock_path)}: {len(entries)} model(s) "
                f"({verdicts.count('allow')} allow, {verdicts.count('review')} review, "
@@ -74,26 +75,23 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
     return 0
 
 
-def _remember(entries: Sequence[Mapping[str, Any]], rulepack_hash: str | None,
-              context_digest: str | None) -> None:
+def _cache() -> SnapshotCache | None:
+    """The licscan cache the records below go to (None: it cannot be used; nothing is
+    recorded, and check concludes the entries again)."""
+    from licscan.lock.verify import open_cache
+
+    return open_cache()[0]
+
+
+def _remember(cache: SnapshotCache | None, entries: Sequence[Mapping[str, Any]],
+              rulepack_hash: str | None, context_digest: str | None) -> None:
     """This machine concluded these entries: `licscan check` believes them here unchanged."""
     import json
 
-    from licscan.lock.verify import open_cache, remember
+    from licscan.lock.verify import remember
 
-    cache, _problem = open_cache()
     # as check reads them back from the file
     remember(cache, json.loads(json.dumps(entries)), rulepack_hash, context_digest)
-
-
-def _confirm(pairs: list[tuple[LockEntry, LockEntry]], rulepack_hash: str | None,
-             context_digest: str | None) -> None:
-    """These entries showed no drift although their branches may have moved: `licscan check`
-    believes them here at the commits just resolved (licscan.lock.verify.confirm)."""
-    from licscan.lock.verify import confirm, open_cache
-
-    cache, _problem = open_cache()
-    confirm(cache, pairs, rulepack_hash, context_digest)
 
 
 def _report_moved(refs: list[ModelRef], before: list[dict[str, Any]],
@@ -189,8 +187,13 @@ def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
         click.echo(printable(line))
     if lock.get("context_digest") == old.context_digest and \
             old.rulepack.get("hash") == lock["rulepack"].get("hash"):
-        _remember(unchanged, old.rulepack.get("hash"), old.context_digest)
-        _confirm(kept, old.rulepack.get("hash"), old.context_digest)
+        from licscan.lock.verify import confirm
+
+        cache = _cache()
+        _remember(cache, unchanged, old.rulepack.get("hash"), old.context_digest)
+        # no drift although their branches may have moved: check believes them here at the
+        # commits just resolved (licscan.lock.verify.confirm)
+        confirm(cache, kept, old.rulepack.get("hash"), old.context_digest)
     failed = bool(problems) or drifted > 0
     click.echo(f"licscan lock --check: {len(pairs)} model(s), {drifted} drifted, "
                f"{len(problems)} lockfile problem(s): {'FAILED' if failed else 'passed'}"

@@ -259,15 +259,14 @@ MAX_DEPTH = 64
 
 
 def _too_deep(data: Any) -> bool:
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict | list):
-            if depth > MAX_DEPTH:
-                return True
-            items = value.values() if isinstance(value, dict) else value
-            stack.extend((item, depth + 1) for item in items)
-    return False
+    level = [data] if isinstance(data, dict | list) else []
+    for _depth in range(MAX_DEPTH):  # one level at a time; only containers go down
+        level = [item for value in level
+                 for item in (value.values() if isinstance(value, dict) else value)
+                 if isinstance(item, dict | list)]
+        if not level:
+            return False
+    return True
 
 
 def _entry_lines(text: str, count: int) -> list[int | None]:

@@ -71,13 +71,8 @@ def _show(value: Any) -> str:
 
 
 def expression_keys(expression: str | None) -> list[str]:
-    if not expression:
-        return []
-    try:
-        parsed = spdx.parse(expression)
-    except spdx.ExpressionProblem:
-        return []
-    return list(dict.fromkeys(leaf.key for leaf in spdx.leaves(parsed)))
+    parsed = spdx.parsed(expression)
+    return [] if parsed is None else list(dict.fromkeys(leaf.key for leaf in spdx.leaves(parsed)))
 
 
 def model_flags(expression: str | None, builder: FactBuilder) -> dict[str, Any]:
@@ -86,13 +81,9 @@ def model_flags(expression: str | None, builder: FactBuilder) -> dict[str, Any]:
     the most permissive; an id without a rule is unknown for the three uses and sets no duty.
     Without a license (no expression, or one that does not parse) every flag is "unknown":
     "no attribution duty" is no fact about a license nobody determined."""
-    undetermined: dict[str, Any] = dict.fromkeys((*TRI, *BOOLS), "unknown")
-    if not expression:
-        return undetermined
-    try:
-        parsed = spdx.parse(expression)
-    except spdx.ExpressionProblem:
-        return undetermined
+    parsed = spdx.parsed(expression)
+    if parsed is None:
+        return dict.fromkeys((*TRI, *BOOLS), "unknown")
     unknown: dict[str, Any] = {**dict.fromkeys(TRI, "unknown"), **dict.fromkeys(BOOLS, False)}
 
     def fold(node: spdx.Expr) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from licscan.model import ModelRef
@@ -37,8 +38,10 @@ if TYPE_CHECKING:
     from licscan.config import Config
     from licscan.lock.file import LockEntry
     from licscan.model import Snapshot
+    from licscan.policy.applied import AppliedPolicy
     from licscan.rulepack import RulePack
     from licscan.sources.cache import SnapshotCache
+    from licscan.terms.context_result import ContextStage
 
 #: findings the policy adds when it decides (not concluded from the evidence; check decides
 #: again with today's date)
@@ -117,7 +120,8 @@ def confirm(cache: SnapshotCache | None, pairs: Sequence[tuple[LockEntry, LockEn
 
 
 class Verifier:
-    """Concludes lockfile entries again from evidence read offline."""
+    """Concludes lockfile entries again from evidence read offline. One per check: what it
+    works out of an entry (its memo key, whether it is superseded) is kept for the run."""
 
     def __init__(self, config: Config, pack: RulePack, cache: SnapshotCache | None,
                  cache_problem: str | None, rulepack_hash: str | None,
@@ -128,16 +132,34 @@ class Verifier:
         self.cache_problem = cache_problem
         self.rulepack_hash = rulepack_hash
         self.context_digest = context_digest
+        # by id(entry), with the entry itself (kept alive, so its id is not reused)
+        self._keys: dict[int, tuple[LockEntry, str]] = {}
+        self._superseded: dict[int, tuple[LockEntry, str | None]] = {}
+
+    def memo_key(self, entry: LockEntry) -> str:
+        """`memo_key` of the entry as written, in this check's rule pack and context."""
+        known = self._keys.get(id(entry))
+        if known is None or known[0] is not entry:
+            known = self._keys[id(entry)] = (entry, memo_key(entry.raw, self.rulepack_hash,
+                                                             self.context_digest))
+        return known[1]
 
     def remembered(self, ref: ModelRef, entry: LockEntry) -> bool:
         """Whether this entry, as written, was concluded on this machine, and still names
         the commits this machine last resolved (a record never expires; `superseded` is
         what retires it)."""
-        return self.cache is not None and self.cache.was_verified(
-            memo_key(entry.raw, self.rulepack_hash, self.context_digest)) \
+        return self.cache is not None and self.cache.was_verified(self.memo_key(entry)) \
             and self.superseded(ref, entry) is None
 
     def superseded(self, ref: ModelRef, entry: LockEntry) -> str | None:
+        """Why the lockfile's commits are not the ones this machine last resolved, or None
+        (`_superseded`, worked out once per entry: `remembered` and `available` both ask)."""
+        known = self._superseded.get(id(entry))
+        if known is None or known[0] is not entry:
+            known = self._superseded[id(entry)] = (entry, self._supersession(ref, entry))
+        return known[1]
+
+    def _supersession(self, ref: ModelRef, entry: LockEntry) -> str | None:
         """Why the lockfile's commits are not the ones this machine last resolved, or None.
 
         A Hub model named by branch or tag (or the default branch), and every base model and
@@ -207,8 +229,7 @@ class Verifier:
         if differences:
             return Outcome("differs", tuple(differences))
         if self.cache is not None:
-            self.cache.record_verified(memo_key(entry.raw, self.rulepack_hash,
-                                                self.context_digest))
+            self.cache.record_verified(self.memo_key(entry))
         return Outcome("verified")
 
     def _conclude(self, ref: ModelRef, pins: Mapping[tuple[str, str], str],
@@ -216,14 +237,14 @@ class Verifier:
         """The entry `licscan lock` would write for the model concluded as `licscan scan
         --offline` concludes it (lineage and datasets from the cache, each at the commit the
         lockfile records, `pins`), its status, and what could not be read offline. A scanner
-        per entry: a base model missed for one entry is missed for the next one too."""
+        per entry: a base model missed for one entry is missed for the next one too. The
+        context stage and the policy are the run's (`_applied`): they depend on the pack and
+        the context only, and remember each rule's evaluation for the next entry."""
         from licscan.errors import SourceError
         from licscan.lock.file import entry_dict
-        from licscan.scan import Scanner, ScanOptions, build_policy
-        from licscan.terms.context_result import ContextStage
+        from licscan.scan import Scanner, ScanOptions
 
-        stage = ContextStage(self.pack, self.config.context)
-        policy = build_policy(self.config, self.pack, stage=stage)
+        stage, policy = self._applied
         scanner = Scanner(ScanOptions(jobs=2, offline=True, rules_dirs=self.config.rules),
                           self.pack, policy=policy, finalize=stage)
         missing: list[str] = []
@@ -245,6 +266,16 @@ class Verifier:
             why = model.error.message if model.error else "it could not be read"
             return {}, why, missing
         return entry_dict(model, policy.facts(model)), "ok", missing
+
+
+    @cached_property
+    def _applied(self) -> tuple[ContextStage, AppliedPolicy]:
+        """The context stage and the policy every entry concluded again goes through."""
+        from licscan.scan import build_policy
+        from licscan.terms.context_result import ContextStage
+
+        stage = ContextStage(self.pack, self.config.context)
+        return stage, build_policy(self.config, self.pack, stage=stage)
 
 
 def _pins(entry: LockEntry) -> dict[tuple[str, str], str]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from licscan.model import Finding, WaiverNote
@@ -105,7 +104,7 @@ def _waiver_mismatch(waiver: WaiverRule, facts: ModelFacts, today: date) -> str 
     if waiver.expires < today:
         return f"expired on {waiver.expires.isoformat()}"
     if waiver.parsed_license is not None:
-        concluded = _parse(facts.expression)
+        concluded = spdx.parsed(facts.expression)
         if concluded is None or not spdx.same_shape(waiver.parsed_license, concluded,
                                                     _leaf_matcher(facts)):
             return (f"granted for the license {waiver.license}; the concluded license is "
@@ -120,16 +119,6 @@ def _revision_matches(wanted: str, facts: ModelFacts) -> bool:
     if wanted == facts.requested_revision:
         return True
     return bool(facts.revision) and len(wanted) >= 7 and (facts.revision or "").startswith(wanted)
-
-
-@lru_cache(maxsize=4096)  # parsed trees are immutable; a scan repeats licenses
-def _parse(text: str | None) -> spdx.Expr | None:
-    if not text:
-        return None
-    try:
-        return spdx.parse(text)
-    except spdx.ExpressionProblem:
-        return None
 
 
 def _leaf_matcher(facts: ModelFacts) -> Any:
@@ -152,7 +141,7 @@ class _Evaluator:
         floor = self._finding_rules()
         if floor is not None and floor.verdict == Verdict.DENY:
             return floor
-        parsed = _parse(self.facts.expression)
+        parsed = spdx.parsed(self.facts.expression)
         if parsed is None:
             outcome = self._unresolved()
         else:

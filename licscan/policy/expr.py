@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import permutations
 
 _TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
@@ -120,6 +121,20 @@ def parse(text: str) -> Expr:
     if reader.peek() is not None:
         raise reader.fail(f"unexpected {reader.peek()!r}")
     return expr
+
+
+def parsed(text: object) -> Expr | None:
+    """`text` parsed, or None when it is no expression (empty, not text, not SPDX). Cached:
+    trees are immutable, and a manifest repeats its licenses (a lockfile's text is any JSON)."""
+    return _parsed(text) if isinstance(text, str) and text else None
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Expr | None:
+    try:
+        return parse(text)
+    except ExpressionProblem:
+        return None
 
 
 def is_compound_text(text: str) -> bool:
