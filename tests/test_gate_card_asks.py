@@ -33,6 +33,8 @@ ASKS = [
     "Please email us before using the model for commercial purposes.",
     "Commercial use is possible, but please contact us first.",
     "Interested in commercial use? Contact us at hello@acme.example.",
+    "This model is not available for commercial use; contact us for a license.",
+    "You can use it commercially, but please contact us first.",
 ]
 
 HARMLESS = [
@@ -51,6 +53,10 @@ HARMLESS = [
     "Our commercial partners can contact their account manager for help.",
     "Contact us to report commercial misuse of the model.",
     "Is commercial use allowed? Yes: the Apache 2.0 license permits it.",
+    "Apache 2.0 lets you use it commercially; contact us if you need help.",
+    "This model is suitable for commercial use; contact us for enterprise support.",
+    "You are free to use this model for commercial purposes; please email us to let us know!",
+    "The model is released under Apache 2.0, allowing commercial use; email us with questions.",
 ]
 
 

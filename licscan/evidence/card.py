@@ -562,12 +562,13 @@ _ASK = re.compile(
     r"|\bcommercial\s+licen[cs](?:es?|ing)\s+(?:is|are)\s+(?:\w+\s+)?(?:available|offered)",
     re.IGNORECASE)
 _GRANTS_COMMERCIAL = re.compile(
-    r"\b(?:can|may|are\s+free\s+to|are\s+welcome\s+to|is\s+free\s+to)\s+(?:\w+\s+){0,4}?"
-    r"(?:commercially|for\s+commercial)\b"
-    r"|\bcommercial\s+(?:use|usage|uses)\s+(?:is|are)\s+(?:also\s+|fully\s+)?(?:permitted"
+    r"\b(?:can|may|are\s+free\s+to|are\s+welcome\s+to|is\s+free\s+to"
+    r"|lets?\s+(?:you|users|anyone))\s+(?:\w+\s+){0,4}?(?:commercially|for\s+commercial)\b"
+    r"|\bcommercial\s+(?:use|usage|uses)\s+(?:is\s+|are\s+)?(?:also\s+|fully\s+)?(?:permitted"
     r"|allowed|free|granted|welcome|fine|ok)\b"
-    r"|\b(?:permits?|allows?|grants?)\s+(?:\w+\s+)?commercial\b"
-    r"|\bfree\s+(?:\w+\s+){0,2}for\s+commercial\b"
+    r"|\b(?:permits?|allows?|allowing|permitting|grants?)\s+(?:\w+\s+)?commercial\b"
+    r"|(?<!not )(?<!n't )\b(?:free|open|available|licensed|released|suitable|ready|approved"
+    r"|usable)\s+(?:\w+\s+){0,2}?for\s+(?:\w+\s+)?commercial\b"
     r"|\b(?:including|even|also)\s+(?:for\s+)?commercial(?:ly)?\b", re.IGNORECASE)
 _UNLESS = re.compile(r"\b(?:but|however|provided|only|first|prior|before|unless)\b",
                      re.IGNORECASE)
