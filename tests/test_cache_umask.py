@@ -107,3 +107,25 @@ def test_an_entry_folder_someone_made_group_writable_is_a_miss(tmp_path: Path,
     before = hub.count(repo_id="acme/base", kind="get")
     assert _licscan(tmp_path, *args, umask=0o002, env=env).returncode == 0
     assert hub.count(repo_id="acme/base", kind="get") > before
+
+
+@pytest.mark.parametrize("umask", UMASKS, ids=lambda m: f"umask-{m:03o}")
+def test_a_cache_first_made_by_an_ollama_scan_is_trusted(tmp_path: Path, hub: HubDouble,
+                                                         umask: int) -> None:
+    """The GGUF header cache of an Ollama scan (weights/ollama.py) may be the first to
+    create the cache root: made 0o700 too, so both caches are used afterwards."""
+    from licscan.weights.ollama import MODEL_TYPE
+    from tests.test_ollama import Store, gguf
+
+    Store(tmp_path / "store").add("m:1b", [(MODEL_TYPE, gguf("mit"))])
+    cache = tmp_path / "fresh" / "cache"
+    env = {**hub_env(hub, tmp_path), "LICSCAN_CACHE_DIR": str(cache)}
+    done = _licscan(tmp_path, "scan", "ollama:m:1b", "--ollama-dir", "store", "--no-config",
+                    "-f", "json", umask=umask, env=env)
+    assert done.returncode == 0, done.stderr
+    assert list((cache / "gguf-headers").iterdir())  # the header was cached
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (cache, cache / "gguf-headers")} == {0o700}
+    _project(tmp_path, hub)
+    args = ("scan", "acme/base", "--no-config", "-f", "json", "-o", str(tmp_path / "r.json"))
+    first = _licscan(tmp_path, *args, umask=umask, env=env)
+    assert first.returncode == 0 and first.stderr == "", first.stderr

@@ -252,11 +252,11 @@ log = logging.getLogger("licscan.cache")
 def _header_folder(root: Path) -> Path | None:
     """`root/gguf-headers` if it can be used: created if need be, and it and the cache root
     the user's own and not writable by others; None (no cache, said in the debug log)."""
-    from licscan.sources.cache import untrusted
+    from licscan.sources.cache import private_folder, untrusted
 
     folder = root / "gguf-headers"
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(folder, root)
     except OSError as exc:
         log.debug("cache: no GGUF header cache at %s: %s", folder, exc.strerror or exc)
         return None
