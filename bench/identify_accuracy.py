@@ -114,6 +114,9 @@ _COPYRIGHT_LINE = re.compile(r"(?im)^[ \t#*>-]*(?:copyright|\(c\)|©)[ \t]*(?:\(
 _PLACEHOLDERS = re.compile(r"[ \t#*>-]*(?:copyright|\(c\)|©)[ \t]*(?:\(c\)|©)?[ \t]*"
                            r"(?:[\[{<][^\]}>\n]*[\]}>][ \t]*)+", re.I)
 _FULL_STOP = re.compile(r"(?<![ .][A-Z])\.(?=[ \t]+\S)")  # (not after an initial: "S. Karr")
+# ... or, in a sentence that goes on, at the comma after the holder ("Copyright (c) 2000-2018
+# Glenn Randers-Pehrson, are / derived from ...": "are" is the license's own word)
+_HOLDER_END = re.compile(r",(?=[ \t]+[a-z])")
 
 
 def _replace_statement(line: str, replacement: str) -> str:
@@ -123,8 +126,10 @@ def _replace_statement(line: str, replacement: str) -> str:
         end = slots.end()
     elif (stop := _FULL_STOP.search(line)) is not None:
         end = stop.end()
+    elif (holder := _HOLDER_END.search(line)) is not None:
+        end = holder.start()
     rest = line[end:].strip()
-    return replacement + (" " + rest if rest else "")
+    return replacement + ("" if not rest else rest if rest.startswith(",") else " " + rest)
 
 
 # a "(C) 1989 ..." line that continues a sentence ending in "copyright" ("a modified version

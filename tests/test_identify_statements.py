@@ -109,6 +109,18 @@ def test_a_statement_inside_a_sentence_ends_with_its_holder() -> None:
     assert tokens(wide)[8:12] == ("2019", "are", "are", "derived")
 
 
+def test_where_a_statement_ends_does_not_depend_on_the_holders_length() -> None:
+    """Replacing the holder keeps the sentence's own words ("..., and are distributed ...")
+    whether the statement then runs past 30 words or not."""
+    sentence = ("Widget versions 1.2, through 1.3, are\nCopyright (c) {} and are\n"
+                "distributed according to the same disclaimer and license as widget-1.1 with "
+                "the following person added to the list of Contributing Authors\n\n  Jane Roe\n")
+    short = tokens(sentence.format("2004 Jane Roe,"))
+    long = tokens(sentence.format("2019-2025 Example Robotics GmbH and all its contributors,"))
+    assert short == long
+    assert short[5:9] == ("are", "and", "are", "distributed")
+
+
 def test_a_long_statement_without_a_holder_end_still_ends_with_its_line() -> None:
     # the address and the grant after an FSF-style statement are text, not the holder
     text = (" Copyright (C) 1989 Example Foundation, Inc.,\n 1 Main Street, Springfield, "
@@ -138,3 +150,14 @@ def test_entities_escaped_twice_read_as_the_character() -> None:
     assert "exigé" in tokens(page)
     # an ampersand in words stays a word
     assert "and" in tokens("<p>R&amp;D only</p>")
+
+
+def test_look_alike_letters_keep_their_case() -> None:
+    """A Cyrillic capital read as a Latin capital: "Espoo" stays a name, so a statement ends
+    where it does in the Latin text (a comma before a lower-case word ends a holder)."""
+    latin = ("Copyright (c) 1995 Jane Roe <roe@example.org>, Espoo, Finland\n All rights "
+             "reserved\n\n As far as I am concerned, the code I have written for this "
+             "software can be used freely for any purpose. Any derived versions of this "
+             "software must be clearly marked as such.\n")
+    cyrillic = latin.replace("Espoo", "\u0415spoo")
+    assert tokens(cyrillic) == tokens(latin)

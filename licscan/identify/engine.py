@@ -59,9 +59,11 @@ ALTERNATIVES = 3
 SUBSTANTIAL = 0.8
 FRAGMENT = 0.2  # a text holding this much of a reference text is a fragment, not a reference
 SUBSTANTIAL_SUM = 1.8
+PART = 0.95  # a text this much explained by a reference it does not hold enough of is part of it
 MIN_ALTERNATIVE = 5.0  # percent: less similar texts are not worth naming
 SIBLINGS = 8  # most similar texts tried when the closest one is not a clean copy ...
 SIBLING_DICE = 0.03  # ... among those about as similar to the region
+CUT_DICE = 0.1  # ... or, for a copy with a part missing, somewhat less similar
 TWIN_TOKENS = 60  # texts differing only in their titles differ at most this much in size
 
 
@@ -129,7 +131,9 @@ def identify_text(text: str, pack: RulePack, filename: str | None = None, *,
         return _custom(matches, alternatives, qualifiers)
     final = tuple(matches)
     if not final and reason is None:
-        reason = _why_unknown(scan, titles, distant)
+        reason, part = _why_unknown(scan, titles, distant, similar)
+        if part is not None:  # the text it is part of comes first, whatever wraps it
+            alternatives = (*sorted(alternatives, key=lambda c: c.rule_id != part),)
     return TextIdentification(overall_status(final), final, alternatives, reason)
 
 
@@ -163,18 +167,46 @@ def _custom(matches: Sequence[TextMatch], alternatives: tuple[Candidate, ...],
     return TextIdentification(UNKNOWN, (), kept, reason, tuple(qualifiers))
 
 
-def _why_unknown(scan: Scan, titles: Sequence[str], distant: Sequence[Comparison]) -> str:
+def _why_unknown(scan: Scan, titles: Sequence[str], distant: Sequence[Comparison],
+                 similar: Sequence[Similar]) -> tuple[str, str | None]:
+    """Why nothing was identified, and the reference the text is part of, if any."""
+    best = max(distant, key=lambda c: sum(_resemblance(scan, c))) if distant else None
+    present, explained = _resemblance(scan, best) if best is not None else (0.0, 0.0)
+    part = best.region.ref.rule_id if best is not None and explained >= PART else None
+    if part is None and titles:
+        # (too little of it for a region: a copy cut off in its definitions)
+        part, present, explained = _part_of(scan, titles, similar)
+    if part is not None:
+        # the wording is the reference's, but what is missing may be what grants or limits
+        return (f"the text is part of {part}: its wording is that text's "
+                f"({round(explained * 100)}% of the text), but only {round(present * 100)}% "
+                f"of {part} is present (a modified text needs {round(SUBSTANTIAL * 100)}%); "
+                "a part of a license does not grant what the missing part does"), part
     if titles:
         return (f"the text is titled as {', '.join(dict.fromkeys(titles))} but its wording is "
-                "not that license's")
-    if distant:
-        best = max(distant, key=lambda c: sum(_resemblance(scan, c)))
-        present, explained = _resemblance(scan, best)
+                "not that license's"), None
+    if best is not None:
         return (f"no reference text is close enough: the nearest, {best.region.ref.rule_id}, "
                 f"is {round(present * 100)}% present and explains {round(explained * 100)}% "
                 f"of the text (a modified text needs {round(SUBSTANTIAL * 100)}% of each, "
-                f"{round(SUBSTANTIAL_SUM * 50)}% on average)")
-    return "no license text recognised"
+                f"{round(SUBSTANTIAL_SUM * 50)}% on average)"), None
+    return "no license text recognised", None
+
+
+def _part_of(scan: Scan, titles: Sequence[str], similar: Sequence[Similar]
+             ) -> tuple[str | None, float, float]:
+    """(the titled reference, its share present, its share of the text) when that reference
+    explains at least PART of the text."""
+    from licscan.identify.similarity import novel_tokens
+
+    everything = range(len(scan.norm.sentences))
+    for candidate in similar:
+        if candidate.ref.rule_id in titles:
+            novel = len(novel_tokens(scan, candidate.ref, everything))
+            explained = 1 - novel / max(len(scan.norm.tokens), 1)
+            if explained >= PART:
+                return candidate.ref.rule_id, candidate.coverage, explained
+    return None, 0.0, 0.0
 
 
 def _resemblance(scan: Scan, comparison: Comparison) -> tuple[float, float]:
@@ -317,16 +349,36 @@ def _sibling(scan: Scan, similar: Sequence[Similar], comparison: Comparison, sta
 
     region = comparison.region
     found = []
+    cut = []
     for item in similar[:SIBLINGS]:
         if item.ref is region.ref or item.coverage < SUBSTANTIAL:
             continue
         other = region_of(scan, item.ref, region.first, region.last)
-        if other.dice < region.dice - SIBLING_DICE:
+        if other.dice < region.dice - CUT_DICE:
             continue
         candidate = compare(scan, other, start, end)
-        if _clean(candidate) and _substantially(scan, candidate):
+        if not _substantially(scan, candidate):
+            continue
+        if _clean(candidate) and other.dice >= region.dice - SIBLING_DICE:
             found.append(candidate)
+        elif _wording_of(scan, candidate):
+            cut.append(candidate)
+    if not found and cut and not _wording_of(scan, comparison):
+        # Apache cut off in section 9 is closer to Pixar's text (Apache without the end,
+        # another trademark clause) than to Apache's, but it is Apache's wording with a part
+        # missing, not Pixar's with a clause changed
+        found = cut
     return max(found, key=lambda c: (c.similarity, c.region.ref.key), default=None)
+
+
+def _wording_of(scan: Scan, comparison: Comparison) -> bool:
+    """The region is the reference's wording with parts missing: every difference is removed
+    reference text, but for the region's last sentence (a copy cut off in a sentence)."""
+    if not comparison.attributed:
+        return False
+    last = scan.norm.sentences[comparison.attributed[-1]].first_line
+    return all(d.kind == "removed" or (d.kind == "changed" and d.line == last)
+               for d in comparison.differences)
 
 
 def _exact(pack: RulePack, refs: Sequence[RefText], lines: tuple[int, int]

@@ -58,6 +58,17 @@ DUTY_WORDS = frozenset({
     "required", "requires", "notwithstanding", "irrevocable", "revocable", "terminate",
     "terminates", "termination", "royalty", "royalties", "fee", "fees", "paid", "charge",
 })
+# ... or, however short, states a term a license is known by: the law that governs it, the
+# option of later versions, invariant sections, a reserved font name, a duty to include
+# something (a copy of a license that adds one of these is another license: Xnet is MIT
+# plus "governed by the laws of the State of California", AGPL-1.0-or-later the -only text
+# plus "either version 1 or (at your option) any later version")
+TERM_PHRASES: dict[tuple[str, ...], str] = {
+    ("laws", "of"): "the governing law", ("law", "of"): "the governing law",
+    ("later", "version"): "later versions", ("invariant", "sections"): "invariant sections",
+    ("reserved", "font", "name"): "a reserved font name", ("shall", "include"): "a duty",
+    ("must", "include"): "a duty",
+}
 CURRENCY = frozenset("$€£¥%")
 _SHOWN = {"noncommercial": "non-commercial", "noncommercially": "non-commercially",
           "noderivatives": "NoDerivatives", "eu": "EU",
@@ -128,4 +139,13 @@ def outside_flag(tokens: Sequence[str]) -> str | None:
         return "text next to the license mentions " + ", ".join(map(shown, strong))
     if len(tokens) >= 40 and any(t in DUTY_WORDS for t in tokens):
         return "long passage next to the license adds terms"
+    terms = [what for phrase, what in TERM_PHRASES.items() if _holds(tokens, phrase)]
+    if terms:
+        return "text next to the license states " + ", ".join(dict.fromkeys(terms))
     return None
+
+
+def _holds(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(tokens[i:i + size]) == phrase for i in range(len(tokens) - size + 1)
+               if tokens[i] == phrase[0])

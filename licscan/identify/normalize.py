@@ -241,7 +241,7 @@ _DATED_TITLE = re.compile(r"\b((?<![\w-])licensed\s+under\b)|\b(?:license|licenc
                           r"[\s,]+((?:dated|version|v)\.?\s*(?:\d|(?:jan|feb|mar|apr|may|jun"
                           r"|jul|aug|sep|oct|nov|dec)[a-z]*\s))"
                           r"|\ball\s+rights\s+reserved[\s.,]+(version\s+\d)", re.I)
-_HOLDER_END = re.compile(r",(?=\s+[a-z])")
+_HOLDER_END = re.compile(r",(?=\s+(?:and\s+)?(?:are|is|was|were|has|have)\s)")
 _STATEMENT_END = re.compile(r"[.;:!?](?=[\"'”’)\]]*(?:\s|$))|\n[ \t]*\n")
 _LEAD = " \t#>*_|-•"
 _NOT_NEWLINE = re.compile(r"[^\n]")
@@ -290,17 +290,16 @@ def _drop_copyright(text: str, dropped: list[str] | None = None) -> str:
             continue
         stop = _STATEMENT_END.search(text, found.end())
         end = stop.start() if stop else len(text)  # the full stop stays: a clause follows
-        if len(text[start:end].split()) > 30:
-            # the sentence goes on after the holder: the statement ends at a comma before a
-            # word in lower case within its first 12 words ("Copyright (c) 1998-2000 Glenn
-            # Randers-Pehrson, are derived from ..."), wherever the lines break; else with
-            # its line
-            holder_end = _HOLDER_END.search(text, found.end(), end)
-            if holder_end is not None and len(text[start:holder_end.start()].split()) <= 12:
-                end = holder_end.start()
-            else:
-                line_end = text.find("\n", start)
-                end = len(text) if line_end < 0 else line_end
+        # a sentence that goes on after the holder with its verb: the statement ends at the
+        # comma within its first 12 words ("libpng versions ... are Copyright (c) 1998-2000
+        # Glenn Randers-Pehrson, and are distributed ..."), whatever the holder's length and
+        # wherever the lines break
+        holder_end = _HOLDER_END.search(text, found.end(), end)
+        if holder_end is not None and len(text[start:holder_end.start()].split()) <= 12:
+            end = holder_end.start()
+        elif len(text[start:end].split()) > 30:
+            line_end = text.find("\n", start)
+            end = len(text) if line_end < 0 else line_end
         if not _COPYRIGHT_SIGN.search(text, start, end):
             continue
         # a title on the copyright line keeps its version or date ("Copyright (c) 2023
@@ -472,8 +471,8 @@ _LOOK_ALIKE_SCRIPTS = re.compile("[\u0180-\u058f\u10a0-\u10ff\u13a0-\u13ff\u1d00
 
 @cache
 def _confusables() -> dict[int, str]:
-    """Letters and digits confusable with an ASCII letter or digit -> that character in lower
-    case, from the Unicode confusables data (UTS #39 confusables.txt) that the
+    """Letters and digits confusable with an ASCII letter or digit -> that character in the
+    letter's case, from the Unicode confusables data (UTS #39 confusables.txt) that the
     confusable-homoglyphs package ships. Loaded only for text with such letters."""
     try:
         from confusable_homoglyphs.confusables import (  # type: ignore[import-untyped]
@@ -490,7 +489,9 @@ def _confusables() -> dict[int, str]:
         for item in homoglyphs:
             target = item.get("c", "")
             if len(target) == 1 and target.isascii() and target.isalnum():
-                table[ord(char)] = target.lower()
+                # (in the look-alike's case: where a statement ends and what is a title or a
+                # name read capitals, "Espoo" in Cyrillic letters is still a name)
+                table[ord(char)] = target.upper() if char.isupper() else target.lower()
                 break
     return table
 
