@@ -13,8 +13,10 @@ back as dicts and lists.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,64 @@ if TYPE_CHECKING:  # not at run time: `licscan check` must not load the identifi
 
 __all__ = ["SEVERITIES", "VERDICTS", "FlagValue", "Permission", "Severity", "Verdict"]
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class Record:
+    """The `__eq__`, `__hash__` and `__repr__` of the frozen dataclasses between the stages,
+    written once: each is declared `@dataclass(frozen=True, eq=False, repr=False)` over this
+    class and behaves as if @dataclass had generated them (equal when of the same class with
+    equal compared fields; the hash of the hashed fields; `Name(field=value, ...)`, `...` for
+    a recursive value). Generating them costs a compile per class: a third of this module's
+    import, which every `licscan check` pays (tests/test_records.py holds them to @dataclass's)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        compared = _shape(self.__class__).compared
+        return compared(self) == compared(other)
+
+    def __hash__(self) -> int:
+        return hash(_shape(self.__class__).hashed(self))
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}"
+                          for name in _shape(self.__class__).shown)
+        return f"{self.__class__.__qualname__}({shown})"
+
+
+class _Shape:
+    """A Record class's fields as its three methods read them."""
+
+    __slots__ = ("compared", "hashed", "shown")
+
+    def __init__(self, cls: type) -> None:
+        fields = dataclasses.fields(cls)
+        self.compared = _values(f.name for f in fields if f.compare)
+        self.hashed = _values(f.name for f in fields
+                              if (f.compare if f.hash is None else f.hash))
+        self.shown = tuple(f.name for f in fields if f.repr)
+
+
+_SHAPES: dict[type, _Shape] = {}
+
+
+def _shape(cls: type) -> _Shape:
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        shape = _SHAPES[cls] = _Shape(cls)
+    return shape
+
+
+def _values(names: Iterable[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving these attributes of an object as a tuple (attrgetter gives a single
+    one bare, and none is an error)."""
+    wanted = tuple(names)
+    if len(wanted) > 1:
+        return attrgetter(*wanted)
+    return lambda obj: tuple(getattr(obj, name) for name in wanted)
 
 
 def freeze(value: Any) -> Any:
@@ -45,16 +105,16 @@ def thaw(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Origin:
+@dataclass(frozen=True, eq=False, repr=False)
+class Origin(Record):
     """Where a target was named: a manifest file and line, or the command line."""
 
     file: str | None = None
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class ModelRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelRef(Record):
     """A model to scan, as the user named it."""
 
     kind: str  # "hub" | "local"
@@ -71,8 +131,8 @@ class ModelRef:
         return self.repo_id or self.target or self.path or ""
 
 
-@dataclass(frozen=True)
-class FileBlob:
+@dataclass(frozen=True, eq=False, repr=False)
+class FileBlob(Record):
     """A file read from a snapshot. `text` is None when it could not be decoded or was too large."""
 
     path: str
@@ -85,8 +145,8 @@ class FileBlob:
     found_by: str = "name"  # "name" (or the card's license_link) | "content" (a probe)
 
 
-@dataclass(frozen=True)
-class Snapshot:
+@dataclass(frozen=True, eq=False, repr=False)
+class Snapshot(Record):
     """Everything licscan reads of one model at one revision."""
 
     ref: ModelRef
@@ -107,8 +167,8 @@ class Snapshot:
     unread: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CardOrigin:
+@dataclass(frozen=True, eq=False, repr=False)
+class CardOrigin(Record):
     """The detail of card-field evidence: where the card metadata was read ("model-info",
     "README.md", or a weight file's header such as "gguf-header")."""
 
@@ -118,8 +178,8 @@ class CardOrigin:
         return {"origin": self.origin}
 
 
-@dataclass(frozen=True)
-class TextRead:
+@dataclass(frozen=True, eq=False, repr=False)
+class TextRead(Record):
     """The detail of a license, notice or use-policy file, or of a README section: what
     identification found in the text, or (`status`, `reason`) why the file was not read."""
 
@@ -148,8 +208,8 @@ class TextRead:
 EvidenceDetail = CardOrigin | TextRead
 
 
-@dataclass(frozen=True)
-class Evidence:
+@dataclass(frozen=True, eq=False, repr=False)
+class Evidence(Record):
     """A fact with its provenance: which field or file, at which revision, which line."""
 
     kind: str  # "card-field" | "license-file" | "notice-file" | "use-policy-file" | "readme-text"
@@ -163,8 +223,8 @@ class Evidence:
     detail: EvidenceDetail | None = dataclasses.field(default=None, compare=False, hash=False)
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, eq=False, repr=False)
+class Finding(Record):
     code: str
     severity: Severity | str  # the plain word is accepted and stored as a Severity
     message: str
@@ -174,15 +234,15 @@ class Finding:
         coerce(self, severity=Severity)
 
 
-@dataclass(frozen=True)
-class Declared:
+@dataclass(frozen=True, eq=False, repr=False)
+class Declared(Record):
     license: str | list[str] | None = None
     license_name: str | None = None
     license_link: str | None = None
 
 
-@dataclass(frozen=True)
-class LicenseConclusion:
+@dataclass(frozen=True, eq=False, repr=False)
+class LicenseConclusion(Record):
     expression: str | None  # SPDX expression; None when nothing could be concluded
     name: str | None
     confidence: int  # 0-100
@@ -192,8 +252,8 @@ class LicenseConclusion:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
-class Flags:
+@dataclass(frozen=True, eq=False, repr=False)
+class Flags(Record):
     # the plain word is accepted and stored as a Permission
     commercial_use: Permission | str = Permission.UNKNOWN
     modification: Permission | str = Permission.UNKNOWN
@@ -206,14 +266,14 @@ class Flags:
         coerce(self, commercial_use=Permission, modification=Permission, distribution=Permission)
 
 
-@dataclass(frozen=True)
-class ModelError:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelError(Record):
     kind: str
     message: str
 
 
-@dataclass(frozen=True)
-class CardFacts:
+@dataclass(frozen=True, eq=False, repr=False)
+class CardFacts(Record):
     """What lineage, datasets and the context read of a model's card, and its declared license
     as identified (the rule-pack ids and SPDX expression of the card's `license` field)."""
 
@@ -228,8 +288,8 @@ class CardFacts:
         return thaw(self.fields)  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True)
-class Answer:
+@dataclass(frozen=True, eq=False, repr=False)
+class Answer(Record):
     """A term of a license answered in the context, with its reason and clause."""
 
     term: str
@@ -248,8 +308,8 @@ IF_DISTRIBUTED = "if-distributed"  # a hosted or internal context: only once the
 IF_DISTRIBUTED_TEXT = "applies only if you distribute the model"
 
 
-@dataclass(frozen=True)
-class Obligation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Obligation(Record):
     """One duty a license's terms ask of the licensee, with the clause it comes from."""
 
     id: str
@@ -261,7 +321,7 @@ class Obligation:
     confidence: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ObligationRow(Obligation):
     """An obligation as the reports show it: whether the context triggers it or it waits for
     a distribution."""
@@ -276,8 +336,8 @@ class ObligationRow(Obligation):
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class TermsEvaluation:
+@dataclass(frozen=True, eq=False, repr=False)
+class TermsEvaluation(Record):
     """The context evaluated over the license expression (`licscan.terms.context_result`) as the
     reports read it: the answers, conditions and obligations of the branch that applies.
     Read back from a saved JSON report, `complete` says its obligations are listed as written."""
@@ -300,8 +360,8 @@ class TermsEvaluation:
     complete: bool = False  # a saved report's obligations, flag rows included
 
 
-@dataclass(frozen=True)
-class InheritedTerms:
+@dataclass(frozen=True, eq=False, repr=False)
+class InheritedTerms(Record):
     """A rule a base model passes down."""
 
     rule: str
@@ -315,8 +375,8 @@ class InheritedTerms:
                 "relation": self.relation, "revision": self.revision}
 
 
-@dataclass(frozen=True)
-class ScannedBase:
+@dataclass(frozen=True, eq=False, repr=False)
+class ScannedBase(Record):
     """What the scan of a base model showed."""
 
     revision: str | None
@@ -325,8 +385,8 @@ class ScannedBase:
     gated: str | None = None
 
 
-@dataclass(frozen=True)
-class LineageNode:
+@dataclass(frozen=True, eq=False, repr=False)
+class LineageNode(Record):
     """A base model in the lineage tree, with its own base models."""
 
     id: str
@@ -365,8 +425,8 @@ class LineageNode:
         return out
 
 
-@dataclass(frozen=True)
-class Lineage:
+@dataclass(frozen=True, eq=False, repr=False)
+class Lineage(Record):
     """The base models followed from the card's base_model, and what they pass down."""
 
     chain: str  # `child <-finetune- base [expr] ...`, following the first parent
@@ -423,8 +483,8 @@ class Lineage:
                 "parents": [parent.to_dict() for parent in self.parents]}
 
 
-@dataclass(frozen=True)
-class DatasetRow:
+@dataclass(frozen=True, eq=False, repr=False)
+class DatasetRow(Record):
     """A training dataset the card names, and its license (status "ok") or why not."""
 
     id: str
@@ -448,8 +508,8 @@ class DatasetRow:
                 "commercial_use": self.commercial_use, "modification": self.modification}
 
 
-@dataclass(frozen=True)
-class WaiverNote:
+@dataclass(frozen=True, eq=False, repr=False)
+class WaiverNote(Record):
     """A waiver of licscan.yaml that names the model, and whether it applied."""
 
     model: str
@@ -482,8 +542,8 @@ class WaiverNote:
         return out
 
 
-@dataclass(frozen=True)
-class ModelResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelResult(Record):
     ref: ModelRef
     status: str  # "ok" | "error"
     source: str
@@ -512,8 +572,8 @@ class ModelResult:
         return self.ref.display_id
 
 
-@dataclass(frozen=True)
-class ScanResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ScanResult(Record):
     models: tuple[ModelResult, ...]
     tool_version: str
     rulepack: Mapping[str, str]

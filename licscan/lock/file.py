@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from licscan.errors import ConfigError
-from licscan.model import ModelRef, ModelResult
+from licscan.model import ModelRef, ModelResult, Record
 from licscan.policy.model import FindingFact, LeafFacts, ModelFacts
 
 _COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
@@ -31,8 +31,8 @@ LOCK_VERSION = 2
 _FILE_KINDS = ("license-file", "notice-file", "use-policy-file")
 
 
-@dataclass(frozen=True)
-class LockEntry:
+@dataclass(frozen=True, eq=False, repr=False)
+class LockEntry(Record):
     facts: ModelFacts
     evidence: Mapping[str, Any] = field(default_factory=dict)  # {"card", "files"}
     verdict: str | None = None  # as decided when locked (check decides again)
@@ -47,8 +47,8 @@ class LockEntry:
         return self.facts.source, self.repo_type, self.facts.id
 
 
-@dataclass(frozen=True)
-class Lock:
+@dataclass(frozen=True, eq=False, repr=False)
+class Lock(Record):
     file: str
     rulepack: Mapping[str, str]
     manifest: str | None
@@ -56,8 +56,8 @@ class Lock:
     entries: tuple[LockEntry, ...]
 
 
-@dataclass(frozen=True)
-class Problem:
+@dataclass(frozen=True, eq=False, repr=False)
+class Problem(Record):
     file: str
     line: int | None
     model: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from licscan.model import Finding, WaiverNote
+from licscan.model import Finding, Record, WaiverNote
 from licscan.policy.expr import Expr
 from licscan.vocab import STRICTNESS as STRICTNESS
 from licscan.vocab import Permission, Severity, Verdict, coerce
@@ -44,8 +44,8 @@ BOOL_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
 TRI_VALUES: tuple[str, ...] = tuple(Permission)
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(frozen=True, eq=False, repr=False)
+class Rule(Record):
     """One entry of `policy.deny`, `policy.review` or `policy.allow`."""
 
     kind: str  # one of RULE_KINDS
@@ -74,8 +74,8 @@ class Rule:
         return f"{self.kind} {self.value}"
 
 
-@dataclass(frozen=True)
-class Waiver:
+@dataclass(frozen=True, eq=False, repr=False)
+class Waiver(Record):
     """A time-bounded, approved exemption for one model."""
 
     model: str
@@ -93,8 +93,8 @@ class Waiver:
         return f"waiver:{self.model}"
 
 
-@dataclass(frozen=True)
-class Policy:
+@dataclass(frozen=True, eq=False, repr=False)
+class Policy(Record):
     # the plain words are accepted and stored as Verdicts
     fail_on: Verdict | str = Verdict.DENY  # deny | review
     unknown: Verdict | str = Verdict.REVIEW  # the verdict for licenses licscan cannot determine
@@ -114,8 +114,8 @@ class Policy:
         return self.deny + self.review + self.allow
 
 
-@dataclass(frozen=True)
-class LeafFacts:
+@dataclass(frozen=True, eq=False, repr=False)
+class LeafFacts(Record):
     """What the rule pack says about one license id of the concluded expression."""
 
     key: str  # the id as it appears in the expression
@@ -146,8 +146,8 @@ class LeafFacts:
         return frozenset(n.lower() for n in (self.key, self.rule or "", *self.aliases) if n)
 
 
-@dataclass(frozen=True)
-class FindingFact:
+@dataclass(frozen=True, eq=False, repr=False)
+class FindingFact(Record):
     code: str
     severity: Severity | str  # the plain word is accepted and stored as a Severity
     message: str
@@ -156,8 +156,8 @@ class FindingFact:
         coerce(self, strict=False, severity=Severity)  # a lockfile may hold any word
 
 
-@dataclass(frozen=True)
-class ModelFacts:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelFacts(Record):
     """Everything the policy looks at, for one model; storable in the lockfile."""
 
     id: str  # Hub repo id, or the local path as the manifest wrote it
@@ -184,8 +184,8 @@ def worst(verdicts: list[str]) -> Verdict:
     return Verdict(max(verdicts, key=RANK.__getitem__)) if verdicts else Verdict.ALLOW
 
 
-@dataclass(frozen=True)
-class Decision:
+@dataclass(frozen=True, eq=False, repr=False)
+class Decision(Record):
     """A model's verdict, why, and what decided it."""
 
     verdict: Verdict
