@@ -53,7 +53,7 @@ def test_eq_hash_and_repr_are_the_generated_ones(cls: type) -> None:
 
     def both(seed: int, **changes: Any) -> tuple[Any, Any]:
         given = {**values(cls, seed), **changes}
-        ours = object.__new__(cls)  # the fields as given (no __post_init__ coercion)
+        ours: Any = object.__new__(cls)  # the fields as given (no __post_init__ coercion)
         for name, value in given.items():
             object.__setattr__(ours, name, value)
         return ours, reference(**given)
