@@ -151,3 +151,29 @@ def test_another_license_on_a_shared_template_is_not_called_a_part(pack: RulePac
                            index=pack_index(pack).without(frozenset({"databricks-open-model"})))
     assert result.status == UNKNOWN, result.to_dict()
     assert "part of" not in (result.reason or ""), result.reason
+
+
+# --- a reference with a permission of its own ------------------------------------------
+
+
+def test_a_linking_permission_next_to_a_reference_is_custom_leave_one_out(pack: RulePack
+                                                                          ) -> None:
+    """vsftpd's exception names GPL v2 and grants linking with OpenSSL: GPL plus a
+    permission, not GPL (its own rule left out)."""
+    index = pack_index(pack).without(frozenset({"vsftpd-openssl-exception"}))
+    result = identify_text(read("spdx/vsftpd-openssl-exception.txt"), pack, "LICENSE",
+                           index=index)
+    assert result.status == UNKNOWN and not result.matches, result.to_dict()
+    assert [q.reason for q in result.qualifiers] == ["adds a permission"]
+
+
+@pytest.mark.parametrize("text", [
+    "This program is licensed under the GNU GPL version 2. We give you permission to link it "
+    "with the Example crypto library.",
+    "Released under the GNU GPL v2; as the copyright holder I grant permission for the tool "
+    "to be combined with non-free plugins.",
+])
+def test_a_linking_permission_in_our_words_is_custom(pack: RulePack, text: str) -> None:
+    result = identify_text(text, pack, "LICENSE")
+    assert result.status == UNKNOWN and not result.matches, result.to_dict()
+    assert result.qualifiers and result.qualifiers[0].reason == "adds a permission"

@@ -126,6 +126,10 @@ _PATTERN_SOURCES: tuple[tuple[str, str], ...] = tuple(
          r"|permissions?|exceptions?"
          r"|clauses?|provisions?)", "adds terms"),
         (r"addendum|rider|amendment|amended|in addition to", "adds terms"),
+        # a linking exception in its own words: "As copyright holder, I give permission for
+        # vsftpd to be linked to the OpenSSL libraries" (GPL-2.0 plus a permission)
+        (r"permission (?:\w+ ){0,4}(?:to be |be )?(?:link|linked|linking|combine|combined"
+         r"|combining)", "adds a permission"),
         (r"use ?based restrictions?|acceptable use|use polic(?:y|ies)|restrictions? on use"
          r"|restricted use", "adds use restrictions"),
         (r"except|excepting|excluding|exclusions?|exceptions?|excluded|other than"
