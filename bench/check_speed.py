@@ -1,6 +1,6 @@
 """How fast is `licscan check` (the pre-commit path) on a 100-model manifest and lockfile?
 
-    python bench/check_speed.py [--models 100] [--runs 15]
+    python bench/check_speed.py [--models 100] [--runs 15] [--instructions]
 
 Builds a temporary repository (licscan.yaml with a context, rules and a waiver; models.yaml;
 licscan.lock), then times `licscan check` against a bare interpreter start, wall clock, in
@@ -10,6 +10,9 @@ their snapshots not being in the cache), and on the machine that ran `licscan lo
 entries it wrote are remembered in the licscan cache, licscan.lock.verify). The goal is under
 0.3 s, close to the interpreter's own start-up. Also reports which heavy modules the check
 imported (it must import none of them). The licscan cache is a temporary folder.
+`--instructions` also counts the instructions of one run of each (valgrind's cachegrind, when
+installed): unlike wall clock and CPU time, the count does not grow with the machine's load, so
+it compares two versions on a shared machine (about 1e9 instructions is 0.1 s here, quiet).
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -120,6 +125,19 @@ def _time(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[l
     return times, output
 
 
+def _instructions(argv: list[str], cwd: Path, env: dict[str, str]) -> int | None:
+    """Instructions executed by one run of `argv` (None: valgrind is not installed)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    done = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no",
+                           "--cachegrind-out-file=/dev/null", *argv], cwd=cwd,
+                          env=dict(env, PYTHONHASHSEED="0"), capture_output=True, text=True,
+                          check=False)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    return int(found.group(1).replace(",", "")) if found else None
+
+
 def _imported(cwd: Path, env: dict[str, str]) -> list[str]:
     probe = ("import sys\nfrom licscan.cli.check import check_command\n"
              "try:\n    check_command.main([], standalone_mode=False)\nfinally:\n"
@@ -133,7 +151,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=100)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions (valgrind), independent of the load")
     args = parser.parse_args()
+    counts: dict[str, int | None] = {}
     with tempfile.TemporaryDirectory(prefix="licscan-bench-") as tmp:
         root = Path(tmp) / "repo"
         root.mkdir()
@@ -143,8 +164,15 @@ def main() -> int:
         bare, _ = _time([sys.executable, "-c", "pass"], root, env, args.runs)
         fresh, output = _time(_command(), root, env, args.runs)
         heavy = _imported(root, env)
+        if args.instructions:
+            counts["bare interpreter start"] = _instructions([sys.executable, "-c", "pass"],
+                                                             root, env)
+            counts["no record of the lockfile"] = _instructions(_command(), root, env)
         _remember(root, env)
         here, _ = _time(_command(), root, env, args.runs)
+        if args.instructions:
+            counts["locked on this machine"] = _instructions(_command(), root, env)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
     print(output.strip().splitlines()[-1])
     print(f"bare interpreter start : median {statistics.median(bare):.3f} s, "
           f"min {min(bare):.3f} s; CPU median {statistics.median(CPU[id(bare)]):.3f} s")
@@ -154,6 +182,9 @@ def main() -> int:
               f"minus interpreter {statistics.median(times) - statistics.median(bare):.3f} s; "
               f"CPU median {statistics.median(CPU[id(times)]):.3f} s")
     print(f"heavy modules imported : {', '.join(heavy) or 'none'}")
+    for label, count in counts.items():
+        print(f"instructions, {label}: " + (f"{count / 1e6:,.0f} million" if count is not None
+                                            else "not counted (no valgrind)"))
     return 0 if max(statistics.median(fresh), statistics.median(here)) < GOAL_S \
         and not heavy else 1
 
