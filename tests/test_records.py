@@ -13,10 +13,12 @@ import pytest
 
 from licscan import model
 from licscan.lock import file as lockfile
+from licscan.lock import trust, verify
+from licscan.policy import decide
 from licscan.policy import model as policy_model
 
 CLASSES = list(dict.fromkeys(  # once each (policy.model also names Decision PolicyDecision)
-    cls for module in (model, policy_model, lockfile)
+    cls for module in (model, policy_model, lockfile, trust, verify, decide)
     for _name, cls in inspect.getmembers(module, inspect.isclass)
     if cls.__module__ == module.__name__ and dataclasses.is_dataclass(cls)
     and issubclass(cls, model.Record)))
@@ -38,8 +40,8 @@ def values(cls: type, seed: int) -> dict[str, Any]:
 def test_every_record_class_is_covered() -> None:
     names = {cls.__name__ for cls in CLASSES}
     assert {"ModelRef", "ModelResult", "Finding", "ObligationRow", "LeafFacts", "ModelFacts",
-            "Decision", "LockEntry", "Problem"} <= names
-    assert len(CLASSES) == 35
+            "Decision", "LockEntry", "Problem", "Disagreement", "Outcome"} <= names
+    assert len(CLASSES) == 39
     for cls in CLASSES:
         params = cls.__dataclass_params__  # type: ignore[attr-defined]
         assert params.frozen and not params.eq and not params.repr, cls

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from licscan.model import Record
 from licscan.policy import expr as spdx
 from licscan.policy.model import BOOL_FLAGS, TRI_FLAGS, FindingFact, LeafFacts, ModelFacts
 from licscan.vocab import SEVERITIES, STRICTNESS, Permission
@@ -51,8 +52,8 @@ _WEIGHTS = frozenset({".safetensors", ".bin", ".gguf", ".ggml", ".pt", ".pth", "
                       ".zip", ".tar", ".gz", ".tgz", ".xz", ".zst", ".7z", ".model", ".keras"})
 
 
-@dataclass(frozen=True)
-class Disagreement:
+@dataclass(frozen=True, eq=False, repr=False)
+class Disagreement(Record):
     field: str
     locked: Any
     expected: Any
@@ -182,8 +183,8 @@ def _file_digest(path: Path, limit: int = MAX_HASHED_BYTES) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class _Item:
+@dataclass(frozen=True, eq=False, repr=False)
+class _Item(Record):
     name: str
     line: str  # the entry as it enters the folder digest
     digest: str | None = None  # a regular file's content digest

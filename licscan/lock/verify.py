@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from licscan.model import ModelRef
+from licscan.model import ModelRef, Record
 
 if TYPE_CHECKING:
     from licscan.config import Config
@@ -49,8 +49,8 @@ DECISION_FINDINGS = frozenset({"waiver-expired"})
 _COMPARED_EVIDENCE = ("files", "card", "multimodal", "related")
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, eq=False, repr=False)
+class Outcome(Record):
     status: str  # "verified" | "differs" | "unverified"
     differences: tuple[str, ...] = ()
     why: str | None = None  # unverified: what evidence was missing

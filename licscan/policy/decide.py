@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from licscan.model import Finding, WaiverNote
+from licscan.model import Finding, Record, WaiverNote
 from licscan.policy import expr as spdx
 from licscan.policy.findings import GATE_FINDINGS
 from licscan.policy.model import (
@@ -43,8 +43,8 @@ from licscan.vocab import Permission, Severity, Verdict
 UNKNOWN = "policy:unknown"
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, eq=False, repr=False)
+class Outcome(Record):
     verdict: Verdict
     reason: str
     decided_by: str
