@@ -372,12 +372,14 @@ def _sibling(scan: Scan, similar: Sequence[Similar], comparison: Comparison, sta
 
 
 def _wording_of(scan: Scan, comparison: Comparison) -> bool:
-    """The region is the reference's wording with parts missing: every difference is removed
-    reference text, but for the region's last sentence (a copy cut off in a sentence)."""
+    """The region is the reference's wording cut off: its only differences are its last
+    sentence (cut in the middle) and reference text missing after it. (Reference text missing
+    elsewhere is not a cut: BSD-2-Clause is BSD-3-Clause's wording without clause 3, and
+    another license.)"""
     if not comparison.attributed:
         return False
     last = scan.norm.sentences[comparison.attributed[-1]].first_line
-    return all(d.kind == "removed" or (d.kind == "changed" and d.line == last)
+    return all(d.line is not None and d.line >= last and d.kind in ("removed", "changed")
                for d in comparison.differences)
 
 
