@@ -246,18 +246,13 @@ def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence]
         qualifiers = getattr(ident, "qualifiers", ())
         modified = _modified_matches(item)
         if qualifiers:
-            content = blob.sha256 if item.evidence.kind != "readme-text" and blob.sha256 \
-                else "\n".join(" ".join(q.text.split()) for q in qualifiers)
-            out.append((unknown_terms_ref(CUSTOM_REF, content),
+            out.append((unknown_terms_ref(CUSTOM_REF, _terms_content(item)),
                         f"the custom license in {_where(item)}", item.evidence))
         elif modified:
             # a modified X is a custom license built on X (one name, one prefix: lineage and
             # the SPDX reports already read it as terms without a rule); X stays beside it
-            content = blob.sha256 if item.evidence.kind != "readme-text" and blob.sha256 \
-                else "\n".join([*(m.rule_id for m in modified), *(
-                    " ".join(d.text.split()) for m in modified for d in m.differences)])
             names = " AND ".join(dict.fromkeys(m.name for m in modified))
-            out.append((unknown_terms_ref(CUSTOM_REF, content),
+            out.append((unknown_terms_ref(CUSTOM_REF, _terms_content(item)),
                         f"the modified {names} in {_where(item)}", item.evidence))
         elif (is_file and blob.status == "ok" and ident is not None
               and ident.status == "unknown"
@@ -267,6 +262,37 @@ def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence]
             out.append((unknown_terms_ref(UNIDENTIFIED_REF, content),
                         f"the unidentified license text in {blob.path}", item.evidence))
     return out
+
+
+def _terms_content(item: FileEvidence) -> str:
+    """What the LicenseRef of a custom license or a modified license text is named by: the
+    whole text, so that any other text gets another id (the passages identification quotes
+    are cut short). A file: its SHA-256, or without one its text. A README section: its own
+    text, whitespace collapsed, so that the rest of the card may change; a section too long
+    to be read whole (or not found again): the whole README, as a file."""
+    blob = item.blob
+    if item.evidence.kind == "readme-text":
+        section = _section_text(blob, item.evidence)
+        if section is not None:
+            return " ".join(section.split())
+    if blob.sha256:
+        return blob.sha256
+    text = decode_text(blob.data) if blob.data is not None else None
+    return " ".join(text.split()) if text is not None else (blob.data or b"").hex()
+
+
+def _section_text(readme: FileBlob, ev: Evidence) -> str | None:
+    """The text of the README section `ev` quotes (found by its first line and title, as
+    evidence/collect.py read it), or None when it was cut or is not found."""
+    text = decode_text(readme.data) if readme.data is not None else None
+    if text is None:
+        return None
+    card = parse_card(text)
+    title = getattr(ev.detail, "section", None)
+    for section in terms_sections(card.body):
+        if card.body_first_line + section.line == ev.line and section.title == title:
+            return None if section.cut else section.text
+    return None
 
 
 def _with_unknown_terms(license: LicenseConclusion, files: Sequence[FileEvidence],

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +222,84 @@ def test_a_fine_tune_of_a_modified_base_inherits_its_terms(corpus: Path) -> None
     _base, plain = _lineage(_mit(corpus).encode("utf-8"))
     assert plain.license is not None and plain.license.expression == "MIT"
     assert plain.verdict == "allow"
+
+
+# Words of our own added to a license text in a README section; the passage identification
+# quotes for a difference is cut at 300 characters, so two edits that differ only after that
+# look alike in the quoted differences.
+_THANKS = ("The authors thank the community and the many contributors who have helped with "
+           "testing, documentation, translations, bug reports and the reviews of this model over "
+           "the years, and they hope that it is useful to researchers, students and practitioners "
+           "who read this card and who try it out in their own projects and experiments with care")
+_TAILS = {"a": "and commercial use is welcome.",
+          "b": "and every licensee must pay the authors a royalty of half of all revenue made "
+               "with the Work."}
+
+
+def _apache_section_model(tmp_path: Path, corpus: Path, name: str, tail: str,
+                          intro: str = "Some words.") -> tuple[Path, str]:
+    """A model folder whose README's '## License' section is Apache-2.0 with a passage added
+    before its end; returns the folder and the section's text."""
+    apache = (corpus / "apache-2.0.txt").read_text()
+    marker = "END OF TERMS AND CONDITIONS"
+    assert marker in apache
+    section = apache.replace(marker, f"{_THANKS} {tail}\n\n{marker}", 1)
+    model = tmp_path / name
+    model.mkdir()
+    (model / "README.md").write_text(
+        f"---\nlicense: apache-2.0\n---\n# A model\n\n{intro}\n\n## License\n\n{section}",
+        encoding="utf-8")
+    return model, section
+
+
+def _scan_exit(model: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(model), "--no-lineage", *args])
+    return int(exc.value.code or 0), capsys.readouterr().out
+
+
+def test_a_readme_section_is_named_by_its_whole_text(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], corpus: Path) -> None:
+    """Two edits of a README's license section that differ only after the 300th character of
+    an added passage are two licenses: allowing the first after review does not let the second
+    through. The id is the section's whole text (whitespace collapsed), not the README's: the
+    rest of the card may change without a new review."""
+    refs = {}
+    for name, tail in _TAILS.items():
+        model, section = _apache_section_model(tmp_path, corpus, name, tail)
+        _code, out = _scan_exit(model, capsys, "--no-config", "-f", "json")
+        [result] = json.loads(out)["models"]
+        [refs[name]] = REF.findall(result["license"]["expression"])
+        assert result["license"]["expression"] == f"Apache-2.0 AND {refs[name]}"
+        assert refs[name] == unknown_terms_ref(CUSTOM_REF, " ".join(section.split()))
+    assert refs["a"] != refs["b"]
+    # the card around the section changes: the same terms, the same id
+    other, _section = _apache_section_model(tmp_path, corpus, "a2", _TAILS["a"],
+                                            intro="Other words, and a longer introduction.")
+    _code, out = _scan_exit(other, capsys, "--no-config", "-f", "json")
+    assert REF.findall(json.loads(out)["models"][0]["license"]["expression"]) == [refs["a"]]
+    # edit A reviewed and accepted; edit B is not
+    config = tmp_path / "licscan.yaml"
+    config.write_text(f"policy:\n  allow: [Apache-2.0, {refs['a']}, "
+                      "{finding: license-text-modified}]\n  fail_on: review\n", encoding="utf-8")
+    assert _scan_exit(tmp_path / "a", capsys, "--config", str(config))[0] == 0
+    assert _scan_exit(tmp_path / "b", capsys, "--config", str(config))[0] != 0
+
+
+def test_a_modified_text_without_a_sha256_is_named_by_its_whole_text(corpus: Path) -> None:
+    """A file the source gives no SHA-256 for (in memory here) is named by its whole text too:
+    two edits that differ only after the 300th character of a passage get two ids."""
+    apache = (corpus / "apache-2.0.txt").read_text()
+    marker = "END OF TERMS AND CONDITIONS"
+    refs = []
+    for tail in _TAILS.values():
+        text = apache.replace(marker, f"{_THANKS} {tail}\n\n{marker}", 1)
+        snapshot = hub_snapshot("acme/m", {"license": "apache-2.0"},
+                                {"LICENSE": text.encode("utf-8")})
+        source = MemorySource([replace(snapshot, files=tuple(
+            replace(blob, sha256=None) for blob in snapshot.files))])
+        [model] = Scanner(ScanOptions(jobs=1), source=source).scan([hub_ref("acme/m")]).models
+        assert model.license is not None and model.license.expression is not None
+        refs += REF.findall(model.license.expression)
+    assert len(refs) == 2 and refs[0] != refs[1], refs
