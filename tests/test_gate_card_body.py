@@ -96,7 +96,7 @@ def _cards() -> list[Path]:
 def test_fixture_and_demo_cards_gain_no_restriction() -> None:
     """Every demo and fixture card whose body restricts nothing (by the narrow reading that
     came before) gains no card-restricts-use passage from the wider one."""
-    from licscan.evidence.card import decode_text, parse_card, restrictions, restricts_narrowly
+    from licscan.evidence.card import decode_text, mentions_restriction, parse_card, restrictions
 
     checked = 0
     new = []
@@ -107,7 +107,7 @@ def test_fixture_and_demo_cards_gain_no_restriction() -> None:
         body = parse_card(text).body
         checked += 1
         for found in restrictions(body):
-            if not restricts_narrowly(found.text):
+            if not mentions_restriction(found.text):
                 new.append(f"{path.relative_to(REPO)}: {found.text!r}")
     assert checked >= 10  # 8 demo cards, the cached base-model cards, the fixtures
     assert new == [], "\n".join(new)

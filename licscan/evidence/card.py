@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -235,12 +235,6 @@ _BOTH_WAYS = re.compile(r"\bcommercial\s+(?:and|or|&|as\s+well\s+as)\s+non[-\s]?
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s]))*(?:[.!?]+|\n|$)")
 
 
-def restricts_narrowly(sentence: str) -> bool:
-    """Whether a sentence limits commercial use in so many words ("non-commercial",
-    "research only", "not for commercial use" ...)."""
-    return mentions_restriction(sentence)
-
-
 # A sentence of a card's body restricts use when licscan's qualifier detection
 # (licscan.identify.qualify, which finds the passages that make a license custom) finds a
 # limit on use in it, and it speaks of a field of use with a limiting word. Other
@@ -268,7 +262,7 @@ def restricts_use(sentence: str) -> bool:
     """Whether a sentence of a card's body limits commercial use or the field of use
     ("may only be used for research", "you may not use this model for commercial purposes",
     "commercial use requires a separate license", "for commercial use, please contact us")."""
-    if restricts_narrowly(sentence):
+    if mentions_restriction(sentence):
         return True
     if not _FIELD_HINT.search(sentence):
         return False
@@ -374,7 +368,7 @@ def restrictions(body: str) -> list[Restriction]:
     sections = [(s, _restricts_in_terms if _NAMED_TERMS.search(s.title) else restricts_use)
                 for s in terms_sections(body)]
     for section, test in [*sections, (Section("", blanked, 0), restricts_use)]:
-        for quote, line in restricting_sentences(section.text, test):
+        for quote, line in _restricting(section.text, test):
             if all(r.text != quote for r in found):
                 heading = section.title or _heading_above(md, line)
                 found.append(Restriction(heading, quote, section.line + line))
@@ -429,32 +423,45 @@ def _restricts_in_terms(sentence: str) -> bool:
 def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
                           ) -> list[tuple[str, int]]:
     """(quoted sentence, 0-based line) for each sentence of `text` that limits commercial
-    use (`test`: default `restricts_narrowly`). The lines of a paragraph are joined first (a
+    use (`test`: default `mentions_restriction`). The lines of a paragraph are joined first (a
     sentence hard-wrapped over two lines is one sentence; 'non-' at a line end joins the next
     word)."""
-    out: list[tuple[str, int]] = []
+    return list(_restricting(text, test or mentions_restriction))
+
+
+def _restricting(text: str, test: Callable[[str], bool]) -> Iterator[tuple[str, int]]:
     joined = _join_soft_breaks(text)
     question: tuple[str, int] | None = None  # "Interested in commercial use?" (and offset)
+    counted, line = 0, 0  # lines are counted on from the last hit: one pass over the text
     for sentence in _SENTENCE.finditer(joined):
         raw = text[sentence.start():sentence.end()]
         value = _WRAPPED_HYPHEN.sub("-", raw).replace("\n", " ")
         start = sentence.start()
-        if not (test or restricts_narrowly)(value):
+        if not test(value):
             # a question and its answer are read together ("Interested in commercial use?
             # Contact us."), within one paragraph
             if question is None or "\n" in joined[question[1]:start] or \
-                    not (test or restricts_narrowly)(question[0] + " " + value):
-                question = (value, start) if _COMMERCIAL_QUESTION.search(value) else None
+                    not test(question[0] + " " + value):
+                question = (value, start) if _asks_about_commerce(value) else None
                 continue
             value, start = question[0] + " " + value, question[1]
         question = None
         quote = " ".join(value.split())[:240]
         if quote:
-            out.append((quote, text.count("\n", 0, start)))
-    return out
+            line += text.count("\n", counted, start)
+            counted = start
+            yield quote, line
 
 
-_COMMERCIAL_QUESTION = re.compile(r"commerci\w*[^?]*\?\s*$", re.IGNORECASE)
+def _asks_about_commerce(sentence: str) -> bool:
+    """Whether a sentence is a question about commerce ("Interested in commercial use?"):
+    it ends with "?" and its last question names it. Only the text after the previous "?"
+    is read, so a long paragraph is read once (a regex searching back from each "commerci"
+    to the end of the text was quadratic)."""
+    text = sentence.rstrip()
+    if not text.endswith("?"):
+        return False
+    return "commerci" in text[text.rfind("?", 0, len(text) - 1) + 1:].lower()
 
 
 _WRAPPED_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n[ \t]*(?=\w)")
