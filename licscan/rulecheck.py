@@ -4,15 +4,20 @@ what a user's rule pack takes over from the built-in one (`rule_overrides`)."""
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from licscan import _resources
 from licscan.errors import RulePackError
 from licscan.rulepack import FINGERPRINTS, DerivedRules, Rule, RulePack, derivable_fields
+
+if TYPE_CHECKING:
+    from licscan.identify.index import RefText
 
 # What each derivable field is derived from, for the messages (licscan.rulepack.derivable_fields).
 _FROM = {"flags.commercial_use": "terms.commercial_use.value",
@@ -163,44 +168,81 @@ def rule_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]
 
 def _text_overrides(builtin: RulePack, merged: RulePack) -> list[tuple[str, str]]:
     """A user's fingerprints.json that replaces a built-in set of reference texts (a packed
-    binary of the same name, a text of the same key), adds a reference text for a built-in
-    rule, or adds, for a rule of the user's, a text identical (in canonical form) to a
-    built-in one: either way a text of the user's would then be identified as that built-in
-    license, or that license's text as the user's."""
+    binary of a built-in one's name, a text of a built-in one's key), adds a reference text
+    for a built-in rule, or adds, for a rule of the user's, a text identical (in canonical
+    form) to a built-in one: either way a text of the user's would then be identified as that
+    built-in license, or that license's text as the user's. The texts of a packed binary of a
+    new name are checked as those under `texts` are, row by row."""
     packed = builtin.fingerprints.get("packed")
     texts = builtin.fingerprints.get("texts")
     out: list[tuple[str, str]] = []
+    new_binaries: dict[str, str] = {}  # name -> the fingerprints.json naming it (the last wins)
     for origin, user in zip(merged.origins[1:], merged.layer_fingerprints[1:], strict=True):
         path = str(Path(origin) / FINGERPRINTS)
         user = _mapping(user)
         for name in _mapping(user.get("packed")):
             if isinstance(packed, dict) and name in packed:
                 out.append((path, f"the built-in reference texts {name!r}"))
+            else:
+                new_binaries[name] = path
         for key, entry in _mapping(user.get("texts")).items():
             if isinstance(texts, dict) and key in texts:
                 out.append((path, f"the built-in reference text {key!r}"))
-            elif isinstance(entry, dict) and entry.get("rule") in builtin.rules:
-                out.append((path, f"the built-in rule {entry['rule']!r} (reference text "
-                                  f"{key!r})"))
             elif isinstance(entry, dict):
-                out += [(path, f"the built-in rule {rule_id!r} (reference text {key!r}, "
-                               f"identical to the built-in reference text {ref!r})")
-                        for rule_id, ref in _same_text(builtin, entry)]
+                out += [(path, what) for what in _claimed_text(
+                    builtin, str(entry.get("rule")), _current_hash(entry),
+                    f"reference text {key!r}")]
+    for name, path in new_binaries.items():
+        for ref in _packed_texts(merged, name, path):
+            out += [(path, what) for what in _claimed_text(
+                builtin, ref.rule_id, ref.hash, f"reference text {ref.key!r} in {name!r}")]
     return out
 
 
-def _same_text(builtin: RulePack, entry: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(rule id, text key) of each built-in rule with a reference text identical to the one
-    `entry` fingerprints (the same canonical hash, made by the same normalizer)."""
+def _current_hash(entry: Mapping[str, Any]) -> str | None:
+    """The canonical hash of a `texts` entry the index reads; None for one of another
+    normalizer version, which the index skips (it is never matched)."""
+    from licscan.identify.normalize import NORMALIZER_VERSION
+
+    text_hash = entry.get("hash")
+    return text_hash if entry.get("v") == NORMALIZER_VERSION and isinstance(text_hash, str) \
+        else None
+
+
+def _claimed_text(builtin: RulePack, rule_id: str, text_hash: str | None,
+                  what: str) -> list[str]:
+    """What a reference text of the user's (its rule id and canonical hash) takes from the
+    built-in pack: a built-in rule it is filed under, or each built-in rule with an identical
+    reference text (the same canonical hash, made by the same normalizer)."""
+    if rule_id in builtin.rules:
+        return [f"the built-in rule {rule_id!r} ({what})"]
+    if text_hash is None:
+        return []
     # lazy: the fingerprint index loads the identification modules, which `licscan rules
     # validate` does not need
     from licscan.identify.index import pack_index
-    from licscan.identify.normalize import NORMALIZER_VERSION
 
-    if entry.get("v") != NORMALIZER_VERSION or not isinstance(entry.get("hash"), str):
-        return []  # the index skips it: it is never matched
-    same = pack_index(builtin).by_hash.get(entry["hash"], ())
-    return [(ref.rule_id, ref.key) for ref in same if ref.rule_id != entry.get("rule")]
+    same = pack_index(builtin).by_hash.get(text_hash, ())
+    return [f"the built-in rule {ref.rule_id!r} ({what}, identical to the built-in reference "
+            f"text {ref.key!r})" for ref in same if ref.rule_id != rule_id]
+
+
+def _packed_texts(merged: RulePack, name: str, pointer: str) -> tuple[RefText, ...]:
+    """The reference texts of the packed binary `name` as the merged pack's index reads them
+    (the same loader: the newest folder holding the file, checked against the sha256 that
+    `pointer`, the fingerprints.json naming it, gives; none when the file is missing or of
+    another normalizer). A binary that does not load is an error: unread, it could hold any
+    text."""
+    # the index's own builder, given only this binary: the format is read in one place
+    from licscan.identify.index import FingerprintError, _build
+
+    facts = _mapping(merged.fingerprints.get("packed")).get(name)
+    try:
+        return _build({"packed": {name: facts}}, merged.origins).texts
+    except (FingerprintError, AttributeError, KeyError, TypeError, ValueError, struct.error,
+            zlib.error) as exc:
+        raise RulePackError(f"the packed reference texts {name!r} do not load: {exc}",
+                            file=pointer) from exc
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
