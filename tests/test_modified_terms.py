@@ -22,6 +22,7 @@ import pytest
 
 from licscan.cli import main
 from licscan.conclude import CUSTOM_REF, unknown_terms_ref
+from licscan.evidence.card import MAX_SECTION_CHARS
 from licscan.model import ModelResult
 from licscan.scan import Scanner, ScanOptions
 from licscan.sources.memory import MemorySource, hub_ref, hub_snapshot
@@ -237,13 +238,13 @@ _TAILS = {"a": "and commercial use is welcome.",
 
 
 def _apache_section_model(tmp_path: Path, corpus: Path, name: str, tail: str,
-                          intro: str = "Some words.") -> tuple[Path, str]:
+                          intro: str = "Some words.", after: str = "") -> tuple[Path, str]:
     """A model folder whose README's '## License' section is Apache-2.0 with a passage added
-    before its end; returns the folder and the section's text."""
+    before the end of its terms (and `after` it); returns the folder and the section's text."""
     apache = (corpus / "apache-2.0.txt").read_text()
     marker = "END OF TERMS AND CONDITIONS"
     assert marker in apache
-    section = apache.replace(marker, f"{_THANKS} {tail}\n\n{marker}", 1)
+    section = apache.replace(marker, f"{_THANKS} {tail}\n\n{marker}", 1) + after
     model = tmp_path / name
     model.mkdir()
     (model / "README.md").write_text(
@@ -302,4 +303,21 @@ def test_a_modified_text_without_a_sha256_is_named_by_its_whole_text(corpus: Pat
         [model] = Scanner(ScanOptions(jobs=1), source=source).scan([hub_ref("acme/m")]).models
         assert model.license is not None and model.license.expression is not None
         refs += REF.findall(model.license.expression)
+    assert len(refs) == 2 and refs[0] != refs[1], refs
+
+
+def test_a_section_too_long_to_read_whole_is_named_by_the_whole_readme(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], corpus: Path) -> None:
+    """A license section longer than licscan reads is identified by its start; its id is the
+    whole README's, so two edits that differ only in the unread part are two licenses."""
+    notes = " ".join(f"Note {n}: the authors thank the people who tested this model."
+                     for n in range(1200))
+    refs = []
+    for name, tail in _TAILS.items():
+        model, _section = _apache_section_model(tmp_path, corpus, name, "",
+                                                after=f"\n\n{notes}\n\n{tail}\n")
+        readme = (model / "README.md").read_text(encoding="utf-8")
+        assert len(readme) > MAX_SECTION_CHARS
+        _code, out = _scan_exit(model, capsys, "--no-config", "-f", "json")
+        refs += REF.findall(json.loads(out)["models"][0]["license"]["expression"])
     assert len(refs) == 2 and refs[0] != refs[1], refs
