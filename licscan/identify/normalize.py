@@ -216,8 +216,10 @@ _FORMS = (r"(?:\(?\d{1,3}(?:\.\d{1,3})*[*_]{0,2}[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A
 # (also after a list number closed by ')' that stands alone: "2)\n   4) states" is "2.\n   4.
 # states" in another list style, where '.' already counts)
 _MARKER = re.compile(
-    rf"((?:(?<!\b[vV])(?<!\b[vV]er)(?<!\b[vV]ersion)(?<!\b[nN]o)[.;]|(?<![\w(.,])\d{{1,3}}\))"
-    rf"[\"'”’)\]*_]*+\s{_MARKUP}*+)" + _FORMS)
+    rf"((?<!\b[vV])(?<!\b[vV]er)(?<!\b[vV]ersion)(?<!\b[nN]o)[.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
+    + _FORMS)
+_PAREN_MARKER = re.compile(rf"((?<![\w(.,])\d{{1,3}}\)[\"'”’)\]*_]*+\s{_MARKUP}*+)" + _FORMS)
+_PAREN_HINT = re.compile(r"\d\)\s+\S{0,3}\(?[\dA-Za-z]{1,6}[.)]\s")  # (a cheap test first)
 _COLON_MARKER = re.compile(
     rf"((?<!\b[vV]ersion)(?<!\b[dD]ate):[\"'”’)\]*_]*+\s{_MARKUP}*+)"
     r"(?:\(?\d{1,2}[*_]{0,2}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)]|\([A-Za-z0-9]{1,3}\))(?=\s)")
@@ -253,6 +255,8 @@ def _drop_markers(text: str) -> str:
     while previous != text:
         previous = text
         text = _MARKER.sub(lambda m: m.group(1) + " ", text)
+        if _PAREN_HINT.search(text):
+            text = _PAREN_MARKER.sub(lambda m: m.group(1) + " ", text)
         if ":" in text:
             text = _COLON_MARKER.sub(lambda m: m.group(1) + " ", text)
         text = _PARAGRAPH_MARKER.sub(_paragraph_marker, text)
