@@ -1,9 +1,11 @@
-"""An intended-use disclaimer that names a commercial field ("not intended for products", "not
-designed for use in commercial services", "must not be used in paid applications") under a
-license, terms or intended-use heading limits the field of use: a `card-restricts-use`
-passage, and a commercial context is not allowed. A disclaimer of a field of care or risk
-("not intended for medical use") stays a disclaimer. Through `licscan scan FOLDER --format
-json --no-config` with a commercial context; the sentences are our own."""
+"""A disclaimer that names a commercial field ("not intended for products", "not designed for
+use in commercial services", "must not be used in paid applications") under a license or terms
+heading limits the field of use: a `card-restricts-use` passage, and a commercial context is not
+allowed. Under an intended-use heading only a monetising field does ("not for resale", "paid
+applications"): products, services and deployment are disclaimed there for safety
+(tests/test_card_intended_use.py). A disclaimer of a field of care or risk ("not intended for
+medical use") stays a disclaimer. Through `licscan scan FOLDER --format json --no-config` with
+a commercial context; the sentences are our own."""
 
 from __future__ import annotations
 
@@ -15,18 +17,24 @@ import pytest
 from tests.test_gate_common import CARD_APACHE, codes, scan, write_tree
 
 HEADINGS = ["License", "Terms of Use", "Intended Use"]
+TERMS_HEADINGS = ["License", "Terms of Use"]
 
-COMMERCIAL_FIELD = [
-    "This model is not intended for products.",
-    "The model is not intended for use in products or services.",
+MONETISING_FIELD = [
     "The weights are not designed for commercial services.",
     "This model is not meant to be used in paid applications.",
     "Not intended for resale or redistribution.",
-    "The model is not intended for deployment in customer-facing products.",
     "It is not intended for monetization.",
     "The model is not intended for uses that generate income.",
     "The model must not be used in products sold to customers.",
     "Not for sale.",
+]
+
+# a commercial field under a license or terms heading; under an intended-use heading these
+# are read as disclaimers
+PRODUCT_FIELD = [
+    "This model is not intended for products.",
+    "The model is not intended for use in products or services.",
+    "The model is not intended for deployment in customer-facing products.",
     "This model is not licensed for use in SaaS offerings.",
     "The model is not intended for business use.",
 ]
@@ -48,8 +56,9 @@ def _model(tmp_path: Path, body: str) -> dict[str, Any]:
     return scan(tmp_path, str(folder)).model()
 
 
-@pytest.mark.parametrize("heading", HEADINGS)
-@pytest.mark.parametrize("sentence", COMMERCIAL_FIELD)
+@pytest.mark.parametrize(("heading", "sentence"),
+                         [(h, s) for h in HEADINGS for s in MONETISING_FIELD]
+                         + [(h, s) for h in TERMS_HEADINGS for s in PRODUCT_FIELD])
 def test_a_disclaimer_naming_a_commercial_field_is_a_restriction(tmp_path: Path, heading: str,
                                                                  sentence: str) -> None:
     model = _model(tmp_path, f"\n## {heading}\n\n{sentence}\n")
@@ -60,8 +69,9 @@ def test_a_disclaimer_naming_a_commercial_field_is_a_restriction(tmp_path: Path,
     assert quoted["path"] == "README.md" and quoted["line"] == 10  # the sentence's line
 
 
-@pytest.mark.parametrize("heading", HEADINGS)
-@pytest.mark.parametrize("sentence", OTHER_FIELD)
+@pytest.mark.parametrize(("heading", "sentence"),
+                         [(h, s) for h in HEADINGS for s in OTHER_FIELD]
+                         + [("Intended Use", s) for s in PRODUCT_FIELD])
 def test_a_disclaimer_of_another_field_is_no_restriction(tmp_path: Path, heading: str,
                                                         sentence: str) -> None:
     model = _model(tmp_path, f"\n## {heading}\n\n{sentence}\n")

@@ -365,8 +365,7 @@ def restrictions(body: str) -> list[Restriction]:
     found: list[Restriction] = []
     md = parse_markdown(body)
     blanked = blank_code(md)
-    sections = [(s, _restricts_in_terms if _NAMED_TERMS.search(s.title) else restricts_use)
-                for s in terms_sections(body)]
+    sections = [(s, _section_test(s.title)) for s in terms_sections(body)]
     for section, test in [*sections, (Section("", blanked, 0), restricts_use)]:
         for quote, line in _restricting(section.text, test):
             if all(r.text != quote for r in found):
@@ -377,11 +376,26 @@ def restrictions(body: str) -> list[Restriction]:
     return found
 
 
-_NAMED_TERMS = re.compile(r"licen[cs]|terms|intended|legal|restrict|permitted|commercial",
-                          re.IGNORECASE)
+_NAMED_TERMS = re.compile(r"licen[cs]|terms|legal|restrict|permitted|commercial", re.IGNORECASE)
+_INTENDED_USE = re.compile(r"intended", re.IGNORECASE)
+
+
+def _section_test(title: str) -> Callable[[str], bool]:
+    """How a section's sentences are read: under a license or terms heading a disclaimer of
+    any commercial field limits use ("not intended for products"); under an intended-use
+    heading only one of a monetising field does ("not intended for resale"), as safety
+    wording there disclaims products, production and deployment ("not intended for
+    production use without further safety testing"); elsewhere neither does."""
+    if _NAMED_TERMS.search(title):
+        return _restricts_in_terms
+    if _INTENDED_USE.search(title):
+        return _restricts_in_intended_use
+    return restricts_use
+
+
 # "not intended for commercial use", "not designed for production or commercial deployment":
-# under a license or terms heading this limits the field of use (a commercial field is never
-# a disclaimer, unlike "not intended for medical use").
+# under a license, terms or intended-use heading this limits the field of use (a commercial
+# field is never a disclaimer, unlike "not intended for medical use").
 _NOT_MEANT_FOR_COMMERCE = re.compile(
     r"\bnot\s+(?:\w+\s+){0,2}?(?:intended|designed|meant|made|built|suitable|licensed"
     r"|allowed|permitted|authori[sz]ed|approved)\s+(?:to\s+be\s+used\s+)?for\s+"
@@ -391,7 +405,8 @@ _NOT_MEANT_FOR_COMMERCE = re.compile(
 
 # (canonical tokens) "not intended for products", "not designed to be used in services", "must
 # not be used in paid applications", "not for resale": a use disclaimed or refused, whose
-# field (what follows) is a commercial one in the sense of qualify._commercial_field
+# field (what follows) is a commercial one in the sense of qualify._commercial_field, or,
+# read narrowly, a monetising one (_MONETISING)
 _NOT_FOR = re.compile(
     r"\bnot (?:\w+ ){0,2}?(?:intended|designed|meant|made|built|suitable|suited|licensed"
     r"|allowed|permitted|authori[sz]ed|approved|cleared)\b"
@@ -401,23 +416,45 @@ _NOT_FOR = re.compile(
     r"|\bnot for\b")
 
 
-def disclaims_commercial_field(sentence: str) -> bool:
+# (canonical tokens) a field of selling or earning, not merely of products or deployment
+_MONETISING = frozenset({"sale", "sales", "sell", "sells", "selling", "sold", "resale",
+                         "resell", "resells", "reselling", "resold", "paid", "fee", "fees",
+                         "income", "subscription", "subscriptions"})
+_MONETISING_STEMS = ("commerci", "monetiz", "monetis", "revenue", "profit", "forprofit")
+
+
+def _monetising_field(words: list[str]) -> bool:
+    return any(w in _MONETISING or w.startswith(_MONETISING_STEMS) for w in words)
+
+
+def disclaims_commercial_field(sentence: str, monetising_only: bool = False) -> bool:
     """Whether a sentence says the model is not meant (or not to be used) for a commercial
     field: "not intended for products", "not designed for use in commercial services", "must
-    not be used in paid applications". In a license, terms or intended-use section this
-    limits the field of use; "not intended for medical use" names no commercial field."""
+    not be used in paid applications". In a license or terms section this limits the field
+    of use; "not intended for medical use" names no commercial field. `monetising_only`: only
+    a field of selling or earning counts ("not for resale", "paid applications"), not
+    products, services or deployment."""
     from licscan.identify import qualify
     from licscan.identify.normalize import words
 
     text = " ".join(words(sentence))
     refused = _NOT_FOR.search(text)
-    return refused is not None and qualify._commercial_field(text[refused.end():].split())
+    if refused is None:
+        return False
+    field = text[refused.end():].split()
+    return _monetising_field(field) if monetising_only else qualify._commercial_field(field)
 
 
 def _restricts_in_terms(sentence: str) -> bool:
     return restricts_use(sentence) or bool(
         _NOT_MEANT_FOR_COMMERCE.search(" ".join(sentence.split()))) or \
         disclaims_commercial_field(sentence)
+
+
+def _restricts_in_intended_use(sentence: str) -> bool:
+    return restricts_use(sentence) or bool(
+        _NOT_MEANT_FOR_COMMERCE.search(" ".join(sentence.split()))) or \
+        disclaims_commercial_field(sentence, monetising_only=True)
 
 
 def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
