@@ -267,7 +267,6 @@ class Verifier:
             return {}, why, missing
         return entry_dict(model, policy.facts(model)), "ok", missing
 
-
     @cached_property
     def _applied(self) -> tuple[ContextStage, AppliedPolicy]:
         """The context stage and the policy every entry concluded again goes through."""
