@@ -35,6 +35,19 @@ ASKS = [
     "Interested in commercial use? Contact us at hello@acme.example.",
     "This model is not available for commercial use; contact us for a license.",
     "You can use it commercially, but please contact us first.",
+    # inquiries and enquiries are asking; a grant on a condition (a paid or signed license,
+    # an agreement first) or cut short by a requirement after ';' grants nothing outright
+    "For commercial inquiries, please email sales@acme.example.",
+    "For commercial enquiries, write to licensing@acme.example.",
+    "Commercial enquiries: please e-mail us.",
+    "Commercial use is allowed with a paid license, which you can request from "
+    "sales@acme.example.",
+    "Commercial use is permitted with a separate commercial license; contact sales@acme.example.",
+    "Commercial use is permitted after you sign our enterprise agreement.",
+    "Commercial use is allowed once you have signed a license agreement with us.",
+    "Commercial use is free for companies under 100 employees; larger companies must contact "
+    "us.",
+    "Commercial use is free for individuals; companies need to contact us for a license.",
 ]
 
 HARMLESS = [
@@ -57,6 +70,15 @@ HARMLESS = [
     "This model is suitable for commercial use; contact us for enterprise support.",
     "You are free to use this model for commercial purposes; please email us to let us know!",
     "The model is released under Apache 2.0, allowing commercial use; email us with questions.",
+    # sharing by email asks for nothing; a grant's later clause that invites or names another
+    # duty takes nothing back
+    "Share your commercial applications with us by email, we love to hear about them!",
+    "Tell us about your commercial projects via email.",
+    "You can use this model commercially; contact us with any questions.",
+    "Commercial use is allowed even after fine-tuning; contact us with questions.",
+    "Commercial use is allowed with a permissive license; contact us with questions.",
+    "Commercial use is allowed under Apache 2.0; email us if you build something cool.",
+    "Commercial use is free; you must keep the license notice. Contact us with questions.",
 ]
 
 

@@ -300,13 +300,15 @@ _COMMERCIAL_USE = re.compile(
     r"\bcommercially\b|\bcommercial[\s-]+(?:use(?!\s+cases?\b)|usage|uses|purposes?|licen[cs]\w*"
     r"|deployments?|applications?|products?|settings?|contexts?|projects?|exploitation|rights"
     r"|terms|agreements?|access|activit(?:y|ies)|entit(?:y|ies)|users?|organi[sz]ations?"
-    r"|companies|redistribution|distribution|offerings? of)\b", re.IGNORECASE)
+    r"|companies|redistribution|distribution|offerings? of|inquir(?:y|ies)|enquir(?:y|ies))\b",
+    re.IGNORECASE)
 _ASK = re.compile(
-    r"\b(?:contact(?:ing)?|reach(?:ing)?\s+out|get\s+in\s+touch|e-?mail(?:ing)?|write\s+to"
+    r"\b(?:contact(?:ing)?|reach(?:ing)?\s+out|get\s+in\s+touch|(?<!by\s)(?<!via\s)e-?mail(?:ing)?"
+    r"|write\s+to"
     r"|talk\s+to|speak\s+(?:to|with)|inquir\w*|enquir\w*|apply\s+for|request(?:ing)?"
     r"|ask(?:ing)?\s+(?:us|for)|on\s+request|upon\s+request|by\s+arrangement)\b"
     r"|\b(?:requires?|required|needs?|subject\s+to|obtain(?:ing)?|purchas\w*|buy(?:ing)?"
-    r"|acquir\w*|negotiat\w*)\s+(?:\w+\s+){0,3}?(?:permission|authori[sz]ation|approval|consent"
+    r"|acquir\w*|negotiat\w*|sign(?:s|ed|ing)?)\s+(?:\w+\s+){0,3}?(?:permission|authori[sz]ation|approval|consent"
     r"|agreement|licen[cs]e|contract|arrangement)"
     r"|\b(?:permission|authori[sz]ation|approval|consent)\s+(?:\w+\s+){0,2}?(?:is|are)\s+"
     r"(?:\w+\s+)?(?:required|needed|necessary)"
@@ -321,8 +323,17 @@ _GRANTS_COMMERCIAL = re.compile(
     r"|(?<!not )(?<!n't )\b(?:free|open|available|licensed|released|suitable|ready|approved"
     r"|usable)\s+(?:\w+\s+){0,2}?for\s+(?:\w+\s+)?commercial\b"
     r"|\b(?:including|even|also)\s+(?:for\s+)?commercial(?:ly)?\b", re.IGNORECASE)
-_UNLESS = re.compile(r"\b(?:but|however|provided|only|first|prior|before|unless)\b",
-                     re.IGNORECASE)
+# after a grant, what takes it back: a condition ("only", "after you sign", "with a paid
+# license"), or a clause after ";" that requires something ("...; larger companies must
+# contact us"), unlike one that merely invites ("...; contact us with any questions")
+_UNLESS = re.compile(
+    r"\b(?:but|however|provided|only|first|prior|before|unless|subject\s+to)\b"
+    r"|\b(?:after|once|upon)\s+(?:you\b|sign\w*|obtain\w*|purchas\w*|buy\w*|pay\w*"
+    r"|regist\w*|approv\w*|agree\w*|request\w*|accept\w*)"
+    r"|\bwith\s+(?:a|an|our)\s+(?:paid|separate|commercial|enterprise|written|signed|valid"
+    r"|purchased)\s+(?:\w+\s+)?(?:licen[cs]e|agreement|contract|subscription|plan)\b"
+    r"|;[^;]*?\b(?:must|need\s+to|needs\s+to|have\s+to|has\s+to|required|requires?)\b",
+    re.IGNORECASE)
 
 
 def asks_for_commercial_terms(sentence: str) -> bool:
