@@ -483,8 +483,11 @@ def _restricting(text: str, test: Callable[[str], bool]) -> Iterator[tuple[str, 
     counted, line = 0, 0  # lines are counted on from the last hit: one pass over the text
     for sentence in _SENTENCE.finditer(joined):
         raw = text[sentence.start():sentence.end()]
+        if not raw.strip():
+            continue
         value = _WRAPPED_HYPHEN.sub("-", raw).replace("\n", " ")
-        start = sentence.start()
+        # its first word: a sentence after a soft line break starts at that break
+        start = sentence.start() + len(raw) - len(raw.lstrip())
         if not test(value):
             # a question and its answer are read together ("Interested in commercial use?
             # Contact us."), within one paragraph

@@ -122,8 +122,8 @@ def readme_evidence(snapshot: Snapshot, pack: RulePack,
 
 
 def card_restrictions(snapshot: Snapshot) -> list[Evidence]:
-    """Passages of the card's license, terms and usage sections that limit commercial use,
-    as evidence quoting each passage."""
+    """Passages of the card body that limit commercial use (its license, terms and usage
+    sections first, then the rest outside fenced code), as evidence quoting each passage."""
     text = readme_text(snapshot)
     if text is None or snapshot.readme is None:
         return []
