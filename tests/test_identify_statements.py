@@ -161,3 +161,41 @@ def test_look_alike_letters_keep_their_case() -> None:
              "software must be clearly marked as such.\n")
     cyrillic = latin.replace("Espoo", "\u0415spoo")
     assert tokens(cyrillic) == tokens(latin)
+
+
+# --- a statement names a holder, never a term ------------------------------------------
+
+HIDDEN = [
+    ("spdx/MIT.txt", "The above copyright notice",
+     "The Software (c) 2024 may be used for non-commercial research only. "),
+    ("spdx/MIT.txt", "The above copyright notice",
+     "The Software Copyright 2024 Example Corp may be used for evaluation only. "),
+    ("apache-2.0.txt", "2. Grant of Copyright License.",
+     "2. Grant of Copyright License. This Work (c) 2024 is for non-commercial use only."),
+    ("spdx/BSD-3-Clause.txt", "Redistribution and use",
+     "Copyright (c) 2024 Example Corp, and is not licensed for production use. "),
+]
+
+
+@pytest.mark.parametrize(("name", "anchor", "inserted"), HIDDEN)
+def test_a_restriction_after_a_copyright_sign_is_never_dropped(
+        pack: RulePack, name: str, anchor: str, inserted: str) -> None:
+    """"(c) 2024" or "Copyright 2024" in front of a restriction does not make it part of a
+    dropped copyright statement: the copy is modified with the restriction listed, or (in
+    front of the text) a custom license quoting it."""
+    text = read(name)
+    assert anchor in text
+    edited = text.replace(anchor, inserted if inserted.startswith(anchor) else inserted + anchor,
+                          1)
+    result = identify_bytes(edited.encode("utf-8"), pack, "LICENSE")
+    assert result.status != "identified", result.to_dict()
+    quoted = [d.text for m in result.matches for d in m.differences if d.guarded] + [
+        q.text for q in result.qualifiers]
+    assert any("only" in q or "not" in q for q in quoted), result.to_dict()
+
+
+def test_a_statement_ends_before_a_limiting_word() -> None:
+    assert tokens("Portions (c) 2001 Jane Roe, used with permission.\n") == (
+        "portions", "used", "with", "permission")
+    assert tokens("Copyright (c) 2001 Jane Roe. All rights reserved except as noted.\n") == (
+        "except", "as", "noted")

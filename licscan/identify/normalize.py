@@ -243,6 +243,11 @@ _DATED_TITLE = re.compile(r"\b((?<![\w-])licensed\s+under\b)|\b(?:license|licenc
                           r"[\s,]+((?:dated|version|v)\.?\s*(?:\d|(?:jan|feb|mar|apr|may|jun"
                           r"|jul|aug|sep|oct|nov|dec)[a-z]*\s))"
                           r"|\ball\s+rights\s+reserved[\s.,]+(version\s+\d)", re.I)
+_LIMITING = re.compile(
+    r"\b(?:not|no|never|nor|shall|may|must|cannot|only|solely|exclusively|except|unless|use"
+    r"|used|uses|using|purposes?|(?:non-?)?commercial(?:ly)?|research|academic|personal"
+    r"|evaluation|internal|production|prohibited|permitted|permission|restricted|required"
+    r"|fees?|paid|terms|conditions)\b", re.I)
 _HOLDER_END = re.compile(r",(?=\s+(?:and\s+)?(?:are|is|was|were|has|have)\s)")
 _STATEMENT_END = re.compile(r"[.;:!?](?=[\"'”’)\]]*(?:\s|$))|\n[ \t]*\n")
 _LEAD = " \t#>*_|-•"
@@ -304,6 +309,11 @@ def _drop_copyright(text: str, dropped: list[str] | None = None) -> str:
         elif len(text[start:end].split()) > 30:
             line_end = text.find("\n", start)
             end = len(text) if line_end < 0 else line_end
+        # a statement names a holder, never a term: from a word that limits or permits a use
+        # on, the words are text ("The Software (c) 2024 may be used for research only")
+        limit = _LIMITING.search(text, found.end(), end)
+        if limit is not None:
+            end = limit.start()
         if not _COPYRIGHT_SIGN.search(text, start, end):
             continue
         # a title on the copyright line keeps its version or date ("Copyright (c) 2023
