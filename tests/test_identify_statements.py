@@ -194,6 +194,15 @@ def test_a_restriction_after_a_copyright_sign_is_never_dropped(
     assert any("only" in q or "not" in q for q in quoted), result.to_dict()
 
 
+@pytest.mark.parametrize("holder", ["Copyright 2025-2026 Example Research (example.org)",
+                                    "Copyright (c) 2001 Corporation for National Research "
+                                    "Initiatives", "(c) 2024 Example Academic Press"])
+def test_a_field_word_in_a_holders_name_is_the_name(pack: RulePack, holder: str) -> None:
+    text = read("spdx/MIT.txt") + "\n\n" + holder + "\n"
+    result = identify_bytes(text.encode("utf-8"), pack, "LICENSE")
+    assert result.status == "identified", result.to_dict()
+
+
 def test_a_statement_ends_before_a_limiting_word() -> None:
     assert tokens("Portions (c) 2001 Jane Roe, used with permission.\n") == (
         "portions", "used", "with", "permission")

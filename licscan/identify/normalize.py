@@ -243,11 +243,12 @@ _DATED_TITLE = re.compile(r"\b((?<![\w-])licensed\s+under\b)|\b(?:license|licenc
                           r"[\s,]+((?:dated|version|v)\.?\s*(?:\d|(?:jan|feb|mar|apr|may|jun"
                           r"|jul|aug|sep|oct|nov|dec)[a-z]*\s))"
                           r"|\ball\s+rights\s+reserved[\s.,]+(version\s+\d)", re.I)
+# (a field of use counts after "for": "Said Research", "Microsoft Research" are holders)
 _LIMITING = re.compile(
     r"\b(?:not|no|never|nor|shall|may|must|cannot|only|solely|exclusively|except|unless|use"
-    r"|used|uses|using|purposes?|(?:non-?)?commercial(?:ly)?|research|academic|personal"
-    r"|evaluation|internal|production|prohibited|permitted|permission|restricted|required"
-    r"|fees?|paid|terms|conditions)\b", re.I)
+    r"|used|uses|using|purposes?|non-?commercial(?:ly)?|prohibited|permitted|permission"
+    r"|restricted|required|fees?|paid|terms|conditions|for\s+(?:commercial"
+    r"|research|academic|personal|evaluation|internal|production|educational))\b", re.I)
 _HOLDER_END = re.compile(r",(?=\s+(?:and\s+)?(?:are|is|was|were|has|have)\s)")
 _STATEMENT_END = re.compile(r"[.;:!?](?=[\"'”’)\]]*(?:\s|$))|\n[ \t]*\n")
 _LEAD = " \t#>*_|-•"
