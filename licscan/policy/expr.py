@@ -58,11 +58,15 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
+MAX_DEPTH = 64
+
+
 class _Reader:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokens(text)
         self.pos = 0
+        self.depth = 0
 
     def fail(self, why: str) -> ExpressionProblem:
         return ExpressionProblem(f"not an SPDX expression: {self.text!r} ({why})")
@@ -96,7 +100,11 @@ class _Reader:
     def _with(self) -> Expr:
         token = self.take()
         if token == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:  # a lockfile's text is anyone's: no RecursionError
+                raise self.fail(f"parentheses nested deeper than {MAX_DEPTH}")
             inner = self.expression()
+            self.depth -= 1
             if self.take() != ")":
                 raise self.fail("a '(' is not closed")
             if self.peek() == "WITH":
