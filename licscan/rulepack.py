@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -114,7 +114,8 @@ class DerivedRules(Mapping[str, Rule]):
     rules a scan never needs."""
 
     def __init__(self, tables: Sequence[tuple[str, bytes]] = (),
-                 excluded: frozenset[str] = frozenset()) -> None:
+                 excluded: frozenset[str] | Callable[[], frozenset[str]] = frozenset(),
+                 ) -> None:
         self._tables = tuple(tables)
         self._excluded = excluded
         self._built: dict[str, Rule] = {}
@@ -127,6 +128,7 @@ class DerivedRules(Mapping[str, Rule]):
     @cached_property
     def _rows(self) -> Mapping[str, tuple[str, str, str, str, bool, str]]:
         rows: dict[str, tuple[str, str, str, str, bool, str]] = {}
+        excluded = self._excluded() if callable(self._excluded) else self._excluded
         for origin, raw in self._tables:  # a later table (a user's pack) overrides a row
             try:
                 lines = raw.decode("utf-8").splitlines()
@@ -141,7 +143,7 @@ class DerivedRules(Mapping[str, Rule]):
                                         "(spdx_id, name, category, source_category, exception)",
                                         file=origin, line=number)
                 key = cells[0].lower()
-                if key not in self._excluded:
+                if key not in excluded:
                     rows[key] = (cells[0], cells[1], cells[2], cells[3], cells[4] == "yes",
                                  origin)
         return rows
@@ -182,6 +184,45 @@ class _Layered(Mapping[str, Rule]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+class _LazyRules(Mapping[str, Rule]):
+    """The built-in pack's rules, built when first used. Loading the pack reads and hashes
+    every rule file (the hash `licscan check` compares with the lockfile's stamp) but decodes
+    compiled.json and builds the rules only when a rule is asked for: a check whose entries
+    are all remembered needs the hash alone. Nothing is lost by waiting: a pack whose hash
+    matches a lockfile's is byte for byte the one `licscan lock` loaded whole."""
+
+    def __init__(self, build: Callable[[], dict[str, Rule]]) -> None:
+        self._build = build
+
+    @cached_property
+    def _rules(self) -> dict[str, Rule]:
+        return self._build()
+
+    def __getitem__(self, key: str) -> Rule:
+        return self._rules[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rules
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._rules.get(key, default)
+
+    def values(self) -> ValuesView[Rule]:
+        return self._rules.values()
+
+    def items(self) -> ItemsView[str, Rule]:
+        return self._rules.items()
+
+    def __repr__(self) -> str:
+        return repr(self._rules)
 
 
 @dataclass(frozen=True)
@@ -435,28 +476,42 @@ def compile_pack(root: Path) -> dict[str, Any]:
     return {"rules_hash": digest, "rules": _completed(_parse_rule_files(root, files))}
 
 
-_Loaded = tuple[dict[str, Rule], dict[str, Any], list[tuple[str, bytes]], bytes | None]
+@dataclass(frozen=True)
+class _DirFiles:
+    """One rule pack folder's files as read: what the pack hash is computed from."""
+
+    rule_files: list[tuple[Path, bytes]]
+    names: dict[Path, str]
+    hashed: list[tuple[str, bytes]]
+    table: bytes | None
+    fingerprints: dict[str, Any]
 
 
-def _load_dir(root: Path, builtin: bool) -> _Loaded:
-    rules: dict[str, Rule] = {}
-    fingerprints: dict[str, Any] = {}
+def _read_dir(root: Path) -> _DirFiles:
     if not root.is_dir():
         raise RulePackError("rule pack folder does not exist", file=str(root))
     files = [(path, path.read_bytes()) for path in pack_files(root)]
     names = {path: path.relative_to(root).as_posix() for path, _raw in files}
-    hashed = [(names[path], raw) for path, raw in files]
-    rule_files = [(path, raw) for path, raw in files if path.suffix == ".yaml"]
-    table = next((raw for path, raw in files if path.name == DERIVED_TABLE), None)
+    fingerprints: dict[str, Any] = {}
     for path, raw in files:
         if path.name == FINGERPRINTS:
             try:
                 fingerprints = json.loads(raw)
             except ValueError as exc:
                 raise RulePackError(f"invalid fingerprints: {exc}", file=str(path)) from exc
-    digest = content_hash((names[path], raw) for path, raw in rule_files)
-    parsed = _parsed_rules(root, rule_files, digest, builtin)
-    for path, _raw in rule_files:
+    return _DirFiles(
+        rule_files=[(path, raw) for path, raw in files if path.suffix == ".yaml"], names=names,
+        hashed=[(names[path], raw) for path, raw in files],
+        table=next((raw for path, raw in files if path.name == DERIVED_TABLE), None),
+        fingerprints=fingerprints)
+
+
+def _dir_rules(root: Path, read: _DirFiles, builtin: bool) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    names = read.names
+    digest = content_hash((names[path], raw) for path, raw in read.rule_files)
+    parsed = _parsed_rules(root, read.rule_files, digest, builtin)
+    for path, _raw in read.rule_files:
         data = parsed.get(names[path])
         if not isinstance(data, dict):
             raise RulePackError("rule file is not a mapping", file=str(path))
@@ -464,7 +519,7 @@ def _load_dir(root: Path, builtin: bool) -> _Loaded:
         if rule.id != path.stem:
             raise RulePackError(f"rule id {rule.id!r} differs from the file name", file=str(path))
         rules[rule.id] = rule
-    return rules, fingerprints, hashed, table
+    return rules
 
 
 _FLAT = re.compile(r"""^([A-Za-z_][\w-]*):[ \t]*(?:"([^"\\]*)"|'([^'\\]*)'|([^#"'\s][^#]*?))"""
@@ -513,37 +568,54 @@ def _merge_fingerprints(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[
 
 @cache
 def _load_cached(dirs: tuple[str, ...]) -> RulePack:
-    rules: dict[str, Rule] = {}
     fingerprints: dict[str, Any] = {}
     hashes: list[str] = []
     tables: list[tuple[str, bytes]] = []
-    layers: list[frozenset[str]] = []
     layer_fingerprints: list[Mapping[str, Any]] = []
+    reads: list[_DirFiles] = []
+    # A user's folder is built as it is read (its errors are the load's); the built-in pack
+    # alone is built when first used (_LazyRules).
+    lazy = len(dirs) == 1
+    built: list[dict[str, Rule]] = []
     meta = read_pack_meta(Path(dirs[0]))
     for index, directory in enumerate(dirs):
         root = Path(directory)
-        dir_rules, dir_fp, hashed, table = _load_dir(root, builtin=index == 0)
-        rules.update(dir_rules)  # a user's rule with a built-in id overrides it
-        layers.append(frozenset(dir_rules))
-        if table is not None:
-            tables.append((str(root / DERIVED_TABLE), table))
+        read = _read_dir(root)
+        reads.append(read)
+        if not lazy:
+            built.append(_dir_rules(root, read, builtin=index == 0))
+        if read.table is not None:
+            tables.append((str(root / DERIVED_TABLE), read.table))
             if index:  # a user's table is checked on load; the built-in one is generated
                 len(DerivedRules(tables[-1:]))
-        layer_fingerprints.append(dir_fp)
-        fingerprints = _merge_fingerprints(fingerprints, dir_fp)
-        hashes.append(content_hash(hashed))
+        layer_fingerprints.append(read.fingerprints)
+        fingerprints = _merge_fingerprints(fingerprints, read.fingerprints)
+        hashes.append(content_hash(read.hashed))
         if index:
             user = read_pack_meta(root)
             meta["name"] += f"+{user['name']}"
             meta["version"] += f"+{user['version']}"
-    _check_references(rules)
     pack_hash = hashes[0] if len(hashes) == 1 else content_hash(
         (str(i), h.encode()) for i, h in enumerate(hashes))
-    # A hand-written rule always wins: its id and its expression id take no derived rule.
-    hand = frozenset({*rules, *(rule.expression_id.lower() for rule in rules.values())})
-    return RulePack(name=meta["name"], version=meta["version"], hash=pack_hash,
-                    rules=dict(sorted(rules.items())), fingerprints=fingerprints, origins=dirs,
-                    derived=DerivedRules(tables, hand), layers=tuple(layers),
+
+    def build() -> dict[str, Rule]:
+        rules: dict[str, Rule] = {}
+        for layer in built or [_dir_rules(Path(dirs[0]), reads[0], builtin=True)]:
+            rules.update(layer)  # a user's rule with a built-in id overrides it
+        _check_references(rules)
+        return dict(sorted(rules.items()))
+
+    rules: Mapping[str, Rule] = _LazyRules(build) if lazy else build()
+
+    def hand() -> frozenset[str]:
+        """A hand-written rule always wins: its id and expression id take no derived rule."""
+        return frozenset({*rules, *(rule.expression_id.lower() for rule in rules.values())})
+
+    # a folder's rule ids are its files' names (a rule whose id differs is refused on build)
+    layers = tuple(frozenset(path.stem for path, _raw in read.rule_files) for read in reads)
+    return RulePack(name=meta["name"], version=meta["version"], hash=pack_hash, rules=rules,
+                    fingerprints=fingerprints, origins=dirs,
+                    derived=DerivedRules(tables, hand if lazy else hand()), layers=layers,
                     layer_fingerprints=tuple(layer_fingerprints))
 
 

@@ -1,0 +1,87 @@
+"""The built-in pack is hashed on load and built on first use (issue 13: `licscan check` with
+every entry remembered needs the hash alone); a user's folder is still built, and refused, on
+load."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from licscan import _resources, rulepack
+from licscan.errors import RulePackError
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The folders whose rules were built (compiled.json decoded or YAML parsed)."""
+    calls: list[str] = []
+    real = rulepack._parsed_rules
+
+    def counted(root: Path, *args: Any) -> dict[str, Any]:
+        calls.append(root.name)
+        return real(root, *args)
+
+    monkeypatch.setattr(rulepack, "_parsed_rules", counted)
+    return calls
+
+
+def _uncached(*dirs: Path) -> rulepack.RulePack:
+    return rulepack._load_cached.__wrapped__(tuple(str(d) for d in dirs))
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "rules"
+    shutil.copytree(_resources.rules_dir(), root,
+                    ignore=shutil.ignore_patterns("fingerprints.bin", "references.tsv"))
+    return root
+
+
+def test_the_hash_needs_no_rule_built(parses: list[str]) -> None:
+    reference = rulepack.load_rulepack()
+    expected = dict(reference.rules)
+    parses.clear()
+    pack = _uncached(_resources.rules_dir())
+    assert pack.stamp() == reference.stamp()
+    assert parses == []
+    assert pack.get("mit") == expected["mit"]
+    assert dict(pack.rules) == expected
+    assert parses == ["rules"]  # built once
+    assert pack.by_expression_id["apache-2.0"].id == "apache-2.0"
+    assert parses == ["rules"]
+
+
+def test_an_edited_rule_file_changes_the_hash_before_any_rule_is_built(
+        tmp_path: Path, parses: list[str]) -> None:
+    root = _copy(tmp_path)
+    before = _uncached(root).hash
+    mit = root / "licenses" / "mit.yaml"
+    mit.write_bytes(mit.read_bytes() + b"# an edit\n")
+    assert _uncached(root).hash != before
+    assert parses == []
+
+
+def test_a_broken_rule_file_is_refused_when_the_rules_are_used(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    mit = root / "licenses" / "mit.yaml"
+    mit.write_text(mit.read_text(encoding="utf-8").replace("id: mit\n", "id: not-mit\n", 1),
+                   encoding="utf-8")
+    pack = _uncached(root)
+    with pytest.raises(RulePackError, match="differs from the file name"):
+        pack.get("apache-2.0")
+    with pytest.raises(RulePackError, match="differs from the file name"):
+        len(pack.derived)  # the derived rules exclude the hand-written ones: built first
+
+
+def test_a_users_folder_is_built_and_refused_on_load(tmp_path: Path, parses: list[str]) -> None:
+    user = tmp_path / "mine"
+    (user / "licenses").mkdir(parents=True)
+    (user / "licenses" / "acme.yaml").write_text(
+        "id: other\nname: Acme\nexpression_id: LicenseRef-acme\nkind: license\n"
+        "category: commercial\nflags: {commercial_use: unknown, modification: unknown,\n"
+        "  distribution: unknown}\n", encoding="utf-8")
+    with pytest.raises(RulePackError, match="differs from the file name"):
+        _uncached(_resources.rules_dir(), user)
+    assert parses == ["rules", "mine"]
