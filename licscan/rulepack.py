@@ -476,15 +476,20 @@ def compile_pack(root: Path) -> dict[str, Any]:
     return {"rules_hash": digest, "rules": _completed(_parse_rule_files(root, files))}
 
 
-@dataclass(frozen=True)
 class _DirFiles:
-    """One rule pack folder's files as read: what the pack hash is computed from."""
+    """One rule pack folder's files as read: what the pack hash is computed from. (A plain
+    class: @dataclass costs more to import than the rest of the loading it serves.)"""
 
-    rule_files: list[tuple[Path, bytes]]
-    names: dict[Path, str]
-    hashed: list[tuple[str, bytes]]
-    table: bytes | None
-    fingerprints: dict[str, Any]
+    __slots__ = ("fingerprints", "hashed", "names", "rule_files", "table")
+
+    def __init__(self, rule_files: list[tuple[Path, bytes]], names: dict[Path, str],
+                 hashed: list[tuple[str, bytes]], table: bytes | None,
+                 fingerprints: dict[str, Any]) -> None:
+        self.rule_files = rule_files
+        self.names = names
+        self.hashed = hashed
+        self.table = table
+        self.fingerprints = fingerprints
 
 
 def _read_dir(root: Path) -> _DirFiles:
