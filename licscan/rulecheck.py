@@ -234,11 +234,11 @@ def _packed_texts(merged: RulePack, name: str, pointer: str) -> tuple[RefText, .
     another normalizer). A binary that does not load is an error: unread, it could hold any
     text."""
     # the index's own builder, given only this binary: the format is read in one place
-    from licscan.identify.index import FingerprintError, _build
+    from licscan.identify.index import FingerprintError, build_index
 
     facts = _mapping(merged.fingerprints.get("packed")).get(name)
     try:
-        return _build({"packed": {name: facts}}, merged.origins).texts
+        return build_index({"packed": {name: facts}}, merged.origins).texts
     except (FingerprintError, AttributeError, KeyError, TypeError, ValueError, struct.error,
             zlib.error) as exc:
         raise RulePackError(f"the packed reference texts {name!r} do not load: {exc}",

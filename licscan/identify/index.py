@@ -193,7 +193,7 @@ _CACHE: dict[str, PackIndex] = {}
 def pack_index(pack: RulePack) -> PackIndex:
     index = _CACHE.get(pack.hash)
     if index is None:
-        index = _CACHE[pack.hash] = _build(pack.fingerprints, pack.origins)
+        index = _CACHE[pack.hash] = build_index(pack.fingerprints, pack.origins)
     return index
 
 
@@ -220,7 +220,9 @@ def _binary(name: str, facts: Mapping[str, Any], origins: Sequence[str]) -> _Sto
     return None
 
 
-def _build(fingerprints: Mapping[str, Any], origins: Sequence[str] = ()) -> PackIndex:
+def build_index(fingerprints: Mapping[str, Any], origins: Sequence[str] = ()) -> PackIndex:
+    """The index of a fingerprints.json mapping (its packed binaries read from `origins`);
+    also how rulecheck reads a user's binary to compare its rows with the built-in ones."""
     texts: list[RefText] = []
     skipped: list[str] = []
     packed = fingerprints.get("packed", {})
