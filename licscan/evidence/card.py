@@ -394,9 +394,10 @@ _INTENDED_USE = re.compile(r"intended", re.IGNORECASE)
 def _section_test(title: str) -> Callable[[str], bool]:
     """How a section's sentences are read: under a license or terms heading a disclaimer of
     any commercial field limits use ("not intended for products"); under an intended-use
-    heading only one of a monetising field does ("not intended for resale"), as safety
-    wording there disclaims products, production and deployment ("not intended for
-    production use without further safety testing"); elsewhere neither does."""
+    heading one of a monetising field does ("not intended for resale"), and one of products,
+    services or business unless a safety or device context qualifies it (safety wording there
+    disclaims "safety-critical products", "production use without further safety testing",
+    "deployment on mobile devices"); elsewhere neither does."""
     if _NAMED_TERMS.search(title):
         return _restricts_in_terms
     if _INTENDED_USE.search(title):
@@ -465,7 +466,49 @@ def _restricts_in_terms(sentence: str) -> bool:
 def _restricts_in_intended_use(sentence: str) -> bool:
     return restricts_use(sentence) or bool(
         _NOT_MEANT_FOR_COMMERCE.search(" ".join(sentence.split()))) or \
-        disclaims_commercial_field(sentence, monetising_only=True)
+        disclaims_commercial_field(sentence, monetising_only=True) or \
+        any(_disclaims_trade_field(clause) for clause in sentence.split(";"))
+
+
+# (canonical tokens) a field of trade short of selling: products, services, SaaS, business,
+# customer-facing use. Production and deployment are not among them: alone they are what
+# safety wording disclaims ("not intended for production use without further testing").
+_TRADE_FIELD = frozenset({"product", "products", "service", "services", "saas", "business",
+                          "businesses"})
+_FACING = frozenset({"customer", "customers", "client", "clients"})
+# (canonical tokens, joined) a safety, care, device, audience or technical context that makes
+# a disclaimed product or service a warning, not a limit: "safety-critical products",
+# "products that make hiring decisions", "real-time services", "services ... without review"
+_QUALIFIER = re.compile(
+    r"\b(?:safety|safetycritical|critical|medical|clinical|healthcare|health|diagnostic"
+    r"|diagnosis|risk|highrisk|life|legal|financial|mobile|embedded|edge|devices?|hardware"
+    r"|children|child|minors|kids|decisions?|hiring|harm|harmful|autonomous|weapons?|military"
+    r"|real time|realtime|latency|testing|tested|evaluation|review|oversight|moderation"
+    r"|safeguards|supervision|validation)\b")
+_BEFORE, _AFTER = 3, 4  # words read either side of a field word for its qualifier
+
+
+def _disclaims_trade_field(clause: str) -> bool:
+    """Whether a clause disclaims a field of trade ("not intended for use in products or
+    services", "not designed for customer-facing services") that no safety or device context
+    qualifies: every field word is read with the few words before it and those after it up to
+    the next field word, so "products or services, nor for safety-critical systems" still
+    limits use while "safety-critical products" and "products aimed at minors" do not."""
+    from licscan.identify.normalize import words
+
+    text = " ".join(words(clause))
+    refused = _NOT_FOR.search(text)
+    if refused is None:
+        return False
+    field = text[refused.end():].split()
+    at = [n for n, w in enumerate(field) if w in _TRADE_FIELD
+          or (w in _FACING and field[n + 1:n + 2] == ["facing"])]
+    for k, n in enumerate(at):
+        end = min(n + 1 + _AFTER, at[k + 1] if k + 1 < len(at) else len(field))
+        around = " ".join(field[max(0, n - _BEFORE):n] + field[n + 1:end])
+        if not _QUALIFIER.search(around):
+            return True
+    return False
 
 
 def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
