@@ -124,17 +124,16 @@ def test_where_a_statement_ends_does_not_depend_on_the_holders_length() -> None:
 def test_a_long_statement_without_a_holder_end_still_ends_with_its_line() -> None:
     # the address and the grant after an FSF-style statement are text, not the holder
     text = (" Copyright (C) 1989 Example Foundation, Inc.,\n 1 Main Street, Springfield, "
-            "Example County 12345 USA\n Everyone is permitted to copy and distribute verbatim "
-            "copies\n of this license document and its translations into other languages, but "
-            "changing it is not allowed.\n")
+            "Example County 12345 USA\n Anybody may pass on exact copies of this\n document, "
+            "in any language, but nobody may change it.\n")
     assert tokens(text)[:4] == ("1", "main", "street", "springfield")
-    assert "everyone" in tokens(text)
+    assert "anybody" in tokens(text)
 
 
 def test_a_nested_marker_after_a_lone_number_is_a_marker_in_either_style() -> None:
     # (after a paragraph longer than a heading: a marker opening it is not dropped as such)
-    dots = ("any provisions which differ from this agreement are offered by that contributor "
-            "alone and not by any other party; and\n\n   2.\n         4. states that the "
+    dots = ("whatever terms a sender adds to these are offered by that sender on its own "
+            "account and by nobody else; and\n\n   2.\n         4. states that the "
             "source is there.\n")
     parens = dots.replace("2.", "2)").replace("4.", "4)")
     assert tokens(dots) == tokens(parens)
