@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from licscan.identify.normalize import Normalized, words
+from licscan.identify.normalize import Normalized
+from licscan.identify.normalize import words as phrase_tokens
 from licscan.rulepack import Rule, RulePack
 
 PHRASE = "phrase"  # a reference phrase, title or name
@@ -38,11 +39,17 @@ def phrase_index(pack: RulePack) -> PhraseIndex:
     return index
 
 
-def _words(phrase: str) -> tuple[str, ...]:
-    return words(phrase)
-
-
 def _build(rules: Iterable[Rule]) -> PhraseIndex:
+    # a third of the phrases repeat (a rule's name is one of its titles, titles are shared
+    # between versions): each distinct one is normalized once
+    seen: dict[str, tuple[str, ...]] = {}
+
+    def _words(phrase: str) -> tuple[str, ...]:
+        found = seen.get(phrase)
+        if found is None:
+            found = seen[phrase] = phrase_tokens(phrase)
+        return found
+
     phrases: dict[tuple[str, ...], dict[str, set[str]]] = {}
     titles: dict[tuple[str, ...], set[str]] = {}
     version_lines: dict[str, tuple[tuple[str, ...], ...]] = {}

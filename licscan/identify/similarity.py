@@ -461,11 +461,19 @@ def _shouting(norm: Normalized, start: int, end: int) -> bool:
 def novel_tokens(scan: Scan, ref: RefText, sentences: Sequence[int]) -> list[int]:
     """Tokens (indexes) of the given sentences that no shingle of the reference covers."""
     norm = scan.norm
+    values, held = scan.values, ref.shingles
     out = []
-    last_position = len(scan.values) - 1
+    last_position = len(values) - 1
     for i in sentences:
-        for t in range(norm.sentences[i].start, norm.sentences[i].end):
+        start, end = norm.sentences[i].start, norm.sentences[i].end
+        first = max(0, start - SHINGLE + 1)
+        # covered[k]: how many shingles at first .. first + k - 1 the reference holds (each
+        # shingle is looked up once, not once for every token it covers)
+        covered = [0]
+        for p in range(first, min(end - 1, last_position) + 1):
+            covered.append(covered[-1] + (values[p] in held))
+        for t in range(start, end):
             low, high = max(0, t - SHINGLE + 1), min(t, last_position)
-            if not any(scan.values[p] in ref.shingles for p in range(low, high + 1)):
+            if high < low or covered[high - first + 1] == covered[low - first]:
                 out.append(t)
     return out
