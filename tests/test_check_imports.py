@@ -1,6 +1,7 @@
 """`licscan --help` and `licscan check` start light: through the real entry point (the lazy
 command group included), in a fresh process, neither imports the Hub client, the HTTP client,
-the SPDX tools, license-expression, jsonschema or jinja2; `--help` not even the YAML parser,
+the SPDX tools, jsonschema or jinja2, nor license-expression unless it concludes an entry
+again (a local folder read on another machine); `--help` not even the YAML parser,
 the rule pack or the scanner. The check runs the whole path, recomputation and verification
 included, on a lockfile it finds nothing to refuse in."""
 
