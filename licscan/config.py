@@ -235,10 +235,10 @@ def rule_overrides(rules_dirs: tuple[str, ...] | list[str]) -> list[tuple[str, s
     something of the built-in pack (licscan.rulecheck.rule_overrides)."""
     if not rules_dirs:
         return []
-    from licscan.rulecheck import rule_overrides as pack_overrides
+    from licscan import rulecheck
     from licscan.rulepack import load_rulepack
 
-    found = pack_overrides(load_rulepack(()), load_rulepack(tuple(rules_dirs)))
+    found = rulecheck.rule_overrides(load_rulepack(()), load_rulepack(tuple(rules_dirs)))
     return [(display_path(Path(origin)), what) for origin, what in found]
 
 

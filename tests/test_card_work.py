@@ -1,8 +1,8 @@
 """How much work reading a card's restrictions does, counted (never timed: the timing of
 adversarial cards is bench/card_speed.py): `restrictions()` stops at its fifth passage instead
-of testing every sentence of a long card, and the characters tested stay within a small multiple of the card's
-length (a sentence is tested alone, and joined to a question before it or to its answer). The commercial-question check reads only
-a sentence's last question."""
+of testing every sentence of a long card, and the characters tested stay within a small
+multiple of the card's length (a sentence is tested alone, and joined to a question before it
+or to its answer). The commercial-question check reads only a sentence's last question."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from licscan import expression, rulepack
-from licscan.lock import trust as locktrust
+from licscan.lock import trust
 from licscan.model import Answer, Finding, Flags
 from licscan.policy import model as policy_model
 from licscan.policy.model import FindingFact, LeafFacts, Policy, Rule
@@ -47,10 +47,10 @@ def test_the_report_schema_enums_are_the_vocabularies() -> None:
 
 def test_the_rule_schema_and_the_light_modules_use_the_same_words() -> None:
     assert _defs(REPO / "licscan/schemas/rule.schema.json")["tri"] == {"enum": list(PERMISSIONS)}
-    assert tuple(locktrust.SEVERITIES) == SEVERITIES
+    assert tuple(trust.SEVERITIES) == SEVERITIES
     assert tuple(rulepack.TRI_STATES) == PERMISSIONS
     assert {p.value: p.strictness for p in Permission} == expression.STRICTNESS
-    assert {p.value: p.strictness for p in Permission} == locktrust.STRICTNESS
+    assert {p.value: p.strictness for p in Permission} == trust.STRICTNESS
     assert policy_model.TRI_VALUES == PERMISSIONS
     assert list(policy_model.RANK) == list(VERDICTS)
 
@@ -86,7 +86,7 @@ def test_plain_words_are_stored_as_members() -> None:
         Finding("x", "fine", "m")
 
 
-def test_facts_read_from_a_lockfile_keep_a_foreign_word_for_locktrust_to_report() -> None:
+def test_facts_read_from_a_lockfile_keep_a_foreign_word_for_lock_trust_to_report() -> None:
     assert FindingFact("x", "fine", "m").severity == "fine"
     assert FindingFact("x", "deny", "m").severity is Severity.DENY
     assert LeafFacts("MIT", context="maybe").context == "maybe"

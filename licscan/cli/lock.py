@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from licscan.cli.common import gate_options
+from licscan.redact import printable_line
 
 if TYPE_CHECKING:
     from licscan.lock.file import LockEntry
@@ -36,7 +37,6 @@ def lock_command(config_path: str | None, manifest: str | None, lockfile: str | 
         resolve_config,
     )
     from licscan.lock.file import disk_state, entry_dict, lock_dict, write_lock
-    from licscan.redact import printable_line
     from licscan.scan import ScanOptions, configured_scanner
     from licscan.sources.hub import HubSettings
     from licscan.targets import load_manifest
@@ -100,14 +100,13 @@ def _report_moved(refs: list[ModelRef], before: list[dict[str, Any]],
     taken after the scan, might not be of the bytes the scan concluded from, so nothing is
     written (the next run locks what is there then)."""
     from licscan.lock.file import disk_state
-    from licscan.redact import printable_line as printable
 
     moved = [(ref, entry) for ref, state, entry in zip(refs, before, built, strict=True)
              if state and state != disk_state(ref, entry["evidence"])]
     for ref, entry in moved:
         line = f":{ref.origin.line}" if ref.origin.line else ""
-        click.echo(printable(f"{manifest_file}{line}: {entry['id']}: changed while it was being "
-                             "locked (its files differ before and after the scan)"))
+        click.echo(printable_line(f"{manifest_file}{line}: {entry['id']}: changed while it was "
+                                  "being locked (its files differ before and after the scan)"))
     if moved:
         click.echo(f"licscan lock: {len(moved)} model(s) changed while being locked; "
                    "the lockfile was not written (run licscan lock again)")
@@ -118,14 +117,13 @@ def _report_capped(refs: list[ModelRef], built: list[dict[str, Any]],
                    manifest_file: str) -> bool:
     """A folder too large for its digest to cover (licscan.lock.trust.MAX_ENTRIES): `check`
     could not see a change in it, so nothing is written."""
-    from licscan.redact import printable_line as printable
 
     capped = [(ref, entry, local["capped"]) for ref, entry in zip(refs, built, strict=True)
               if isinstance(local := entry["evidence"].get("local"), Mapping)
               and local.get("capped")]
     for ref, entry, why in capped:
         line = f":{ref.origin.line}" if ref.origin.line else ""
-        click.echo(printable(f"{manifest_file}{line}: {entry['id']}: cannot be locked: {why} "
+        click.echo(printable_line(f"{manifest_file}{line}: {entry['id']}: cannot be locked: {why} "
                              "(name a smaller folder: the model's own files)"))
     if capped:
         click.echo(f"licscan lock: {len(capped)} model folder(s) too large to verify; "
@@ -134,13 +132,13 @@ def _report_capped(refs: list[ModelRef], built: list[dict[str, Any]],
 
 
 def _report_errors(result: ScanResult, refs: list[ModelRef], manifest_file: str) -> bool:
-    from licscan.redact import printable_line as printable
 
     failed = [(ref, m) for ref, m in zip(refs, result.models, strict=True) if m.status != "ok"]
     for ref, model in failed:
         line = f":{ref.origin.line}" if ref.origin.line else ""
         why = model.error.message if model.error else "unknown error"
-        click.echo(printable(f"{manifest_file}{line}: {model.id}: could not be resolved: {why}"))
+        click.echo(printable_line(
+            f"{manifest_file}{line}: {model.id}: could not be resolved: {why}"))
     if failed:
         click.echo(f"licscan lock: {len(failed)} model(s) could not be resolved; "
                    "the lockfile was not written")
@@ -158,7 +156,6 @@ def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
            manifest_file: str) -> int:
     from licscan.config import display_path
     from licscan.lock.file import compare, drift, entry_from_dict, read_lock
-    from licscan.redact import printable_line as printable
 
     lock_file = display_path(lock_path)
     old = read_lock(lock_path, lock_file)
@@ -184,7 +181,7 @@ def _drift(lock: dict[str, Any], refs: list[ModelRef], lock_path: Path,
         what = "drift" if is_drift else "moved; license evidence unchanged"
         lines.append(f"{where}: {before.facts.id}: {what}: {'; '.join(changes)}")
     for line in lines:
-        click.echo(printable(line))
+        click.echo(printable_line(line))
     if lock.get("context_digest") == old.context_digest and \
             old.rulepack.get("hash") == lock["rulepack"].get("hash"):
         from licscan.lock.verify import confirm

@@ -124,7 +124,7 @@ def run_scan(refs: list[ModelRef], settings: RunSettings,
     from licscan.scan import Scanner, ScanOptions
     from licscan.sources.hub import HubSettings
     from licscan.terms.context import load_context
-    from licscan.terms.context_result import ContextStage as Assessor
+    from licscan.terms.context_result import ContextStage
 
     hub = HubSettings(timeout=settings.timeout, use_cache=settings.use_cache,
                       cache_dir=settings.cache_dir, offline=settings.offline)
@@ -141,7 +141,7 @@ def run_scan(refs: list[ModelRef], settings: RunSettings,
         scanner, _policy = configured_scanner(config, options, context)
     else:
         pack = load_rulepack(settings.rules)
-        scanner = Scanner(options, pack, finalize=Assessor(pack, context))
+        scanner = Scanner(options, pack, finalize=ContextStage(pack, context))
         scanner.context_dict = context.to_dict() if context else None
     if sources is not None and (sources.author or sources.search):
         listed, cut = _listed(scanner, sources)

@@ -129,16 +129,16 @@ def disk_evidence(ref: ModelRef, files: Mapping[str, Any] | None = None) -> dict
     """What `check` re-reads of a model read from disk, by digest: a folder's files
     (`local`), a weight file's header (`header`), an Ollama model's manifest, license layers
     and model-layer header (`ollama`); nothing for a Hub model."""
-    from licscan.lock import trust as locktrust
+    from licscan.lock import trust
 
     if not ref.path:
         return {}
     if ref.kind == "local":
-        return {"local": locktrust.local_evidence(Path(ref.path), files or {})}
-    if ref.kind in locktrust.WEIGHT_FORMATS:
-        return {"header": locktrust.weight_evidence(ref.kind, Path(ref.path), ref.target)}
+        return {"local": trust.local_evidence(Path(ref.path), files or {})}
+    if ref.kind in trust.WEIGHT_FORMATS:
+        return {"header": trust.weight_evidence(ref.kind, Path(ref.path), ref.target)}
     if ref.kind == "ollama":
-        return {"ollama": locktrust.ollama_evidence(Path(ref.path), ollama_name(ref))}
+        return {"ollama": trust.ollama_evidence(Path(ref.path), ollama_name(ref))}
     return {}
 
 

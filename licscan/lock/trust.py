@@ -38,9 +38,7 @@ from licscan.vocab import SEVERITIES, STRICTNESS, Permission
 if TYPE_CHECKING:
     from licscan.policy.facts import FactBuilder
 
-TRI = TRI_FLAGS
 _UNKNOWN = Permission.UNKNOWN.strictness  # a word outside the vocabulary counts as unknown
-BOOLS = BOOL_FLAGS
 # The folder digest: content (up to what a scan reads of one file) of every file, but only the
 # size of weights and archives over that limit (a scan never reads them as license text).
 MAX_HASHED_BYTES = 16 << 20
@@ -84,8 +82,9 @@ def model_flags(expression: str | None, builder: FactBuilder) -> dict[str, Any]:
     "no attribution duty" is no fact about a license nobody determined."""
     parsed = spdx.parsed(expression)
     if parsed is None:
-        return dict.fromkeys((*TRI, *BOOLS), "unknown")
-    unknown: dict[str, Any] = {**dict.fromkeys(TRI, "unknown"), **dict.fromkeys(BOOLS, False)}
+        return dict.fromkeys((*TRI_FLAGS, *BOOL_FLAGS), "unknown")
+    unknown: dict[str, Any] = {**dict.fromkeys(TRI_FLAGS, "unknown"),
+                               **dict.fromkeys(BOOL_FLAGS, False)}
 
     def fold(node: spdx.Expr) -> dict[str, Any]:
         if isinstance(node, spdx.Leaf):
@@ -101,8 +100,8 @@ def model_flags(expression: str | None, builder: FactBuilder) -> dict[str, Any]:
         pick = max if node.op == "AND" else min
         out: dict[str, Any] = {
             key: pick((p[key] for p in parts), key=lambda v: STRICTNESS.get(v, _UNKNOWN))
-            for key in TRI}
-        out.update({key: any(p[key] for p in parts) for key in BOOLS})
+            for key in TRI_FLAGS}
+        out.update({key: any(p[key] for p in parts) for key in BOOL_FLAGS})
         return out
 
     return fold(parsed)
