@@ -2,12 +2,18 @@
 """Speed of `licscan identify`, process start included, side by side with ScanCode.
 
     python bench/identify_speed.py [--corpus DIR] [--scancode PATH] [--runs N] [--json OUT]
+    python bench/identify_speed.py --budgets [--instructions]
 
 Measured: wall time and peak memory of one `licscan identify FILE` process (the pre-commit
 case), with and without Python's bytecode cache; one process for every corpus file; and the
 in-process time per file (exact-hash and fuzzy path). ScanCode runs on the same files from
 its own installation (default /tmp/scancode-venv); when it is missing or fails, the bench
 says so and prints licscan's figures alone.
+
+`--budgets --instructions` also counts the instructions of one process each (valgrind's
+cachegrind, from an empty temporary folder, PYTHONHASHSEED=0, with the bytecode cache): the
+ratio to `python -c pass` then does not depend on the machine's load. It is higher than the
+wall-clock ratio (an interpreter start is mostly loading and page faults, not instructions).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -141,10 +148,41 @@ print(len(cases), round(elapsed, 2), round(peak, 1), statuses)
 """
 
 
-def budgets(corpus: Path, runs: int) -> dict[str, object]:
+def instructions(command: list[str], cwd: Path, env: dict[str, str]) -> int | None:
+    """Instructions executed by one run of `command` (None: valgrind is not installed)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    done = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no",
+                           "--cachegrind-out-file=/dev/null", *command], cwd=cwd,
+                          env=dict(env, PYTHONHASHSEED="0"), capture_output=True, text=True,
+                          check=False)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    return int(found.group(1).replace(",", "")) if found else None
+
+
+def counted(one: Path, edited: Path, env: dict[str, str]) -> dict[str, object]:
+    """Instructions of `python -c pass` and of one-file identification, exact and fuzzy."""
+    with tempfile.TemporaryDirectory(prefix="licscan-bench-") as empty:
+        # (licscan imported from this checkout, not from the folder the process starts in)
+        env = dict(env, PYTHONPATH=str(ROOT))
+        bare = instructions([sys.executable, "-c", "pass"], Path(empty), env)
+        exact = instructions(licscan_command([one]), Path(empty), env)
+        fuzzy = instructions(licscan_command([edited]), Path(empty), env)
+    if bare is None or exact is None or fuzzy is None:
+        return {"instructions": "not counted (no valgrind)"}
+    return {"instructions python -c pass (M)": round(bare / 1e6, 1),
+            "instructions one file, exact / fuzzy (M)": (round(exact / 1e6, 1),
+                                                         round(fuzzy / 1e6, 1)),
+            "instruction ratio exact / fuzzy vs python -c pass": (round(exact / bare, 1),
+                                                                   round(fuzzy / bare, 1))}
+
+
+def budgets(corpus: Path, runs: int, count_instructions: bool = False) -> dict[str, object]:
     """Issue 11's budgets: one file <= 12x `python -c pass` (interpreter start included);
     2,400 texts in one process <= 20 s; peak memory of identify <= 150 MB."""
     one = corpus / ONE_FILE
+    counts: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         # as installed: with bytecode (a wheel install compiles it). Without a cache of our
         # own, an environment with PYTHONDONTWRITEBYTECODE=1 would time stale .pyc files,
@@ -158,6 +196,8 @@ def budgets(corpus: Path, runs: int) -> dict[str, object]:
         timed(licscan_command([edited]), warm)  # fills the bytecode cache
         exact = [timed(licscan_command([one]), warm) for _ in range(runs)]
         fuzzy = [timed(licscan_command([edited]), warm) for _ in range(runs)]
+        if count_instructions:
+            counts = counted(one, edited, warm)
     code = _BULK.format(root=str(ROOT), bench=str(ROOT / "bench"), corpus=str(corpus),
                         count=2400)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -174,6 +214,7 @@ def budgets(corpus: Path, runs: int) -> dict[str, object]:
     out["ratio exact / fuzzy vs python -c pass"] = (
         round(out["identify one file, exact (s)"] / bare, 1),  # type: ignore[operator]
         round(out["identify one file, fuzzy (s)"] / bare, 1))  # type: ignore[operator]
+    out.update(counts)
     return out
 
 
@@ -182,13 +223,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--budgets", action="store_true",
                         help="only the issue-11 budgets (one file, 2,400 texts, memory)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="with --budgets: also count instructions (valgrind), independent "
+                             "of the machine's load")
     parser.add_argument("--scancode", type=Path, default=Path("/tmp/scancode-venv/bin/scancode"))
     parser.add_argument("--no-scancode", action="store_true")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.budgets:
-        for key, value in budgets(args.corpus, args.runs).items():
+        for key, value in budgets(args.corpus, args.runs, args.instructions).items():
             print(f"{key}: {value}")
         return 0
     files = sorted(args.corpus.glob("*.txt"))
