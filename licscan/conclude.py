@@ -48,6 +48,7 @@ from licscan.model import (
     Snapshot,
 )
 from licscan.rulepack import Rule, RulePack
+from licscan.vocab import most_permissive, strictest
 
 TEXT_MATCHERS = ("exact", "fingerprint", "title")
 _NC_URL = re.compile(r"creativecommons\.org/licenses/by-nc", re.IGNORECASE)
@@ -99,8 +100,8 @@ def flags_for(expression: str | None, pack: RulePack) -> Flags:
             share_alike=any(p.share_alike for p in parts),
             acceptable_use_policy=any(p.acceptable_use_policy for p in parts))
 
-    return spdx.fold(parsed, leaf, lambda ps: combine(ps, spdx.strictest),
-                     lambda ps: combine(ps, spdx.most_permissive))
+    return spdx.fold(parsed, leaf, lambda ps: combine(ps, strictest),
+                     lambda ps: combine(ps, most_permissive))
 
 
 def _text_matches(items: Iterable[FileEvidence], strong: bool) -> list[tuple[Any, FileEvidence]]:

@@ -22,22 +22,8 @@ from license_expression import (
 )
 
 from licscan.errors import UsageError
-from licscan.vocab import STRICTNESS as STRICTNESS
-from licscan.vocab import Permission
 
 T = TypeVar("T")
-
-
-_UNKNOWN = Permission.UNKNOWN.strictness  # a word outside the vocabulary counts as unknown
-
-
-def strictest(values: Sequence[str]) -> str:
-    return max(values, key=lambda v: STRICTNESS.get(v, _UNKNOWN)) if values else Permission.UNKNOWN
-
-
-def most_permissive(values: Sequence[str]) -> str:
-    return min(values, key=lambda v: STRICTNESS.get(v, _UNKNOWN)) if values \
-        else Permission.UNKNOWN
 
 
 # license-expression builds its Aho-Corasick automaton lazily on first use and is not safe to

@@ -10,6 +10,7 @@ these or checked against them by a test.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -89,6 +90,23 @@ FLAG_VALUES: tuple[str, ...] = tuple(FlagValue)
 #: each permission word's strictness, for code that compares plain words (a lockfile's, a
 #: rule's) as well as members; `max(..., key=STRICTNESS.get)` is the strictest
 STRICTNESS: dict[str, int] = {p.value: p.strictness for p in Permission}
+
+
+def strictness(word: object) -> int:
+    """A permission word's strictness; any other value (a lockfile's, a missing answer) counts
+    as unknown: never as allowed."""
+    return STRICTNESS[word] if isinstance(word, str) and word in STRICTNESS else \
+        Permission.UNKNOWN.strictness
+
+
+def strictest(words: Sequence[str]) -> str:
+    """What `AND` gives: the strictest word (unknown for none)."""
+    return max(words, key=strictness) if words else Permission.UNKNOWN
+
+
+def most_permissive(words: Sequence[str]) -> str:
+    """What a licensee's choice (`OR`) gives: the most permissive word (unknown for none)."""
+    return min(words, key=strictness) if words else Permission.UNKNOWN
 
 
 def coerce(obj: object, *, strict: bool = True, **fields: type[StrEnum]) -> None:

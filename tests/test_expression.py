@@ -3,7 +3,7 @@ tests/test_scan_threads.py checks that a scan's worker threads never conclude.""
 
 from __future__ import annotations
 
-from licscan import expression
+from licscan import expression, vocab
 
 
 def test_parse_renders_spdx_keys() -> None:
@@ -17,5 +17,5 @@ def test_fold_and_or() -> None:
     verdict = expression.fold(parsed, lambda key, _exc: {"CC-BY-NC-4.0": 2}.get(key, 0),
                               max, min)
     assert verdict == 0
-    assert expression.strictest(["allowed", "unknown", "conditional"]) == "unknown"
-    assert expression.most_permissive(["prohibited", "conditional"]) == "conditional"
+    assert vocab.strictest(["allowed", "unknown", "conditional"]) == "unknown"
+    assert vocab.most_permissive(["prohibited", "conditional"]) == "conditional"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from licscan import expression, rulepack
+from licscan import rulepack, vocab
 from licscan.lock import trust
 from licscan.model import Answer, Finding, Flags
 from licscan.policy import model as policy_model
@@ -20,6 +20,7 @@ from licscan.vocab import (
     FLAG_VALUES,
     PERMISSIONS,
     SEVERITIES,
+    STRICTNESS,
     VERDICTS,
     FlagValue,
     Permission,
@@ -49,8 +50,11 @@ def test_the_rule_schema_and_the_light_modules_use_the_same_words() -> None:
     assert _defs(REPO / "licscan/schemas/rule.schema.json")["tri"] == {"enum": list(PERMISSIONS)}
     assert tuple(trust.SEVERITIES) == SEVERITIES
     assert tuple(rulepack.TRI_STATES) == PERMISSIONS
-    assert {p.value: p.strictness for p in Permission} == expression.STRICTNESS
-    assert {p.value: p.strictness for p in Permission} == trust.STRICTNESS
+    assert {p.value: p.strictness for p in Permission} == STRICTNESS
+    assert vocab.strictness("no such word") == vocab.strictness(None) == \
+        Permission.UNKNOWN.strictness
+    assert vocab.strictest(["allowed", "whatever"]) == "whatever"  # unknown beats allowed
+    assert vocab.most_permissive([]) == Permission.UNKNOWN
     assert policy_model.TRI_VALUES == PERMISSIONS
     assert list(policy_model.RANK) == list(VERDICTS)
 

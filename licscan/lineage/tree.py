@@ -16,11 +16,12 @@ from typing import Any
 
 from licscan.conclude import related
 from licscan.errors import UsageError
-from licscan.expression import STRICTNESS, parse, symbol_keys
+from licscan.expression import parse, symbol_keys
 from licscan.model import Evidence, Finding, ModelResult
 from licscan.policy.findings import GATE_FINDINGS
 from licscan.rulepack import Rule, RulePack
 from licscan.targets import is_repo_id
+from licscan.vocab import strictness
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 DEFAULT_MAX_DEPTH = 8
@@ -224,8 +225,8 @@ def lineage_findings(model: ModelResult, inherited: Sequence[Inherited], pack: R
         ev = (Evidence(kind="lineage", source="hub", revision=item.revision,
                        value=f"{item.relation or 'derivative'} of {item.ancestor}: {rule.id}"),)
         if own is not None and not any(related(d, rule) for d in declared_rules) and (
-                STRICTNESS[own.commercial_use] < STRICTNESS[rule.flags.commercial_use]
-                or STRICTNESS[own.modification] < STRICTNESS[rule.flags.modification]):
+                strictness(own.commercial_use) < strictness(rule.flags.commercial_use)
+                or strictness(own.modification) < strictness(rule.flags.modification)):
             findings.append(Finding(
                 "lineage-license-conflict", "review",
                 f"the card declares {declared_expression}, but the model derives from {where}, "

@@ -33,12 +33,11 @@ from typing import TYPE_CHECKING, Any
 from licscan.model import Record
 from licscan.policy import expr as spdx
 from licscan.policy.model import BOOL_FLAGS, TRI_FLAGS, FindingFact, LeafFacts, ModelFacts
-from licscan.vocab import SEVERITIES, STRICTNESS, Permission
+from licscan.vocab import SEVERITIES, strictness
 
 if TYPE_CHECKING:
     from licscan.policy.facts import FactBuilder
 
-_UNKNOWN = Permission.UNKNOWN.strictness  # a word outside the vocabulary counts as unknown
 # The folder digest: content (up to what a scan reads of one file) of every file, but only the
 # size of weights and archives over that limit (a scan never reads them as license text).
 MAX_HASHED_BYTES = 16 << 20
@@ -99,7 +98,7 @@ def model_flags(expression: str | None, builder: FactBuilder) -> dict[str, Any]:
         parts = [fold(arg) for arg in node.args]
         pick = max if node.op == "AND" else min
         out: dict[str, Any] = {
-            key: pick((p[key] for p in parts), key=lambda v: STRICTNESS.get(v, _UNKNOWN))
+            key: pick((p[key] for p in parts), key=strictness)
             for key in TRI_FLAGS}
         out.update({key: any(p[key] for p in parts) for key in BOOL_FLAGS})
         return out

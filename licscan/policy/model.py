@@ -15,21 +15,11 @@ from typing import Any
 
 from licscan.model import Finding, Record, WaiverNote
 from licscan.policy.expr import Expr
-from licscan.vocab import STRICTNESS as STRICTNESS
 from licscan.vocab import Permission, Severity, Verdict, coerce
 
 RANK: dict[str, int] = {v: v.rank for v in Verdict}  # the verdicts, from the most permissive
 # The verdict a commercial-use answer (or flag) leads to when no rule decides.
 BY_ANSWER: dict[str, Verdict] = {p: p.verdict for p in Permission}
-# STRICTNESS (licscan.vocab): answers from the most permissive (AND takes the strictest).
-
-
-def strictest(answers: list[str]) -> str:
-    return max(answers, key=lambda a: STRICTNESS.get(a, _UNKNOWN)) if answers \
-        else Permission.UNKNOWN
-
-
-_UNKNOWN = Permission.UNKNOWN.strictness  # a word outside the vocabulary counts as unknown
 
 
 LISTS: tuple[str, ...] = (Verdict.DENY, Verdict.REVIEW, Verdict.ALLOW)  # the order rules are tried

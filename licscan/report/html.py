@@ -34,12 +34,11 @@ from licscan.report.model_view import (
     main_condition,
     obligation_rows,
     severity_key,
-    strictness,
 )
 from licscan.report.untrusted import as_dict as _dict
 from licscan.report.untrusted import as_list as _list
 from licscan.terms.typed import FLAGS_CLAUSE
-from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission, Verdict
+from licscan.vocab import SEVERITIES, VERDICTS, FlagValue, Permission, Verdict, strictness
 
 # shown with the word, not instead
 VERDICT_MARKS: dict[str, str] = {Verdict.ALLOW: "✓", Verdict.REVIEW: "!", Verdict.DENY: "✕"}

@@ -25,10 +25,8 @@ from licscan.model import (
 from licscan.terms.typed import FLAGS_CLAUSE
 from licscan.vocab import (
     FLAG_VALUES,
-    PERMISSIONS,
     VERDICTS,
     FlagValue,
-    Permission,
     Severity,
     Verdict,
 )
@@ -36,7 +34,7 @@ from licscan.vocab import (
 __all__ = ["DUTY_FLAGS", "FLAG_LABELS", "IF_DISTRIBUTED", "IF_DISTRIBUTED_TEXT", "TRIGGERED",
            "ObligationRow", "Reason", "deciding_reasons", "finding_headline", "flag_scopes",
            "flag_words", "lineage_roots", "main_condition", "obligation_row", "obligation_rows",
-           "severity_key", "strictness", "verdict_rank"]
+           "severity_key", "verdict_rank"]
 
 DUTY_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
 FLAG_LABELS = {"attribution": "Attribution owed", "share_alike": "Derivatives keep the license",
@@ -302,13 +300,6 @@ def verdict_rank(word: Any) -> int:
     """A verdict word's rank (`Verdict.rank`, from the most permissive); anything else, a
     missing or unknown verdict, ranks as review: it is never read as allow."""
     return Verdict(word).rank if word in VERDICTS else Verdict.REVIEW.rank
-
-
-def strictness(word: Any) -> int:
-    """An answer or tri-state flag word's strictness (`Permission.strictness`); anything else
-    is unknown."""
-    return Permission(word).strictness if word in PERMISSIONS else \
-        Permission.UNKNOWN.strictness
 
 
 def severity_key(model: ModelResult | Mapping[str, Any]) -> tuple[int, int]:

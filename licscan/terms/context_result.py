@@ -35,7 +35,7 @@ from licscan.model import (
     freeze,
 )
 from licscan.policy import expr as spdx
-from licscan.policy.model import BY_ANSWER, RANK, strictest
+from licscan.policy.model import BY_ANSWER, RANK
 from licscan.rulepack import RulePack
 from licscan.terms.context import Context
 from licscan.terms.in_context import (
@@ -47,6 +47,7 @@ from licscan.terms.in_context import (
     with_use_policies,
 )
 from licscan.terms.typed import to_plain
+from licscan.vocab import strictest
 
 DUTY_FLAGS = ("attribution", "share_alike", "acceptable_use_policy")
 NOT_SHIPPED = ("hosted", "internal")  # distributions under which shipping duties wait

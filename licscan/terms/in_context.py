@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from licscan.model import Answer, Obligation
-from licscan.policy.model import strictest
 from licscan.rulepack import Rule, RulePack
 from licscan.terms import plain as plain_terms
 from licscan.terms.context import Context, matching_regions
@@ -31,6 +30,7 @@ from licscan.terms.typed import (
     terms_of,
     to_plain,
 )
+from licscan.vocab import strictest
 
 USE_TERMS = ("commercial_use", "regional")  # the answers that decide commercial use
 _USE_WORDS = {"commercial": "commercial use", "internal": "internal use",
