@@ -256,7 +256,14 @@ _NOT_NEWLINE = re.compile(r"[^\n]")
 _CLOSERS = "\"'”’)]"
 
 
+# every marker form ends with '.' or ')' before a space, or is a dotted number ("1.2"): a
+# text without either has no marker to drop (most of the rule pack's phrases)
+_MARKER_HINT = re.compile(r"[.)]\s|\d\.\d")
+
+
 def _drop_markers(text: str) -> str:
+    if not _MARKER_HINT.search(text):
+        return text
     previous = None
     while previous != text:
         previous = text
@@ -636,7 +643,8 @@ def _canonical_words(lowered: list[str]) -> list[str]:
     out: list[str] = []
     pending = ""
     for word in lowered:
-        word = word.translate(_APOSTROPHES)
+        if "'" in word or "`" in word:
+            word = word.translate(_APOSTROPHES)
         if word.startswith("www."):
             word = _WWW.sub("", word)
         word = _VARIANTS.get(word, word)
