@@ -591,7 +591,7 @@ def test_a_tampered_fingerprint_binary_is_refused(tmp_path: Path, where: str) ->
     block and every chunk: a changed byte anywhere is refused when that part is read."""
     import struct
 
-    from licscan.identify.index import FingerprintError, _build
+    from licscan.identify.index import FingerprintError, build_index
 
     data = bytearray((REPO / "rules" / "fingerprints.bin").read_bytes())
     (length,) = struct.unpack_from("<I", data, 6)
@@ -602,7 +602,7 @@ def test_a_tampered_fingerprint_binary_is_refused(tmp_path: Path, where: str) ->
     (tmp_path / "fingerprints.bin").write_bytes(bytes(data))
     facts = json.loads((REPO / "rules" / "fingerprints.json").read_text())
     with pytest.raises((FingerprintError, zlib.error)):
-        index = _build(facts, (str(tmp_path),))
+        index = build_index(facts, (str(tmp_path),))
         for text in index.texts:  # reads the sketches, then each text's chunks
             text.sketch  # noqa: B018
             text.sentence_hashes  # noqa: B018
