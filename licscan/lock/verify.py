@@ -34,7 +34,10 @@ from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
+from licscan import __version__
+from licscan.errors import SourceError
 from licscan.model import ModelRef, Record
+from licscan.sources.cache import SnapshotCache, cache_root, is_full_sha
 
 if TYPE_CHECKING:
     from licscan.config import Config
@@ -42,7 +45,6 @@ if TYPE_CHECKING:
     from licscan.model import Snapshot
     from licscan.policy.applied import AppliedPolicy
     from licscan.rulepack import RulePack
-    from licscan.sources.cache import SnapshotCache
     from licscan.terms.context_result import ContextStage
 
 #: findings the policy adds when it decides (not concluded from the evidence; check decides
@@ -61,8 +63,6 @@ class Outcome(Record):
 def memo_key(raw: Mapping[str, Any], rulepack_hash: str | None,
              context_digest: str | None) -> str:
     """The digest of one lockfile entry as written, with what its conclusion rests on."""
-    from licscan import __version__
-
     text = json.dumps({"entry": raw, "rulepack": rulepack_hash, "context": context_digest,
                        "licscan": __version__, "code": code_digest()}, sort_keys=True,
                       ensure_ascii=False, separators=(",", ":"), default=str)
@@ -93,7 +93,6 @@ def code_digest() -> str:
 
 def open_cache() -> tuple[SnapshotCache | None, str | None]:
     """The licscan cache check reads, or None and why it is not used."""
-    from licscan.sources.cache import SnapshotCache, cache_root
 
     cache = SnapshotCache(cache_root())
     if not cache.ensure_root():
@@ -113,7 +112,6 @@ def remember(cache: SnapshotCache | None, entries: Sequence[Mapping[str, Any]],
 def locked_commits(entry: LockEntry) -> dict[tuple[str, str], str | None]:
     """(repository type, id) -> the commit the entry names, for what is resolved by branch:
     the model itself unless the manifest pins a commit, its base models and datasets."""
-    from licscan.sources.cache import is_full_sha
 
     out: dict[tuple[str, str], str | None] = {}
     if entry.facts.source == "hub" and not is_full_sha(entry.facts.requested_revision):
@@ -226,7 +224,6 @@ class Verifier:
         name = entry.facts.id
         if self.cache is None:
             return f"the licscan cache is not used ({self.cache_problem})"
-        from licscan.sources.cache import is_full_sha
 
         sha = entry.facts.revision
         if not is_full_sha(sha):
@@ -264,7 +261,8 @@ class Verifier:
         per entry: a base model missed for one entry is missed for the next one too. The
         context stage and the policy are the run's (`_applied`): they depend on the pack and
         the context only, and remember each rule's evaluation for the next entry."""
-        from licscan.errors import SourceError
+        # the scanner and the terms stack load only for an entry concluded again: a check
+        # whose entries are all remembered stays light (bench/check_speed.py)
         from licscan.lock.file import entry_dict
         from licscan.scan import Scanner, ScanOptions
 
@@ -294,7 +292,7 @@ class Verifier:
     @cached_property
     def _applied(self) -> tuple[ContextStage, AppliedPolicy]:
         """The context stage and the policy every entry concluded again goes through."""
-        from licscan.scan import build_policy
+        from licscan.scan import build_policy  # (lazy: see _conclude)
         from licscan.terms.context_result import ContextStage
 
         stage = ContextStage(self.pack, self.config.context)
