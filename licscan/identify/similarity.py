@@ -466,14 +466,16 @@ def novel_tokens(scan: Scan, ref: RefText, sentences: Sequence[int]) -> list[int
     last_position = len(values) - 1
     for i in sentences:
         start, end = norm.sentences[i].start, norm.sentences[i].end
-        first = max(0, start - SHINGLE + 1)
-        # covered[k]: how many shingles at first .. first + k - 1 the reference holds (each
-        # shingle is looked up once, not once for every token it covers)
-        covered = [0]
-        for p in range(first, min(end - 1, last_position) + 1):
-            covered.append(covered[-1] + (values[p] in held))
+        # token t is covered by the shingles starting at t - SHINGLE + 1 .. t: it is novel
+        # when the last shingle the reference holds starts before that (each shingle is
+        # looked up once, not once for every token it covers)
+        last_held = -SHINGLE
+        for p in range(max(0, start - SHINGLE + 1), min(start, last_position + 1)):
+            if values[p] in held:
+                last_held = p
         for t in range(start, end):
-            low, high = max(0, t - SHINGLE + 1), min(t, last_position)
-            if high < low or covered[high - first + 1] == covered[low - first]:
+            if t <= last_position and values[t] in held:
+                last_held = t
+            if t - last_held >= SHINGLE:
                 out.append(t)
     return out
