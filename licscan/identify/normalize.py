@@ -367,7 +367,9 @@ def _starts_clause(text: str, start: int) -> bool:
 
 # --- tokens ----------------------------------------------------------------------------
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF),
+               (0xF900, 0xFAFF))
+_CJK = "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK_RANGES)
 # Words, numbers ("3.1", "1,000,000"), currency signs, and single CJK characters. ASCII text
 # gets the same tokens from a pattern that is much cheaper to compile (pre-commit start-up).
 # A trailing "+" is kept: "RAIL++-M" is not "RAIL-M", "GPL-2.0+" is not "GPL-2.0".
@@ -377,6 +379,23 @@ _ASCII_TOKEN = re.compile(r"[$%&]|[A-Za-z0-9]+(?:[.,'`][A-Za-z0-9]+)*\+*")
 @cache
 def _unicode_token() -> re.Pattern[str]:
     return re.compile(rf"[{_CJK}]|[$€£¥%&©]|[^\W_{_CJK}]+(?:[.,'’‘`][^\W_{_CJK}]+)*\+*")
+
+
+def _token_source(cleaned: str) -> tuple[re.Pattern[str], str]:
+    """The token pattern for a cleaned text, and the text to run it on.
+
+    Compiling the Unicode pattern takes ~57 M instructions (its CJK ranges are expanded
+    character by character), more than a one-file identification's exact path matches: a
+    text whose non-ASCII characters are outside words (quotes, dashes, spaces) or curly
+    apostrophes gets the same tokens from the ASCII pattern, the apostrophes read as "'"
+    (one character for one: the offsets stay those of the text)."""
+    if cleaned.isascii():
+        return _ASCII_TOKEN, cleaned
+    for char in set(cleaned):
+        if not char.isascii() and char not in "’‘" and (char.isalnum() or char in "€£¥©" or any(
+                low <= ord(char) <= high for low, high in _CJK_RANGES)):
+            return _unicode_token(), cleaned
+    return _ASCII_TOKEN, cleaned.replace("’", "'").replace("‘", "'")
 
 
 _NEWLINE = re.compile(r"\n")
@@ -431,9 +450,8 @@ class Normalized:
         "Everyone is permitted to copy ..."), whose words are then found here."""
         out = []
         for statement in self.dropped:
-            cleaned = _drop_markers(statement)
-            pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
-            raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
+            pattern, source = _token_source(_drop_markers(statement))
+            raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(source))
             out.append(tuple(t for t, _s, _e in _canonical_tokens(raw)))
         return tuple(out)
 
@@ -627,14 +645,14 @@ def words(text: str) -> tuple[str, ...]:
     """The canonical tokens of a short phrase (a license name, a title, a URL): the tokens
     normalize() gives, without the sentence bookkeeping a full text needs."""
     cleaned = _drop_markers(_drop_copyright(clean(text)))
-    if cleaned.isascii():
+    pattern, source = _token_source(cleaned)
+    if pattern is _ASCII_TOKEN:
         # (the rule pack's ~900 phrases are read on every fuzzy identification: ASCII ones
         # without a slot's opening word take this shorter way to the same tokens)
-        tokens = _canonical_words(_ASCII_TOKEN.findall(cleaned.lower()))
+        tokens = _canonical_words(pattern.findall(source.lower()))
         if not any(t in _SLOTS for t in tokens):
             return tuple(tokens)
-    pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
-    raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
+    raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(source))
     return tuple(t for t, _s, _e in _fill_slots(_canonical_tokens(raw), cleaned))
 
 
@@ -665,8 +683,8 @@ def normalize(text: str) -> Normalized:
     dropped: list[str] = []
     cleaned = _drop_markers(_drop_copyright(clean(text), dropped))
     newlines = [m.start() for m in _NEWLINE.finditer(cleaned)]
-    pattern = _ASCII_TOKEN if cleaned.isascii() else _unicode_token()
-    raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(cleaned))
+    pattern, source = _token_source(cleaned)
+    raw = ((m.group(0), m.start(), m.end()) for m in pattern.finditer(source))
     canon = _fill_slots(_canonical_tokens(raw), cleaned)
     tokens = tuple(t for t, _s, _e in canon)
     offsets = tuple((s, e) for _t, s, e in canon)
