@@ -104,9 +104,8 @@ def _report_moved(refs: list[ModelRef], before: list[dict[str, Any]],
     moved = [(ref, entry) for ref, state, entry in zip(refs, before, built, strict=True)
              if state and state != disk_state(ref, entry["evidence"])]
     for ref, entry in moved:
-        line = f":{ref.origin.line}" if ref.origin.line else ""
-        click.echo(printable_line(f"{manifest_file}{line}: {entry['id']}: changed while it was "
-                                  "being locked (its files differ before and after the scan)"))
+        _name(manifest_file, ref, entry["id"], "changed while it was being locked (its files "
+              "differ before and after the scan)")
     if moved:
         click.echo(f"licscan lock: {len(moved)} model(s) changed while being locked; "
                    "the lockfile was not written (run licscan lock again)")
@@ -122,9 +121,8 @@ def _report_capped(refs: list[ModelRef], built: list[dict[str, Any]],
               if isinstance(local := entry["evidence"].get("local"), Mapping)
               and local.get("capped")]
     for ref, entry, why in capped:
-        line = f":{ref.origin.line}" if ref.origin.line else ""
-        click.echo(printable_line(f"{manifest_file}{line}: {entry['id']}: cannot be locked: {why} "
-                             "(name a smaller folder: the model's own files)"))
+        _name(manifest_file, ref, entry["id"],
+              f"cannot be locked: {why} (name a smaller folder: the model's own files)")
     if capped:
         click.echo(f"licscan lock: {len(capped)} model folder(s) too large to verify; "
                    "the lockfile was not written")
@@ -135,14 +133,18 @@ def _report_errors(result: ScanResult, refs: list[ModelRef], manifest_file: str)
 
     failed = [(ref, m) for ref, m in zip(refs, result.models, strict=True) if m.status != "ok"]
     for ref, model in failed:
-        line = f":{ref.origin.line}" if ref.origin.line else ""
         why = model.error.message if model.error else "unknown error"
-        click.echo(printable_line(
-            f"{manifest_file}{line}: {model.id}: could not be resolved: {why}"))
+        _name(manifest_file, ref, model.id, f"could not be resolved: {why}")
     if failed:
         click.echo(f"licscan lock: {len(failed)} model(s) could not be resolved; "
                    "the lockfile was not written")
     return bool(failed)
+
+
+def _name(manifest_file: str, ref: ModelRef, model_id: str, what: str) -> None:
+    """One line naming a manifest entry (file and line) and what happened to it."""
+    line = f":{ref.origin.line}" if ref.origin.line else ""
+    click.echo(printable_line(f"{manifest_file}{line}: {model_id}: {what}"))
 
 
 def _relative(manifest_file: str, lock_path: Path) -> str:
