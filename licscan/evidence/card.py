@@ -417,7 +417,7 @@ _NOT_MEANT_FOR_COMMERCE = re.compile(
 
 # (canonical tokens) "not intended for products", "not designed to be used in services", "must
 # not be used in paid applications", "not for resale": a use disclaimed or refused, whose
-# field (what follows) is a commercial one in the sense of qualify._commercial_field, or,
+# field (what follows) is a commercial one in the sense of qualify.commercial_field, or,
 # read narrowly, a monetising one (_MONETISING)
 _NOT_FOR = re.compile(
     r"\bnot (?:\w+ ){0,2}?(?:intended|designed|meant|made|built|suitable|suited|licensed"
@@ -454,7 +454,7 @@ def disclaims_commercial_field(sentence: str, monetising_only: bool = False) -> 
     if refused is None:
         return False
     field = text[refused.end():].split()
-    return _monetising_field(field) if monetising_only else qualify._commercial_field(field)
+    return _monetising_field(field) if monetising_only else qualify.commercial_field(field)
 
 
 def _restricts_in_terms(sentence: str) -> bool:

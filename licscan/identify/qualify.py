@@ -126,8 +126,8 @@ _PATTERN_SOURCES: tuple[tuple[str, str], ...] = tuple(
          r"|permissions?|exceptions?"
          r"|clauses?|provisions?)", "adds terms"),
         (r"addendum|rider|amendment|amended|in addition to", "adds terms"),
-        # a linking exception in its own words: "As copyright holder, I give permission for
-        # vsftpd to be linked to the OpenSSL libraries" (GPL-2.0 plus a permission)
+        # a linking exception in a license's own words, a permission for a program to be
+        # linked with a library (GPL-2.0 plus a permission is not GPL-2.0)
         (r"permission (?:\w+ ){0,4}(?:to be |be )?(?:link|linked|linking|combine|combined"
          r"|combining)", "adds a permission"),
         (r"use ?based restrictions?|acceptable use|use polic(?:y|ies)|restrictions? on use"
@@ -333,7 +333,7 @@ def restrictive(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()
     text, offsets, starts = _read(tokens, names)
     text = _compiled().granted.sub(_blank, text)
     disclaimed = _compiled().disclaimed.search(text)
-    if disclaimed is not None and _commercial_field(text.split(" ")):
+    if disclaimed is not None and commercial_field(text.split(" ")):
         return Qualifying(starts[_word_at(offsets, disclaimed.start())], RESTRICTS)
     if not _DISCLAIMER_VETO & set(text.split(" ")) and not _USE_BY.search(text):
         text = _compiled().disclaimed.sub(_blank, text)
@@ -350,7 +350,7 @@ def restrictive(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()
     return Qualifying(starts[limits[0][0]], RESTRICTS)
 
 
-def _commercial_field(words: Sequence[str]) -> bool:
+def commercial_field(words: Sequence[str]) -> bool:
     """Does the sentence name a commercial field (a product, a service, a sale, income)?
     "applications" only when no field of care or risk comes before it."""
     for n, word in enumerate(words):
