@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -110,3 +111,17 @@ def wall(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
 def median_wall(argv: Sequence[str], runs: int, env: dict[str, str] | None = None) -> float:
     wall(argv, env)  # warm the page cache and .pyc files
     return statistics.median(wall(argv, env) for _ in range(runs))
+
+
+def instructions(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> int | None:
+    """Instructions executed by one run of `argv` (valgrind's cachegrind; None when valgrind
+    is not installed): unlike wall clock, the count does not grow with the machine's load."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    done = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no",
+                           "--cachegrind-out-file=/dev/null", *argv], cwd=cwd,
+                          env=dict(env, PYTHONHASHSEED="0"), capture_output=True, text=True,
+                          check=False)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    return int(found.group(1).replace(",", "")) if found else None

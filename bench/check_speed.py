@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,6 +28,9 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import instructions
 
 HEAVY = ("huggingface_hub", "httpx2", "httpx", "spdx_tools", "license_expression", "jsonschema",
          "jinja2")
@@ -125,19 +126,6 @@ def _time(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[l
     return times, output
 
 
-def _instructions(argv: list[str], cwd: Path, env: dict[str, str]) -> int | None:
-    """Instructions executed by one run of `argv` (None: valgrind is not installed)."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        return None
-    done = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no",
-                           "--cachegrind-out-file=/dev/null", *argv], cwd=cwd,
-                          env=dict(env, PYTHONHASHSEED="0"), capture_output=True, text=True,
-                          check=False)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    return int(found.group(1).replace(",", "")) if found else None
-
-
 def _imported(cwd: Path, env: dict[str, str]) -> list[str]:
     probe = ("import sys\nfrom licscan.cli.check import check_command\n"
              "try:\n    check_command.main([], standalone_mode=False)\nfinally:\n"
@@ -165,13 +153,13 @@ def main() -> int:
         fresh, output = _time(_command(), root, env, args.runs)
         heavy = _imported(root, env)
         if args.instructions:
-            counts["bare interpreter start"] = _instructions([sys.executable, "-c", "pass"],
+            counts["bare interpreter start"] = instructions([sys.executable, "-c", "pass"],
                                                              root, env)
-            counts["no record of the lockfile"] = _instructions(_command(), root, env)
+            counts["no record of the lockfile"] = instructions(_command(), root, env)
         _remember(root, env)
         here, _ = _time(_command(), root, env, args.runs)
         if args.instructions:
-            counts["locked on this machine"] = _instructions(_command(), root, env)
+            counts["locked on this machine"] = instructions(_command(), root, env)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     print(output.strip().splitlines()[-1])
     print(f"bare interpreter start : median {statistics.median(bare):.3f} s, "

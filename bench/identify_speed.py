@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -33,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import instructions  # noqa: E402
 
 TIME = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
 ONE_FILE = "llama3.1-license.txt"
@@ -146,19 +146,6 @@ elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(len(cases), round(elapsed, 2), round(peak, 1), statuses)
 """
-
-
-def instructions(command: list[str], cwd: Path, env: dict[str, str]) -> int | None:
-    """Instructions executed by one run of `command` (None: valgrind is not installed)."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        return None
-    done = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no",
-                           "--cachegrind-out-file=/dev/null", *command], cwd=cwd,
-                          env=dict(env, PYTHONHASHSEED="0"), capture_output=True, text=True,
-                          check=False)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    return int(found.group(1).replace(",", "")) if found else None
 
 
 def counted(one: Path, edited: Path, env: dict[str, str]) -> dict[str, object]:
