@@ -9,11 +9,10 @@ commercial context; the sentences are our own."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.test_gate_common import CARD_APACHE, codes, scan, write_tree
+from tests.test_gate_common import codes, scan_card
 
 ASKS = [
     "For commercial use, please contact us.",
@@ -82,10 +81,6 @@ HARMLESS = [
 ]
 
 
-def _model(tmp_path: Path, body: str) -> dict[str, Any]:
-    folder = write_tree(tmp_path / "m", {"README.md": CARD_APACHE + body})
-    return scan(tmp_path, str(folder)).model()
-
 
 @pytest.mark.parametrize("where", ["top", "section"])
 @pytest.mark.parametrize("sentence", ASKS)
@@ -94,7 +89,7 @@ def test_asking_for_commercial_terms_is_a_restriction(tmp_path: Path, sentence: 
     body = f"\n{sentence}\n" if where == "top" else \
         f"\n## Model Details\n\nA 7B model trained on web text. {sentence}\n\n" \
         "## How to use\n\nLoad it with transformers.\n"
-    model = _model(tmp_path, body)
+    model = scan_card(tmp_path, body)
     assert model["verdict"] != "allow", model
     [finding] = [f for f in model["findings"] if f["code"] == "card-restricts-use"]
     assert finding["severity"] == "review"
@@ -104,12 +99,12 @@ def test_asking_for_commercial_terms_is_a_restriction(tmp_path: Path, sentence: 
 @pytest.mark.parametrize("sentence", HARMLESS)
 def test_a_contact_line_that_asks_nothing_is_no_restriction(tmp_path: Path,
                                                             sentence: str) -> None:
-    model = _model(tmp_path, f"\n## Model Details\n\n{sentence}\n")
+    model = scan_card(tmp_path, f"\n## Model Details\n\n{sentence}\n")
     assert "card-restricts-use" not in codes(model), model["findings"]
     assert model["verdict"] == "allow", model
 
 
 def test_a_question_and_an_answer_in_other_paragraphs_are_not_joined(tmp_path: Path) -> None:
-    model = _model(tmp_path, "\n## FAQ\n\nIs it good for commercial use?\n\n"
+    model = scan_card(tmp_path, "\n## FAQ\n\nIs it good for commercial use?\n\n"
                    "Contact us with your feedback.\n")
     assert "card-restricts-use" not in codes(model), model["findings"]

@@ -13,14 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.test_gate_common import CARD_APACHE, codes, scan, write_tree
+from tests.test_gate_common import codes, scan_card
 
 NOT_MEANT = "This model is not intended for commercial use."  # a restriction under "License"
 
-
-def _model(tmp_path: Path, body: str) -> dict[str, Any]:
-    folder = write_tree(tmp_path / "m", {"README.md": CARD_APACHE + body})
-    return scan(tmp_path, str(folder)).model()
 
 
 def _restricted(model: dict[str, Any]) -> bool:
@@ -39,7 +35,7 @@ def _restricted(model: dict[str, Any]) -> bool:
 ])
 def test_an_html_heading_over_several_lines_opens_a_license_section(tmp_path: Path,
                                                                     heading: str) -> None:
-    model = _model(tmp_path, f"\n{heading}\n\n{NOT_MEANT}\n")
+    model = scan_card(tmp_path, f"\n{heading}\n\n{NOT_MEANT}\n")
     assert _restricted(model), model
     [finding] = [f for f in model["findings"] if f["code"] == "card-restricts-use"]
     assert NOT_MEANT.rstrip(".") in finding["message"]
@@ -48,15 +44,15 @@ def test_an_html_heading_over_several_lines_opens_a_license_section(tmp_path: Pa
 def test_the_section_under_a_multi_line_html_heading_ends_at_the_next(tmp_path: Path) -> None:
     """The control: the license section ends at the next heading, itself over three lines;
     the sentence under "Evaluation" is no license term."""
-    model = _model(tmp_path, "\n<h2>\nLicense\n</h2>\n\nApache 2.0.\n\n<h2>\nEvaluation\n</h2>\n\n"
-                   f"{NOT_MEANT}\n")
+    model = scan_card(tmp_path, "\n<h2>\nLicense\n</h2>\n\nApache 2.0.\n\n<h2>\nEvaluation\n"
+                      f"</h2>\n\n{NOT_MEANT}\n")
     assert "card-restricts-use" not in codes(model) and model["verdict"] == "allow", model
 
 
 def test_an_html_heading_is_closed_within_its_block(tmp_path: Path) -> None:
     """A `<h2>` whose closing tag comes only after a blank line is no heading (CommonMark
     ends the HTML block at the blank line): "License" two paragraphs later is no title."""
-    model = _model(tmp_path, "\n<h2>\nModel\n\nLicense</h2>\n\n" + NOT_MEANT + "\n")
+    model = scan_card(tmp_path, "\n<h2>\nModel\n\nLicense</h2>\n\n" + NOT_MEANT + "\n")
     assert "card-restricts-use" not in codes(model), model
 
 
@@ -73,21 +69,22 @@ def test_a_fence_in_a_list_item_does_not_swallow_the_license(tmp_path: Path, ite
     """The list item's fence is closed in the item; the license section after it is read
     (and the code block after that stays code)."""
     fence = item.split("\n")[-1].strip()
-    model = _model(tmp_path, f"\n## Install\n\n{item}\n\n## License\n\n{NOT_MEANT}\n\n"
+    model = scan_card(tmp_path, f"\n## Install\n\n{item}\n\n## License\n\n{NOT_MEANT}\n\n"
                    f"## Usage\n\n{fence}python\nmodel = load()\n{fence}\n")
     assert _restricted(model), model
 
 
 def test_a_fence_in_a_list_item_ends_with_the_item(tmp_path: Path) -> None:
     """No closing fence: the item ends at the heading, and so does the fence."""
-    model = _model(tmp_path, f"\n- ```\n  pip install acme\n## License\n\n{NOT_MEANT}\n")
+    model = scan_card(tmp_path, f"\n- ```\n  pip install acme\n## License\n\n{NOT_MEANT}\n")
     assert _restricted(model), model
 
 
 def test_a_fence_never_closed_in_its_item_is_read(tmp_path: Path) -> None:
     """Fails closed as a top-level fence does: an item running to the end of the card
     with its fence open is not code."""
-    model = _model(tmp_path, "\n## Notes\n\n- ```\n  The model is for non-commercial use only.\n")
+    model = scan_card(tmp_path,
+                      "\n## Notes\n\n- ```\n  The model is for non-commercial use only.\n")
     assert _restricted(model), model
 
 
@@ -97,7 +94,7 @@ def test_a_fence_never_closed_in_its_item_is_read(tmp_path: Path) -> None:
 def test_a_heading_in_a_fenced_example_in_a_list_or_quote_is_none(tmp_path: Path,
                                                                    item: str) -> None:
     """A card template shown as an example in a list item is code, not the card's terms."""
-    model = _model(tmp_path, "\n## Writing a card\n\n" + item.format(s=NOT_MEANT) + "\n")
+    model = scan_card(tmp_path, "\n## Writing a card\n\n" + item.format(s=NOT_MEANT) + "\n")
     assert "card-restricts-use" not in codes(model) and model["verdict"] == "allow", model
 
 
@@ -109,21 +106,21 @@ def test_a_heading_in_a_fenced_example_in_a_list_or_quote_is_none(tmp_path: Path
 def test_a_fenced_license_text_in_a_quote_is_read_as_its_lines(tmp_path: Path,
                                                                quoted: str) -> None:
     """Quote markers taken off, a hard-wrapped sentence inside is one sentence."""
-    model = _model(tmp_path, f"\n## License\n\n{quoted}\n")
+    model = scan_card(tmp_path, f"\n## License\n\n{quoted}\n")
     assert _restricted(model), model
     [finding] = [f for f in model["findings"] if f["code"] == "card-restricts-use"]
     assert ">" not in finding["message"].split("restricts it:")[1]
 
 
 def test_a_quoted_hard_wrapped_restriction_is_one_sentence(tmp_path: Path) -> None:
-    model = _model(tmp_path, "\n## Notes\n\n> The model may be used for research\n"
+    model = scan_card(tmp_path, "\n## Notes\n\n> The model may be used for research\n"
                    "> purposes only.\n")
     assert _restricted(model), model
 
 
 def test_usage_code_in_a_list_item_is_still_code(tmp_path: Path) -> None:
     """The control: a list of steps with fenced code, no restriction anywhere: allowed."""
-    model = _model(tmp_path, "\n## Usage\n\n1. Install:\n   ```bash\n   pip install acme\n"
+    model = scan_card(tmp_path, "\n## Usage\n\n1. Install:\n   ```bash\n   pip install acme\n"
                    "   ```\n2. Run:\n   ```python\n   # research only: a comment in code\n"
                    "   model = load()\n   ```\n\n> ```\n> python run.py --research-only\n> ```\n")
     assert "card-restricts-use" not in codes(model) and model["verdict"] == "allow", model

@@ -11,11 +11,10 @@ are our own."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.test_gate_common import CARD_APACHE, codes, scan, write_tree
+from tests.test_gate_common import codes, scan_card
 
 HEADINGS = ["License", "Terms of Use", "Intended Use"]
 
@@ -51,17 +50,13 @@ OTHER_FIELD = [
 ]
 
 
-def _model(tmp_path: Path, body: str) -> dict[str, Any]:
-    folder = write_tree(tmp_path / "m", {"README.md": CARD_APACHE + body})
-    return scan(tmp_path, str(folder)).model()
-
 
 @pytest.mark.parametrize(("heading", "sentence"),
                          [(h, s) for h in HEADINGS for s in MONETISING_FIELD]
                          + [(h, s) for h in HEADINGS for s in PRODUCT_FIELD])
 def test_a_disclaimer_naming_a_commercial_field_is_a_restriction(tmp_path: Path, heading: str,
                                                                  sentence: str) -> None:
-    model = _model(tmp_path, f"\n## {heading}\n\n{sentence}\n")
+    model = scan_card(tmp_path, f"\n## {heading}\n\n{sentence}\n")
     assert model["verdict"] == "review", model
     [finding] = [f for f in model["findings"] if f["code"] == "card-restricts-use"]
     assert sentence.rstrip(".") in finding["message"]
@@ -73,7 +68,7 @@ def test_a_disclaimer_naming_a_commercial_field_is_a_restriction(tmp_path: Path,
                          [(h, s) for h in HEADINGS for s in OTHER_FIELD])
 def test_a_disclaimer_of_another_field_is_no_restriction(tmp_path: Path, heading: str,
                                                         sentence: str) -> None:
-    model = _model(tmp_path, f"\n## {heading}\n\n{sentence}\n")
+    model = scan_card(tmp_path, f"\n## {heading}\n\n{sentence}\n")
     assert "card-restricts-use" not in codes(model), model["findings"]
     assert model["verdict"] == "allow", model
 
@@ -81,5 +76,5 @@ def test_a_disclaimer_of_another_field_is_no_restriction(tmp_path: Path, heading
 def test_outside_a_terms_section_a_disclaimer_stays_a_disclaimer(tmp_path: Path) -> None:
     """Under a heading that is not about license, terms or intended use, "not intended for
     products" describes (as "not intended for commercial use" there does)."""
-    model = _model(tmp_path, "\n## Evaluation\n\nThis model is not intended for products.\n")
+    model = scan_card(tmp_path, "\n## Evaluation\n\nThis model is not intended for products.\n")
     assert "card-restricts-use" not in codes(model), model["findings"]

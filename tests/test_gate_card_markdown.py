@@ -6,45 +6,40 @@ sentences are our own, the CC BY-NC 4.0 text is read from the shared corpus."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.test_gate_common import CARD_APACHE, codes, scan, write_tree
+from tests.test_gate_common import codes, scan_card
 
 RESTRICTS = "If you want to use the model commercially, you need to obtain a license from us."
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 
-
-def _model(tmp_path: Path, body: str) -> dict[str, Any]:
-    return scan(tmp_path, str(write_tree(tmp_path / "m", {"README.md": CARD_APACHE + body}))
-                ).model()
 
 
 @pytest.mark.parametrize("heading", ["License\n-------", "License\n=======", "  ## License",
                                      "   ## License ##", "<h2>License</h2>",
                                      '<h3 align="center">Terms of Use</h3>'])
 def test_every_markdown_heading_opens_a_license_section(tmp_path: Path, heading: str) -> None:
-    model = _model(tmp_path, f"\n{heading}\n\n{RESTRICTS}\n")
+    model = scan_card(tmp_path, f"\n{heading}\n\n{RESTRICTS}\n")
     assert model["verdict"] == "review" and "license-custom" in codes(model), model
 
 
 @pytest.mark.parametrize("fence", ["```", "~~~~", "```text"])
 def test_a_fenced_license_section_is_read(tmp_path: Path, fence: str) -> None:
     close = fence[0] * len(fence.removesuffix("text"))
-    model = _model(tmp_path, f"\n## License\n\n{fence}\nThis model may be used for "
+    model = scan_card(tmp_path, f"\n## License\n\n{fence}\nThis model may be used for "
                    f"non-commercial research purposes only.\n{close}\n")
     assert model["verdict"] == "review" and "card-restricts-use" in codes(model), model
 
 
 def test_an_inline_code_line_does_not_open_a_fence(tmp_path: Path) -> None:
-    model = _model(tmp_path, "\n```licscan``` is the scanner we use.\n\n## License\n\n"
+    model = scan_card(tmp_path, "\n```licscan``` is the scanner we use.\n\n## License\n\n"
                    "This model is for non-commercial use only.\n\n    ```\n")
     assert model["verdict"] == "review" and "card-restricts-use" in codes(model), model
 
 
 def test_a_heading_in_a_code_example_is_not_a_section(tmp_path: Path) -> None:
-    model = _model(tmp_path, "\n## Example\n\n```python\n# License\nx = 1\n```\n")
+    model = scan_card(tmp_path, "\n## Example\n\n```python\n# License\nx = 1\n```\n")
     assert model["verdict"] == "allow", model
 
 
@@ -53,7 +48,7 @@ def test_a_heading_in_a_code_example_is_not_a_section(tmp_path: Path) -> None:
     "You may use it for non-\ncommercial purposes only.\n",
     "## Intended Uses\n\nThe model may be used for research\npurposes only.\n"])
 def test_a_hard_wrapped_restriction_is_read(tmp_path: Path, wrapped: str) -> None:
-    model = _model(tmp_path, "\n" + wrapped)
+    model = scan_card(tmp_path, "\n" + wrapped)
     assert model["verdict"] == "review" and "card-restricts-use" in codes(model), model
 
 
@@ -64,18 +59,19 @@ def test_a_hard_wrapped_restriction_is_read(tmp_path: Path, wrapped: str) -> Non
     "The weights are not intended for production or commercial deployment."])
 def test_not_meant_for_commercial_use_in_a_terms_section(tmp_path: Path, heading: str,
                                                          sentence: str) -> None:
-    model = _model(tmp_path, f"\n## {heading}\n\n{sentence}\n")
+    model = scan_card(tmp_path, f"\n## {heading}\n\n{sentence}\n")
     assert model["verdict"] == "review" and "card-restricts-use" in codes(model), model
 
 
 def test_not_meant_for_medical_use_is_no_restriction(tmp_path: Path) -> None:
-    model = _model(tmp_path, "\n## Intended Use\n\nThis model is not intended for medical use.\n")
+    model = scan_card(tmp_path,
+                      "\n## Intended Use\n\nThis model is not intended for medical use.\n")
     assert "card-restricts-use" not in codes(model), model
 
 
 def test_a_full_license_text_in_a_readme_section_is_read_whole(tmp_path: Path) -> None:
     text = (CORPUS / "cc-by-nc-4.0.txt").read_text()
     assert len(text) > 8000
-    model = _model(tmp_path, "\n## License\n\n" + text + "\n")
+    model = scan_card(tmp_path, "\n## License\n\n" + text + "\n")
     assert model["verdict"] == "deny" and "scan-incomplete" not in codes(model), model
     assert "CC-BY-NC-4.0" in str((model["license"] or {}).get("expression"))

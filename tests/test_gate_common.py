@@ -92,3 +92,9 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_bytes(content)
     return root
+
+
+def scan_card(tmp_path: Path, body: str) -> dict[str, Any]:
+    """The JSON model of a folder holding only a README: an Apache-2.0 card, then `body`."""
+    return scan(tmp_path, str(write_tree(tmp_path / "m", {"README.md": CARD_APACHE + body}))
+                ).model()
