@@ -26,7 +26,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -170,17 +170,6 @@ class Scanner:
                 self._waiting.discard(key)
                 yield key, self._conclude(key)
 
-    def _completed(self, keys: Sequence[RefKey]) -> Iterator[tuple[RefKey, ModelResult]]:
-        """Each key once, concluded on this thread as its fetch completes."""
-        waiting: dict[Future[Snapshot | SourceError], RefKey] = {}
-        for key in dict.fromkeys(keys):
-            if key in self._concluded:
-                yield key, self._concluded[key]
-            else:
-                waiting[self._fetches[key][1]] = key
-        for done in as_completed(waiting):
-            yield waiting[done], self._conclude(waiting[done])
-
     def _conclude(self, key: RefKey) -> ModelResult:
         concluded = self._concluded.get(key)
         if concluded is None:
@@ -306,9 +295,9 @@ class Scanner:
             with self._fetching():
                 return self.fetch_all(refs)
         keys = [self._submit(ref) for ref in refs]
-        for _done in self._completed(keys):
+        for _arrived in self._arrivals():  # concluded as they complete, not in list order
             pass
-        return [self._concluded[key] for key in keys]
+        return [self._conclude(key) for key in keys]
 
 
 def scan(refs: Sequence[ModelRef], options: ScanOptions | None = None,
