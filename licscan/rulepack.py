@@ -17,7 +17,8 @@ from typing import Any
 
 from licscan import _resources
 from licscan.errors import RulePackError
-from licscan.model import Flags as RuleFlags
+from licscan.flags import Flags
+from licscan.record import Record
 
 TRI_STATES = ("allowed", "conditional", "prohibited", "unknown")
 _LICENSE_GLOB = "licenses/*.yaml"
@@ -26,14 +27,14 @@ FINGERPRINTS = "fingerprints.json"
 DERIVED_TABLE = "spdx-licenses.tsv"
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(frozen=True, eq=False, repr=False)
+class Rule(Record):
     id: str
     name: str
     expression_id: str
     kind: str
     category: str
-    flags: RuleFlags
+    flags: Flags
     family: str | None = None
     version: str | None = None
     released: str | None = None
@@ -187,33 +188,47 @@ class _Layered(Mapping[str, Rule]):
 
 
 class _LazyRules(Mapping[str, Rule]):
-    """The built-in pack's rules, built when first used. Loading the pack reads and hashes
-    every rule file (the hash `licscan check` compares with the lockfile's stamp) but decodes
-    compiled.json and builds the rules only when a rule is asked for: a check whose entries
-    are all remembered needs the hash alone. Nothing is lost by waiting: a pack whose hash
-    matches a lockfile's is byte for byte the one `licscan lock` loaded whole."""
+    """The built-in pack's rules, each built when first asked for. Loading the pack reads and
+    hashes every rule file (the hash `licscan check` compares with the lockfile's stamp) but
+    decodes compiled.json and builds a rule only when it is used: a check whose entries are
+    all remembered needs the hash alone, identifying one file the few rules it names. Going
+    over all the rules builds the rest and checks their references to each other; one rule
+    built alone has its own references checked. Nothing is lost by waiting: a pack whose
+    hash matches a lockfile's is byte for byte the one `licscan lock` loaded whole."""
 
-    def __init__(self, build: Callable[[], dict[str, Rule]]) -> None:
-        self._build = build
+    def __init__(self, folder: _FolderRules) -> None:
+        self._ids = frozenset(folder.ids())
+        self._folder = folder
+        self._some: dict[str, Rule] = {}
 
     @cached_property
     def _rules(self) -> dict[str, Rule]:
-        return self._build()
+        rules = {rule_id: self[rule_id] for rule_id in sorted(self._ids)}
+        _check_references(rules)
+        return rules
 
     def __getitem__(self, key: str) -> Rule:
-        return self._rules[key]
+        rule = self._some.get(key)
+        if rule is None:
+            if key not in self._ids:
+                raise KeyError(key)
+            rule = self._folder.one(key)
+            if any(ref and ref not in self._ids for ref in (rule.use_policy, rule.supersedes)):
+                _check_references({rule.id: rule})
+            self._some[key] = rule
+        return rule
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._rules)
 
     def __len__(self) -> int:
-        return len(self._rules)
+        return len(self._ids)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._rules
+        return key in self._ids
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._rules.get(key, default)
+        return self[key] if key in self._ids else default
 
     def values(self) -> ValuesView[Rule]:
         return self._rules.values()
@@ -221,12 +236,15 @@ class _LazyRules(Mapping[str, Rule]):
     def items(self) -> ItemsView[str, Rule]:
         return self._rules.items()
 
+    def compiled(self, name: str) -> Any:
+        return self._folder.compiled(name)
+
     def __repr__(self) -> str:
         return repr(self._rules)
 
 
-@dataclass(frozen=True)
-class RulePack:
+@dataclass(frozen=True, eq=False, repr=False)
+class RulePack(Record):
     name: str
     version: str
     hash: str
@@ -241,6 +259,12 @@ class RulePack:
     # (`fingerprints` is their merge).
     layer_fingerprints: tuple[Mapping[str, Any], ...] = field(default=(), compare=False,
                                                                hash=False)
+
+    def compiled(self, name: str) -> Any:
+        """Data `scripts/lock_rules.py` derived from the built-in rules into compiled.json (an
+        entry other than the rules), for the built-in pack alone and while compiled.json is
+        current; None otherwise: the caller derives it from the rules."""
+        return self.rules.compiled(name) if isinstance(self.rules, _LazyRules) else None
 
     def get(self, rule_id: str) -> Rule | None:
         """A hand-written rule by id, else the derived rule of that (lower-cased) SPDX id."""
@@ -364,7 +388,7 @@ def _rule(data: Mapping[str, Any], origin: str) -> Rule:
             expression_id=str(data["expression_id"]),
             kind=str(data["kind"]),
             category=str(data["category"]),
-            flags=RuleFlags(
+            flags=Flags(
                 commercial_use=str(flags["commercial_use"]),
                 modification=str(flags["modification"]),
                 distribution=str(flags["distribution"]),
@@ -442,24 +466,25 @@ COMPILED = "compiled.json"
 
 
 def _parsed_rules(root: Path, files: list[tuple[Path, bytes]], digest: str,
-                  builtin: bool) -> dict[str, Any]:
+                  builtin: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Parsing ~190 YAML files takes ~80 ms, so `scripts/lock_rules.py` also writes their
     parse to rules/compiled.json, keyed by the content hash of the rule files (`digest`); rule
     files that differ from that hash (an edit not yet locked) are parsed. Only the built-in
     pack's compiled.json is read: in a user's folder it is a file nobody reviews, and what it
     says could differ from the YAML it claims to come from (`licscan rules validate` reports
-    it). Either way each mapping has its derivable fields filled in (`complete_rule_data`)."""
+    it). Either way each mapping has its derivable fields filled in (`complete_rule_data`).
+    The second value is the whole of compiled.json when the parse came from it."""
     if not builtin:
-        return _completed(_parse_rule_files(root, files))
+        return _completed(_parse_rule_files(root, files)), None
     try:
         compiled = json.loads((root / COMPILED).read_bytes())
         if isinstance(compiled, dict) and compiled.get("rules_hash") == digest:
             rules = compiled.get("rules")
             if isinstance(rules, dict):
-                return rules
+                return rules, compiled
     except (OSError, ValueError):
         pass
-    return _completed(_parse_rule_files(root, files))
+    return _completed(_parse_rule_files(root, files)), None
 
 
 def _completed(parsed: dict[str, Any]) -> dict[str, Any]:
@@ -512,19 +537,61 @@ def _read_dir(root: Path) -> _DirFiles:
 
 
 def _dir_rules(root: Path, read: _DirFiles, builtin: bool) -> dict[str, Rule]:
-    rules: dict[str, Rule] = {}
-    names = read.names
-    digest = content_hash((names[path], raw) for path, raw in read.rule_files)
-    parsed = _parsed_rules(root, read.rule_files, digest, builtin)
-    for path, _raw in read.rule_files:
-        data = parsed.get(names[path])
+    folder = _FolderRules(root, read, builtin)
+    return {rule.id: rule for rule in map(folder.one, folder.ids())}
+
+
+class _FolderRules:
+    """Builds the rule of one file of a folder, by id (its file's name). The folder's rule
+    files are parsed (or compiled.json decoded) on the first call; rules parsed from YAML
+    (files changed since compiled.json was written, or a user's folder) are all built and
+    checked then, so an error anywhere in such a folder is refused whichever rule is asked."""
+
+    def __init__(self, root: Path, read: _DirFiles, builtin: bool) -> None:
+        self._root = root
+        self._read = read
+        self._builtin = builtin
+        self._paths = {path.stem: path for path, _raw in read.rule_files}
+        self._parsed: dict[str, Any] | None = None
+        self._compiled: dict[str, Any] = {}
+        self._checked: dict[str, Rule] = {}
+
+    def ids(self) -> Iterable[str]:
+        return self._paths
+
+    def one(self, rule_id: str) -> Rule:
+        if self._parsed is None:
+            self._parse()
+        return self._checked.get(rule_id) or self._build(rule_id)
+
+    def compiled(self, name: str) -> Any:
+        """A top-level entry of compiled.json other than the rules (data derived from them at
+        lock time), when the rules were read from it; None otherwise."""
+        if self._parsed is None:
+            self._parse()
+        return self._compiled.get(name)
+
+    def _parse(self) -> None:
+        names = self._read.names
+        files = self._read.rule_files
+        digest = content_hash((names[path], raw) for path, raw in files)
+        self._parsed, compiled = _parsed_rules(self._root, files, digest, self._builtin)
+        if compiled is not None:
+            self._compiled = compiled
+        else:
+            self._checked.update((stem, self._build(stem)) for stem in self._paths)
+            if self._builtin:
+                _check_references(self._checked)
+
+    def _build(self, rule_id: str) -> Rule:
+        path = self._paths[rule_id]
+        data = (self._parsed or {}).get(self._read.names[path])
         if not isinstance(data, dict):
             raise RulePackError("rule file is not a mapping", file=str(path))
         rule = _rule(data, str(path))
         if rule.id != path.stem:
             raise RulePackError(f"rule id {rule.id!r} differs from the file name", file=str(path))
-        rules[rule.id] = rule
-    return rules
+        return rule
 
 
 _FLAT = re.compile(r"""^([A-Za-z_][\w-]*):[ \t]*(?:"([^"\\]*)"|'([^'\\]*)'|([^#"'\s][^#]*?))"""
@@ -605,12 +672,13 @@ def _load_cached(dirs: tuple[str, ...]) -> RulePack:
 
     def build() -> dict[str, Rule]:
         rules: dict[str, Rule] = {}
-        for layer in built or [_dir_rules(Path(dirs[0]), reads[0], builtin=True)]:
+        for layer in built:
             rules.update(layer)  # a user's rule with a built-in id overrides it
         _check_references(rules)
         return dict(sorted(rules.items()))
 
-    rules: Mapping[str, Rule] = _LazyRules(build) if lazy else build()
+    rules: Mapping[str, Rule] = _LazyRules(
+        _FolderRules(Path(dirs[0]), reads[0], builtin=True)) if lazy else build()
 
     def hand() -> frozenset[str]:
         """A hand-written rule always wins: its id and expression id take no derived rule."""

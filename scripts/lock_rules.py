@@ -6,7 +6,9 @@ the pack; these two files are generated from them and tests regenerate and compa
 (tests/test_rulepack.py, tests/test_rulepack_source.py):
 
 - rules/compiled.json: every rule file's parse with the fields the loader derives filled in,
-  keyed by the rule files' content hash, so that loading the pack skips YAML (~80 ms);
+  keyed by the rule files' content hash, so that loading the pack skips YAML (~80 ms), and
+  the phrase index identification derives from the rules (`licscan.identify.reference`, with
+  the normalizer version it was made with);
 - rules/rules.lock: the pack's version and content hash. A changed hash needs a new version in
   rules/pack.yaml: reports stamp (version, hash), and one version must always mean one set of
   facts.
@@ -24,8 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from licscan.identify.reference import PHRASES, compiled_phrases  # noqa: E402
 from licscan.rulepack import (  # noqa: E402
     COMPILED,
+    _load_cached,
     compile_pack,
     content_hash,
     pack_files,
@@ -42,8 +46,12 @@ def current(rules: Path = RULES) -> dict[str, str]:
 
 
 def compiled_text(rules: Path = RULES) -> str:
-    """rules/compiled.json as it should read (deterministic: sorted keys, one line)."""
-    return json.dumps(compile_pack(rules), sort_keys=True, ensure_ascii=False) + "\n"
+    """rules/compiled.json as it should read (deterministic: sorted keys, one line): the
+    rules, and the phrase index identification derives from them."""
+    compiled = compile_pack(rules)
+    pack = _load_cached.__wrapped__((str(rules),))  # a fresh load: not the cached pack
+    compiled[PHRASES] = compiled_phrases(pack.rules.values())
+    return json.dumps(compiled, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def lock_text(rules: Path = RULES) -> str:

@@ -1,5 +1,5 @@
 """The frozen dataclasses between the stages share one `__eq__`, `__hash__` and `__repr__`
-(licscan.model.Record) instead of having @dataclass compile them per class. They must behave
+(licscan.record.Record) instead of having @dataclass compile them per class. They must behave
 exactly as the generated ones: each class is rebuilt here as a plain `@dataclass(frozen=True)`
 with the same fields, and the two are compared on the same values."""
 
@@ -11,14 +11,17 @@ from typing import Any
 
 import pytest
 
-from licscan import model
+from licscan import flags, model, rulepack
+from licscan.identify import fingerprint, normalize, reference, result, similarity
+from licscan.identify import index as identify_index
 from licscan.lock import file as lockfile
 from licscan.lock import trust, verify
 from licscan.policy import decide
 from licscan.policy import model as policy_model
 
 CLASSES = list(dict.fromkeys(  # once each (policy.model also names Decision PolicyDecision)
-    cls for module in (model, policy_model, lockfile, trust, verify, decide)
+    cls for module in (model, flags, policy_model, lockfile, trust, verify, decide, rulepack,
+                   fingerprint, identify_index, normalize, reference, result, similarity)
     for _name, cls in inspect.getmembers(module, inspect.isclass)
     if cls.__module__ == module.__name__ and dataclasses.is_dataclass(cls)
     and issubclass(cls, model.Record)))
@@ -40,8 +43,9 @@ def values(cls: type, seed: int) -> dict[str, Any]:
 def test_every_record_class_is_covered() -> None:
     names = {cls.__name__ for cls in CLASSES}
     assert {"ModelRef", "ModelResult", "Finding", "ObligationRow", "LeafFacts", "ModelFacts",
-            "Decision", "LockEntry", "Problem", "Disagreement", "Outcome"} <= names
-    assert len(CLASSES) == 39
+            "Decision", "LockEntry", "Problem", "Disagreement", "Outcome", "Flags", "Rule",
+            "RulePack", "Normalized", "TextMatch", "TextIdentification", "Similar"} <= names
+    assert len(CLASSES) == 56
     for cls in CLASSES:
         params = cls.__dataclass_params__  # type: ignore[attr-defined]
         assert params.frozen and not params.eq and not params.repr, cls

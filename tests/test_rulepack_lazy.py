@@ -4,6 +4,7 @@ load."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = rulepack._parsed_rules
 
-    def counted(root: Path, *args: Any) -> dict[str, Any]:
+    def counted(root: Path, *args: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
         calls.append(root.name)
         return real(root, *args)
 
@@ -51,6 +52,39 @@ def test_the_hash_needs_no_rule_built(parses: list[str]) -> None:
     assert parses == ["rules"]  # built once
     assert pack.by_expression_id["apache-2.0"].id == "apache-2.0"
     assert parses == ["rules"]
+
+
+def test_one_rule_asked_for_builds_that_rule_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Identifying one file asks for the few rules it names: with compiled.json current, only
+    those are built; going over the rules builds the rest."""
+    built: list[str] = []
+    real = rulepack._rule
+
+    def counted(data: dict[str, Any], origin: str) -> rulepack.Rule:
+        built.append(Path(origin).stem)
+        return real(data, origin)
+
+    monkeypatch.setattr(rulepack, "_rule", counted)
+    pack = _uncached(_resources.rules_dir())
+    assert pack.get("llama3.1") is not None and pack.rules.get("no-such-rule") is None
+    assert "mit" in pack.rules and "no-such-rule" not in pack.rules
+    assert built == ["llama3.1"]
+    assert pack.rules["llama3.1"] is pack.get("llama3.1")
+    assert len(list(pack.rules)) == len(pack.rules) > 100
+    assert sorted(built) == sorted(pack.rules)  # each built once
+
+
+def test_a_rule_built_alone_has_its_references_checked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _copy(tmp_path)
+    compiled = json.loads((root / "compiled.json").read_text(encoding="utf-8"))
+    compiled["rules"]["licenses/llama3.1.yaml"]["use_policy"] = "no-such-policy"
+    (root / "compiled.json").write_text(json.dumps(compiled), encoding="utf-8")
+    monkeypatch.setattr(_resources, "rules_dir", lambda: root)
+    pack = _uncached(root)
+    with pytest.raises(RulePackError, match="unknown rule 'no-such-policy'"):
+        pack.get("llama3.1")
+    assert pack.get("mit") is not None
 
 
 def test_an_edited_rule_file_changes_the_hash_before_any_rule_is_built(

@@ -33,6 +33,7 @@ from licscan.identify.normalize import (
     sentence_hash,
     shingles,
 )
+from licscan.record import Record
 
 FORMAT = 1
 FILENAME = "fingerprints.json"
@@ -198,8 +199,8 @@ def read_texts(path: Path) -> dict[str, Any]:
     return dict(texts) if isinstance(texts, dict) else {}
 
 
-@dataclass(frozen=True)
-class AddedText:
+@dataclass(frozen=True, eq=False, repr=False)
+class AddedText(Record):
     key: str
     rule_id: str
     path: Path  # the fingerprints file written

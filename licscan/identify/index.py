@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from licscan.identify.normalize import NORMALIZER_VERSION
+from licscan.record import Record
 from licscan.rulepack import Rule, RulePack
 
 KEEP_DECODED = 96  # shingle sets kept decoded (LRU); each is a few hundred KiB at most
@@ -30,8 +31,8 @@ class FingerprintError(ValueError):
     """A fingerprint binary that does not match what the rule pack says about it."""
 
 
-@dataclass(frozen=True)
-class _Details:
+@dataclass(frozen=True, eq=False, repr=False)
+class _Details(Record):
     sentence_hashes: tuple[str, ...]
     sentence_tokens: tuple[int, ...]
     sentence_marks: tuple[tuple[str, ...], ...]
@@ -165,8 +166,8 @@ class _Store:
         return self._sketches[row[6]:row[6] + row[7]]
 
 
-@dataclass(frozen=True)
-class PackIndex:
+@dataclass(frozen=True, eq=False, repr=False)
+class PackIndex(Record):
     texts: tuple[RefText, ...]
     by_hash: Mapping[str, tuple[RefText, ...]]  # texts equal in canonical form share a hash
     skipped: tuple[str, ...]  # entries made by another normalizer version

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from hashlib import blake2b, sha256
 
+from licscan.record import Record
+
 NORMALIZER_VERSION = 6
 SHINGLE = 5
 
@@ -370,10 +372,11 @@ def _starts_clause(text: str, start: int) -> bool:
 _CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF),
                (0xF900, 0xFAFF))
 _CJK = "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK_RANGES)
-# Words, numbers ("3.1", "1,000,000"), currency signs, and single CJK characters. ASCII text
-# gets the same tokens from a pattern that is much cheaper to compile (pre-commit start-up).
-# A trailing "+" is kept: "RAIL++-M" is not "RAIL-M", "GPL-2.0+" is not "GPL-2.0".
-_ASCII_TOKEN = re.compile(r"[$%&]|[A-Za-z0-9]+(?:[.,'`][A-Za-z0-9]+)*\+*")
+# Words, numbers ("3.1", "1,000,000"), currency signs, and single CJK characters. A text
+# whose letters and digits are all ASCII gets the same tokens from a pattern that is much
+# cheaper to compile (pre-commit start-up). A trailing "+" is kept: "RAIL++-M" is not
+# "RAIL-M", "GPL-2.0+" is not "GPL-2.0".
+_PLAIN_TOKEN = re.compile(r"[$€£¥%&©]|[A-Za-z0-9]+(?:[.,'`][A-Za-z0-9]+)*\+*")
 
 
 @cache
@@ -386,16 +389,20 @@ def _token_source(cleaned: str) -> tuple[re.Pattern[str], str]:
 
     Compiling the Unicode pattern takes ~57 M instructions (its CJK ranges are expanded
     character by character), more than a one-file identification's exact path matches: a
-    text whose non-ASCII characters are outside words (quotes, dashes, spaces) or curly
-    apostrophes gets the same tokens from the ASCII pattern, the apostrophes read as "'"
-    (one character for one: the offsets stay those of the text)."""
+    text whose non-ASCII characters are outside words (quotes, dashes, spaces, the currency
+    and copyright signs) or curly apostrophes gets the same tokens from the plain pattern,
+    the apostrophes read as "'" (one character for one: the offsets stay those of the text)."""
     if cleaned.isascii():
-        return _ASCII_TOKEN, cleaned
-    for char in set(cleaned):
-        if not char.isascii() and char not in "’‘" and (char.isalnum() or char in "€£¥©" or any(
-                low <= ord(char) <= high for low, high in _CJK_RANGES)):
-            return _unicode_token(), cleaned
-    return _ASCII_TOKEN, cleaned.replace("’", "'").replace("‘", "'")
+        return _PLAIN_TOKEN, cleaned
+    if _needs_unicode(cleaned):
+        return _unicode_token(), cleaned
+    return _PLAIN_TOKEN, cleaned.replace("’", "'").replace("‘", "'")
+
+
+def _needs_unicode(text: str) -> bool:
+    """Whether a text has letters or digits the plain token pattern does not read."""
+    return any(not char.isascii() and char not in "’‘" and (char.isalnum() or any(
+        low <= ord(char) <= high for low, high in _CJK_RANGES)) for char in set(text))
 
 
 _NEWLINE = re.compile(r"\n")
@@ -423,8 +430,8 @@ _VARIANTS = {
 _PREFIXES = frozenset({"non", "sub", "re", "co", "pre", "anti", "multi", "cross"})
 
 
-@dataclass(frozen=True)
-class Sentence:
+@dataclass(frozen=True, eq=False, repr=False)
+class Sentence(Record):
     start: int  # index of the first token
     end: int  # index after the last token
     first_line: int
@@ -432,8 +439,8 @@ class Sentence:
     hash: str
 
 
-@dataclass(frozen=True)
-class Normalized:
+@dataclass(frozen=True, eq=False, repr=False)
+class Normalized(Record):
     """A text in canonical form."""
 
     tokens: tuple[str, ...]
@@ -500,7 +507,9 @@ def _fold(word: str) -> list[str]:
         if folded == word:
             break
         word = folded
-    return _unicode_token().findall(word)
+    if _needs_unicode(word):
+        return _unicode_token().findall(word)
+    return _PLAIN_TOKEN.findall(word.replace("’", "'").replace("‘", "'"))
 
 
 # scripts with letters that look like Latin ones (CJK, Hangul and kana have none)
@@ -646,9 +655,9 @@ def words(text: str) -> tuple[str, ...]:
     normalize() gives, without the sentence bookkeeping a full text needs."""
     cleaned = _drop_markers(_drop_copyright(clean(text)))
     pattern, source = _token_source(cleaned)
-    if pattern is _ASCII_TOKEN:
-        # (the rule pack's ~900 phrases are read on every fuzzy identification: ASCII ones
-        # without a slot's opening word take this shorter way to the same tokens)
+    if pattern is _PLAIN_TOKEN:
+        # (phrases of a user's rule pack, tokenized on its first fuzzy identification:
+        # ASCII ones without a slot's opening word take this shorter way to the same tokens)
         tokens = _canonical_words(pattern.findall(source.lower()))
         if not any(t in _SLOTS for t in tokens):
             return tuple(tokens)

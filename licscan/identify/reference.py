@@ -11,17 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from licscan.identify.normalize import Normalized
+from licscan.identify.normalize import NORMALIZER_VERSION, Normalized
 from licscan.identify.normalize import words as phrase_tokens
+from licscan.record import Record
 from licscan.rulepack import Rule, RulePack
 
 PHRASE = "phrase"  # a reference phrase, title or name
 URL = "url"
 
 
-@dataclass(frozen=True)
-class PhraseIndex:
+@dataclass(frozen=True, eq=False, repr=False)
+class PhraseIndex(Record):
     phrases: Mapping[tuple[str, ...], Mapping[str, frozenset[str]]]  # tokens -> kind -> rules
     lengths: tuple[int, ...]  # phrase lengths, longest first
     titles: Mapping[tuple[str, ...], frozenset[str]]
@@ -30,13 +32,42 @@ class PhraseIndex:
 
 
 _CACHE: dict[str, PhraseIndex] = {}
+PHRASES = "phrases"  # the index's entry in rules/compiled.json
 
 
 def phrase_index(pack: RulePack) -> PhraseIndex:
     index = _CACHE.get(pack.hash)
     if index is None:
-        index = _CACHE[pack.hash] = _build(pack.rules.values())
+        index = _CACHE[pack.hash] = (_decoded(pack.compiled(PHRASES))
+                                     or _build(pack.rules.values()))
     return index
+
+
+def compiled_phrases(rules: Iterable[Rule]) -> dict[str, Any]:
+    """The phrase index of these rules as `scripts/lock_rules.py` writes it into compiled.json:
+    tokenizing ~1,300 phrases costs more than identifying a text, and the index depends only on
+    the rule files and the normalizer (its version is kept with it)."""
+    index = _build(rules)
+    return {"normalizer": NORMALIZER_VERSION,
+            "phrases": sorted([list(words), kind, sorted(ids)]
+                              for words, kinds in index.phrases.items()
+                              for kind, ids in kinds.items()),
+            "titles": sorted([list(words), sorted(ids)] for words, ids in index.titles.items()),
+            "version_lines": {rule: [list(words) for words in lines]
+                              for rule, lines in sorted(index.version_lines.items())}}
+
+
+def _decoded(data: Any) -> PhraseIndex | None:
+    if not isinstance(data, dict) or data.get("normalizer") != NORMALIZER_VERSION:
+        return None
+    phrases: dict[tuple[str, ...], dict[str, frozenset[str]]] = {}
+    for words, kind, ids in data["phrases"]:
+        phrases.setdefault(tuple(words), {})[kind] = frozenset(ids)
+    titles = {tuple(words): frozenset(ids) for words, ids in data["titles"]}
+    return PhraseIndex(phrases, tuple(sorted({len(k) for k in phrases}, reverse=True)), titles,
+                       tuple(sorted({len(k) for k in titles}, reverse=True)),
+                       {rule: tuple(map(tuple, lines))
+                        for rule, lines in data["version_lines"].items()})
 
 
 def _build(rules: Iterable[Rule]) -> PhraseIndex:
@@ -73,8 +104,8 @@ def _build(rules: Iterable[Rule]) -> PhraseIndex:
         tuple(sorted({len(k) for k in titles}, reverse=True)), version_lines)
 
 
-@dataclass(frozen=True)
-class Mention:
+@dataclass(frozen=True, eq=False, repr=False)
+class Mention(Record):
     rule_ids: frozenset[str]
     kind: str
     token: int  # where the name starts

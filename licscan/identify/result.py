@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from licscan.record import Record
+
 IDENTIFIED = "identified"
 MODIFIED = "modified"
 UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class Difference:
+@dataclass(frozen=True, eq=False, repr=False)
+class Difference(Record):
     kind: str  # "added" | "removed" | "changed"
     text: str  # passage of the scanned text (added/changed) or a description (removed)
     line: int | None  # line in the scanned text
@@ -23,8 +25,8 @@ class Difference:
                 "guarded": self.guarded, "reason": self.reason}
 
 
-@dataclass(frozen=True)
-class Candidate:
+@dataclass(frozen=True, eq=False, repr=False)
+class Candidate(Record):
     rule_id: str
     score: float  # similarity in percent, 0-100
 
@@ -32,8 +34,8 @@ class Candidate:
         return {"rule_id": self.rule_id, "score": self.score}
 
 
-@dataclass(frozen=True)
-class Qualifier:
+@dataclass(frozen=True, eq=False, repr=False)
+class Qualifier(Record):
     """A passage that adds, removes or qualifies the terms of a license the text refers to
     ("Apache 2.0 with the following additional restrictions: ..."). A text with qualifiers
     is a custom license: it is never concluded as `base`."""
@@ -47,8 +49,8 @@ class Qualifier:
         return {"base": self.base, "text": self.text, "line": self.line, "reason": self.reason}
 
 
-@dataclass(frozen=True)
-class TextMatch:
+@dataclass(frozen=True, eq=False, repr=False)
+class TextMatch(Record):
     rule_id: str
     expression_id: str
     name: str
@@ -66,8 +68,8 @@ class TextMatch:
                 "differences": [d.to_dict() for d in self.differences]}
 
 
-@dataclass(frozen=True)
-class TextIdentification:
+@dataclass(frozen=True, eq=False, repr=False)
+class TextIdentification(Record):
     status: str  # "identified" | "modified" | "unknown"
     matches: tuple[TextMatch, ...] = ()
     alternatives: tuple[Candidate, ...] = ()

@@ -17,6 +17,7 @@ from licscan.identify import guards
 from licscan.identify.index import PackIndex, RefText
 from licscan.identify.normalize import SHINGLE, Normalized, sentence_hash, shingles, text_hash
 from licscan.identify.result import Difference
+from licscan.record import Record
 
 CANDIDATE_COVERAGE = 0.2  # share of a reference's shingles the whole text must contain
 ACCEPT_COVERAGE = 0.5  # ... and a region must contain to count as that reference
@@ -28,8 +29,8 @@ SWITCH = 12.0  # cost, in shingles, of starting another text
 MAX_DIFFERENCES = 50
 
 
-@dataclass(frozen=True)
-class Scan:
+@dataclass(frozen=True, eq=False, repr=False)
+class Scan(Record):
     norm: Normalized
     values: tuple[int, ...]  # shingle hash at each token position
     values_set: frozenset[int]
@@ -45,8 +46,8 @@ def prepare(norm: Normalized, names: Callable[[int], bool] | None = None) -> Sca
                 tuple(len(v) for v in per_sentence), *([names] if names else []))
 
 
-@dataclass(frozen=True)
-class Similar:
+@dataclass(frozen=True, eq=False, repr=False)
+class Similar(Record):
     ref: RefText
     coverage: float  # share of the reference's shingles found in the scanned text
     dice: float  # shingle similarity of the whole scanned text and the reference
@@ -82,8 +83,8 @@ def candidates(scan: Scan, index: PackIndex) -> list[Similar]:
     return out
 
 
-@dataclass(frozen=True)
-class Region:
+@dataclass(frozen=True, eq=False, repr=False)
+class Region(Record):
     ref: RefText
     first: int  # first sentence of the scanned text (inclusive)
     last: int  # last sentence (inclusive)
