@@ -102,11 +102,23 @@ def validate_dir(directory: Path) -> list[str]:
     return problems
 
 
+def compilation(directory: Path) -> dict[str, Any]:
+    """What compiled.json holds for the rule files in `directory`: their parse
+    (`rulepack.compile_pack`) and the phrase index identification derives from them
+    (`identify.reference.compiled_phrases`)."""
+    from licscan.identify.reference import PHRASES, compiled_phrases
+    from licscan.rulepack import compile_pack, load_folder
+
+    compiled = compile_pack(directory)
+    compiled[PHRASES] = compiled_phrases(load_folder(directory).rules.values())
+    return compiled
+
+
 def compiled_problems(directory: Path) -> list[str]:
     """A compiled.json next to the rule files that is not their current compilation. licscan
     reads compiled.json only from its built-in pack; elsewhere it is ignored, but a stale or
     edited one still says something the rule files do not."""
-    from licscan.rulepack import COMPILED, compile_pack
+    from licscan.rulepack import COMPILED
 
     path = directory / COMPILED
     if not path.is_file():
@@ -116,7 +128,7 @@ def compiled_problems(directory: Path) -> list[str]:
     except (OSError, ValueError) as exc:
         return [f"{path}: cannot read: {exc}"]
     try:
-        current = compile_pack(directory)
+        current = json.loads(json.dumps(compilation(directory)))
     except (RulePackError, OSError) as exc:  # validate_dir names the file
         return [f"{path}: cannot compare with the rule files ({exc})"]
     if compiled != current:

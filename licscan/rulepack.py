@@ -700,6 +700,12 @@ def _check_references(rules: Mapping[str, Rule]) -> None:
                                     file=rule.origin)
 
 
+def load_folder(root: Path) -> RulePack:
+    """The rule pack of one folder read as the built-in one is (its compiled.json used while
+    current), fresh from disk: what `scripts/lock_rules.py` derives compiled.json from."""
+    return _load_cached.__wrapped__((str(root),))
+
+
 def load_rulepack(extra_dirs: Sequence[str | Path] = ()) -> RulePack:
     """The built-in pack, with user packs layered over it in order."""
     dirs = (str(_resources.rules_dir()), *(str(Path(d).resolve()) for d in extra_dirs))

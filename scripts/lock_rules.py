@@ -26,11 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from licscan.identify.reference import PHRASES, compiled_phrases  # noqa: E402
+from licscan.rulecheck import compilation  # noqa: E402
 from licscan.rulepack import (  # noqa: E402
     COMPILED,
-    _load_cached,
-    compile_pack,
     content_hash,
     pack_files,
     read_pack_meta,
@@ -48,10 +46,7 @@ def current(rules: Path = RULES) -> dict[str, str]:
 def compiled_text(rules: Path = RULES) -> str:
     """rules/compiled.json as it should read (deterministic: sorted keys, one line): the
     rules, and the phrase index identification derives from them."""
-    compiled = compile_pack(rules)
-    pack = _load_cached.__wrapped__((str(rules),))  # a fresh load: not the cached pack
-    compiled[PHRASES] = compiled_phrases(pack.rules.values())
-    return json.dumps(compiled, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(compilation(rules), sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def lock_text(rules: Path = RULES) -> str:

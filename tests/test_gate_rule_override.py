@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from licscan.rulepack import compile_pack
+from licscan.rulecheck import compilation
 from tests.test_lockfile import licscan, local_project
 
 # A permissive rule of the user's: it claims nothing of the built-in pack until a test adds a
@@ -144,7 +144,7 @@ def _scan(root: Path) -> tuple[str, dict[str, str]]:
 def test_a_compiled_json_in_a_user_folder_does_not_replace_the_yaml(acme: Path) -> None:
     verdict, stamp = _scan(acme)
     assert verdict == "deny"
-    compiled = compile_pack(acme / "ours")  # the hash of the unchanged YAML files
+    compiled = compilation(acme / "ours")  # the hash of the unchanged YAML files
     rule = compiled["rules"]["licenses/acme-nc.yaml"]
     rule["flags"]["commercial_use"] = "allowed"
     rule["category"] = "permissive"
@@ -157,14 +157,14 @@ def test_a_compiled_json_in_a_user_folder_does_not_replace_the_yaml(acme: Path) 
 
 
 def test_a_current_compiled_json_in_a_user_folder_validates(acme: Path) -> None:
-    (acme / "ours" / "compiled.json").write_text(json.dumps(compile_pack(acme / "ours")))
+    (acme / "ours" / "compiled.json").write_text(json.dumps(compilation(acme / "ours")))
     done = licscan(acme, "rules", "validate", "ours")
     assert done.returncode == 0, done.stderr
     assert _scan(acme)[0] == "deny"
 
 
 def test_a_stale_compiled_json_fails_validation(acme: Path) -> None:
-    (acme / "ours" / "compiled.json").write_text(json.dumps(compile_pack(acme / "ours")))
+    (acme / "ours" / "compiled.json").write_text(json.dumps(compilation(acme / "ours")))
     rule = acme / "ours" / "licenses" / "acme-nc.yaml"
     rule.write_text(rule.read_text().replace("ACME Non-Commercial", "ACME NC"))
     done = licscan(acme, "rules", "validate", "ours")

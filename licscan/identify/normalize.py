@@ -15,7 +15,7 @@ import codecs
 import re
 import unicodedata
 import zlib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -23,7 +23,7 @@ from hashlib import blake2b, sha256
 
 from licscan.record import Record
 
-NORMALIZER_VERSION = 6
+NORMALIZER_VERSION = 7
 SHINGLE = 5
 
 _MAGIC = ((b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"),
@@ -213,8 +213,9 @@ def _entities(text: str) -> str:
 # re-wrapped, so re-wrapping or adding markdown never changes which markers are dropped;
 # version numbers ("Llama 3.1", "Version: 2.1") are never taken for list numbering.
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
-_FORMS = (r"(?:\(?\d{1,3}(?:\.\d{1,3})*[*_]{0,2}[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
-          r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))(?=\s)")
+_FORM = (r"(?:\(?\d{1,3}(?:\.\d{1,3})*[*_]{0,2}[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
+         r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))")
+_FORMS = _FORM + r"(?=\s)"
 # (also after a list number closed by ')' that stands alone: "2)\n   4) states" is "2.\n   4.
 # states" in another list style, where '.' already counts)
 _MARKER = re.compile(
@@ -226,6 +227,11 @@ _COLON_MARKER = re.compile(
     rf"((?<!\b[vV]ersion)(?<!\b[dD]ate):[\"'”’)\]*_]*+\s{_MARKUP}*+)"
     r"(?:\(?\d{1,2}[*_]{0,2}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)]|\([A-Za-z0-9]{1,3}\))(?=\s)")
 _PARAGRAPH_MARKER = re.compile(rf"((?:\A|\n[ \t]*\n){_MARKUP}*+)" + _FORMS)
+# ... and at the start of a heading underlined in markdown's other way ("1. Definitions" over
+# "-----"), which starts a paragraph even when the blank line before it is missing
+_UNDERLINED_MARKER = re.compile(r"((?:\A|\n)[ \t]*)" + _FORM
+                                + r"(?=[ \t][^\n]*\n[ \t]*(?:={3,}|-{3,})[ \t]*(?:\n|\Z))")
+_UNDERLINE = re.compile(r"(?m)^[ \t]*(?:={3,}|-{3,})[ \t]*$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 HEADING = 100
 _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)
@@ -275,6 +281,8 @@ def _drop_markers(text: str) -> str:
         if ":" in text:
             text = _COLON_MARKER.sub(lambda m: m.group(1) + " ", text)
         text = _PARAGRAPH_MARKER.sub(_paragraph_marker, text)
+        if "---" in text or "===" in text:
+            text = _UNDERLINED_MARKER.sub(lambda m: m.group(1) + " ", text)
     return text
 
 
@@ -288,6 +296,8 @@ def _paragraph_marker(match: re.Match[str]) -> str:
         blanks = list(_BLANK_LINE.finditer(window))
         if blanks:
             window = window[blanks[-1].end():]
+        if "---" in window or "===" in window:  # a heading's underline is no text
+            window = _UNDERLINE.sub("", window)
         if len(" ".join(window.split())) > HEADING:
             return match.group(0)  # the paragraph before is longer than a heading
     return match.group(1) + " "
@@ -406,6 +416,7 @@ def _needs_unicode(text: str) -> bool:
 
 
 _NEWLINE = re.compile(r"\n")
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.I)
 _APOSTROPHES = str.maketrans("", "", "'’‘`")
 _WWW = re.compile(r"^(?:www\.)+")
 _BOUNDARY = re.compile(r"[.;:!?](?=[\"'”’)\]*_]*(?:\s|$))|[。；！？]|\n[ \t]*\n")
@@ -477,6 +488,25 @@ class Normalized(Record):
     @cached_property
     def _starts(self) -> list[int]:
         return [s.start for s in self.sentences]
+
+    @cached_property
+    def addressless(self) -> dict[int, str]:
+        """Sentence -> the hash of its tokens outside web addresses, for the sentences holding
+        one: a copy may give the address of a document its reference only names ("[CC0 Public
+        Domain Dedication](https://...)" for "CC0 Public Domain Dedication")."""
+        if "http" not in self.cleaned and "www." not in self.cleaned:
+            return {}
+        token_starts = [start for start, _end in self.offsets]
+        inside: set[int] = set()
+        for found in _ADDRESS.finditer(self.cleaned):
+            inside.update(range(bisect_left(token_starts, found.start()),
+                                bisect_left(token_starts, found.end())))
+        out = {}
+        for number in sorted({self.sentence_at(t) for t in inside}):
+            sentence = self.sentences[number]
+            out[number] = sentence_hash([self.tokens[t] for t in range(sentence.start, sentence.end)
+                                         if t not in inside])
+        return out
 
     def passage(self, first: int, last: int, limit: int = 300) -> str:
         """The cleaned text of sentences first..last (inclusive), whitespace collapsed."""

@@ -230,6 +230,10 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
     aliases = {h: ref.sentence_hashes[j] for h, j in ref.untitled.items()}
     scanned = [aliases.get(norm.sentences[i].hash, norm.sentences[i].hash)
                for i in range(low, high + 1)]
+    if norm.addressless:  # (a web address the reference does not give is a link's target)
+        known = set(ref.sentence_hashes)
+        scanned = [h if h in known or (bare := norm.addressless.get(i)) not in known else bare
+                   for i, h in enumerate(scanned, low)]
     ops = SequenceMatcher(None, scanned, list(ref.sentence_hashes), autojunk=False).get_opcodes()
     equal = [n for n, op in enumerate(ops) if op[0] == "equal"]
     if not equal:
