@@ -103,7 +103,7 @@ def validate_dir(directory: Path) -> list[str]:
 
 
 def compilation(directory: Path) -> dict[str, Any]:
-    """What compiled.json holds for the rule files in `directory`: their parse
+    """What compiled.jsonl holds for the rule files in `directory`: their parse
     (`rulepack.compile_pack`) and the phrase index identification derives from them
     (`identify.reference.compiled_phrases`)."""
     from licscan.identify.reference import PHRASES, compiled_phrases
@@ -115,16 +115,16 @@ def compilation(directory: Path) -> dict[str, Any]:
 
 
 def compiled_problems(directory: Path) -> list[str]:
-    """A compiled.json next to the rule files that is not their current compilation. licscan
-    reads compiled.json only from its built-in pack; elsewhere it is ignored, but a stale or
+    """A compiled.jsonl next to the rule files that is not their current compilation. licscan
+    reads compiled.jsonl only from its built-in pack; elsewhere it is ignored, but a stale or
     edited one still says something the rule files do not."""
-    from licscan.rulepack import COMPILED
+    from licscan.rulepack import COMPILED, read_compiled
 
     path = directory / COMPILED
     if not path.is_file():
         return []
     try:
-        compiled = json.loads(path.read_bytes())
+        compiled = read_compiled(path.read_bytes())
     except (OSError, ValueError) as exc:
         return [f"{path}: cannot read: {exc}"]
     try:
@@ -133,7 +133,7 @@ def compiled_problems(directory: Path) -> list[str]:
         return [f"{path}: cannot compare with the rule files ({exc})"]
     if compiled != current:
         return [f"{path}: does not match the rule files it claims to be compiled from (stale "
-                "or edited; licscan ignores compiled.json outside its built-in pack: delete it, "
+                "or edited; licscan ignores compiled.jsonl outside its built-in pack: delete it, "
                 "or for the built-in pack run scripts/lock_rules.py)"]
     return []
 

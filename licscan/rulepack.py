@@ -190,7 +190,7 @@ class _Layered(Mapping[str, Rule]):
 class _LazyRules(Mapping[str, Rule]):
     """The built-in pack's rules, each built when first asked for. Loading the pack reads and
     hashes every rule file (the hash `licscan check` compares with the lockfile's stamp) but
-    decodes compiled.json and builds a rule only when it is used: a check whose entries are
+    decodes compiled.jsonl and builds a rule only when it is used: a check whose entries are
     all remembered needs the hash alone, identifying one file the few rules it names. Going
     over all the rules builds the rest and checks their references to each other; one rule
     built alone has its own references checked. Nothing is lost by waiting: a pack whose
@@ -261,8 +261,8 @@ class RulePack(Record):
                                                                hash=False)
 
     def compiled(self, name: str) -> Any:
-        """Data `scripts/lock_rules.py` derived from the built-in rules into compiled.json (an
-        entry other than the rules), for the built-in pack alone and while compiled.json is
+        """Data `scripts/lock_rules.py` derived from the built-in rules into compiled.jsonl (an
+        entry other than the rules), for the built-in pack alone and while compiled.jsonl is
         current; None otherwise: the caller derives it from the rules."""
         return self.rules.compiled(name) if isinstance(self.rules, _LazyRules) else None
 
@@ -422,7 +422,7 @@ def _rule(data: Mapping[str, Any], origin: str) -> Rule:
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml  # (only when rule files are parsed: a locked pack loads rules/compiled.json)
+    import yaml  # (only when rule files are parsed: a locked pack loads rules/compiled.jsonl)
 
     try:
         with path.open("rb") as fh:
@@ -462,26 +462,76 @@ def _parse_rule_files(root: Path, files: list[tuple[Path, bytes]]) -> dict[str, 
     return parsed
 
 
-COMPILED = "compiled.json"
+COMPILED = "compiled.jsonl"
+
+
+def write_compiled(compiled: Mapping[str, Any]) -> str:
+    """compiled.jsonl: JSON lines, so that a reader decodes only the rules it builds (decoding
+    the whole pack costs more than identifying a text). The first line names the rule files'
+    content hash and what the lines after it hold, in order: each rule file's mapping, then
+    each other entry (data derived from the rules). Deterministic: sorted keys."""
+    rules = compiled["rules"]
+    extra = sorted(key for key in compiled if key not in ("rules", "rules_hash"))
+    lines = [{"rules_hash": compiled["rules_hash"], "rules": sorted(rules), "extra": extra}]
+    lines += [rules[name] for name in sorted(rules)] + [compiled[key] for key in extra]
+    return "".join(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n" for line in lines)
+
+
+def read_compiled(raw: bytes) -> dict[str, Any]:
+    """The whole of a compiled.jsonl, as `write_compiled` was given it (ValueError if it is
+    not one)."""
+    header, rules, extra = _compiled_lines(raw)
+    return {"rules_hash": header["rules_hash"], "rules": dict(rules), **extra}
+
+
+class _Lines(Mapping[str, Any]):
+    """Lines of compiled.jsonl by name, each decoded when first read."""
+
+    def __init__(self, lines: dict[str, bytes]) -> None:
+        self._lines = lines
+        self._decoded: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._decoded:
+            self._decoded[key] = json.loads(self._lines[key])
+        return self._decoded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
+def _compiled_lines(raw: bytes) -> tuple[dict[str, Any], _Lines, _Lines]:
+    lines = raw.split(b"\n")
+    header = json.loads(lines[0])
+    if not isinstance(header, dict) or not isinstance(header.get("rules"), list) or \
+            not isinstance(header.get("extra"), list):
+        raise ValueError("not a compiled rule pack")
+    names, extra = header["rules"], header["extra"]
+    body = lines[1:1 + len(names) + len(extra)]
+    if len(body) != len(names) + len(extra) or any(not line for line in body):
+        raise ValueError("compiled rule pack cut short")
+    return (header, _Lines(dict(zip(names, body, strict=False))),
+            _Lines(dict(zip(extra, body[len(names):], strict=True))))
 
 
 def _parsed_rules(root: Path, files: list[tuple[Path, bytes]], digest: str,
-                  builtin: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
+                  builtin: bool) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:
     """Parsing ~190 YAML files takes ~80 ms, so `scripts/lock_rules.py` also writes their
-    parse to rules/compiled.json, keyed by the content hash of the rule files (`digest`); rule
+    parse to rules/compiled.jsonl, keyed by the content hash of the rule files (`digest`); rule
     files that differ from that hash (an edit not yet locked) are parsed. Only the built-in
-    pack's compiled.json is read: in a user's folder it is a file nobody reviews, and what it
+    pack's compiled.jsonl is read: in a user's folder it is a file nobody reviews, and what it
     says could differ from the YAML it claims to come from (`licscan rules validate` reports
     it). Either way each mapping has its derivable fields filled in (`complete_rule_data`).
-    The second value is the whole of compiled.json when the parse came from it."""
+    The second value holds compiled.jsonl's other entries when the parse came from it."""
     if not builtin:
         return _completed(_parse_rule_files(root, files)), None
     try:
-        compiled = json.loads((root / COMPILED).read_bytes())
-        if isinstance(compiled, dict) and compiled.get("rules_hash") == digest:
-            rules = compiled.get("rules")
-            if isinstance(rules, dict):
-                return rules, compiled
+        header, rules, extra = _compiled_lines((root / COMPILED).read_bytes())
+        if header.get("rules_hash") == digest:
+            return rules, extra
     except (OSError, ValueError):
         pass
     return _completed(_parse_rule_files(root, files)), None
@@ -493,7 +543,7 @@ def _completed(parsed: dict[str, Any]) -> dict[str, Any]:
 
 
 def compile_pack(root: Path) -> dict[str, Any]:
-    """What rules/compiled.json holds for the pack in `root`: each rule file's mapping with
+    """What rules/compiled.jsonl holds for the pack in `root`: each rule file's mapping with
     the fields the loader derives filled in, keyed by its path, and the content hash of the
     rule files (not of the whole pack: rebuilt fingerprints leave it current)."""
     files = [(path, path.read_bytes()) for path in pack_files(root) if path.suffix == ".yaml"]
@@ -543,8 +593,8 @@ def _dir_rules(root: Path, read: _DirFiles, builtin: bool) -> dict[str, Rule]:
 
 class _FolderRules:
     """Builds the rule of one file of a folder, by id (its file's name). The folder's rule
-    files are parsed (or compiled.json decoded) on the first call; rules parsed from YAML
-    (files changed since compiled.json was written, or a user's folder) are all built and
+    files are parsed (or compiled.jsonl decoded) on the first call; rules parsed from YAML
+    (files changed since compiled.jsonl was written, or a user's folder) are all built and
     checked then, so an error anywhere in such a folder is refused whichever rule is asked."""
 
     def __init__(self, root: Path, read: _DirFiles, builtin: bool) -> None:
@@ -552,8 +602,8 @@ class _FolderRules:
         self._read = read
         self._builtin = builtin
         self._paths = {path.stem: path for path, _raw in read.rule_files}
-        self._parsed: dict[str, Any] | None = None
-        self._compiled: dict[str, Any] = {}
+        self._parsed: Mapping[str, Any] | None = None
+        self._compiled: Mapping[str, Any] = {}
         self._checked: dict[str, Rule] = {}
 
     def ids(self) -> Iterable[str]:
@@ -565,7 +615,7 @@ class _FolderRules:
         return self._checked.get(rule_id) or self._build(rule_id)
 
     def compiled(self, name: str) -> Any:
-        """A top-level entry of compiled.json other than the rules (data derived from them at
+        """A top-level entry of compiled.jsonl other than the rules (data derived from them at
         lock time), when the rules were read from it; None otherwise."""
         if self._parsed is None:
             self._parse()
@@ -701,8 +751,8 @@ def _check_references(rules: Mapping[str, Rule]) -> None:
 
 
 def load_folder(root: Path) -> RulePack:
-    """The rule pack of one folder read as the built-in one is (its compiled.json used while
-    current), fresh from disk: what `scripts/lock_rules.py` derives compiled.json from."""
+    """The rule pack of one folder read as the built-in one is (its compiled.jsonl used while
+    current), fresh from disk: what `scripts/lock_rules.py` derives compiled.jsonl from."""
     return _load_cached.__wrapped__((str(root),))
 
 

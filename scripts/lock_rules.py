@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Lock the rule pack after editing rule files: write rules/compiled.json and rules/rules.lock.
+"""Lock the rule pack after editing rule files: write rules/compiled.jsonl and rules/rules.lock.
 
 The rule files (rules/licenses/*.yaml), rules/spdx-licenses.tsv and rules/fingerprints.json are
 the pack; these two files are generated from them and tests regenerate and compare both
 (tests/test_rulepack.py, tests/test_rulepack_source.py):
 
-- rules/compiled.json: every rule file's parse with the fields the loader derives filled in,
+- rules/compiled.jsonl: every rule file's parse with the fields the loader derives filled in,
   keyed by the rule files' content hash, so that loading the pack skips YAML (~80 ms), and
   the phrase index identification derives from the rules (`licscan.identify.reference`, with
   the normalizer version it was made with);
@@ -32,6 +32,7 @@ from licscan.rulepack import (  # noqa: E402
     content_hash,
     pack_files,
     read_pack_meta,
+    write_compiled,
 )
 
 RULES = ROOT / "rules"
@@ -44,9 +45,9 @@ def current(rules: Path = RULES) -> dict[str, str]:
 
 
 def compiled_text(rules: Path = RULES) -> str:
-    """rules/compiled.json as it should read (deterministic: sorted keys, one line): the
-    rules, and the phrase index identification derives from them."""
-    return json.dumps(compilation(rules), sort_keys=True, ensure_ascii=False) + "\n"
+    """rules/compiled.jsonl as it should read (deterministic): the rules, and the phrase index
+    identification derives from them."""
+    return write_compiled(compilation(rules))
 
 
 def lock_text(rules: Path = RULES) -> str:

@@ -1,7 +1,7 @@
 """A user's rule pack through the real CLI: a rule that claims anything a built-in rule claims
 (its id, expression id, Hub id, license name, URL, title, reference name) or a row of the
 built-in SPDX table is a named override, refused when overrides are forbidden; and a
-compiled.json in a user's folder never stands in for the rule files it claims to come from
+compiled.jsonl in a user's folder never stands in for the rule files it claims to come from
 (docs/terms.md, "Your own rules")."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from licscan.rulecheck import compilation
+from licscan.rulepack import COMPILED, write_compiled
 from tests.test_lockfile import licscan, local_project
 
 # A permissive rule of the user's: it claims nothing of the built-in pack until a test adds a
@@ -105,7 +106,7 @@ def test_a_user_table_row_for_a_built_in_spdx_id_is_an_override(tmp_path: Path) 
     assert "licenseref-x" not in done.stderr
 
 
-# --- compiled.json in a user's folder ---------------------------------------------------------
+# --- compiled.jsonl in a user's folder ---------------------------------------------------------
 
 NC = """\
 id: acme-nc
@@ -149,26 +150,26 @@ def test_a_compiled_json_in_a_user_folder_does_not_replace_the_yaml(acme: Path) 
     rule["flags"]["commercial_use"] = "allowed"
     rule["category"] = "permissive"
     rule["terms"]["commercial_use"]["value"] = "allowed"
-    (acme / "ours" / "compiled.json").write_text(json.dumps(compiled))
+    (acme / "ours" / COMPILED).write_text(write_compiled(compiled))
     assert _scan(acme) == ("deny", stamp)  # what was applied is the YAML, and so is the stamp
     done = licscan(acme, "rules", "validate", "ours")
     assert done.returncode != 0
-    assert "ours/compiled.json: does not match the rule files" in done.stderr
+    assert "ours/compiled.jsonl: does not match the rule files" in done.stderr
 
 
 def test_a_current_compiled_json_in_a_user_folder_validates(acme: Path) -> None:
-    (acme / "ours" / "compiled.json").write_text(json.dumps(compilation(acme / "ours")))
+    (acme / "ours" / COMPILED).write_text(write_compiled(compilation(acme / "ours")))
     done = licscan(acme, "rules", "validate", "ours")
     assert done.returncode == 0, done.stderr
     assert _scan(acme)[0] == "deny"
 
 
 def test_a_stale_compiled_json_fails_validation(acme: Path) -> None:
-    (acme / "ours" / "compiled.json").write_text(json.dumps(compilation(acme / "ours")))
+    (acme / "ours" / COMPILED).write_text(write_compiled(compilation(acme / "ours")))
     rule = acme / "ours" / "licenses" / "acme-nc.yaml"
     rule.write_text(rule.read_text().replace("ACME Non-Commercial", "ACME NC"))
     done = licscan(acme, "rules", "validate", "ours")
-    assert done.returncode != 0 and "compiled.json: does not match" in done.stderr
+    assert done.returncode != 0 and "compiled.jsonl: does not match" in done.stderr
 
 
 # --- reference texts of the user's --------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The phrase index that identification reads from rules/compiled.json is the one the rules
+"""The phrase index that identification reads from rules/compiled.jsonl is the one the rules
 give; it is used only for the built-in pack alone and only when made by this normalizer."""
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ load."""
 
 from __future__ import annotations
 
-import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from licscan.errors import RulePackError
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The folders whose rules were built (compiled.json decoded or YAML parsed)."""
+    """The folders whose rules were built (compiled.jsonl decoded or YAML parsed)."""
     calls: list[str] = []
     real = rulepack._parsed_rules
 
@@ -55,7 +55,7 @@ def test_the_hash_needs_no_rule_built(parses: list[str]) -> None:
 
 
 def test_one_rule_asked_for_builds_that_rule_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Identifying one file asks for the few rules it names: with compiled.json current, only
+    """Identifying one file asks for the few rules it names: with compiled.jsonl current, only
     those are built; going over the rules builds the rest."""
     built: list[str] = []
     real = rulepack._rule
@@ -77,9 +77,9 @@ def test_one_rule_asked_for_builds_that_rule_alone(monkeypatch: pytest.MonkeyPat
 def test_a_rule_built_alone_has_its_references_checked(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _copy(tmp_path)
-    compiled = json.loads((root / "compiled.json").read_text(encoding="utf-8"))
+    compiled = rulepack.read_compiled((root / rulepack.COMPILED).read_bytes())
     compiled["rules"]["licenses/llama3.1.yaml"]["use_policy"] = "no-such-policy"
-    (root / "compiled.json").write_text(json.dumps(compiled), encoding="utf-8")
+    (root / rulepack.COMPILED).write_text(rulepack.write_compiled(compiled), encoding="utf-8")
     monkeypatch.setattr(_resources, "rules_dir", lambda: root)
     pack = _uncached(root)
     with pytest.raises(RulePackError, match="unknown rule 'no-such-policy'"):
@@ -119,3 +119,25 @@ def test_a_users_folder_is_built_and_refused_on_load(tmp_path: Path, parses: lis
     with pytest.raises(RulePackError, match="differs from the file name"):
         _uncached(_resources.rules_dir(), user)
     assert parses == ["rules", "mine"]
+
+
+@pytest.mark.parametrize("damage", ["cut", "garbled header", "not json"])
+def test_a_damaged_compiled_pack_falls_back_to_the_rule_files(
+        tmp_path: Path, parses: list[str], damage: str) -> None:
+    root = _copy(tmp_path)
+    path = root / rulepack.COMPILED
+    raw = path.read_bytes()
+    path.write_bytes({"cut": raw[:len(raw) // 2], "garbled header": b"[1, 2]\n" + raw,
+                      "not json": b"\x00" * 64}[damage])
+    pack = _uncached(root)
+    reference = rulepack.load_rulepack().get("llama3.1")
+    assert replace(pack.get("llama3.1"), origin="") == replace(reference, origin="")
+    assert parses == ["rules"]
+    assert pack.compiled("phrases") is None  # derived from the rules instead
+
+
+def test_the_compiled_pack_reads_back_as_written() -> None:
+    raw = (_resources.rules_dir() / rulepack.COMPILED).read_bytes()
+    compiled = rulepack.read_compiled(raw)
+    assert rulepack.write_compiled(compiled).encode() == raw
+    assert len(compiled["rules"]) == len(list((_resources.rules_dir() / "licenses").glob("*.yaml")))

@@ -289,7 +289,7 @@ def test_an_edited_rule_file_makes_both_generated_files_stale(tmp_path: Path) ->
 
 
 def test_rebuilt_fingerprints_leave_the_compiled_pack_current(tmp_path: Path) -> None:
-    """compiled.json is keyed by the rule files only; the pack hash (rules.lock) covers all."""
+    """compiled.jsonl is keyed by the rule files only; the pack hash (rules.lock) covers all."""
     lock = _lock_script()
     copy = _locked_copy(lock, tmp_path)
     fingerprints = copy / "fingerprints.json"

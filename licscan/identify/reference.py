@@ -32,7 +32,7 @@ class PhraseIndex(Record):
 
 
 _CACHE: dict[str, PhraseIndex] = {}
-PHRASES = "phrases"  # the index's entry in rules/compiled.json
+PHRASES = "phrases"  # the index's entry in rules/compiled.jsonl
 
 
 def phrase_index(pack: RulePack) -> PhraseIndex:
@@ -44,7 +44,7 @@ def phrase_index(pack: RulePack) -> PhraseIndex:
 
 
 def compiled_phrases(rules: Iterable[Rule]) -> dict[str, Any]:
-    """The phrase index of these rules as `scripts/lock_rules.py` writes it into compiled.json:
+    """The phrase index of these rules as `scripts/lock_rules.py` writes it into compiled.jsonl:
     tokenizing ~1,300 phrases costs more than identifying a text, and the index depends only on
     the rule files and the normalizer (its version is kept with it)."""
     index = _build(rules)
