@@ -7,7 +7,6 @@ claim or resolve `other`, but never overrule a text. When card and files disagre
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -31,6 +30,7 @@ from licscan.evidence.collect import (
     card_restrictions,
     file_evidence,
     readme_evidence,
+    text_digest,
 )
 from licscan.evidence.declared import (
     CUSTOM_NAME_REF,
@@ -233,7 +233,11 @@ UNIDENTIFIED_REF = "LicenseRef-licscan-unidentified-"
 def unknown_terms_ref(prefix: str, content: str) -> str:
     """A LicenseRef for terms licscan found but has no rule for, named by their content (the
     same text gives the same id in every model and every report)."""
-    return prefix + hashlib.sha256(content.encode("utf-8", "replace")).hexdigest()[:12]
+    return _digest_ref(prefix, text_digest(content))
+
+
+def _digest_ref(prefix: str, digest: str) -> str:
+    return prefix + digest[:12]
 
 
 def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence],
@@ -247,14 +251,14 @@ def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence]
         qualifiers = getattr(ident, "qualifiers", ())
         modified = _modified_matches(item)
         if qualifiers:
-            out.append((unknown_terms_ref(CUSTOM_REF, _terms_content(item)),
-                        f"the custom license in {_where(item)}", item.evidence))
+            out.append((_terms_ref(item), f"the custom license in {_where(item)}",
+                        item.evidence))
         elif modified:
             # a modified X is a custom license built on X (one name, one prefix: lineage and
             # the SPDX reports already read it as terms without a rule); X stays beside it
             names = " AND ".join(dict.fromkeys(m.name for m in modified))
-            out.append((unknown_terms_ref(CUSTOM_REF, _terms_content(item)),
-                        f"the modified {names} in {_where(item)}", item.evidence))
+            out.append((_terms_ref(item), f"the modified {names} in {_where(item)}",
+                        item.evidence))
         elif (is_file and blob.status == "ok" and ident is not None
               and ident.status == "unknown"
               and (_notice_restrictions(item) if item.evidence.kind == "notice-file"
@@ -265,35 +269,20 @@ def _unknown_terms(files: Sequence[FileEvidence], readme: Sequence[FileEvidence]
     return out
 
 
-def _terms_content(item: FileEvidence) -> str:
-    """What the LicenseRef of a custom license or a modified license text is named by: the
-    whole text, so that any other text gets another id (the passages identification quotes
-    are cut short). A file: its SHA-256, or without one its text. A README section: its own
-    text, whitespace collapsed, so that the rest of the card may change; a section too long
-    to be read whole (or not found again): the whole README, as a file."""
+def _terms_ref(item: FileEvidence) -> str:
+    """The LicenseRef of a custom license or a modified license text, named by the whole text
+    so that any other text gets another id (the passages identification quotes are cut
+    short). A README section: by its own text, whitespace collapsed (the digest its evidence
+    carries), so that the rest of the card may change; a section too long to be read whole:
+    by the whole README, as a file. A file: by its SHA-256, or without one by its text."""
+    if item.section_digest is not None:
+        return _digest_ref(CUSTOM_REF, item.section_digest)
     blob = item.blob
-    if item.evidence.kind == "readme-text":
-        section = _section_text(blob, item.evidence)
-        if section is not None:
-            return " ".join(section.split())
     if blob.sha256:
-        return blob.sha256
+        return unknown_terms_ref(CUSTOM_REF, blob.sha256)
     text = decode_text(blob.data) if blob.data is not None else None
-    return " ".join(text.split()) if text is not None else (blob.data or b"").hex()
-
-
-def _section_text(readme: FileBlob, ev: Evidence) -> str | None:
-    """The text of the README section `ev` quotes (found by its first line and title, as
-    evidence/collect.py read it), or None when it was cut or is not found."""
-    text = decode_text(readme.data) if readme.data is not None else None
-    if text is None:
-        return None
-    card = parse_card(text)
-    title = getattr(ev.detail, "section", None)
-    for section in terms_sections(card.body):
-        if card.body_first_line + section.line == ev.line and section.title == title:
-            return None if section.cut else section.text
-    return None
+    content = " ".join(text.split()) if text is not None else (blob.data or b"").hex()
+    return unknown_terms_ref(CUSTOM_REF, content)
 
 
 def _with_unknown_terms(license: LicenseConclusion, files: Sequence[FileEvidence],

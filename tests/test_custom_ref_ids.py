@@ -15,7 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from licscan.conclude import conclude
+import pytest
+
+from licscan import conclude as conclude_module
+from licscan.conclude import CUSTOM_REF, conclude, unknown_terms_ref
+from licscan.evidence.collect import readme_evidence
 from licscan.identify import identify_bytes, identify_text
 from licscan.model import FileBlob, Snapshot
 from licscan.sources.memory import hub_snapshot
@@ -75,3 +79,22 @@ def test_a_modified_readme_section_keeps_its_id(pack: Any, corpus: Path) -> None
     assert _refs(pack, f"{HEAD}## License\n\n{section}") == \
         ["LicenseRef-licscan-custom-4aa9628cb3fb"]
 
+
+def test_conclude_names_a_section_without_reading_the_readme_again(
+        pack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README section's evidence carries what its id needs: conclude neither parses the
+    README again nor needs its bytes."""
+    snapshot = _snapshot(f"{HEAD}Words.\n\n## License\n\n{RESTRICTED}\n")
+    items = readme_evidence(snapshot, pack, identify_text)
+    assert [i.evidence.kind for i in items] == ["readme-text"]
+    # the README's bytes gone (not kept in memory): the id is still the section's
+    items = [replace(i, blob=replace(i.blob, data=None)) for i in items]
+
+    def parse_again(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("conclude parsed the README again")
+
+    monkeypatch.setattr(conclude_module, "parse_card", parse_again)
+    monkeypatch.setattr(conclude_module, "terms_sections", parse_again)
+    [(ref, what, _evidence)] = conclude_module._unknown_terms([], items)
+    assert ref == unknown_terms_ref(CUSTOM_REF, " ".join(RESTRICTED.split()))
+    assert what == f"the custom license in README.md line {items[0].evidence.line}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,6 +26,20 @@ class FileEvidence:
     blob: FileBlob
     evidence: Evidence
     identification: TextIdentification | None  # None when the file was not readable
+    #: a README section: `terms_digest` of its text (what the LicenseRef of the terms it holds
+    #: is named by, so that conclude never reads the README again); None for a file, and for
+    #: a section too long to be read whole (its terms are then named by the whole README)
+    section_digest: str | None = None
+
+
+def text_digest(text: str) -> str:
+    """The SHA-256 (hex) of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def terms_digest(text: str) -> str:
+    """The digest of a text with its whitespace collapsed: the same terms however wrapped."""
+    return text_digest(" ".join(text.split()))
 
 
 def file_kind(path: str) -> str:
@@ -117,7 +132,8 @@ def readme_evidence(snapshot: Snapshot, pack: RulePack,
             kind="readme-text", source=snapshot.source, revision=snapshot.revision,
             path="README.md", line=card.body_first_line + section.line,
             value=_summary(identification), sha256=snapshot.readme.sha256,
-            detail=TextRead(identification, section=section.title)), identification))
+            detail=TextRead(identification, section=section.title)), identification,
+            None if section.cut else terms_digest(section.text)))
     return out
 
 
