@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from licscan import expression as spdx
 from licscan.evidence.card import (
@@ -49,6 +49,9 @@ from licscan.model import (
 )
 from licscan.rulepack import Rule, RulePack
 from licscan.vocab import most_permissive, strictest
+
+if TYPE_CHECKING:  # (identification is passed in, not imported)
+    from licscan.identify.result import TextMatch
 
 TEXT_MATCHERS = ("exact", "fingerprint", "title")
 _NC_URL = re.compile(r"creativecommons\.org/licenses/by-nc", re.IGNORECASE)
@@ -145,11 +148,13 @@ def _file_findings(files: Sequence[FileEvidence]) -> list[Finding]:
     return findings
 
 
-def _modified_matches(item: FileEvidence) -> list[Any]:
+def _modified_matches(item: FileEvidence) -> list[TextMatch]:
     """The license texts of a file (or README section) that are modified copies of a known one."""
     if _qualified(item):  # a custom license: reported and ANDed in as such
         return []
-    return [m for m in getattr(item.identification, "matches", ())
+    if item.identification is None:  # (the file was not readable)
+        return []
+    return [m for m in item.identification.matches
             if m.status == "modified" and m.matcher in TEXT_MATCHERS]
 
 
