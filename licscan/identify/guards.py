@@ -78,7 +78,7 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
 def is_number(token: str) -> bool:
-    return token in CURRENCY or any(ch.isdigit() for ch in token)
+    return not token.isalpha() and (token in CURRENCY or any(ch.isdigit() for ch in token))
 
 
 def marks(tokens: Iterable[str]) -> list[str]:

@@ -120,16 +120,29 @@ class RefText:
 class _Store:
     """The texts of one fingerprints.bin."""
 
-    def __init__(self, data: bytes, header_end: int, meta: Mapping[str, Any]) -> None:
-        self._data = data
+    def __init__(self, path: Path, header_end: int, meta: Mapping[str, Any]) -> None:
+        self._path = path
         self._meta = meta
         self._sketch_start = header_end
         self._chunks = header_end + int(meta["sketch"])
         self._rows: list[list[Any]] = meta["texts"]
         self._sets: OrderedDict[int, frozenset[int]] = OrderedDict()
 
+    def _read(self, start: int, length: int) -> bytes:
+        """Bytes of the binary, read when needed: a fuzzy identification reads the sketches
+        and a few texts of its 4 MiB (each part is checked against its digest)."""
+        try:
+            with self._path.open("rb") as file:
+                file.seek(start)
+                raw = file.read(length)
+        except OSError as exc:
+            raise FingerprintError(f"cannot read {self._path}: {exc.strerror or exc}") from exc
+        if len(raw) != length:
+            raise FingerprintError(f"{self._path} is cut short")
+        return raw
+
     def _chunk(self, offset: int, length: int, digest: str) -> bytes:
-        raw = self._data[self._chunks + offset:self._chunks + offset + length]
+        raw = self._read(self._chunks + offset, length)
         if hashlib.blake2b(raw, digest_size=8).hexdigest() != digest:
             raise FingerprintError("fingerprint chunk does not match its digest")
         return zlib.decompress(raw)
@@ -155,7 +168,7 @@ class _Store:
 
     @cached_property
     def _sketches(self) -> tuple[int, ...]:
-        raw = self._data[self._sketch_start:self._chunks]
+        raw = self._read(self._sketch_start, self._chunks - self._sketch_start)
         if hashlib.blake2b(raw, digest_size=8).hexdigest() != self._meta["sketch_digest"]:
             raise FingerprintError("fingerprint sketch does not match its digest")
         plain = zlib.decompress(raw)
@@ -204,20 +217,21 @@ def _binary(name: str, facts: Mapping[str, Any], origins: Sequence[str]) -> _Sto
         path = Path(origin) / name
         if not path.is_file():
             continue
-        data = path.read_bytes()
-        if not data.startswith(b"LSFP2\n") or len(data) < 10:
-            raise FingerprintError(f"{path} is not a fingerprint binary")
-        (length,) = struct.unpack_from("<I", data, 6)
         header = facts.get("header_sha256")
-        # the header carries the digests of the sketch block and of every chunk (checked when
-        # they are read), so its sha256 vouches for the whole file; without it, hash it all
-        if header is not None:
-            if hashlib.sha256(data[:10 + length]).hexdigest() != header:
-                raise FingerprintError(f"{path} does not match the sha256 in fingerprints.json")
-        elif hashlib.sha256(data).hexdigest() != facts.get("sha256"):
+        with path.open("rb") as file:
+            data = file.read(10)
+            if not data.startswith(b"LSFP2\n") or len(data) < 10:
+                raise FingerprintError(f"{path} is not a fingerprint binary")
+            (length,) = struct.unpack_from("<I", data, 6)
+            # the header carries the digests of the sketch block and of every chunk (checked
+            # when they are read), so its sha256 vouches for the whole file; without it, the
+            # whole file is hashed
+            data += file.read(length if header is not None else -1)
+        if hashlib.sha256(data if header is None else data[:10 + length]).hexdigest() != (
+                header if header is not None else facts.get("sha256")):
             raise FingerprintError(f"{path} does not match the sha256 in fingerprints.json")
         meta = json.loads(zlib.decompress(data[10:10 + length]))
-        return _Store(data, 10 + length, meta)
+        return _Store(path, 10 + length, meta)
     return None
 
 

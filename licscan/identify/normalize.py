@@ -20,11 +20,34 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from hashlib import blake2b, sha256
+from typing import Any, cast
 
 from licscan.record import Record
 
 NORMALIZER_VERSION = 7
 SHINGLE = 5
+
+
+class _Lazy:
+    """A pattern compiled when first used. Compiling the normalizer's patterns is a good part
+    of a one-file identification (pre-commit start-up); these serve texts with markup, links,
+    entities, mojibake or unusual list markers, which most texts have none of."""
+
+    __slots__ = ("_args", "_pattern")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._args = (pattern, flags)
+        self._pattern: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._pattern is None:
+            self._pattern = re.compile(*self._args)
+        return getattr(self._pattern, name)
+
+
+def _lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return cast("re.Pattern[str]", _Lazy(pattern, flags))
+
 
 _MAGIC = ((b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"),
           (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
@@ -61,7 +84,7 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_WORDISH = re.compile(r"[^\W\d_]{2,}")
+_WORDISH = _lazy(r"[^\W\d_]{2,}")
 # noise that carries no words: control characters, terminal escapes, format characters
 # (zero-width spaces and joiners, bidi marks, soft hyphens, BOMs inside the text)
 _NOISE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
@@ -90,18 +113,18 @@ def _bomless_utf16(head: bytes) -> str | None:
 
 # --- cleaning: markup that carries no words --------------------------------------------
 
-_HTML_HINT = re.compile(r"</?(?:p|br|div|span|h[1-6]|li|ul|ol|a|b|i|em|strong|pre|code|html|body"
-                        r"|table|tr|td|blockquote|hr)\b[^<>]*>", re.I)
-_HTML_DROP = re.compile(r"<!--.*?-->|<![a-zA-Z][^<>]*>|<\?xml[^<>]*\?>"
-                        r"|<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
-_HTML_BLOCK = re.compile(r"</?(?:p|br|div|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|th|thead|tbody"
-                         r"|blockquote|pre|hr|section|article|header|footer|html|body)\b[^<>]*>",
-                         re.I)
-_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
+_HTML_HINT = _lazy(r"</?(?:p|br|div|span|h[1-6]|li|ul|ol|a|b|i|em|strong|pre|code|html|body"
+                   r"|table|tr|td|blockquote|hr)\b[^<>]*>", re.I)
+_HTML_DROP = _lazy(r"<!--.*?-->|<![a-zA-Z][^<>]*>|<\?xml[^<>]*\?>"
+                   r"|<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
+_HTML_BLOCK = _lazy(r"</?(?:p|br|div|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|th|thead|tbody"
+                    r"|blockquote|pre|hr|section|article|header|footer|html|body)\b[^<>]*>",
+                    re.I)
+_HTML_TAG = _lazy(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
 # the target may be broken after a hyphen by a re-wrapping tool
-_MD_LINK = re.compile(r"!?\[([^\[\]]{0,300})\]\(<?((?:[^()\s<>]|-\n[ \t]*|\([^()\s]*\))*)>?"
-                      r"(?:\s+\"[^\"\n]*\")?\)")
-_WEB = re.compile(r"^(?:https?://)?(?:www\.)?", re.I)
+_MD_LINK = _lazy(r"!?\[([^\[\]]{0,300})\]\(<?((?:[^()\s<>]|-\n[ \t]*|\([^()\s]*\))*)>?"
+                 r"(?:\s+\"[^\"\n]*\")?\)")
+_WEB = _lazy(r"^(?:https?://)?(?:www\.)?", re.I)
 
 
 _GENERIC_LINK_TEXT = frozenset({"link", "here", "click here", "this link", "email", "e-mail",
@@ -125,12 +148,12 @@ def _link(match: re.Match[str]) -> str:
     if not bare or bare in shown or ("." in shown and shown in bare):
         return text  # the text is the address, or part of it
     return f"{text} {target}"
-_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
-_MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
+_ENTITY = _lazy(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+_MD_AUTOLINK = _lazy(r"<((?:https?|mailto):[^<>\s]+)>")
+_MD_ESCAPE = _lazy(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 
 
-_FENCE = re.compile(r"(?m)^[ \t>]*(?:```|~~~)[\w+.-]*[ \t]*$")
+_FENCE = _lazy(r"(?m)^[ \t>]*(?:```|~~~)[\w+.-]*[ \t]*$")
 
 
 def _newlines_only(match: re.Match[str]) -> str:
@@ -146,7 +169,7 @@ _MOJIBAKE_QUOTES = {
     "\u201a\u00c4\u00fa": "\u201c", "\u201a\u00c4\u00f9": "\u201d",
     "\u201a\u00c4\u00f4": "\u2019", "\u201a\u00c4\u00f2": "\u2018",
 }
-_MOJIBAKE = re.compile("|".join(map(re.escape, _MOJIBAKE_QUOTES)))
+_MOJIBAKE = _lazy("|".join(map(re.escape, _MOJIBAKE_QUOTES)))
 
 
 def _repair_quotes(text: str) -> str:
@@ -221,7 +244,7 @@ _FORMS = _FORM + r"(?=\s)"
 _MARKER = re.compile(
     rf"((?<!\b[vV])(?<!\b[vV]er)(?<!\b[vV]ersion)(?<!\b[nN]o)[.;][\"'”’)\]*_]*+\s{_MARKUP}*+)"
     + _FORMS)
-_PAREN_MARKER = re.compile(rf"((?<![\w(.,])\d{{1,3}}\)[\"'”’)\]*_]*+\s{_MARKUP}*+)" + _FORMS)
+_PAREN_MARKER = _lazy(rf"((?<![\w(.,])\d{{1,3}}\)[\"'”’)\]*_]*+\s{_MARKUP}*+)" + _FORMS)
 _PAREN_HINT = re.compile(r"\d\)\s+\S{0,3}\(?[\dA-Za-z]{1,6}[.)]\s")  # (a cheap test first)
 _COLON_MARKER = re.compile(
     rf"((?<!\b[vV]ersion)(?<!\b[dD]ate):[\"'”’)\]*_]*+\s{_MARKUP}*+)"
@@ -229,9 +252,9 @@ _COLON_MARKER = re.compile(
 _PARAGRAPH_MARKER = re.compile(rf"((?:\A|\n[ \t]*\n){_MARKUP}*+)" + _FORMS)
 # ... and at the start of a heading underlined in markdown's other way ("1. Definitions" over
 # "-----"), which starts a paragraph even when the blank line before it is missing
-_UNDERLINED_MARKER = re.compile(r"((?:\A|\n)[ \t]*)" + _FORM
-                                + r"(?=[ \t][^\n]*\n[ \t]*(?:={3,}|-{3,})[ \t]*(?:\n|\Z))")
-_UNDERLINE = re.compile(r"(?m)^[ \t]*(?:={3,}|-{3,})[ \t]*$")
+_UNDERLINED_MARKER = _lazy(r"((?:\A|\n)[ \t]*)" + _FORM
+                           + r"(?=[ \t][^\n]*\n[ \t]*(?:={3,}|-{3,})[ \t]*(?:\n|\Z))")
+_UNDERLINE = _lazy(r"(?m)^[ \t]*(?:={3,}|-{3,})[ \t]*$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 HEADING = 100
 _COPYRIGHT = re.compile(r"copyright\b|©|\(c\)\s*(?:19|20)\d\d|all\s+rights\s+reserved", re.I)
@@ -353,8 +376,8 @@ def _drop_copyright(text: str, dropped: list[str] | None = None) -> str:
 # a list marker opening a line ("1)", "(a)", "1."): the clause starts after it, whatever the
 # list style (markers are dropped after copyright statements are found)
 # ("(c)" is the copyright sign, not item c)
-_LINE_MARKER = re.compile(r"\n[ \t]*(?:\(?\d{1,3}\)|\(?(?![cC]\))[A-Za-z]\)"
-                          r"|\([ivxIVX]{1,4}\))[ \t]*\Z")
+_LINE_MARKER = _lazy(r"\n[ \t]*(?:\(?\d{1,3}\)|\(?(?![cC]\))[A-Za-z]\)"
+                     r"|\([ivxIVX]{1,4}\))[ \t]*\Z")
 
 
 def _starts_clause(text: str, start: int) -> bool:
@@ -418,7 +441,7 @@ def _needs_unicode(text: str) -> bool:
 _NEWLINE = re.compile(r"\n")
 _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.I)
 _APOSTROPHES = str.maketrans("", "", "'’‘`")
-_WWW = re.compile(r"^(?:www\.)+")
+_WWW = _lazy(r"^(?:www\.)+")
 _BOUNDARY = re.compile(r"[.;:!?](?=[\"'”’)\]*_]*(?:\s|$))|[。；！？]|\n[ \t]*\n")
 
 # Varietal spellings (SPDX equivalent words): one canonical form each.
