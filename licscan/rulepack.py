@@ -619,7 +619,10 @@ class _FolderRules:
         lock time), when the rules were read from it; None otherwise."""
         if self._parsed is None:
             self._parse()
-        return self._compiled.get(name)
+        try:
+            return self._compiled.get(name)
+        except ValueError:  # a damaged line: the caller derives it from the rules
+            return None
 
     def _parse(self) -> None:
         names = self._read.names
@@ -629,13 +632,22 @@ class _FolderRules:
         if compiled is not None:
             self._compiled = compiled
         else:
-            self._checked.update((stem, self._build(stem)) for stem in self._paths)
-            if self._builtin:
-                _check_references(self._checked)
+            self._build_all()
+
+    def _build_all(self) -> None:
+        self._checked.update((stem, self._build(stem)) for stem in self._paths)
+        if self._builtin:
+            _check_references(self._checked)
 
     def _build(self, rule_id: str) -> Rule:
         path = self._paths[rule_id]
-        data = (self._parsed or {}).get(self._read.names[path])
+        try:
+            data = (self._parsed or {}).get(self._read.names[path])
+        except ValueError:  # a damaged line of compiled.jsonl: the rule files, as if stale
+            self._parsed = _completed(_parse_rule_files(self._root, self._read.rule_files))
+            self._compiled = {}
+            self._build_all()
+            return self._checked[rule_id]
         if not isinstance(data, dict):
             raise RulePackError("rule file is not a mapping", file=str(path))
         rule = _rule(data, str(path))

@@ -47,3 +47,23 @@ def test_demo_html(tmp_path: Path) -> None:
     assert run_demo(out).returncode == 0
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "acme-llama-support" in page
+
+
+def test_the_demo_cache_is_private_whatever_the_checkout_umask(tmp_path: Path) -> None:
+    """A checkout made under umask 002 (common on Linux) has group-writable folders; the
+    demo's copy of its bundled cache must still be one the cache trusts (it refuses entries
+    others can write), or the demo silently loses its lineage."""
+    import shutil
+    import stat
+
+    from licscan import _resources
+    from licscan.cli.scan import _demo_cache
+
+    bundled = tmp_path / "hub-cache"
+    shutil.copytree(_resources.examples_dir() / "hub-cache", bundled)
+    for path in [bundled, *bundled.rglob("*")]:
+        path.chmod(0o775 if path.is_dir() else 0o664)
+    with _demo_cache(bundled) as cache:
+        for path in [Path(cache), *Path(cache).rglob("*")]:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            assert mode & 0o077 == 0, (path, oct(mode))

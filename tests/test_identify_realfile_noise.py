@@ -63,3 +63,34 @@ def test_a_marker_opening_an_underlined_heading_is_dropped(marker: str) -> None:
     assert "definitions" in marked.tokens
     assert marker.strip("().").lower() not in marked.tokens[marked.tokens.index("definitions") - 1:]
     assert plain.tokens[-3:] == marked.tokens[-3:]
+
+
+def _mit_with_address(corpus: Path, address: str) -> str:
+    """MIT with `address` written into its grant sentence, before the sentence's colon."""
+    paragraphs = _read(corpus, "spdx/MIT.txt").strip("\n").split("\n\n")
+    cut = paragraphs[0].rindex(":")
+    paragraphs[0] = paragraphs[0][:cut] + " " + address + paragraphs[0][cut:]
+    return "\n\n".join(paragraphs) + "\n"
+
+
+@pytest.mark.parametrize("address", [
+    "https://example.com/not-for-commercial-use",
+    "https://example.com|not|for|commercial|use",
+    "https://example.com\u2800not\u2800for\u2800commercial\u2800use",  # braille blanks
+    "www.noncommercial-use-only.example",
+    "[the terms](https://example.com/research-use-only)",
+    "(https://creativecommons.org/licenses/by-nc/4.0/)",
+])
+def test_words_and_numbers_in_an_address_are_the_texts(corpus: Path, pack, address: str) -> None:
+    """An address is not read as a link's target when it holds a guarded word or a number:
+    a restriction spelled inside a web address (or pointing at other terms by version) is an
+    edit, and an address ends where its characters end."""
+    result = identify_text(_mit_with_address(corpus, address), pack, "LICENSE")
+    assert result.status != "identified", result
+    assert any(d.guarded for m in result.matches for d in m.differences), result
+
+
+def test_an_address_of_plain_words_is_a_link_target(corpus: Path, pack) -> None:
+    result = identify_text(_mit_with_address(corpus, "https://example.com/about"), pack,
+                           "LICENSE")
+    assert result.status == "identified", result

@@ -121,14 +121,23 @@ def test_a_users_folder_is_built_and_refused_on_load(tmp_path: Path, parses: lis
     assert parses == ["rules", "mine"]
 
 
-@pytest.mark.parametrize("damage", ["cut", "garbled header", "not json"])
+def _cut_line(raw: bytes, name: str) -> bytes:
+    """compiled.jsonl with the line of rule file `name` cut in half."""
+    lines = raw.split(b"\n")
+    number = 1 + sorted(rulepack.read_compiled(raw)["rules"]).index(name)
+    lines[number] = lines[number][:len(lines[number]) // 2]
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize("damage", ["cut", "garbled header", "not json", "one line cut"])
 def test_a_damaged_compiled_pack_falls_back_to_the_rule_files(
         tmp_path: Path, parses: list[str], damage: str) -> None:
     root = _copy(tmp_path)
     path = root / rulepack.COMPILED
     raw = path.read_bytes()
     path.write_bytes({"cut": raw[:len(raw) // 2], "garbled header": b"[1, 2]\n" + raw,
-                      "not json": b"\x00" * 64}[damage])
+                      "not json": b"\x00" * 64,
+                      "one line cut": _cut_line(raw, "licenses/llama3.1.yaml")}[damage])
     pack = _uncached(root)
     reference = rulepack.load_rulepack().get("llama3.1")
     assert replace(pack.get("llama3.1"), origin="") == replace(reference, origin="")

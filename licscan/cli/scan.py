@@ -189,7 +189,9 @@ def _listed(scanner: Scanner, sources: Sources) -> tuple[list[ModelRef], Failed]
 @contextmanager
 def _demo_cache(bundled: Path) -> Iterator[str]:
     """A private copy of the bundled cache of base-model cards (the demo follows lineage
-    offline), with the timestamps it was built with, so the demo report is reproducible."""
+    offline), with the timestamps it was built with, so the demo report is reproducible. Its
+    modes are the cache's own (0o700 folders, 0o600 files), not the installation's: a checkout
+    made under umask 002 has group-writable folders, which the cache rightly refuses to trust."""
     import os
     import shutil
     import tempfile
@@ -198,7 +200,9 @@ def _demo_cache(bundled: Path) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="licscan-demo-cache-") as tmp:
         copy = Path(tmp) / "cache"
         shutil.copytree(bundled, copy)
+        os.chmod(copy, 0o700)
         for path in copy.rglob("*"):
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
             os.utime(path, (built, built))
         yield str(copy)
 

@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from licscan.identify import guards
 from licscan.identify.index import PackIndex, RefText
@@ -37,6 +40,42 @@ class Scan(Record):
     sentence_values: tuple[frozenset[int], ...]  # shingles starting in each sentence
     sentence_sizes: tuple[int, ...]  # how many shingles start in each sentence
     names: Callable[[int], bool] = lambda _sentence: False  # does a sentence name a license?
+
+    @cached_property
+    def addresses(self) -> frozenset[int]:
+        """Tokens inside web addresses (a link's target: "[CC0 Public Domain Dedication]
+        (https://...)")."""
+        norm = self.norm
+        if "http" not in norm.cleaned and "www." not in norm.cleaned:
+            return frozenset()
+        starts = [start for start, _end in norm.offsets]
+        inside: set[int] = set()
+        for found in _ADDRESS.finditer(norm.cleaned):
+            inside.update(range(bisect_left(starts, found.start()),
+                                bisect_left(starts, found.end())))
+        return frozenset(inside)
+
+    @cached_property
+    def addressless(self) -> dict[int, str]:
+        """Sentence -> the hash of its tokens outside web addresses, for the sentences whose
+        addresses hold no guarded token: a copy may give the address of a document its
+        reference only names, but words or numbers in an address are read as the text's
+        ("https://example.com/not-for-commercial-use" is an added restriction)."""
+        out: dict[int, str] = {}
+        if not self.addresses:
+            return out
+        norm, inside = self.norm, self.addresses
+        for number in sorted({norm.sentence_at(t) for t in inside}):
+            sentence = norm.sentences[number]
+            span = range(sentence.start, sentence.end)
+            if not guards.marks(norm.tokens[t] for t in span if t in inside):
+                out[number] = sentence_hash([norm.tokens[t] for t in span if t not in inside])
+        return out
+
+
+# a web address, in the characters an address is written with (it ends at a space, a bracket,
+# a quote, a '|' or any other character, so that it swallows no following words)
+_ADDRESS = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+", re.I)
 
 
 def prepare(norm: Normalized, names: Callable[[int], bool] | None = None) -> Scan:
@@ -230,9 +269,9 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
     aliases = {h: ref.sentence_hashes[j] for h, j in ref.untitled.items()}
     scanned = [aliases.get(norm.sentences[i].hash, norm.sentences[i].hash)
                for i in range(low, high + 1)]
-    if norm.addressless:  # (a web address the reference does not give is a link's target)
+    if scan.addressless:  # (a web address the reference does not give is a link's target)
         known = set(ref.sentence_hashes)
-        scanned = [h if h in known or (bare := norm.addressless.get(i)) not in known else bare
+        scanned = [h if h in known or (bare := scan.addressless.get(i)) not in known else bare
                    for i, h in enumerate(scanned, low)]
     ops = SequenceMatcher(None, scanned, list(ref.sentence_hashes), autojunk=False).get_opcodes()
     equal = [n for n, op in enumerate(ops) if op[0] == "equal"]
@@ -261,9 +300,12 @@ def compare(scan: Scan, region: Region, low: int, high: int) -> Comparison:
         elif not theirs:  # scanned text only: around the license (left out), or added inside
             optional = [j for j in range(j1, j2) if j in ref.optional]
             if not edge and optional and guards.compare_marks(
-                    guards.marks(_tokens(norm, mine)),
+                    guards.marks(norm.tokens[t] for i in mine for t in range(
+                        norm.sentences[i].start, norm.sentences[i].end)
+                        if t not in scan.addresses),
                     [m for j in optional for m in ref.sentence_marks[j]]) is None:
-                # a part a copy may leave out (the appendix), re-flowed: nothing new in it
+                # a part a copy may leave out (the appendix, a notice that is no part of the
+                # license), re-flowed, its links' targets given: nothing new in it
                 result.attributed.extend(mine)
             elif not edge:
                 _added(scan, result, mine)
