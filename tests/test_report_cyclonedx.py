@@ -41,6 +41,8 @@ def demo_scan() -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="licscan-cdx-test-"))
     cache_dir = tmp / "cache"
     shutil.copytree(EXAMPLES / "hub-cache", cache_dir)
+    for path in [cache_dir, *cache_dir.rglob("*")]:  # the cache trusts private entries only
+        path.chmod(0o700 if path.is_dir() else 0o600)  # (a checkout under umask 002 is not)
     unknown = tmp / "tuesday-model"
     unknown.mkdir()
     (unknown / "README.md").write_text("---\nlicense: other\nlicense_name: tuesday-license\n"
