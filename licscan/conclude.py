@@ -53,6 +53,8 @@ from licscan.vocab import most_permissive, strictest
 if TYPE_CHECKING:  # (identification is passed in, not imported)
     from licscan.identify.result import TextMatch
 
+    Matched = tuple[TextMatch, FileEvidence]  # a text match and the file it was found in
+
 TEXT_MATCHERS = ("exact", "fingerprint", "title")
 _NC_URL = re.compile(r"creativecommons\.org/licenses/by-nc", re.IGNORECASE)
 FAMILY_MEMBERS = {"openrail": ("responsible-ai",)}
@@ -107,7 +109,7 @@ def flags_for(expression: str | None, pack: RulePack) -> Flags:
                      lambda ps: combine(ps, most_permissive))
 
 
-def _text_matches(items: Iterable[FileEvidence], strong: bool) -> list[tuple[Any, FileEvidence]]:
+def _text_matches(items: Iterable[FileEvidence], strong: bool) -> list[Matched]:
     out = []
     for item in items:
         if _qualified(item):  # a custom license: never its base license's terms
@@ -118,7 +120,7 @@ def _text_matches(items: Iterable[FileEvidence], strong: bool) -> list[tuple[Any
     return out
 
 
-def _rules_of(matches: Sequence[tuple[Any, FileEvidence]], pack: RulePack) -> list[Rule]:
+def _rules_of(matches: Sequence[Matched], pack: RulePack) -> list[Rule]:
     rules: list[Rule] = []
     for match, _item in matches:
         rule = pack.get(match.rule_id)
@@ -423,8 +425,8 @@ def _str(value: Any) -> str | None:
 
 
 def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule],
-            policies: list[Rule], strong: list[tuple[Any, FileEvidence]],
-            weak: list[tuple[Any, FileEvidence]], card_ev: list[Evidence], pack: RulePack,
+            policies: list[Rule], strong: list[Matched],
+            weak: list[Matched], card_ev: list[Evidence], pack: RulePack,
             card_problem: str | None = None) -> tuple[LicenseConclusion, list[Finding]]:
     findings: list[Finding] = []
     text_ev = tuple(dict.fromkeys(item.evidence for _m, item in strong))
@@ -530,7 +532,7 @@ def _decide(dl: DeclaredLicense, declared_rules: list[Rule], licenses: list[Rule
 
 
 def _named_beside(licenses: list[Rule], declared_rules: list[Rule],
-                  strong: list[tuple[Any, FileEvidence]], weak: list[tuple[Any, FileEvidence]],
+                  strong: list[Matched], weak: list[Matched],
                   pack: RulePack) -> list[Rule]:
     """Licenses a README section, a NOTICE or a reference-only file names beside the license
     texts found, related to none of them nor to the card's claim ("the weights are released
