@@ -36,6 +36,7 @@ class Heading:
 class _Container:
     quote: bool  # a block quote ('>'), else a list item
     indent: int = 0  # a list item: the columns its content is indented by
+    serial: int = 0  # which container: two list items of one width are two containers
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class _Blocks:
     delimiters: set[int]  # the fence lines themselves
     shown: list[str]  # each line as read: block quote markers and, in code, the containers'
     #                   indentation taken off ("> This model is ..." reads "This model is ...")
+    inner: list[str]  # each line inside its containers (markers and indentation off): a
+    #                   heading in a quote or a list item ("> ## License", "- ## License")
+    within: list[int]  # the innermost container of each line (its serial: a container's
+    #                   ancestors are fixed while it is open, so it names them all; 0 for none,
+    #                   -1 for a lazy continuation line, which no setext underline can share)
 
 
 def _blocks(lines: list[str]) -> _Blocks:
@@ -82,8 +88,9 @@ class _BlockScan:
             for char, runs in self.longest.items():
                 run = self.closers[i]
                 runs[i] = max(runs[i + 1], run[1] if run and run[0] == char else 0)
-        self.blocks = _Blocks(set(), set(), list(lines))
+        self.blocks = _Blocks(set(), set(), list(lines), list(lines), [0] * len(lines))
         self.stack: list[_Container] = []
+        self.serials = 0
         self.fence: _Fence | None = None
         self.lazy = False  # the line before was paragraph text, which a line may continue
 
@@ -97,9 +104,14 @@ class _BlockScan:
         if matched < len(self.stack):
             if self.lazy and rest.strip() and not _starts_block(rest):
                 self.blocks.shown[i] = line.lstrip()  # a paragraph's lazy continuation
+                self.blocks.inner[i] = line.lstrip()
+                self.blocks.within[i] = -1
                 return
             del self.stack[matched:]
-        rest, kept = _open_containers(self.stack, rest, kept)
+        rest, kept, self.serials = _open_containers(self.stack, rest, kept, self.serials)
+        if self.stack:
+            self.blocks.inner[i] = rest
+            self.blocks.within[i] = self.stack[-1].serial
         opening = _FENCE_OPEN.match(rest)
         if opening and not (opening.group(2)[0] == "`" and "`" in opening.group(3)):
             char, size = opening.group(2)[0], len(opening.group(2))
@@ -160,14 +172,17 @@ def _continue(stack: list[_Container], line: str) -> tuple[int, str, str]:
     return len(stack), rest, kept
 
 
-def _open_containers(stack: list[_Container], rest: str, kept: str) -> tuple[str, str]:
+def _open_containers(stack: list[_Container], rest: str, kept: str, serials: int
+                     ) -> tuple[str, str, int]:
     """Open the block quotes and list items that start on this line ('> - ```'), at most
     _MAX_CONTAINERS deep (past that, markers are text: each line is matched against the open
-    containers, so their number bounds the work per line)."""
+    containers, so their number bounds the work per line). Each container opened takes the
+    next serial number; the last one given is returned."""
     while len(stack) < _MAX_CONTAINERS and not _THEMATIC_BREAK.match(rest):
+        serials += 1
         quote = _QUOTE_MARK.match(rest)
         if quote is not None:
-            stack.append(_Container(quote=True))
+            stack.append(_Container(quote=True, serial=serials))
             rest = rest[quote.end():]
             continue
         item = _LIST_MARK.match(rest)
@@ -175,10 +190,10 @@ def _open_containers(stack: list[_Container], rest: str, kept: str) -> tuple[str
             break
         spaces = len(item.group(3) or "")
         width = len(item.group(1)) + len(item.group(2)) + (spaces if 1 <= spaces <= 4 else 1)
-        stack.append(_Container(quote=False, indent=width))
+        stack.append(_Container(quote=False, indent=width, serial=serials))
         kept += rest[:min(width, len(rest))]
         rest = rest[width:]
-    return rest, kept
+    return rest, kept, serials
 
 
 def _starts_block(text: str) -> bool:
@@ -194,10 +209,12 @@ def _closer(line: str) -> tuple[str, int] | None:
     return (match.group(1)[0], len(match.group(1))) if match else None
 
 
-def _headings(lines: list[str], in_code: set[int]) -> list[Heading]:
+def _headings(lines: list[str], in_code: set[int], within: list[int]) -> list[Heading]:
     """ATX ('## License', indented up to 3 spaces, closing #s), setext ('License' underlined
-    with '=' or '-') and HTML (<h1>..<h6>, its tags and text over one or several lines, with
-    attributes) headings outside fenced code."""
+    with '=' or '-', both lines in the same containers) and HTML (<h1>..<h6>, its tags and
+    text over one or several lines, with attributes) headings outside fenced code. `lines` are
+    read inside their containers: as CommonMark renders them, '> ## License' and '- ## License'
+    are headings (in a block quote, in a list item), and so is '> License' over '> -------'."""
     out: list[Heading] = []
     i = 0
     while i < len(lines):
@@ -215,7 +232,8 @@ def _headings(lines: list[str], in_code: set[int]) -> list[Heading]:
                 out.append(Heading(last, i, " ".join(_TAG.sub(" ", html.group(2)).split())))
                 i = last + 1
                 continue
-        elif i and SETEXT_RULE.match(line) and (i - 1) not in in_code:
+        elif i and SETEXT_RULE.match(line) and (i - 1) not in in_code and \
+                within[i] == within[i - 1] != -1:
             above = lines[i - 1]
             if above.strip() and not above.startswith("    ") and \
                     not PARAGRAPH_BREAK.match(above) and not SETEXT_RULE.match(above) and \
@@ -252,7 +270,7 @@ def parse_markdown(body: str) -> Markdown:
     raw = body.split("\n")
     blocks = _blocks(raw)
     return Markdown(blocks.shown, blocks.code, blocks.delimiters,
-                     _headings(raw, blocks.code))
+                    _headings(blocks.inner, blocks.code, blocks.within))
 
 
 def blank_code(md: Markdown) -> str:
