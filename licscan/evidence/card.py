@@ -24,10 +24,10 @@ from licscan.evidence.markdown import (
     blank_code,
     parse_markdown,
 )
+from licscan.evidence.wording import answer_denies, answer_to, restricts_use, section_test
 from licscan.evidence.wording import (  # mentions_restriction: conclude.py reads it from here
     mentions_restriction as mentions_restriction,
 )
-from licscan.evidence.wording import restricts_use, section_test
 
 # Same shape as the Hub's own front-matter regex (huggingface_hub REGEX_YAML_BLOCK).
 _FRONT_MATTER = re.compile(
@@ -261,6 +261,9 @@ def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
 def _restricting(text: str, test: Callable[[str], bool]) -> Iterator[tuple[str, int]]:
     joined = _join_soft_breaks(text)
     question: tuple[str, int] | None = None  # "Interested in commercial use?" (and offset)
+    # a question that reads as a restriction ("Do I need a license for commercial use?"),
+    # held until its answer: "No." grants what it asked about
+    held: tuple[str, int] | None = None
     counted, line = 0, 0  # lines are counted on from the last hit: one pass over the text
     for sentence in _SENTENCE.finditer(joined):
         raw = text[sentence.start():sentence.end()]
@@ -269,20 +272,33 @@ def _restricting(text: str, test: Callable[[str], bool]) -> Iterator[tuple[str, 
         value = _WRAPPED_HYPHEN.sub("-", raw).replace("\n", " ")
         # its first word: a sentence after a soft line break starts at that break
         start = sentence.start() + len(raw) - len(raw.lstrip())
-        if not test(value):
-            # a question and its answer are read together ("Interested in commercial use?
-            # Contact us."), within one paragraph
-            if question is None or "\n" in joined[question[1]:start] or \
-                    not test(question[0] + " " + value):
-                question = (value, start) if _asks_about_commerce(value) else None
-                continue
-            value, start = question[0] + " " + value, question[1]
+        hits = [held] if held is not None and answer_to(held[0], value) is not False else []
+        held = None
+        hit = test(value) or _answered_within(value)
+        if not hit and question is not None:
+            # a question and its answer are read together: within one paragraph as one
+            # sentence ("Interested in commercial use? Contact us."), and an FAQ's "no" to
+            # whether commercial use is allowed also in the next ("### Commercial use?", "No.")
+            asked = question[0] + " " + value
+            if answer_denies(question[0], value) or (
+                    "\n" not in joined[question[1]:start] and test(asked)):
+                value, start, hit = asked, question[1], True
         question = None
-        quote = " ".join(value.split())[:240]
-        if quote:
-            line += text.count("\n", counted, start)
-            counted = start
-            yield quote, line
+        if not hit:
+            question = (value, start) if _asks_about_trade(value) else None
+        elif answer_to(value, "No.") is False:
+            held = (value, start)
+        else:
+            hits.append((value, start))
+        for found, at in hits:
+            quote = " ".join(found.split())[:240]
+            if quote:
+                line += text.count("\n", counted, at)
+                counted = at
+                yield quote, line
+    if held is not None:
+        quote = " ".join(held[0].split())[:240]
+        yield quote, line + text.count("\n", counted, held[1])
 
 
 def _asks_about_commerce(sentence: str) -> bool:
@@ -290,10 +306,35 @@ def _asks_about_commerce(sentence: str) -> bool:
     it ends with "?" and its last question names it. Only the text after the previous "?"
     is read, so a long paragraph is read once (a regex searching back from each "commerci"
     to the end of the text was quadratic)."""
+    return "commerci" in _last_question(sentence).lower()
+
+
+# a question about trade: commerce, or production, business or company use ("Interested in
+# production use?" before "Contact us for a license.")
+_TRADE_QUESTION = re.compile(r"production|business|compan(?:y|ies)|enterprise|corporat"
+                             r"|for[-\s]?profit|monetis|monetiz|\bsell", re.IGNORECASE)
+
+
+def _asks_about_trade(sentence: str) -> bool:
+    question = _last_question(sentence)
+    return "commerci" in question.lower() or bool(_TRADE_QUESTION.search(question))
+
+
+def _last_question(sentence: str) -> str:
+    """The sentence's last question (the text after the "?" before its final one), or ""
+    when it does not end with "?"."""
     text = sentence.rstrip()
     if not text.endswith("?"):
-        return False
-    return "commerci" in text[text.rfind("?", 0, len(text) - 1) + 1:].lower()
+        return ""
+    return text[text.rfind("?", 0, len(text) - 1) + 1:]
+
+
+def _answered_within(sentence: str) -> bool:
+    """An FAQ question and its answer read as one sentence ("**Can I use it commercially?**
+    No.": a "?" followed by no space does not end a sentence)."""
+    at = sentence.rfind("?")
+    return 0 <= at < len(sentence.rstrip()) - 1 and answer_denies(sentence[:at + 1],
+                                                                   sentence[at + 1:])
 
 
 _WRAPPED_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n[ \t]*(?=\w)")

@@ -58,7 +58,7 @@ def restricts_use(sentence: str) -> bool:
     """Whether a sentence of a card's body limits commercial use or the field of use
     ("may only be used for research", "you may not use this model for commercial purposes",
     "commercial use requires a separate license", "for commercial use, please contact us")."""
-    if mentions_restriction(sentence):
+    if mentions_restriction(sentence) or demands_license(sentence):
         return True
     if not _FIELD_HINT.search(sentence):
         return False
@@ -82,7 +82,9 @@ def restricts_use(sentence: str) -> bool:
 # requirement denied, not made (matched on canonical tokens and on plain text, where it is
 # taken out before a requirement is looked for)
 _NO_PERMISSION_NEEDED = re.compile(
-    r"\b(?:no|without|(?:not|dont|don't|doesnt|doesn't)\s+(?:need|require))\s+(?:\w+\s+){0,3}?"
+    r"\b(?:no(?:\s+need(?:\s+to)?)?|without(?:\s+(?:needing|having)(?:\s+to)?)?"
+    r"|(?:not|dont|don't|doesnt|doesn't|never)\s+(?:need|require|have\s+to|has\s+to))"
+    r"\s+(?:\w+\s+){0,3}?"
     r"(?:permission|licen[cs]es?|approval|consent|authori[sz]ation|agreement)\b"
     r"(?:\s+(?:is|are)\s+(?:\w+\s+)?(?:required|needed|necessary)\b)?", re.IGNORECASE)
 
@@ -99,7 +101,8 @@ _COMMERCIAL_USE = re.compile(
     r"|companies|redistribution|distribution|offerings? of|inquir(?:y|ies)|enquir(?:y|ies))\b",
     re.IGNORECASE)
 _ASK = re.compile(
-    r"\b(?:contact(?:ing)?|reach(?:ing)?\s+out|get\s+in\s+touch|(?<!by\s)(?<!via\s)e-?mail(?:ing)?"
+    r"\b(?:contact(?:ing|ed)?|reach(?:ing|ed)?\s+out|get\s+in\s+touch"
+    r"|(?<!by\s)(?<!via\s)e-?mail(?:ing|ed)?"
     r"|write\s+to"
     r"|talk\s+to|speak\s+(?:to|with)|inquir\w*|enquir\w*|apply\s+for|request(?:ing)?"
     r"|ask(?:ing)?\s+(?:us|for)|on\s+request|upon\s+request|by\s+arrangement)\b"
@@ -140,7 +143,70 @@ def asks_for_commercial_terms(sentence: str) -> bool:
     if not _COMMERCIAL_USE.search(text) or not _ASK.search(text):
         return False
     grant = _GRANTS_COMMERCIAL.search(text)
-    return grant is None or bool(_UNLESS.search(text, grant.end()))
+    if grant is None:
+        return True
+    return any(not _courtesy(text, unless) for unless in _UNLESS.finditer(text, grant.end()))
+
+
+# after a grant's "but" or "however", a courtesy asks nothing: "but we would love it if you
+# contact us", "however, we'd be glad to hear from you" (unless the clause still requires
+# something: "but we would appreciate it if you asked for a license first")
+_BUT = re.compile(r"but|however", re.IGNORECASE)
+_COURTESY = re.compile(
+    r"\b(?:would|'d|’d|d)\s+(?:\w+\s+)?(?:love|appreciate|like|be\s+(?:glad|happy|grateful|delighted"
+    r"|thrilled))\b|\bappreciated?\b|\bfeel\s+free\b|\b(?:love|happy|glad|delighted)\s+to\s+hear\b"
+    r"|\bencourage[ds]?\b|\b(?:always|very)\s+welcome\b|\boptional(?:ly)?\b", re.IGNORECASE)
+_STILL_REQUIRED = re.compile(
+    r"\b(?:must|need|needs|required?|requires|only|first|prior|before|unless|provided|licen[cs]\w*"
+    r"|permission|approval|consent|agreement|authori[sz]ation|pay\w*|fees?|subscri\w*|sign\w*)\b",
+    re.IGNORECASE)
+
+
+def _courtesy(text: str, unless: re.Match[str]) -> bool:
+    """Whether what takes a grant back is a "but" whose clause (up to the next ";") only
+    asks a courtesy."""
+    if not _BUT.fullmatch(unless.group(0)):
+        return False
+    end = text.find(";", unless.end())
+    clause = text[unless.end():end if end >= 0 else len(text)]
+    return bool(_COURTESY.search(clause)) and not _STILL_REQUIRED.search(clause)
+
+
+# "Businesses must obtain a license", "companies need a commercial license", "enterprises must
+# purchase a license", "for production use, contact us for a license": a license demanded of
+# a trading party or of production use (canonical tokens; a denied need, "businesses do not
+# need to buy a license", is taken out first)
+_TRADING_PARTY = re.compile(
+    r"\b(?:business|businesses|company|companies|enterprise|enterprises|corporations?|corporate"
+    r"|firms?|organi[sz]ations?|startups?|vendors?|resellers?|forprofit|production|commercial"
+    r"|commercially)\b")
+_LICENSE = r"(?:licen[cs]es?|subscriptions?|contracts?|agreements?)\b"
+_DEMAND = re.compile(
+    r"\b(?:must|need|needs|needed|have to|has to|required to|requires?|required|should|shall"
+    r"|will need|are to|is to)(?: to)? (?:first )?(?:(?:obtain|purchase|buy|acquire|get|secure"
+    r"|sign|license|licence|pay for|apply for|request|negotiate) )?(?:(?:a|an|the|our|their"
+    r"|your|its|one|separate|commercial|paid|enterprise|business|corporate|proper|valid|written"
+    r"|appropriate|additional|production) ){0,3}" + _LICENSE +
+    r"|\b(?:contact|email|reach out to|write to|ask|talk to|get in touch with) (?:\w+ ){0,3}?for "
+    r"(?:a|an|our|the) (?:\w+ ){0,2}?" + _LICENSE +
+    r"|\blicen[cs]es? (?:is|are|must be|has to be|have to be) (?:\w+ )?(?:required|needed"
+    r"|necessary|purchased|obtained|bought)\b")
+
+
+def demands_license(sentence: str) -> bool:
+    """Whether a sentence demands a license (a subscription, a contract) of businesses,
+    companies, enterprises or organisations, or for production or commercial use."""
+    if not _DEMAND_HINT.search(sentence) or not _PARTY_HINT.search(sentence):
+        return False  # most sentences: not tokenized
+    from licscan.identify.normalize import words
+
+    text = _NO_PERMISSION_NEEDED.sub(" ", " ".join(words(sentence)))
+    return bool(_TRADING_PARTY.search(text)) and bool(_DEMAND.search(text))
+
+
+_DEMAND_HINT = re.compile(r"licen[cs]|subscription|contract|agreement", re.IGNORECASE)
+_PARTY_HINT = re.compile(r"business|compan|enterprise|corporat|firm|organi|startup|vendor"
+                         r"|reseller|profit|production|commerc", re.IGNORECASE)
 
 
 def _use_limits() -> frozenset[str]:
@@ -277,3 +343,55 @@ def _disclaims_trade_field(clause: str) -> bool:
         if not _QUALIFIER.search(around):
             return True
     return False
+
+
+# An FAQ's answer: "Can I use it commercially? No." and "Is a license required for commercial
+# use? Yes." both deny commercial use; "Is commercial use allowed? Yes." and "Do I need
+# permission for commercial use? No." grant it. Read on the last question only (the text
+# after the previous "?") and the answer's first words.
+_QUESTION_ABOUT = re.compile(r"commerci|business|compan(?:y|ies)|enterprise|corporat"
+                             r"|for[-\s]?profit|monetis|monetiz|\bsell", re.IGNORECASE)
+_QUESTION_UNCLEAR = re.compile(  # a negated or credit question: its "no" says nothing clear
+    r"\bnot\b|n't\b|n’t\b|\bcannot\b|\bnever\b|\bwithout\b|\bcite\b|credit|attribut|acknowledg"
+    r"|\bmention|\bnotice", re.IGNORECASE)
+_ASKS_IF_LIMITED = re.compile(
+    r"\b(?:need|needs|needed|require\w*|have\s+to|has\s+to|must|restrict\w*|prohibit\w*"
+    r"|forbid\w*|banned|limit\w*|fees?|pay|paid|paying|cost|costs|charge\w*|price\w*)\b",
+    re.IGNORECASE)
+_ASKS_IF_ALLOWED = re.compile(
+    r"\b(?:can|could|may|allow\w*|permit\w*|permissible|ok|okay|fine|legal|possible|free"
+    r"|able|licensed|authori[sz]ed)\b", re.IGNORECASE)
+_ANSWER_PREFIX = re.compile(r"[\s*_>:-]*(?:(?:a|answer)\s*[:.)]+[\s*_]*)?", re.IGNORECASE)
+_ANSWER_NO = re.compile(
+    r"(?:(?:unfortunately|sadly|sorry|currently|at\s+present)\W+)?(?:no|nope|nah|not(?:\s+(?:yet"
+    r"|currently|really|now|at\s+(?:the\s+moment|this\s+time|present)|for\s+now))?)"
+    r"(?:\W*$|[ \t]*[^\w\s'’])|not\s+without\b", re.IGNORECASE)
+_ANSWER_YES = re.compile(r"(?:yes|yep|yeah|correct|indeed)(?:\W*$|[ \t]*[^\w\s'’])",
+                         re.IGNORECASE)
+_ANSWER_READ = 60  # characters of an answer read for its "yes" or "no"
+
+
+def answer_to(question: str, answer: str) -> bool | None:
+    """How `answer` answers `question`, a question about commercial use: True when it denies
+    commercial use ("no" to whether it is allowed: "Can I use it commercially? No."; a short
+    question, "Commercial use? No.", asks that too; "yes" to whether it is limited or needs a
+    license or a fee), False when it grants it ("Do I need a license for commercial use? No."),
+    None when it is no yes or no, or the question is negated, about credit or unclear."""
+    head = _ANSWER_PREFIX.sub("", answer[:_ANSWER_READ], count=1)
+    no, yes = bool(_ANSWER_NO.match(head)), bool(_ANSWER_YES.match(head))
+    text = question.rstrip()
+    if not (no or yes) or not text.endswith("?"):
+        return None  # most sentences: no answer, read no further
+    asked = text[text.rfind("?", 0, len(text) - 1) + 1:]
+    if not _QUESTION_ABOUT.search(asked) or _QUESTION_UNCLEAR.search(asked):
+        return None
+    limited = bool(_ASKS_IF_LIMITED.search(asked))
+    allowed = bool(_ASKS_IF_ALLOWED.search(asked)) or len(asked.split()) <= 4
+    if limited == allowed:
+        return None
+    return yes if limited else no
+
+
+def answer_denies(question: str, answer: str) -> bool:
+    """Whether `answer` answers `question` so that commercial use is not granted."""
+    return answer_to(question, answer) is True
