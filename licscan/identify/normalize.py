@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from licscan.record import Record
 
-NORMALIZER_VERSION = 7
+NORMALIZER_VERSION = 8
 SHINGLE = 5
 
 
@@ -230,7 +230,8 @@ def _entities(text: str) -> str:
 
 # A list marker counts only where a new clause starts: after '.' or ';' (closing quotes and
 # markup in between), after ':' (a short list number or letter: "the Model:\n1. In any
-# way"), at the start of the text, and at the start of a paragraph that follows a heading
+# way"), after a list item's closing "; and" / "; or", at the start of the text, and at
+# the start of a paragraph that follows a heading
 # (a paragraph of at most HEADING characters: "DISTRIBUTION\n\n1. Definitions"). The test
 # does not look at single line breaks, and a paragraph's length does not change when it is
 # re-wrapped, so re-wrapping or adding markdown never changes which markers are dropped;
@@ -250,6 +251,12 @@ _COLON_MARKER = re.compile(
     rf"((?<!\b[vV]ersion)(?<!\b[dD]ate):[\"'”’)\]*_]*+\s{_MARKUP}*+)"
     r"(?:\(?\d{1,2}[*_]{0,2}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)]|\([A-Za-z0-9]{1,3}\))(?=\s)")
 _PARAGRAPH_MARKER = re.compile(rf"((?:\A|\n[ \t]*\n){_MARKUP}*+)" + _FORMS)
+# ... and after the "and" or "or" that closes a list item ("...; and\n  (b) ..."): the next
+# item starts a clause, and the conjunction ends one, whether a blank line, a single line
+# break or nothing but a space parts them. The marker becomes a full stop, so the sentences
+# are the same in every layout (the conjunction alone, then the item).
+_CONJUNCTION_MARKER = re.compile(
+    rf"(;[\"'”’)\]*_]*+\s+(?:and|or|AND|OR|And|Or),?\s{_MARKUP}*?)" + _FORMS)
 # ... and at the start of a heading underlined in markdown's other way ("1. Definitions" over
 # "-----"), which starts a paragraph even when the blank line before it is missing
 _UNDERLINED_MARKER = _lazy(r"((?:\A|\n)[ \t]*)" + _FORM
@@ -303,6 +310,8 @@ def _drop_markers(text: str) -> str:
             text = _PAREN_MARKER.sub(lambda m: m.group(1) + " ", text)
         if ":" in text:
             text = _COLON_MARKER.sub(lambda m: m.group(1) + " ", text)
+        if ";" in text:
+            text = _CONJUNCTION_MARKER.sub(lambda m: m.group(1) + ". ", text)
         text = _PARAGRAPH_MARKER.sub(_paragraph_marker, text)
         if "---" in text or "===" in text:
             text = _UNDERLINED_MARKER.sub(lambda m: m.group(1) + " ", text)
