@@ -85,7 +85,18 @@ def resemblance(scan: Scan, comparison: Comparison) -> tuple[float, float]:
     sentences = range(region.first, region.last + 1)
     words = sum(scan.norm.sentences[i].end - scan.norm.sentences[i].start for i in sentences)
     novel = len(novel_tokens(scan, region.ref, sentences))
-    return region.coverage, 1 - novel / max(words, 1)
+    return present(comparison), 1 - novel / max(words, 1)
+
+
+def present(comparison: Comparison) -> float:
+    """The share of the reference's wording present in the region: its shingle coverage, or,
+    for a reference with parts a copy may leave out (CC's preamble), the share of the wording
+    a copy must have that equal sentences hold, when that is higher (the coverage counts the
+    optional parts as missing)."""
+    region = comparison.region
+    if not region.ref.optional:
+        return region.coverage
+    return max(region.coverage, comparison.matched_tokens / max(comparison.reference_tokens, 1))
 
 
 def untwin(pack: RulePack, scan: Scan, similar: Sequence[Similar],

@@ -97,8 +97,23 @@ def _part_of(scan: Scan, titles: Sequence[str], similar: Sequence[Similar]
             novel = len(novel_tokens(scan, candidate.ref, everything))
             explained = 1 - novel / max(len(scan.norm.tokens), 1)
             if explained >= PART:
-                return candidate.ref.rule_id, candidate.coverage, explained
+                return candidate.ref.rule_id, _present(scan, candidate), explained
     return None, 0.0, 0.0
+
+
+def _present(scan: Scan, candidate: Similar) -> float:
+    """The share of the reference present: its shingle coverage, or, for a reference with
+    parts a copy may leave out (CC's preamble), the share of the wording a copy must have
+    whose sentences the text holds, when that is higher (the coverage counts the optional
+    parts as missing, which would overstate what the text lacks)."""
+    ref = candidate.ref
+    if not ref.optional:
+        return candidate.coverage
+    held = {sentence.hash for sentence in scan.norm.sentences}
+    needed = [j for j in range(len(ref.sentence_hashes)) if j not in ref.optional]
+    total = sum(ref.sentence_tokens[j] for j in needed)
+    found = sum(ref.sentence_tokens[j] for j in needed if ref.sentence_hashes[j] in held)
+    return max(candidate.coverage, found / max(total, 1))
 
 
 def custom(matches: Sequence[TextMatch], alternatives: tuple[Candidate, ...],
