@@ -145,6 +145,21 @@ def test_a_grant_with_a_courtesy_request_is_no_restriction(tmp_path: Path,
     assert model["verdict"] == "allow", model
 
 
+# a duty to keep a notice, as a duty to credit, limits no use (the card reads qualify's
+# credit words)
+NOTICE_DUTIES = [
+    "Commercial use requires that you include the license notice.",
+    "Commercial deployment requires you to retain our notices.",
+]
+
+
+@pytest.mark.parametrize("sentence", NOTICE_DUTIES)
+def test_a_notice_duty_is_no_restriction(tmp_path: Path, sentence: str) -> None:
+    model = scan_card(tmp_path, f"\n## Model Details\n\n{sentence}\n")
+    assert "card-restricts-use" not in codes(model), model["findings"]
+    assert model["verdict"] == "allow", model
+
+
 # guards: permissions the new rules must not read as restrictions
 GRANTS = [
     "Commercial use is allowed; feel free to reach out.",

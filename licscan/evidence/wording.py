@@ -46,9 +46,6 @@ _LIMIT_WORDS = frozenset({"only", "solely", "exclusively", "not", "no", "never",
                           "forbidden", "requires", "required", "require"})
 
 
-_CREDIT_WORDS = frozenset({"attribution", "attribute", "credit", "cite", "citation",
-                           "acknowledge", "acknowledgement", "acknowledgment"})
-_DUTY_WORDS = frozenset({"requires", "required", "require"})
 # (canonical tokens) "use is restricted to research and evaluation"
 _LIMITED_TO = re.compile(r"\b(?:restricted|limited|confined) to (?:\w+ ){0,3}(?:research|academic"
                          r"|noncommercial|personal|educational|evaluation|nonprofit)\b")
@@ -72,8 +69,9 @@ def restricts_use(sentence: str) -> bool:
     limits = present & _LIMIT_WORDS
     if not present & _FIELD_WORDS or not limits or qualify.is_scope(tokens):
         return False
-    if present & _CREDIT_WORDS and not limits - _DUTY_WORDS:
-        return False  # "commercial use requires attribution": a duty, not a limit
+    if present & qualify.CREDIT and not limits - qualify.DUTY:
+        return False  # "commercial use requires attribution", "... that you include the
+        #               notice": a duty, not a limit (qualify's credit and duty words)
     reasons = {q.reason for q in qualify.find(tokens)}
     return bool(reasons & _use_limits()) or bool(_LIMITED_TO.search(" ".join(tokens)))
 
@@ -252,7 +250,7 @@ _NOT_MEANT_FOR_COMMERCE = re.compile(
 # (canonical tokens) "not intended for products", "not designed to be used in services", "must
 # not be used in paid applications", "not for resale": a use disclaimed or refused, whose
 # field (what follows) is a commercial one in the sense of qualify.commercial_field, or,
-# read narrowly, a monetising one (_MONETISING)
+# read narrowly, a monetising one (_monetising_field)
 _NOT_FOR = re.compile(
     r"\bnot (?:\w+ ){0,2}?(?:intended|designed|meant|made|built|suitable|suited|licensed"
     r"|allowed|permitted|authori[sz]ed|approved|cleared)\b"
@@ -262,15 +260,16 @@ _NOT_FOR = re.compile(
     r"|\bnot for\b")
 
 
-# (canonical tokens) a field of selling or earning, not merely of products or deployment
-_MONETISING = frozenset({"sale", "sales", "sell", "sells", "selling", "sold", "resale",
-                         "resell", "resells", "reselling", "resold", "paid", "fee", "fees",
-                         "income", "subscription", "subscriptions"})
-_MONETISING_STEMS = ("commerci", "monetiz", "monetis", "revenue", "profit", "forprofit")
+# (canonical tokens) a field of selling or earning, not merely of products or deployment:
+# qualify's selling words and stems, and these
+_MONETISING_MORE = frozenset({"resells", "reselling", "subscription", "subscriptions"})
 
 
 def _monetising_field(words: list[str]) -> bool:
-    return any(w in _MONETISING or w.startswith(_MONETISING_STEMS) for w in words)
+    from licscan.identify import qualify
+
+    return any(w in qualify.SELLING or w in _MONETISING_MORE
+               or w.startswith(qualify.MONETISING_STEMS) for w in words)
 
 
 def disclaims_commercial_field(sentence: str, monetising_only: bool = False) -> bool:

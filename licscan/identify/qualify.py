@@ -110,10 +110,12 @@ _USE_CONTEXT = USE_OBJECTS | frozenset({
     "america", "american", "usa", "jurisdiction", "jurisdictions", "sanctioned",
     "embargoed", "pay", "fee", "fees", "paid", "payment",
 })
-_CREDIT = frozenset({"credit", "attribution", "attribute", "attributed", "cite", "citation",
+# (shared with licscan.evidence.wording, which reads a card's sentences: a credit duty is no
+# limit on use)
+CREDIT = frozenset({"credit", "attribution", "attribute", "attributed", "cite", "citation",
                      "acknowledge", "acknowledgement", "acknowledgment", "notice", "notices",
                      "include", "included", "retain", "retained", "reproduce"})
-_DUTY = frozenset({"must", "required", "requires", "require", "requirement"})
+DUTY = frozenset({"must", "required", "requires", "require", "requirement"})
 _DISCLAIMER = frozenset({"warranty", "warranties", "liable", "liability", "damages",
                          "merchantability"})
 _NEGATION = frozenset({"not", "no", "nor"})
@@ -225,19 +227,22 @@ _DISCLAIMER_VETO = (USE_OBJECTS - {
 # A disclaimer that names a commercial field ("not intended for use in products or
 # services", "... for monetization", "... for uses that generate income") takes the
 # commercial right away: a restriction, never a disclaimer (issue 11, fail closed).
-_COMMERCIAL_FIELD = frozenset({
+# Selling or earning, the narrowest commercial field (licscan.evidence.wording reads a card's
+# "not intended for resale" with it, where "not intended for products" may be a warning)
+SELLING = frozenset({"sale", "sales", "sell", "sells", "selling", "sold", "resale", "resell",
+                     "resold", "income", "paid", "fee", "fees"})
+MONETISING_STEMS = ("commerci", "monetiz", "monetis", "revenue", "profit", "forprofit")
+_COMMERCIAL_FIELD = SELLING | frozenset({
     "product", "products", "service", "services", "app", "apps", "application",
     "applications", "platform", "platforms", "offering", "offerings", "offered", "deploy",
     "deployed", "deploying", "deployment", "deployments", "production", "business",
     "businesses", "customer", "customers", "client", "clients", "consumer", "consumers",
-    "sale", "sales", "sell", "sells", "selling", "sold", "resale", "resell", "resold",
-    "income", "money", "monetary", "gain", "earn", "earning", "earnings", "pay", "paid",
-    "fee", "fees", "payment", "price", "priced", "pricing", "hosting", "hosted", "saas",
+    "money", "monetary", "gain", "earn", "earning", "earnings", "pay",
+    "payment", "price", "priced", "pricing", "hosting", "hosted", "saas",
     "market", "marketed", "enterprise", "enterprises", "company", "companies", "third",
     "distribution", "redistribution", "distribute", "redistribute", "public",
 })
-_COMMERCIAL_STEMS = ("commerci", "monetiz", "monetis", "revenue", "profit", "forprofit",
-                     "remunerat", "compensat")
+_COMMERCIAL_STEMS = (*MONETISING_STEMS, "remunerat", "compensat")
 # "healthcare applications" names a field of care, not of trade
 _APPLICATION_FIELDS = frozenset({
     "medical", "clinical", "healthcare", "health", "critical", "safetycritical", "safety",
@@ -343,7 +348,7 @@ def restrictive(tokens: Sequence[str], names: Iterable[tuple[int, int]] = ()
         return None
     kinds = {w for _n, w in limits}
     present = set(words)
-    if present & _CREDIT and not kinds - _DUTY:
+    if present & CREDIT and not kinds - DUTY:
         return None  # "you must give appropriate credit", "a copy must be included"
     if present & _DISCLAIMER and not kinds - _NEGATION:
         return None  # "the authors are not liable for any damages"
