@@ -58,6 +58,16 @@ def test_headings_follow_their_containers() -> None:
     assert titles == ["Quoted", "Listed", "Setext in a quote", "Setext in an item"]
 
 
+def test_a_list_item_heading_is_quoted_apart_from_its_text() -> None:
+    """A heading ends its line's paragraph in a list item too: its text is quoted alone, once,
+    under its title."""
+    from licscan.evidence.card import restrictions
+
+    found = restrictions("- ## License\n  This model is for research use only.\n")
+    assert [(r.section, r.text, r.line) for r in found] == [
+        ("License", "This model is for research use only.", 1)]
+
+
 DEMANDS = [
     "Interested in production use? Contact us for a license.",
     "Businesses must obtain a license.",
@@ -197,3 +207,14 @@ def test_guard_permissions_stay_allowed(tmp_path: Path, sentence: str) -> None:
 def test_guard_a_courtesy_that_still_asks_restricts(tmp_path: Path, sentence: str) -> None:
     model = scan_card(tmp_path, f"\n## Model Details\n\n{sentence}\n")
     assert "card-restricts-use" in codes(model), model["findings"]
+
+
+@pytest.mark.parametrize(("heading", "flagged"), [("License", True), ("Intended Use", False)])
+def test_guard_critical_infrastructure_follows_the_existing_categories(
+        tmp_path: Path, heading: str, flagged: bool) -> None:
+    """"Not for use in critical infrastructure services": under a license heading a refused
+    field of services limits use (the wider reading); under an intended-use heading "critical"
+    qualifies the services as a safety context, a disclaimer (tests/test_card_intended_use.py)."""
+    model = scan_card(tmp_path, f"\n## {heading}\n\nNot for use in critical infrastructure "
+                                "services.\n")
+    assert ("card-restricts-use" in codes(model)) is flagged, model["findings"]

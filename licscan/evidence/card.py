@@ -240,8 +240,11 @@ def restrictions(body: str) -> list[Restriction]:
     md = parse_markdown(body)
     blanked = blank_code(md)
     sections = [(s, section_test(s.title)) for s in terms_sections(body)]
+    # a heading ends its line's paragraph, also one in a list item ('- ## License')
+    headings = frozenset(h.line for h in md.headings)
     for section, test in [*sections, (Section("", blanked, 0), restricts_use)]:
-        for quote, line in _restricting(section.text, test):
+        for quote, line in _restricting(section.text, test,
+                                        frozenset() if section.title else headings):
             if all(r.text != quote for r in found):
                 heading = section.title or _heading_above(md, line)
                 found.append(Restriction(heading, quote, section.line + line))
@@ -258,8 +261,9 @@ def restricting_sentences(text: str, test: Callable[[str], bool] | None = None,
     return list(_restricting(text, test or mentions_restriction))
 
 
-def _restricting(text: str, test: Callable[[str], bool]) -> Iterator[tuple[str, int]]:
-    joined = _join_soft_breaks(text)
+def _restricting(text: str, test: Callable[[str], bool],
+                 headings: frozenset[int] = frozenset()) -> Iterator[tuple[str, int]]:
+    joined = _join_soft_breaks(text, headings)
     question: tuple[str, int] | None = None  # "Interested in commercial use?" (and offset)
     # a question that reads as a restriction ("Do I need a license for commercial use?"),
     # held until its answer: "No." grants what it asked about
@@ -340,9 +344,10 @@ def _answered_within(sentence: str) -> bool:
 _WRAPPED_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n[ \t]*(?=\w)")
 
 
-def _join_soft_breaks(text: str) -> str:
+def _join_soft_breaks(text: str, headings: frozenset[int] = frozenset()) -> str:
     """`text` with each soft line break (a newline inside a paragraph) made a space; same
-    length, so offsets stay those of `text`."""
+    length, so offsets stay those of `text`. `headings`: lines that are headings (a heading
+    line is no paragraph's)."""
     lines = text.split("\n")
     out = []
     for i, line in enumerate(lines):
@@ -351,7 +356,7 @@ def _join_soft_breaks(text: str) -> str:
             nxt = lines[i + 1]
             soft = (line.strip() and nxt.strip() and not PARAGRAPH_BREAK.match(nxt)
                     and not SETEXT_RULE.match(nxt) and not ATX.match(line)
-                    and not line.lstrip().startswith("|"))
+                    and not line.lstrip().startswith("|") and i not in headings)
             out.append(" " if soft else "\n")
     return "".join(out)
 
