@@ -94,3 +94,30 @@ def test_an_address_of_plain_words_is_a_link_target(corpus: Path, pack) -> None:
     result = identify_text(_mit_with_address(corpus, "https://example.com/about"), pack,
                            "LICENSE")
     assert result.status == "identified", result
+
+
+@pytest.mark.parametrize("word", ["(NOT)", "(NEVER)", "(ONLY)", "(NO)"])
+@pytest.mark.parametrize("underline", ["", "-" * 40, "=" * 40])
+def test_a_word_in_parentheses_is_no_list_marker(corpus: Path, pack, word: str,
+                                                  underline: str) -> None:
+    """A word in parentheses opening a line (underlined or not, at the end of a paragraph or
+    anywhere) is the text's word: only numbers, letters and roman numerals are list markers."""
+    paragraphs = _read(corpus, "spdx/MIT.txt").strip("\n").split("\n\n")
+    lines = paragraphs[1].split("\n")
+    lines[-1] = f"{word} {lines[-1]}"
+    paragraphs[1] = "\n".join(lines) + (f"\n{underline}" if underline else "")
+    result = identify_text("\n\n".join(paragraphs) + "\n", pack, "LICENSE")
+    assert result.status != "identified", result
+    assert any(d.guarded for m in result.matches for d in m.differences), result
+
+
+def test_a_version_opening_an_underlined_title_line_is_kept(corpus: Path, pack) -> None:
+    text = _read(corpus, "llama3.2-license.txt")
+    first, rest = text.split("\n", 1)
+    words = first.split()
+    assert "3.2" in words
+    edited = (words[0] + "\n" + " ".join(words[1:]).replace("3.2", "3.3") + "\n" + "=" * 30
+              + "\n" + rest)
+    result = identify_text(edited, pack, "LICENSE")
+    assert result.status == "modified", result
+    assert any("3.3" in (d.reason or "") for d in result.matches[0].differences)

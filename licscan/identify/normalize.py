@@ -15,7 +15,7 @@ import codecs
 import re
 import unicodedata
 import zlib
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from licscan.record import Record
 
-NORMALIZER_VERSION = 8
+NORMALIZER_VERSION = 9
 SHINGLE = 5
 
 
@@ -237,8 +237,12 @@ def _entities(text: str) -> str:
 # re-wrapped, so re-wrapping or adding markdown never changes which markers are dropped;
 # version numbers ("Llama 3.1", "Version: 2.1") are never taken for list numbering.
 _MARKUP = r"[\s*_#>|+\-•·▪◦‣●○■□►]"
+# a number, a letter or a roman numeral in parentheses ("(12)", "(b)", "(xiv)"), not a word:
+# "(NO)", "(NOT)", "(ONLY)" in front of a sentence are the sentence's own words
+_PARENTHESIZED = (r"\((?:\d{1,3}|[A-Za-z]|(?=[ivxIVX]{2})[xX]{0,3}(?:[iI][xXvV]|[vV]?[iI]{0,3}))"
+                  r"\)")
 _FORM = (r"(?:\(?\d{1,3}(?:\.\d{1,3})*[*_]{0,2}[.)]|\d{1,3}(?:\.\d{1,3})+|\(?[A-Za-z][.)]"
-         r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|\((?:[A-Za-z0-9]{1,6})\))")
+         r"|\(?(?:[ivxlcIVXLC]{1,6})[.)]|" + _PARENTHESIZED + ")")
 _FORMS = _FORM + r"(?=\s)"
 # (also after a list number closed by ')' that stands alone: "2)\n   4) states" is "2.\n   4.
 # states" in another list style, where '.' already counts)
@@ -249,7 +253,8 @@ _PAREN_MARKER = _lazy(rf"((?<![\w(.,])\d{{1,3}}\)[\"'”’)\]*_]*+\s{_MARKUP}*+
 _PAREN_HINT = re.compile(r"\d\)\s+\S{0,3}\(?[\dA-Za-z]{1,6}[.)]\s")  # (a cheap test first)
 _COLON_MARKER = re.compile(
     rf"((?<!\b[vV]ersion)(?<!\b[dD]ate):[\"'”’)\]*_]*+\s{_MARKUP}*+)"
-    r"(?:\(?\d{1,2}[*_]{0,2}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)]|\([A-Za-z0-9]{1,3}\))(?=\s)")
+    r"(?:\(?\d{1,2}[*_]{0,2}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)]|" + _PARENTHESIZED
+    + r")(?=\s)")
 _PARAGRAPH_MARKER = re.compile(rf"((?:\A|\n[ \t]*\n){_MARKUP}*+)" + _FORMS)
 # ... and after the "and" or "or" that closes a list item ("...; and\n  (b) ..."): the next
 # item starts a clause, and the conjunction ends one, whether a blank line, a single line
@@ -259,7 +264,9 @@ _CONJUNCTION_MARKER = re.compile(
     rf"(;[\"'”’)\]*_]*+\s+(?:and|or|AND|OR|And|Or),?\s{_MARKUP}*?)" + _FORMS)
 # ... and at the start of a heading underlined in markdown's other way ("1. Definitions" over
 # "-----"), which starts a paragraph even when the blank line before it is missing
-_UNDERLINED_MARKER = _lazy(r"((?:\A|\n)[ \t]*)" + _FORM
+# (a list number ends in '.' or ')' there: "3.3 COMMUNITY LICENSE" over "====" is a version)
+_UNDERLINED_MARKER = _lazy(r"((?:\A|\n)[ \t]*)(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\(?[A-Za-z][.)]"
+                           r"|\(?[ivxlcIVXLC]{1,6}[.)]|" + _PARENTHESIZED + ")"
                            + r"(?=[ \t][^\n]*\n[ \t]*(?:={3,}|-{3,})[ \t]*(?:\n|\Z))")
 _UNDERLINE = _lazy(r"(?m)^[ \t]*(?:={3,}|-{3,})[ \t]*$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -314,7 +321,8 @@ def _drop_markers(text: str) -> str:
             text = _CONJUNCTION_MARKER.sub(lambda m: m.group(1) + ". ", text)
         text = _PARAGRAPH_MARKER.sub(_paragraph_marker, text)
         if "---" in text or "===" in text:
-            text = _UNDERLINED_MARKER.sub(lambda m: m.group(1) + " ", text)
+            # (a heading: what runs before it in its paragraph is as short as a heading)
+            text = _UNDERLINED_MARKER.sub(_paragraph_marker, text)
     return text
 
 
@@ -448,7 +456,6 @@ def _needs_unicode(text: str) -> bool:
 
 
 _NEWLINE = re.compile(r"\n")
-_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.I)
 _APOSTROPHES = str.maketrans("", "", "'’‘`")
 _WWW = _lazy(r"^(?:www\.)+")
 _BOUNDARY = re.compile(r"[.;:!?](?=[\"'”’)\]*_]*(?:\s|$))|[。；！？]|\n[ \t]*\n")
@@ -520,25 +527,6 @@ class Normalized(Record):
     @cached_property
     def _starts(self) -> list[int]:
         return [s.start for s in self.sentences]
-
-    @cached_property
-    def addressless(self) -> dict[int, str]:
-        """Sentence -> the hash of its tokens outside web addresses, for the sentences holding
-        one: a copy may give the address of a document its reference only names ("[CC0 Public
-        Domain Dedication](https://...)" for "CC0 Public Domain Dedication")."""
-        if "http" not in self.cleaned and "www." not in self.cleaned:
-            return {}
-        token_starts = [start for start, _end in self.offsets]
-        inside: set[int] = set()
-        for found in _ADDRESS.finditer(self.cleaned):
-            inside.update(range(bisect_left(token_starts, found.start()),
-                                bisect_left(token_starts, found.end())))
-        out = {}
-        for number in sorted({self.sentence_at(t) for t in inside}):
-            sentence = self.sentences[number]
-            out[number] = sentence_hash([self.tokens[t] for t in range(sentence.start, sentence.end)
-                                         if t not in inside])
-        return out
 
     def passage(self, first: int, last: int, limit: int = 300) -> str:
         """The cleaned text of sentences first..last (inclusive), whitespace collapsed."""
