@@ -7,6 +7,7 @@ Only the rule pack loader and the matcher are imported: this runs in pre-commit 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,9 @@ def identify_command(ctx: click.Context, files: tuple[Path, ...], fmt: str,
     if stale:
         click.echo(f"warning: {len(stale)} fingerprint(s) were made by another licscan version "
                    f"and are ignored ({', '.join(stale[:3])}); add those texts again", err=True)
-    from licscan.cli.progress import progress
-
     results = []
-    with progress(len(files) if len(files) > 1 else 0, "identifying") as tick:
+
+    def run(tick: Callable[[str], None]) -> None:
         for path in files:
             try:
                 data = path.read_bytes()
@@ -46,6 +46,14 @@ def identify_command(ctx: click.Context, files: tuple[Path, ...], fmt: str,
                 raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
             results.append((path, identify_bytes(data, pack, path.name)))
             tick(str(path))
+
+    if len(files) > 1:
+        from licscan.cli.progress import progress
+
+        with progress(len(files), "identifying") as tick:
+            run(tick)
+    else:  # (one file: the pre-commit case, where start-up is most of the time)
+        run(lambda _name: None)
     if fmt == "json":
         payload = {"rulepack": pack.stamp(),
                    "files": [{"file": str(p), **r.to_dict()} for p, r in results]}
