@@ -3,10 +3,10 @@
     python bench/card_speed.py [--lines 20000] [--cli] [--runs 3]
 
 Each card is about half a megabyte to a megabyte of body built to hit a worst case of the card
-readers (evidence/markdown.py, evidence/card.py): one long unpunctuated paragraph full of
-'commercially' (the commercial-question test), alternating quoted and plain lines (a block
-quote continued lazily into one long paragraph), deeply nested list items (each its own
-sentence, thousands of them restricting), fences in list items, unclosed HTML headings, one
+readers (evidence/markdown.py, evidence/card.py, evidence/wording.py): one long unpunctuated
+paragraph full of 'commercially' (the commercial-question test), alternating quoted and plain
+lines (a block quote continued lazily into one long paragraph), deeply nested list items (each
+its own sentence, thousands of them restricting), fences in list items, unclosed HTML headings, one
 long line, many license headings, many questions, runs of backticks. Prints per card the
 seconds for `parse_markdown` and for `restrictions()` in process (median of --runs), and with
 --cli the wall time of `licscan scan --no-config` on the card against a trivial card's.
