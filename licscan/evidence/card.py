@@ -171,9 +171,14 @@ class Section:
 
 
 def _section(md: Markdown, index: int, read_code: bool) -> tuple[str, int] | None:
-    """The text under heading `index` up to the next heading, and its first line."""
+    """The text under heading `index` up to the next heading, and its first line. A heading
+    inside a quote or a list item ("> ## Note") does not end a section opened outside one:
+    what it heads is still that section's ("## License" over "> ## Note" and its text)."""
     heading = md.headings[index]
-    end = md.headings[index + 1].first if index + 1 < len(md.headings) else len(md.lines)
+    after = md.headings[index + 1:]
+    if not heading.nested:
+        after = [h for h in after if not h.nested]
+    end = after[0].first if after else len(md.lines)
     rows = [(i, "" if i in md.delimiters or (i in md.code and not read_code) else md.lines[i])
             for i in range(heading.line + 1, end)]
     while rows and not rows[0][1].strip():

@@ -30,6 +30,7 @@ class Heading:
     line: int  # 0-based last line of the heading (the underline of a setext heading)
     first: int  # 0-based first line of the heading (the text line for a setext heading)
     title: str
+    nested: bool = False  # inside a block quote or a list item
 
 
 @dataclass(frozen=True)
@@ -224,12 +225,13 @@ def _headings(lines: list[str], in_code: set[int], within: list[int]) -> list[He
             continue
         atx = ATX.match(line)
         if atx:
-            out.append(Heading(i, i, (atx.group(2) or "").strip()))
+            out.append(Heading(i, i, (atx.group(2) or "").strip(), within[i] != 0))
         elif _HTML_HEADING_OPEN.match(line) and \
                 (last := _html_heading_end(lines, i, in_code)) is not None:
             html = _HTML_HEADING.match("\n".join(lines[i:last + 1]))
             if html:
-                out.append(Heading(last, i, " ".join(_TAG.sub(" ", html.group(2)).split())))
+                out.append(Heading(last, i, " ".join(_TAG.sub(" ", html.group(2)).split()),
+                                   within[i] != 0))
                 i = last + 1
                 continue
         elif i and SETEXT_RULE.match(line) and (i - 1) not in in_code and \
@@ -238,7 +240,7 @@ def _headings(lines: list[str], in_code: set[int], within: list[int]) -> list[He
             if above.strip() and not above.startswith("    ") and \
                     not PARAGRAPH_BREAK.match(above) and not SETEXT_RULE.match(above) and \
                     not (out and out[-1].line == i - 1):
-                out.append(Heading(i, i - 1, above.strip()))
+                out.append(Heading(i, i - 1, above.strip(), within[i] != 0))
         i += 1
     return out
 

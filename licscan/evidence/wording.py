@@ -151,12 +151,13 @@ def asks_for_commercial_terms(sentence: str) -> bool:
 # something: "but we would appreciate it if you asked for a license first")
 _BUT = re.compile(r"but|however", re.IGNORECASE)
 _COURTESY = re.compile(
-    r"\b(?:would|'d|’d|d)\s+(?:\w+\s+)?(?:love|appreciate|like|be\s+(?:glad|happy|grateful|delighted"
+    r"\b(?:would|'d|’d|d)\s+(?:\w+\s+)?(?:love|appreciate|be\s+(?:glad|happy|grateful|delighted"
     r"|thrilled))\b|\bappreciated?\b|\bfeel\s+free\b|\b(?:love|happy|glad|delighted)\s+to\s+hear\b"
     r"|\bencourage[ds]?\b|\b(?:always|very)\s+welcome\b|\boptional(?:ly)?\b", re.IGNORECASE)
 _STILL_REQUIRED = re.compile(
     r"\b(?:must|need|needs|required?|requires|only|first|prior|before|unless|provided|licen[cs]\w*"
-    r"|permission|approval|consent|agreement|authori[sz]ation|pay\w*|fees?|subscri\w*|sign\w*)\b",
+    r"|permission|approv\w*|consent|agreement|authori[sz]ation|pay\w*|fees?|subscri\w*|sign\w*"
+    r"|should|advance|beforehand|ahead|pric\w*|costs?|royalt\w*|terms|deals?|quotes?|discuss\w*)\b",
     re.IGNORECASE)
 
 
@@ -165,9 +166,14 @@ def _courtesy(text: str, unless: re.Match[str]) -> bool:
     asks a courtesy."""
     if not _BUT.fullmatch(unless.group(0)):
         return False
-    end = text.find(";", unless.end())
-    clause = text[unless.end():end if end >= 0 else len(text)]
+    # (the clause: up to the next ";", sentence end or "but", at most _CLAUSE characters,
+    # so that a card of many "but"s is read in linear time)
+    clause = _CLAUSE_END.split(text[unless.end():unless.end() + _CLAUSE], maxsplit=1)[0]
     return bool(_COURTESY.search(clause)) and not _STILL_REQUIRED.search(clause)
+
+
+_CLAUSE = 200
+_CLAUSE_END = re.compile(r"[;.!?]|\b(?:but|however)\b", re.IGNORECASE)
 
 
 # "Businesses must obtain a license", "companies need a commercial license", "enterprises must
@@ -368,6 +374,11 @@ _ANSWER_NO = re.compile(
 _ANSWER_YES = re.compile(r"(?:yes|yep|yeah|correct|indeed)(?:\W*$|[ \t]*[^\w\s'’])",
                          re.IGNORECASE)
 _ANSWER_READ = 60  # characters of an answer read for its "yes" or "no"
+_ANSWER_REST = 300  # ... and for a condition that takes a granting answer back
+_ANSWER_CONDITION = re.compile(
+    r"\b(?:but|unless|only|except|though|however|must|needs?|required?|requires|permission"
+    r"|approv\w*|pay|fees?|royalt\w*|subscri\w*)\b",
+    re.IGNORECASE)
 
 
 def answer_to(question: str, answer: str) -> bool | None:
@@ -385,10 +396,17 @@ def answer_to(question: str, answer: str) -> bool | None:
     if not _QUESTION_ABOUT.search(asked) or _QUESTION_UNCLEAR.search(asked):
         return None
     limited = bool(_ASKS_IF_LIMITED.search(asked))
-    allowed = bool(_ASKS_IF_ALLOWED.search(asked)) or len(asked.split()) <= 4
+    allowed = bool(_ASKS_IF_ALLOWED.search(asked)) or (len(asked.split()) <= 4 and not limited)
     if limited == allowed:
         return None
-    return yes if limited else no
+    denies = yes if limited else no
+    if not denies:
+        # a grant takes nothing back in the rest of its answer ("No, but you need our written
+        # permission", "No, unless you are a company" deny)
+        rest = _NO_PERMISSION_NEEDED.sub(" ", answer[:_ANSWER_REST])
+        if _ANSWER_CONDITION.search(rest):
+            return True
+    return denies
 
 
 def answer_denies(question: str, answer: str) -> bool:
