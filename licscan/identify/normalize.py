@@ -706,7 +706,7 @@ def words(text: str) -> tuple[str, ...]:
     cleaned = _drop_markers(_drop_copyright(clean(text)))
     pattern, source = _token_source(cleaned)
     if pattern is _PLAIN_TOKEN:
-        # (phrases of a user's rule pack, tokenized on its first fuzzy identification:
+        # (card sentences, read by evidence/wording.py, and a user's rule pack's phrases:
         # ASCII ones without a slot's opening word take this shorter way to the same tokens)
         tokens = _canonical_words(pattern.findall(source.lower()))
         if not any(t in _SLOTS for t in tokens):
